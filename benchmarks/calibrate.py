@@ -1,0 +1,56 @@
+"""Check exact offline estimates against real billed usage; print the markdown table.
+
+    python benchmarks/calibrate.py [REAL_USAGE_DIR]
+
+REAL_USAGE_DIR defaults to ``../shared/real-usage`` beside the repository. Every request in
+``observations.jsonl`` goes through ``estimate_with_infos`` (the code path the clients use) with
+the recorded image sizes. Exits 1 when a target is missed: at least 97% of counted requests
+without tools exact to the token, and the image part (tiles/patches) right for every image
+configuration. Exits 2 when the data is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from openai_vision_ext._calibrate import (
+    Outcome,
+    check_images,
+    evaluate_all,
+    failed_targets,
+    observation_from_record,
+    render_markdown,
+)
+
+DEFAULT_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "real-usage"
+
+
+def load(path: Path) -> list[Outcome]:
+    """Evaluate every record of a JSON-lines file."""
+    with path.open(encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh if line.strip()]
+    return evaluate_all([observation_from_record(record) for record in records])
+
+
+def main(argv: list[str]) -> int:
+    """Print the calibration report; return the exit status."""
+    data = Path(argv[1]) if len(argv) > 1 else DEFAULT_DIR
+    observations = data / "observations.jsonl"
+    if not observations.is_file():
+        print(f"no {observations}: pass the real-usage directory as the first argument")
+        return 2
+    outcomes = load(observations)
+    text_path = data / "text_only_responses.jsonl"
+    text_only = load(text_path) if text_path.is_file() else []
+    checks = check_images(outcomes)
+    print(render_markdown(outcomes, checks, text_only=text_only), end="")
+    failures = failed_targets(outcomes, checks)
+    for failure in failures:
+        print(f"TARGET MISSED: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,574 @@
+"""Audit records: one JSON-ready line per response, a pipeline of tiny processors, then sinks.
+
+``AuditRecord.from_report`` is pure (the clock is passed in). ``emit_report`` is the only entry
+the clients call: it builds the record, runs the processors, feeds the sinks and any active
+``capture_audit()`` blocks, and never raises: a failing processor or sink logs one warning line
+and is counted in ``AuditPipeline.failures``. Records identify images by sha256, MIME, size and
+dimensions; they never hold image bytes, base64 or (unless opted in, truncated) text.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, runtime_checkable
+
+from ._prices import DEFAULT_PRICES, Cost, PriceTable, Tier
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._estimate import ImageEstimate
+    from ._report import VisionReport
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AuditImage",
+    "AuditPipeline",
+    "AuditRecord",
+    "AuditSink",
+    "Processor",
+    "add_context",
+    "emit_report",
+    "only_status",
+    "strip_text",
+]
+
+SCHEMA_VERSION: Final = 1
+"""Bumped on any change to the meaning or shape of ``AuditRecord.to_dict()``."""
+
+DEFAULT_MAX_TEXT_CHARS: Final = 500
+
+logger = logging.getLogger("openai_vision_ext")
+"""Our own warnings (a failing sink...). Records themselves go to ``openai_vision_ext.audit``."""
+
+_TIERS: Final[Mapping[str, Tier]] = {"flex": "flex", "batch": "batch"}
+"""``service_tier`` values priced at a non-standard tier; ``default``/``auto``/None = standard."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditImage:
+    """One image of the request, identified by its hash, never by its bytes."""
+
+    index: int
+    source: str
+    """``data_url``, ``url`` or ``file_id``."""
+    sha256: str | None
+    mime: str | None
+    n_bytes: int | None
+    width: int | None
+    height: int | None
+    detail: str
+    estimated_tokens: int | None
+
+    @classmethod
+    def from_estimate(cls, image: ImageEstimate) -> AuditImage:
+        """Copy the identifying fields of an ``ImageEstimate`` (its location path is dropped)."""
+        return cls(
+            index=image.index,
+            source=image.source,
+            sha256=image.sha256,
+            mime=image.mime,
+            n_bytes=image.n_bytes,
+            width=image.width,
+            height=image.height,
+            detail=image.detail,
+            estimated_tokens=image.tokens,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """What one response cost, estimated vs billed, ready for a log line or a JSONL file.
+
+    Build it with ``from_report``; serialise it with ``to_dict`` (plain JSON types only).
+    """
+
+    time: str
+    """UTC time the record was made, ISO 8601 with milliseconds (``...Z``)."""
+    api: str
+    model_requested: str
+    model_served: str | None
+    request_id: str | None
+    response_id: str | None
+    status: str
+    """``ok``, ``incomplete`` or ``error``."""
+    stream: bool
+    attribution: str
+    """How ``billed_image_tokens`` was found: ``estimate``, ``input_tokens.count`` or ``none``."""
+    images: tuple[AuditImage, ...]
+    estimated_image_tokens: int | None
+    estimated_text_tokens: int | None
+    estimated_input_tokens: int | None
+    billed_input_tokens: int | None
+    billed_cached_tokens: int | None
+    billed_output_tokens: int | None
+    billed_reasoning_tokens: int | None
+    billed_image_tokens: int | None
+    delta_input_tokens: int | None
+    """``estimated_input_tokens - billed_input_tokens``."""
+    cost: Cost | None
+    """Estimated USD cost from billed tokens; ``None`` without usage or a published price."""
+    price_table_version: str
+    notes: tuple[str, ...] = ()
+    rule: str | None = None
+    """Image rule row the estimate used (e.g. ``gpt-4o``)."""
+    violations: tuple[str, ...] = ()
+    """Codes of preflight problems the request was sent with (``preflight="warn"``)."""
+    text: str | None = None
+    """Output text, only when the pipeline opts in (``include_text=True``), truncated."""
+    context: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    """Extra JSON-safe fields added by processors such as ``add_context``."""
+    schema_version: int = SCHEMA_VERSION
+
+    @classmethod
+    def from_report(
+        cls,
+        report: VisionReport,
+        *,
+        now: datetime,
+        prices: PriceTable | None = None,
+        include_text: bool = False,
+        text: str | None = None,
+        max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
+    ) -> AuditRecord:
+        """Build the record for ``report`` at time ``now`` (naive datetimes are taken as UTC).
+
+        ``text`` is kept only when ``include_text`` is true, cut to ``max_text_chars``.
+
+        >>> from openai_vision_ext._report import VisionReport
+        >>> r = VisionReport(api="responses", model_requested="gpt-4o-mini",
+        ...     model_served="gpt-4o-mini-2024-07-18", request_id="req_1", response_id="resp_1",
+        ...     images=(), estimated_image_tokens=0, estimated_text_tokens=9,
+        ...     estimated_input_tokens=9, billed_input_tokens=10, billed_cached_tokens=0,
+        ...     billed_output_tokens=2, billed_reasoning_tokens=0, billed_image_tokens=1,
+        ...     delta_input_tokens=-1, attribution="estimate", stream=False, status="ok")
+        >>> rec = AuditRecord.from_report(r, now=datetime(2026, 11, 24, 18, 0, tzinfo=UTC))
+        >>> rec.time, rec.cost.model, rec.cost.total_usd
+        ('2026-11-24T18:00:00.000Z', 'gpt-4o-mini', 2.7e-06)
+        """
+        table = prices or DEFAULT_PRICES
+        return cls(
+            time=_iso_utc(now),
+            api=report.api,
+            model_requested=report.model_requested,
+            model_served=report.model_served,
+            request_id=report.request_id,
+            response_id=report.response_id,
+            status=report.status,
+            stream=report.stream,
+            attribution=report.attribution,
+            images=tuple(AuditImage.from_estimate(image) for image in report.images),
+            estimated_image_tokens=report.estimated_image_tokens,
+            estimated_text_tokens=report.estimated_text_tokens,
+            estimated_input_tokens=report.estimated_input_tokens,
+            billed_input_tokens=report.billed_input_tokens,
+            billed_cached_tokens=report.billed_cached_tokens,
+            billed_output_tokens=report.billed_output_tokens,
+            billed_reasoning_tokens=report.billed_reasoning_tokens,
+            billed_image_tokens=report.billed_image_tokens,
+            delta_input_tokens=report.delta_input_tokens,
+            cost=_cost(report, table),
+            price_table_version=table.version,
+            notes=tuple(report.notes),
+            rule=getattr(report, "rule", None),
+            violations=tuple(v.code for v in getattr(report, "violations", ())),
+            text=_truncate(text, max_text_chars) if include_text else None,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as plain JSON types, ``schema_version`` first; no bytes, no base64.
+
+        >>> import json
+        >>> from openai_vision_ext.testing import make_report
+        >>> rec = AuditRecord.from_report(make_report(), now=datetime(2026, 1, 1, tzinfo=UTC))
+        >>> list(rec.to_dict())[:3], json.loads(json.dumps(rec.to_dict())) == rec.to_dict()
+        (['schema_version', 'time', 'api'], True)
+        """
+        return {
+            "schema_version": self.schema_version,
+            "time": self.time,
+            "api": self.api,
+            "model_requested": self.model_requested,
+            "model_served": self.model_served,
+            "request_id": self.request_id,
+            "response_id": self.response_id,
+            "status": self.status,
+            "stream": self.stream,
+            "attribution": self.attribution,
+            "images": [_image_dict(image) for image in self.images],
+            "estimated_image_tokens": self.estimated_image_tokens,
+            "estimated_text_tokens": self.estimated_text_tokens,
+            "estimated_input_tokens": self.estimated_input_tokens,
+            "billed_input_tokens": self.billed_input_tokens,
+            "billed_cached_tokens": self.billed_cached_tokens,
+            "billed_output_tokens": self.billed_output_tokens,
+            "billed_reasoning_tokens": self.billed_reasoning_tokens,
+            "billed_image_tokens": self.billed_image_tokens,
+            "delta_input_tokens": self.delta_input_tokens,
+            "cost": None if self.cost is None else _cost_dict(self.cost),
+            "price_table_version": self.price_table_version,
+            "notes": list(self.notes),
+            "rule": self.rule,
+            "violations": list(self.violations),
+            "text": self.text,
+            "context": dict(self.context),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AuditRecord:
+        """Rebuild a record from ``to_dict()`` output (e.g. a JSONL line read back).
+
+        >>> from openai_vision_ext.testing import make_report
+        >>> rec = AuditRecord.from_report(make_report(), now=datetime(2026, 1, 1, tzinfo=UTC))
+        >>> AuditRecord.from_dict(rec.to_dict()) == rec
+        True
+        """
+        values = dict(data)
+        cost = values.pop("cost")
+        return cls(
+            **{
+                **values,
+                "images": tuple(AuditImage(**image) for image in values["images"]),
+                "notes": tuple(values.get("notes", ())),
+                "violations": tuple(values.get("violations", ())),
+                "context": MappingProxyType(dict(values.get("context", {}))),
+                "cost": None if cost is None else Cost(**_cost_fields(cost)),
+            }
+        )
+
+
+Processor: TypeAlias = Callable[[AuditRecord], "AuditRecord | None"]
+"""A pipeline step: return the record (changed or not), or ``None`` to drop it."""
+
+
+@runtime_checkable
+class AuditSink(Protocol):
+    """Anything with ``emit(record)``; a plain ``Callable[[AuditRecord], None]`` also works."""
+
+    def emit(self, record: AuditRecord) -> None: ...
+
+
+def add_context(**fields: Any) -> Processor:
+    """A processor that adds fixed JSON-safe fields (service name, environment...) to ``context``.
+
+    >>> from openai_vision_ext.testing import make_record
+    >>> add_context(service="billing")(make_record()).context["service"]
+    'billing'
+    """
+
+    def _add_context(record: AuditRecord) -> AuditRecord:
+        return replace(record, context=MappingProxyType({**record.context, **fields}))
+
+    return _add_context
+
+
+def only_status(*statuses: str) -> Processor:
+    """A processor that keeps records whose status is one of ``statuses`` and drops the rest.
+
+    >>> from openai_vision_ext.testing import make_record
+    >>> only_status("error", "incomplete")(make_record()) is None
+    True
+    """
+    wanted = frozenset(statuses)
+
+    def _only_status(record: AuditRecord) -> AuditRecord | None:
+        return record if record.status in wanted else None
+
+    return _only_status
+
+
+def strip_text(record: AuditRecord) -> AuditRecord:
+    """A processor that removes any output text from the record.
+
+    >>> from openai_vision_ext.testing import make_record
+    >>> strip_text(make_record(text="hello")).text is None
+    True
+    """
+    return record if record.text is None else replace(record, text=None)
+
+
+class AuditPipeline:
+    """Processors, then sinks. Failures are logged once each, counted, and never raised.
+
+    >>> from openai_vision_ext.testing import make_record
+    >>> seen = []
+    >>> pipeline = AuditPipeline(processors=[add_context(app="demo")], sinks=[seen.append])
+    >>> pipeline.emit(make_record())
+    >>> seen[0].context["app"], pipeline.failures
+    ('demo', 0)
+    """
+
+    __slots__ = (
+        "_counts",
+        "_emitters",
+        "_lock",
+        "include_text",
+        "max_text_chars",
+        "prices",
+        "processors",
+    )
+
+    def __init__(
+        self,
+        processors: Iterable[Processor] = (),
+        sinks: Iterable[AuditSink | Callable[[AuditRecord], None]] = (),
+        *,
+        prices: PriceTable | None = None,
+        include_text: bool = False,
+        max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
+    ) -> None:
+        self.processors: tuple[Processor, ...] = tuple(processors)
+        self.prices = prices
+        """Price table for costs; ``None`` = the shipped ``DEFAULT_PRICES``."""
+        self.include_text = include_text
+        self.max_text_chars = max_text_chars
+        self._emitters = tuple((sink, _emit_fn(sink)) for sink in sinks)
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    @property
+    def sinks(self) -> tuple[AuditSink | Callable[[AuditRecord], None], ...]:
+        """The sinks, in the order they are fed."""
+        return tuple(sink for sink, _ in self._emitters)
+
+    @property
+    def failures(self) -> int:
+        """How many times a processor, a sink or record building failed, in total."""
+        with self._lock:
+            return sum(self._counts.values())
+
+    @property
+    def failure_counts(self) -> dict[str, int]:
+        """Failures by component name (e.g. ``{"JsonlSink": 2}``)."""
+        with self._lock:
+            return dict(self._counts)
+
+    def process(self, record: AuditRecord) -> AuditRecord | None:
+        """Run the processors; ``None`` if one dropped the record or failed (fail closed)."""
+        for processor in self.processors:
+            try:
+                result = processor(record)
+            except Exception as exc:
+                self.record_failure(processor, exc)
+                return None
+            if result is None:
+                return None
+            record = result
+        return record
+
+    def emit(self, record: AuditRecord) -> None:
+        """Process ``record``, then hand the result to every sink and active capture."""
+        final = self.process(record)
+        if final is None:
+            return
+        for sink, emit in self._emitters:
+            try:
+                emit(final)
+            except Exception as exc:
+                self.record_failure(sink, exc)
+        _deliver_to_captures(final)
+
+    def record_failure(self, component: object, exc: BaseException) -> None:
+        """Count a failure of ``component`` and log one warning line about it."""
+        name = _name(component)
+        with self._lock:
+            self._counts[name] += 1
+        logger.warning(
+            "audit %s failed (%s: %s); the request is unaffected", name, type(exc).__name__, exc
+        )
+
+    def close(self) -> None:
+        """Close every sink that has a ``close()`` method."""
+        for sink in self.sinks:
+            close = getattr(sink, "close", None)
+            if callable(close):
+                try:
+                    close()
+                except Exception as exc:
+                    self.record_failure(sink, exc)
+
+
+def emit_report(
+    report: VisionReport,
+    pipeline: AuditPipeline | None,
+    *,
+    request_id: str | None = None,
+    prices: PriceTable | None = None,
+    text: str | None = None,
+) -> None:
+    """Audit one finished report (any status). Never raises; cheap when nothing listens.
+
+    ``request_id`` fills in the report's when it has none; ``prices`` overrides the pipeline's;
+    ``text`` (the output text) is recorded only if the pipeline has ``include_text=True``.
+
+    >>> from openai_vision_ext.testing import capture_audit, make_report
+    >>> with capture_audit() as records:
+    ...     emit_report(make_report(request_id=None), None, request_id="req_42")
+    >>> records[0].request_id
+    'req_42'
+    """
+    if pipeline is None and not _captures_active():
+        return
+    try:
+        record = AuditRecord.from_report(
+            report,
+            now=datetime.now(UTC),
+            prices=prices or (pipeline.prices if pipeline else None),
+            include_text=bool(pipeline and pipeline.include_text),
+            text=text,
+            max_text_chars=pipeline.max_text_chars if pipeline else DEFAULT_MAX_TEXT_CHARS,
+        )
+        if request_id is not None and record.request_id is None:
+            record = replace(record, request_id=request_id)
+    except Exception as exc:
+        _fail(pipeline, "AuditRecord.from_report", exc)
+        return
+    if pipeline is None:
+        _deliver_to_captures(record)
+        return
+    try:
+        pipeline.emit(record)
+    except Exception as exc:  # pragma: no cover - emit already guards each step
+        _fail(pipeline, "AuditPipeline.emit", exc)
+
+
+# -- capture_audit() plumbing (the public context manager lives in ``testing``) ---------------
+
+_CONTEXT_CAPTURES: ContextVar[tuple[list[AuditRecord], ...]] = ContextVar(
+    "openai_vision_ext_audit_captures", default=()
+)
+_PROCESS_CAPTURES: list[list[AuditRecord]] = []
+_PROCESS_LOCK = threading.Lock()
+
+
+@contextmanager
+def _capture(*, all_threads: bool) -> Iterator[list[AuditRecord]]:
+    records: list[AuditRecord] = []
+    if all_threads:
+        with _PROCESS_LOCK:
+            _PROCESS_CAPTURES.append(records)
+        try:
+            yield records
+        finally:
+            with _PROCESS_LOCK:
+                _PROCESS_CAPTURES.remove(records)
+        return
+    token = _CONTEXT_CAPTURES.set((*_CONTEXT_CAPTURES.get(), records))
+    try:
+        yield records
+    finally:
+        _CONTEXT_CAPTURES.reset(token)
+
+
+def _captures_active() -> bool:
+    return bool(_CONTEXT_CAPTURES.get() or _PROCESS_CAPTURES)
+
+
+def _deliver_to_captures(record: AuditRecord) -> None:
+    targets = list(_CONTEXT_CAPTURES.get())
+    if _PROCESS_CAPTURES:
+        with _PROCESS_LOCK:
+            targets += [t for t in _PROCESS_CAPTURES if all(t is not c for c in targets)]
+    for target in targets:
+        target.append(record)  # list.append is atomic
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _cost(report: VisionReport, table: PriceTable) -> Cost | None:
+    service_tier = str(getattr(report, "service_tier", None))
+    if report.billed_input_tokens is None or report.billed_output_tokens is None:
+        return None
+    if service_tier == "priority":
+        return None  # priority processing has its own prices, not in the table: do not guess
+    tier = _TIERS.get(service_tier, "standard")
+    for model in (report.model_served, report.model_requested):
+        if model and table.lookup(model) is not None:
+            return table.cost(
+                model,
+                input_tokens=report.billed_input_tokens,
+                cached_tokens=report.billed_cached_tokens or 0,
+                output_tokens=report.billed_output_tokens,
+                tier=tier,
+            )
+    return None
+
+
+def _iso_utc(now: datetime) -> str:
+    aware = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _truncate(text: str | None, limit: int) -> str | None:
+    if text is None or len(text) <= limit:
+        return text
+    return f"{text[:limit]}…[+{len(text) - limit} chars]"
+
+
+def _image_dict(image: AuditImage) -> dict[str, Any]:
+    return {
+        "index": image.index,
+        "source": image.source,
+        "sha256": image.sha256,
+        "mime": image.mime,
+        "n_bytes": image.n_bytes,
+        "width": image.width,
+        "height": image.height,
+        "detail": image.detail,
+        "estimated_tokens": image.estimated_tokens,
+    }
+
+
+def _cost_dict(cost: Cost) -> dict[str, Any]:
+    return {
+        "currency": "USD",
+        "input": cost.input_usd,
+        "cached_input": cost.cached_input_usd,
+        "output": cost.output_usd,
+        "total": cost.total_usd,
+        "price_model": cost.model,
+        "tier": cost.tier,
+        "price_as_of": cost.price_as_of,
+        "price_table_version": cost.price_table_version,
+    }
+
+
+def _cost_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "input_usd": data["input"],
+        "cached_input_usd": data["cached_input"],
+        "output_usd": data["output"],
+        "total_usd": data["total"],
+        "model": data["price_model"],
+        "tier": data["tier"],
+        "price_as_of": data["price_as_of"],
+        "price_table_version": data["price_table_version"],
+    }
+
+
+def _emit_fn(sink: AuditSink | Callable[[AuditRecord], None]) -> Callable[[AuditRecord], None]:
+    return sink.emit if isinstance(sink, AuditSink) else sink
+
+
+def _name(component: object) -> str:
+    if isinstance(component, str):
+        return component
+    explicit = getattr(component, "name", None)
+    if isinstance(explicit, str):
+        return explicit
+    qualname = getattr(component, "__qualname__", None)
+    return qualname if isinstance(qualname, str) else type(component).__name__
+
+
+def _fail(pipeline: AuditPipeline | None, what: str, exc: BaseException) -> None:
+    if pipeline is not None:
+        pipeline.record_failure(what, exc)
+    else:
+        logger.warning("audit %s failed (%s: %s)", what, type(exc).__name__, exc)

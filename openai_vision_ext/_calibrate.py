@@ -1,0 +1,478 @@
+"""PURE: check the estimator against real billed usage and summarise the residuals.
+
+Callers pass the parsed JSON records of ``real-usage/observations.jsonl`` (or
+``text_only_responses.jsonl``); nothing here reads files. Each record's ``request_skeleton``
+(the real request body, base64 elided) goes through ``estimate_with_infos`` with an
+``ImageInfo`` built from the recorded width/height, so the real code path (roles, system
+messages, content lists, tools, multi-turn items) is what gets checked.
+
+Requests are *excluded* from the headline numbers, never silently: each ``Outcome`` carries
+the reason (a sanity flag on the record, an image whose size was never recorded, no rule for
+the model) and ``render_markdown`` lists them.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal, TypeAlias, cast
+
+from ._estimate import RequestEstimate, estimate_with_infos
+from ._exceptions import UnknownModelError
+from ._rules import get_model_rule
+from ._rules_data import ModelRule
+from ._types import Api, ImageFormat, ImageInfo
+from ._walk import iter_image_refs
+
+__all__ = [
+    "EXACT_TARGET",
+    "ImageCheck",
+    "Observation",
+    "Outcome",
+    "SummaryRow",
+    "check_images",
+    "evaluate",
+    "evaluate_all",
+    "failed_targets",
+    "observation_from_record",
+    "render_markdown",
+    "summarize",
+]
+
+EXACT_TARGET = 0.97
+"""Share of counted requests without tools whose estimate must equal the bill."""
+
+Subset: TypeAlias = Literal["all", "simple", "tools"]
+_SUBSETS: tuple[Subset, ...] = ("all", "simple", "tools")
+_FORMATS: Mapping[str, ImageFormat] = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp", "GIF": "gif"}
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One real request and what OpenAI billed for its input."""
+
+    id: str
+    api: Api
+    model: str
+    """Model as requested (for Azure, the deployment name)."""
+    response_model: str | None
+    """Model the response named (``gpt-4o-2024-08-06``), used when ``model`` has no rule."""
+    date: str | None
+    """Date the cassette was recorded (``YYYY-MM-DD``), if known."""
+    simple: bool
+    """Single turn, no tools, every image's size known."""
+    flags: tuple[str, ...]
+    """Sanity flags of the record (e.g. ``round-input-tokens``: a hand-edited count)."""
+    billed: int
+    """Billed input tokens (``input_tokens`` or ``prompt_tokens``)."""
+    request: Mapping[str, Any]
+    images: tuple[ImageInfo | None, ...]
+    """Per image, in request order; ``None`` when the size was not recorded."""
+    dedupe_key: str | None = None
+    """Requests with the same key differ only in things that do not change tokens."""
+
+    @property
+    def has_tools(self) -> bool:
+        """True when the request defines tools."""
+        return bool(self.request.get("tools"))
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The estimate of one observation, or why it is not counted."""
+
+    observation: Observation
+    estimate: RequestEstimate | None
+    model_used: str
+    """The model name the estimate used (``response_model`` when ``model`` has no rule)."""
+    excluded: str | None
+    """Why this request is left out of the headline numbers; ``None`` when counted."""
+
+    @property
+    def residual(self) -> int | None:
+        """Billed minus estimated input tokens (positive: we under-estimated)."""
+        if self.estimate is None:
+            return None
+        return self.observation.billed - self.estimate.input_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryRow:
+    """Exactness of one (api, model, subset) group of counted requests."""
+
+    api: str
+    model: str
+    subset: Subset
+    n: int
+    exact: int
+    mean_residual: float
+    max_abs_residual: int
+
+    @property
+    def exact_share(self) -> float:
+        """``exact / n``."""
+        return self.exact / self.n if self.n else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ImageCheck:
+    """One image configuration (rule + sizes + detail) seen in one or more requests."""
+
+    rule: str
+    sizes: tuple[tuple[int, int, str], ...]
+    """``(width, height, billed detail)`` of each image of the request."""
+    estimate: int
+    """Our image tokens for the configuration."""
+    implied: tuple[int, ...]
+    """Billed input minus our text estimate, one per request: the image tokens as billed."""
+    typical: int
+    """The most common implied value (ties: the one closest to ``estimate``)."""
+    units_match: bool
+    """The typical bill has the same number of tiles / patches as our estimate."""
+
+    @property
+    def token_exact(self) -> bool:
+        """The typical bill equals our estimate to the token."""
+        return self.typical == self.estimate
+
+
+def observation_from_record(record: Mapping[str, Any]) -> Observation:
+    """Parse one JSON record of ``observations.jsonl`` or ``text_only_responses.jsonl``.
+
+    >>> obs = observation_from_record({"id": "x", "api": "responses", "model": "gpt-4o",
+    ...     "usage": {"input_tokens": 9}, "request_skeleton": {"input": "Say hello"}})
+    >>> obs.billed, obs.images
+    (9, ())
+    """
+    usage = record["usage"]
+    billed = usage.get("input_tokens", usage.get("prompt_tokens"))
+    date = record.get("source_commit_date")
+    return Observation(
+        id=str(record["id"]),
+        api=cast(Api, record["api"]),
+        model=str(record["model"]),
+        response_model=record.get("response_model"),
+        date=date[:10] if isinstance(date, str) else None,
+        simple=bool(record.get("simple", False)),
+        flags=tuple(record.get("sanity_flags") or ()),
+        billed=int(billed),
+        request=record["request_skeleton"],
+        images=tuple(_image_info(image) for image in record.get("images") or ()),
+        dedupe_key=record.get("dedupe_key"),
+    )
+
+
+def _image_info(image: Mapping[str, Any]) -> ImageInfo | None:
+    width, height = image.get("width"), image.get("height")
+    if not isinstance(width, int) or not isinstance(height, int):
+        return None
+    fmt = _FORMATS.get(str(image.get("format")), "png")
+    return ImageInfo(
+        format=fmt,
+        mime=str(image.get("mime") or f"image/{fmt}"),
+        width=width,
+        height=height,
+        frames=1,
+        animated=False,
+        n_bytes=int(image.get("bytes_len") or 0),
+        sha256=str(image.get("sha256") or ""),
+    )
+
+
+def evaluate(observation: Observation) -> Outcome:
+    """Estimate one observation and decide whether it counts.
+
+    >>> obs = observation_from_record({"id": "x", "api": "responses", "model": "gpt-4o",
+    ...     "usage": {"input_tokens": 9}, "request_skeleton": {"input": "Say hello"}})
+    >>> evaluate(obs).residual
+    0
+    """
+    model = observation.model
+    try:
+        get_model_rule(model)
+    except UnknownModelError:
+        if observation.response_model is None:
+            return Outcome(observation, None, model, f"no image token rule for {model!r}")
+        model = observation.response_model
+    try:
+        estimate = estimate_with_infos(
+            observation.api, model, observation.request, observation.images
+        )
+    except UnknownModelError:
+        return Outcome(observation, None, model, f"no image token rule for {model!r}")
+    return Outcome(observation, estimate, model, _exclusion(observation, estimate))
+
+
+def evaluate_all(observations: Sequence[Observation]) -> list[Outcome]:
+    """``evaluate`` each observation, and exclude billing-drift outliers.
+
+    A request is a drift outlier when identical requests (same ``dedupe_key``) were billed a
+    different count: the typical bill of the group is the most common one (ties: the one billed
+    most recently), and a request billed otherwise is excluded with its date and count, so a
+    rule is never bent to a one-off bill.
+    """
+    typical = _typical_bills(observations)
+    outcomes = []
+    for obs in observations:
+        outcome = evaluate(obs)
+        usual = typical.get(obs.dedupe_key) if obs.dedupe_key else None
+        if outcome.excluded is None and usual is not None and obs.billed != usual:
+            outcome = replace(
+                outcome,
+                excluded=f"billing drift: billed {obs.billed} on {obs.date or 'unknown date'}, "
+                f"identical requests typically {usual}",
+            )
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _typical_bills(observations: Iterable[Observation]) -> dict[str, int]:
+    groups: dict[str, list[Observation]] = defaultdict(list)
+    for obs in observations:
+        if obs.dedupe_key:
+            groups[obs.dedupe_key].append(obs)
+    typical = {}
+    for key, group in groups.items():
+        counts = Counter(o.billed for o in group)
+        latest = {o.billed: o.date or "" for o in sorted(group, key=lambda o: o.date or "")}
+        typical[key] = max(counts, key=lambda bill: (counts[bill], latest[bill]))
+    return typical
+
+
+def _exclusion(observation: Observation, estimate: RequestEstimate) -> str | None:
+    if observation.flags:
+        return f"sanity flag: {', '.join(observation.flags)}"
+    n_refs = sum(1 for _ in iter_image_refs(observation.api, observation.request))
+    if n_refs != len(observation.images):
+        return "recorded images do not match the request's image parts"
+    if not estimate.complete:
+        return "image size unknown (URL image, size never recorded)"
+    return None
+
+
+def summarize(outcomes: Iterable[Outcome]) -> list[SummaryRow]:
+    """Per (api, model, subset) exactness of the counted outcomes, sorted.
+
+    Subsets: ``all`` counted requests, ``simple`` (single turn, no tools), ``tools``.
+    """
+    groups: dict[tuple[str, str, Subset], list[int]] = defaultdict(list)
+    for outcome in outcomes:
+        residual = outcome.residual
+        if outcome.excluded is not None or residual is None:
+            continue
+        obs = outcome.observation
+        for subset in _subsets_of(obs):
+            groups[obs.api, obs.model, subset].append(residual)
+    return [
+        SummaryRow(
+            api=api,
+            model=model,
+            subset=subset,
+            n=len(residuals),
+            exact=sum(1 for r in residuals if r == 0),
+            mean_residual=statistics.fmean(residuals),
+            max_abs_residual=max(abs(r) for r in residuals),
+        )
+        for (api, model, subset), residuals in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], kv[0][1], _SUBSETS.index(kv[0][2]))
+        )
+    ]
+
+
+def _subsets_of(obs: Observation) -> Iterable[Subset]:
+    yield "all"
+    if obs.simple:
+        yield "simple"
+    if obs.has_tools:
+        yield "tools"
+
+
+def check_images(outcomes: Iterable[Outcome]) -> list[ImageCheck]:
+    """Group counted requests by image configuration and compare the typical bill's image part
+    (billed input minus our text estimate) with our image estimate.
+
+    Looking at the most common bill per configuration keeps one-off billing drift (a request
+    recorded on a date when OpenAI billed a token more or less) from hiding a wrong rule, and
+    comparing tiles/patches separates the image rule from one-token text framing differences.
+    """
+    groups: dict[tuple[str, tuple[tuple[int, int, str], ...]], list[tuple[int, int]]] = defaultdict(
+        list
+    )
+    for outcome in outcomes:
+        est = outcome.estimate
+        if outcome.excluded is not None or est is None or not est.images:
+            continue
+        sizes = tuple((im.width or 0, im.height or 0, im.billed_detail or "") for im in est.images)
+        image_part = outcome.observation.billed - est.text_tokens
+        groups[est.rule, sizes].append((image_part, est.image_tokens))
+    checks = []
+    for (rule_name, sizes), pairs in sorted(groups.items()):
+        estimate = pairs[0][1]
+        implied = tuple(p[0] for p in pairs)
+        typical = _typical(implied, estimate)
+        rule = get_model_rule(rule_name)
+        checks.append(
+            ImageCheck(
+                rule=rule_name,
+                sizes=sizes,
+                estimate=estimate,
+                implied=implied,
+                typical=typical,
+                units_match=_units(rule, typical, len(sizes)) == _units(rule, estimate, len(sizes)),
+            )
+        )
+    return checks
+
+
+def _typical(values: Sequence[int], estimate: int) -> int:
+    counts = Counter(values)
+    top = max(counts.values())
+    return min((v for v, c in counts.items() if c == top), key=lambda v: abs(v - estimate))
+
+
+def _units(rule: ModelRule, tokens: int, n_images: int) -> int:
+    """Tiles (tile rules) or patches (patch rules) a token count stands for."""
+    if rule.family == "tile":
+        return round((tokens - rule.base_tokens * n_images) / rule.tile_tokens)
+    return round((tokens - rule.image_overhead * n_images) / rule.multiplier)
+
+
+def failed_targets(outcomes: Sequence[Outcome], checks: Sequence[ImageCheck]) -> list[str]:
+    """The calibration targets missed (empty when all are met).
+
+    >>> failed_targets([], [])
+    ['no counted requests without tools']
+    """
+    failures = []
+    no_tools = [
+        o for o in outcomes if o.excluded is None and not o.observation.has_tools and o.estimate
+    ]
+    if not no_tools:
+        failures.append("no counted requests without tools")
+    else:
+        share = sum(1 for o in no_tools if o.residual == 0) / len(no_tools)
+        if share < EXACT_TARGET:
+            failures.append(
+                f"exact on requests without tools: {share:.1%} < {EXACT_TARGET:.0%} target"
+            )
+    wrong = [c for c in checks if not c.units_match]
+    if wrong:
+        failures.append(f"image part wrong for {len(wrong)} configuration(s)")
+    return failures
+
+
+# --------------------------------------------------------------------------------------------
+# Markdown
+
+
+def render_markdown(
+    outcomes: Sequence[Outcome],
+    checks: Sequence[ImageCheck],
+    *,
+    text_only: Sequence[Outcome] = (),
+) -> str:
+    """The calibration report: summary, per-group table, image part, every miss and exclusion."""
+    parts = [
+        _headline(outcomes, checks),
+        _table(summarize(outcomes)),
+        _image_table(checks),
+        _misses(outcomes),
+        _excluded(outcomes),
+    ]
+    if text_only:
+        parts.append(
+            "### Text-only Responses requests (framing check)\n\n" + _table(summarize(text_only))
+        )
+        parts.append(_misses(text_only, title="Text-only misses"))
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _headline(outcomes: Sequence[Outcome], checks: Sequence[ImageCheck]) -> str:
+    counted = [o for o in outcomes if o.excluded is None and o.estimate is not None]
+    no_tools = [o for o in counted if not o.observation.has_tools]
+    tools = [o for o in counted if o.observation.has_tools]
+
+    def share(items: Sequence[Outcome]) -> str:
+        exact = sum(1 for o in items if o.residual == 0)
+        pct = f"{exact / len(items):.1%}" if items else "n/a"
+        return f"{exact}/{len(items)} ({pct})"
+
+    drift = [o for o in outcomes if (o.excluded or "").startswith("billing drift")]
+    with_drift = [o for o in [*no_tools, *drift] if not o.observation.has_tools]
+    units = sum(1 for c in checks if c.units_match)
+    tokens = sum(1 for c in checks if c.token_exact)
+    return "\n".join(
+        [
+            f"- requests: {len(outcomes)}; counted: {len(counted)}; "
+            f"excluded: {len(outcomes) - len(counted)} (listed below with the reason)",
+            f"- exact input tokens, requests without tools: {share(no_tools)} "
+            f"(target {EXACT_TARGET:.0%})",
+            f"- the same, counting the {len(drift)} billing-drift outliers as misses: "
+            f"{share(with_drift)}",
+            f"- exact input tokens, requests with tools: {share(tools)}",
+            f"- image part, {len(checks)} image configurations: tiles/patches match on {units}, "
+            f"token-exact on {tokens}",
+        ]
+    )
+
+
+def _table(rows: Sequence[SummaryRow]) -> str:
+    lines = [
+        "| api | model | subset | n | exact | exact % | mean residual | max abs residual |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {r.api} | {r.model} | {r.subset} | {r.n} | {r.exact} | {r.exact_share:.1%} | "
+        f"{r.mean_residual:+.2f} | {r.max_abs_residual} |"
+        for r in rows
+    ]
+    return "\n".join(lines)
+
+
+def _image_table(checks: Sequence[ImageCheck]) -> str:
+    lines = [
+        "| rule | images (w x h, detail) | requests | estimate | typical bill | tokens | units |",
+        "|---|---|---:|---:|---:|:---:|:---:|",
+    ]
+    for c in checks:
+        sizes = ", ".join(f"{w}x{h} {d}" for w, h, d in c.sizes)
+        lines.append(
+            f"| {c.rule} | {sizes} | {len(c.implied)} | {c.estimate} | {c.typical} | "
+            f"{'yes' if c.token_exact else 'no'} | {'yes' if c.units_match else 'no'} |"
+        )
+    return "### Image part (billed input minus text estimate)\n\n" + "\n".join(lines)
+
+
+def _misses(outcomes: Sequence[Outcome], *, title: str = "Counted requests not exact") -> str:
+    misses = [o for o in outcomes if o.excluded is None and o.residual not in (0, None)]
+    if not misses:
+        return ""
+    lines = [f"### {title}\n", "| id | date | api | model | tools | billed | estimate | residual |"]
+    lines.append("|---|---|---|---|:---:|---:|---:|---:|")
+    for o in sorted(misses, key=lambda o: (o.observation.model, o.observation.date or "")):
+        obs, est = o.observation, o.estimate
+        assert est is not None
+        lines.append(
+            f"| {obs.id} | {obs.date or '?'} | {obs.api} | {obs.model} | "
+            f"{'yes' if obs.has_tools else ''} | {obs.billed} | {est.input_tokens} | "
+            f"{o.residual:+d} |"
+        )
+    return "\n".join(lines)
+
+
+def _excluded(outcomes: Sequence[Outcome]) -> str:
+    excluded = [o for o in outcomes if o.excluded is not None]
+    if not excluded:
+        return ""
+    lines = ["### Excluded requests\n", "| id | date | api | model | reason | residual |"]
+    lines.append("|---|---|---|---|---|---:|")
+    for o in excluded:
+        obs = o.observation
+        residual = "n/a" if o.residual is None else f"{o.residual:+d}"
+        lines.append(
+            f"| {obs.id} | {obs.date or '?'} | {obs.api} | {obs.model} | {o.excluded} | "
+            f"{residual} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,652 @@
+"""Drop-in clients: real subclasses of the SDK's clients that preflight and report every request.
+
+``VisionOpenAI`` is an ``openai.OpenAI`` whose ``responses`` and ``chat.completions`` resources
+are subclasses of the SDK's, with ``create`` and ``parse`` wrapped (``responses.stream()``,
+``with_raw_response`` and ``with_streaming_response`` all go through them). Each wrapped call:
+``prepare()`` (preflight, estimate) before any byte is sent, the SDK call unchanged, then
+``finish()`` and the report is kept beside the response (see ``vision_report``). The sync and
+async shells differ only where they touch the transport; the logic is in ``_core``.
+
+Our bookkeeping never fails the user's call: an internal error logs a warning and leaves the
+report ``None``. SDK errors pass through untouched.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from openai import AsyncAzureOpenAI, AsyncOpenAI, AsyncStream, AzureOpenAI, OpenAI, Stream
+from openai._compat import cached_property
+from openai._legacy_response import LegacyAPIResponse
+from openai._response import APIResponse, AsyncAPIResponse
+from openai.resources.chat import AsyncChat, Chat
+from openai.resources.chat.completions import AsyncCompletions, Completions
+from openai.resources.responses import AsyncResponses, Responses
+from typing_extensions import Self, override
+
+from ._audit import AuditPipeline, AuditSink, emit_report
+from ._core import (
+    Plan,
+    PreflightMode,
+    StreamTracker,
+    VisionOptions,
+    finish,
+    prepare,
+    text_only_request,
+)
+from ._exceptions import PreflightError
+from ._report import VisionReport, remember
+from ._types import Api
+
+__all__ = ["AsyncVisionAzureOpenAI", "AsyncVisionOpenAI", "VisionAzureOpenAI", "VisionOpenAI"]
+
+logger = logging.getLogger("openai_vision_ext")
+if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+    logger.addHandler(logging.NullHandler())
+
+_T = TypeVar("_T")
+
+_UNSET: Any = object()
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared, transport-free helpers
+
+
+def _options_of(resource: object) -> VisionOptions:
+    options = getattr(getattr(resource, "_client", None), "_vision_options", None)
+    return options if isinstance(options, VisionOptions) else VisionOptions()
+
+
+def _safe_prepare(api: Api, kwargs: Mapping[str, Any], options: VisionOptions) -> Plan | None:
+    """``prepare()``, letting only ``PreflightError`` out (that one is the point of raise mode)."""
+    try:
+        plan = prepare(api, kwargs, options)
+    except PreflightError:
+        raise
+    except Exception as exc:
+        logger.warning("openai_vision_ext: no report for this request (%s: %s)", _name(exc), exc)
+        return None
+    for message in plan.warnings:
+        logger.warning("openai_vision_ext: %s", message)
+    return plan
+
+
+def _name(exc: BaseException) -> str:
+    return type(exc).__name__
+
+
+def _request_id(obj: object) -> str | None:
+    rid = getattr(obj, "_request_id", None)
+    return rid if isinstance(rid, str) else None
+
+
+def _stream_request_id(stream: Stream[Any] | AsyncStream[Any]) -> str | None:
+    return stream.response.headers.get("x-request-id")
+
+
+def _emit(options: VisionOptions, report: VisionReport, response: object = None) -> None:
+    """Hand a finished report to the audit pipeline (and any ``capture_audit()``); never raises."""
+    if report.rule is None:
+        logger.warning(
+            "openai_vision_ext: no image token rule for model %r (served %r): estimates are None",
+            report.model_requested,
+            report.model_served,
+        )
+    pipeline = options.audit
+    text = _output_text(response) if pipeline is not None and pipeline.include_text else None
+    emit_report(report, pipeline, request_id=report.request_id, text=text)
+
+
+def _output_text(response: object) -> str | None:
+    text = getattr(response, "output_text", None)  # Responses
+    if isinstance(text, str):
+        return text
+    choices = getattr(response, "choices", None)  # Chat Completions
+    content = getattr(getattr(choices[0], "message", None), "content", None) if choices else None
+    return content if isinstance(content, str) else None
+
+
+def _publish(options: VisionOptions, obj: object, report: VisionReport) -> VisionReport:
+    remember(obj, report)
+    _emit(options, report, obj)
+    return report
+
+
+def _count_args(options: VisionOptions, plan: Plan) -> tuple[dict[str, Any] | None, str | None]:
+    """Arguments for ``input_tokens.count`` (or why there is no count)."""
+    if not options.exact_count:
+        return None, None
+    if plan.api != "responses":
+        return (
+            None,
+            "exact_count: Chat Completions has no input_tokens.count; attributed by estimate",
+        )
+    args = text_only_request(plan.request)
+    if args is None:
+        return None, "exact_count: a prompt template cannot be counted; attributed by estimate"
+    return args, None
+
+
+def _count_failed(exc: Exception) -> str:
+    logger.warning(
+        "openai_vision_ext: input_tokens.count failed (%s); using the estimate", _name(exc)
+    )
+    return f"exact_count: input_tokens.count failed ({_name(exc)}); attributed by estimate"
+
+
+def _guarded(what: str) -> Callable[[Callable[..., _T]], Callable[..., _T | None]]:
+    """Run bookkeeping so that an internal error logs a warning instead of failing the call."""
+
+    def decorate(func: Callable[..., _T]) -> Callable[..., _T | None]:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> _T | None:
+            try:
+                return func(*args, **kwargs)
+            except Exception as exc:
+                logger.warning("openai_vision_ext: %s failed (%s: %s)", what, _name(exc), exc)
+                return None
+
+        return wrapper
+
+    return decorate
+
+
+@dataclass(slots=True)
+class _StreamState:
+    """One observed stream: its plan, tracker and (once ended) report."""
+
+    plan: Plan
+    options: VisionOptions
+    request_id: str | None
+    tracker: StreamTracker
+    report: VisionReport | None = None
+    extra_notes: list[str] = field(default_factory=list)
+
+    def snapshot(self) -> VisionReport:
+        """The final report, or an incomplete one while the stream is open or was abandoned."""
+        if self.report is not None:
+            return self.report
+        return finish(
+            self.plan,
+            None,
+            status="incomplete",
+            request_id=self.request_id,
+            notes=("stream not finished: billed numbers unknown",),
+        )
+
+    def conclude(self, counted: int | None, notes: tuple[str, ...] = ()) -> VisionReport:
+        tracker = self.tracker
+        final = tracker.last_response
+        report = finish(
+            self.plan,
+            final,
+            status=tracker.status,
+            request_id=self.request_id,
+            counted_text_tokens=counted,
+            notes=(*tracker.end_notes(), *self.extra_notes, *notes),
+        )
+        self.report = report
+        if self.plan.api == "responses" and final is not None:
+            remember(final, report)
+        _emit(self.options, report, final)
+        return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Sync shell
+
+
+def _call_sync(
+    resource: Any,
+    api: Api,
+    method: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
+    options = _options_of(resource)
+    plan = _safe_prepare(api, kwargs, options)
+    result = method(resource, *args, **kwargs)
+    if plan is not None:
+        _track_sync(resource._client, options, plan, result)
+    return result
+
+
+@_guarded("report")
+def _track_sync(client: Any, options: VisionOptions, plan: Plan, result: object) -> None:
+    if isinstance(result, LegacyAPIResponse):  # with_raw_response: the body is already read
+        parsed = result.parse()
+        _track_sync(client, options, plan, parsed)
+        remember(result, _follow(parsed))
+    elif isinstance(result, APIResponse):  # with_streaming_response: the body is read later
+        remember(result, _lazy_sync(client, options, plan, result))
+    elif isinstance(result, Stream):
+        _observe_stream_sync(client, options, plan, result)
+    else:
+        counted, notes = _count_sync(client, options, plan)
+        report = finish(
+            plan, result, request_id=_request_id(result), counted_text_tokens=counted, notes=notes
+        )
+        _publish(options, result, report)
+
+
+def _follow(obj: object) -> Callable[[], VisionReport | None]:
+    from ._report import vision_report
+
+    return lambda: vision_report(obj)
+
+
+def _lazy_sync(
+    client: Any, options: VisionOptions, plan: Plan, raw: APIResponse[Any]
+) -> Callable[[], VisionReport | None]:
+    def build() -> VisionReport | None:
+        try:
+            parsed: object = raw.parse()
+        except Exception:  # body closed unread: nothing to report on
+            parsed = None
+        if parsed is not None and not isinstance(parsed, Stream):
+            _track_sync(client, options, plan, parsed)
+            return _follow(parsed)()
+        return finish(
+            plan,
+            None,
+            status="incomplete",
+            request_id=raw.request_id,
+            notes=("with_streaming_response: body not read as a response",),
+        )
+
+    return functools.cache(build)
+
+
+def _count_sync(
+    client: Any, options: VisionOptions, plan: Plan
+) -> tuple[int | None, tuple[str, ...]]:
+    args, why_not = _count_args(options, plan)
+    if args is None:
+        return None, (why_not,) if why_not else ()
+    try:
+        counted = client.responses.input_tokens.count(**args)
+    except Exception as exc:
+        return None, (_count_failed(exc),)
+    return int(counted.input_tokens), ()
+
+
+def _observe_stream_sync(
+    client: Any, options: VisionOptions, plan: Plan, stream: Stream[Any]
+) -> None:
+    state = _StreamState(plan, options, _stream_request_id(stream), StreamTracker(plan.api))
+    stream._iterator = _observed_iter(client, state, stream._iterator)
+    remember(stream, state.snapshot)
+
+
+def _observed_iter(client: Any, state: _StreamState, events: Iterator[_T]) -> Iterator[_T]:
+    try:
+        for event in events:
+            if _feed(state, event) and state.tracker.status == "ok":
+                _conclude_sync(client, state)
+            yield event
+        state.tracker.end()
+    except BaseException as exc:
+        state.extra_notes.append(f"stream ended by {_name(exc)}")
+        raise
+    finally:
+        if state.report is None:
+            _conclude_sync(client, state)
+
+
+@_guarded("stream bookkeeping")
+def _feed(state: _StreamState, event: object) -> bool:
+    return state.tracker.feed(event)
+
+
+@_guarded("stream report")
+def _conclude_sync(client: Any, state: _StreamState) -> VisionReport:
+    counted: int | None = None
+    notes: tuple[str, ...] = ()
+    if state.tracker.status == "ok":
+        counted, notes = _count_sync(client, state.options, state.plan)
+    return state.conclude(counted, notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Async shell (same steps; awaits where the transport is touched)
+
+
+async def _call_async(
+    resource: Any,
+    api: Api,
+    method: Callable[..., Coroutine[Any, Any, Any]],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
+    options = _options_of(resource)
+    plan = _safe_prepare(api, kwargs, options)
+    result = await method(resource, *args, **kwargs)
+    if plan is not None:
+        await _track_async(resource._client, options, plan, result)
+    return result
+
+
+async def _track_async(client: Any, options: VisionOptions, plan: Plan, result: object) -> None:
+    try:
+        if isinstance(result, LegacyAPIResponse):
+            parsed = result.parse()
+            await _track_async(client, options, plan, parsed)
+            remember(result, _follow(parsed))
+        elif isinstance(result, AsyncAPIResponse):
+            remember(result, _lazy_async(plan, result))
+        elif isinstance(result, AsyncStream):
+            _observe_stream_async(client, options, plan, result)
+        else:
+            counted, notes = await _count_async(client, options, plan)
+            report = finish(
+                plan,
+                result,
+                request_id=_request_id(result),
+                counted_text_tokens=counted,
+                notes=notes,
+            )
+            _publish(options, result, report)
+    except Exception as exc:
+        logger.warning("openai_vision_ext: report failed (%s: %s)", _name(exc), exc)
+
+
+def _lazy_async(plan: Plan, raw: AsyncAPIResponse[Any]) -> Callable[[], VisionReport | None]:
+    # AsyncAPIResponse.parse() is a coroutine: the report cannot be built synchronously later.
+    return lambda: finish(
+        plan,
+        None,
+        status="incomplete",
+        request_id=raw.request_id,
+        notes=("async with_streaming_response: parse the body and pass the result instead",),
+    )
+
+
+async def _count_async(
+    client: Any, options: VisionOptions, plan: Plan
+) -> tuple[int | None, tuple[str, ...]]:
+    args, why_not = _count_args(options, plan)
+    if args is None:
+        return None, (why_not,) if why_not else ()
+    try:
+        counted = await client.responses.input_tokens.count(**args)
+    except Exception as exc:
+        return None, (_count_failed(exc),)
+    return int(counted.input_tokens), ()
+
+
+def _observe_stream_async(
+    client: Any, options: VisionOptions, plan: Plan, stream: AsyncStream[Any]
+) -> None:
+    state = _StreamState(plan, options, _stream_request_id(stream), StreamTracker(plan.api))
+    stream._iterator = _observed_aiter(client, state, stream._iterator)
+    remember(stream, state.snapshot)
+
+
+async def _observed_aiter(
+    client: Any, state: _StreamState, events: AsyncIterator[_T]
+) -> AsyncIterator[_T]:
+    try:
+        async for event in events:
+            if _feed(state, event) and state.tracker.status == "ok":
+                await _conclude_async(client, state)
+            yield event
+        state.tracker.end()
+    except BaseException as exc:
+        state.extra_notes.append(f"stream ended by {_name(exc)}")
+        raise
+    finally:
+        if state.report is None:
+            # No await here: this may run while the generator is being closed.
+            _guarded("stream report")(state.conclude)(None)
+
+
+async def _conclude_async(client: Any, state: _StreamState) -> None:
+    try:
+        counted, notes = await _count_async(client, state.options, state.plan)
+        state.conclude(counted, notes)
+    except Exception as exc:
+        logger.warning("openai_vision_ext: stream report failed (%s: %s)", _name(exc), exc)
+
+
+# ---------------------------------------------------------------------------------------------
+# Resources: the SDK's own classes, with create/parse wrapped. The wrappers keep the SDK
+# method's signature (functools.wraps sets __wrapped__); type checkers see the SDK's overloads.
+
+
+def _sync_method(api: Api, method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return _call_sync(self, api, method, args, kwargs)
+
+    return wrapper
+
+
+def _async_method(api: Api, method: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return await _call_async(self, api, method, args, kwargs)
+
+    return wrapper
+
+
+class _VisionResponses(Responses):
+    """``client.responses`` with preflight and reports on ``create`` and ``parse``."""
+
+    if not TYPE_CHECKING:
+        create = _sync_method("responses", Responses.create)
+        parse = _sync_method("responses", Responses.parse)
+
+
+class _AsyncVisionResponses(AsyncResponses):
+    """``client.responses`` (async) with preflight and reports on ``create`` and ``parse``."""
+
+    if not TYPE_CHECKING:
+        create = _async_method("responses", AsyncResponses.create)
+        parse = _async_method("responses", AsyncResponses.parse)
+
+
+class _VisionCompletions(Completions):
+    """``client.chat.completions`` with preflight and reports on ``create`` and ``parse``."""
+
+    if not TYPE_CHECKING:
+        create = _sync_method("chat.completions", Completions.create)
+        parse = _sync_method("chat.completions", Completions.parse)
+
+
+class _AsyncVisionCompletions(AsyncCompletions):
+    """``client.chat.completions`` (async) with preflight and reports."""
+
+    if not TYPE_CHECKING:
+        create = _async_method("chat.completions", AsyncCompletions.create)
+        parse = _async_method("chat.completions", AsyncCompletions.parse)
+
+
+class _VisionChat(Chat):
+    @cached_property
+    @override
+    def completions(self) -> Completions:
+        return _VisionCompletions(self._client)
+
+
+class _AsyncVisionChat(AsyncChat):
+    @cached_property
+    @override
+    def completions(self) -> AsyncCompletions:
+        return _AsyncVisionCompletions(self._client)
+
+
+# ---------------------------------------------------------------------------------------------
+# Clients
+
+
+def _make_options(
+    base: VisionOptions | None,
+    *,
+    preflight: PreflightMode | Any,
+    audit: Any,
+    exact_count: bool | Any,
+    model_map: Mapping[str, str] | None | Any,
+) -> VisionOptions:
+    changes: dict[str, Any] = {}
+    if preflight is not _UNSET:
+        changes["preflight"] = preflight
+    if audit is not _UNSET:
+        changes["audit"] = _as_pipeline(audit)
+    if exact_count is not _UNSET:
+        changes["exact_count"] = bool(exact_count)
+    if model_map is not _UNSET:
+        changes["model_map"] = dict(model_map or {})
+    return replace(base or VisionOptions(), **changes)
+
+
+AuditOption = AuditPipeline | Iterable[AuditSink | Callable[[Any], None]] | None
+"""``audit=``: a pipeline, or sinks to feed (wrapped in a plain ``AuditPipeline``)."""
+
+
+def _as_pipeline(audit: AuditOption) -> AuditPipeline | None:
+    if audit is None or isinstance(audit, AuditPipeline):
+        return audit
+    return AuditPipeline(sinks=audit)
+
+
+def _option_kwargs(options: VisionOptions) -> dict[str, Any]:
+    return {
+        "preflight": options.preflight,
+        "audit": options.audit,
+        "exact_count": options.exact_count,
+        "model_map": options.model_map,
+    }
+
+
+class _VisionClientMixin:
+    """Our options and ``copy()``; shared by the four clients."""
+
+    _vision_options: VisionOptions
+
+    def __init__(
+        self,
+        *,
+        preflight: PreflightMode = "raise",
+        audit: AuditOption = None,
+        exact_count: bool = False,
+        model_map: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._vision_options = _make_options(
+            None, preflight=preflight, audit=audit, exact_count=exact_count, model_map=model_map
+        )
+        super().__init__(**kwargs)
+
+    @property
+    def vision_options(self) -> VisionOptions:
+        """The preflight, audit, exact-count and model-map settings of this client."""
+        return self._vision_options
+
+    def copy(
+        self,
+        *,
+        preflight: PreflightMode | Any = _UNSET,
+        audit: Any = _UNSET,
+        exact_count: bool | Any = _UNSET,
+        model_map: Mapping[str, str] | None | Any = _UNSET,
+        **kwargs: Any,
+    ) -> Self:
+        """The SDK's ``copy()``/``with_options()``, keeping (or overriding) our options."""
+        options = _make_options(
+            self._vision_options,
+            preflight=preflight,
+            audit=audit,
+            exact_count=exact_count,
+            model_map=model_map,
+        )
+        extra = {**_option_kwargs(options), **kwargs.pop("_extra_kwargs", {})}
+        return cast(Self, cast(Any, super()).copy(**kwargs, _extra_kwargs=extra))
+
+    with_options = copy
+
+
+class VisionOpenAI(_VisionClientMixin, OpenAI):
+    """An ``openai.OpenAI`` that preflights every image and reports estimated vs billed tokens.
+
+    Takes the SDK's arguments plus ``preflight="raise"|"warn"|"off"``, ``audit=``,
+    ``exact_count=False`` and ``model_map=``.
+
+    >>> client = VisionOpenAI(api_key="sk-test", preflight="warn")
+    >>> isinstance(client, OpenAI), client.with_options(timeout=5).vision_options.preflight
+    (True, 'warn')
+    """
+
+    @cached_property
+    @override
+    def responses(self) -> Responses:
+        return _VisionResponses(self)
+
+    @cached_property
+    @override
+    def chat(self) -> Chat:
+        return _VisionChat(self)
+
+
+class AsyncVisionOpenAI(_VisionClientMixin, AsyncOpenAI):
+    """The async twin of ``VisionOpenAI`` (an ``openai.AsyncOpenAI``).
+
+    >>> client = AsyncVisionOpenAI(api_key="sk-test", exact_count=True)
+    >>> isinstance(client, AsyncOpenAI), client.copy().vision_options.exact_count
+    (True, True)
+    """
+
+    @cached_property
+    @override
+    def responses(self) -> AsyncResponses:
+        return _AsyncVisionResponses(self)
+
+    @cached_property
+    @override
+    def chat(self) -> AsyncChat:
+        return _AsyncVisionChat(self)
+
+
+class VisionAzureOpenAI(_VisionClientMixin, AzureOpenAI):
+    """An ``openai.AzureOpenAI`` with preflight and reports; ``model_map`` maps deployment names
+    to model names for token rules (otherwise the model the server reports is used).
+
+    >>> client = VisionAzureOpenAI(api_key="k", api_version="2025-04-01-preview",
+    ...     azure_endpoint="https://example.openai.azure.com", model_map={"prod-4o": "gpt-4o"})
+    >>> isinstance(client, AzureOpenAI), dict(client.copy().vision_options.model_map)
+    (True, {'prod-4o': 'gpt-4o'})
+    """
+
+    @cached_property
+    @override
+    def responses(self) -> Responses:
+        return _VisionResponses(self)
+
+    @cached_property
+    @override
+    def chat(self) -> Chat:
+        return _VisionChat(self)
+
+
+class AsyncVisionAzureOpenAI(_VisionClientMixin, AsyncAzureOpenAI):
+    """The async twin of ``VisionAzureOpenAI``.
+
+    >>> client = AsyncVisionAzureOpenAI(api_key="k", api_version="2025-04-01-preview",
+    ...     azure_endpoint="https://example.openai.azure.com")
+    >>> isinstance(client, AsyncAzureOpenAI)
+    True
+    """
+
+    @cached_property
+    @override
+    def responses(self) -> AsyncResponses:
+        return _AsyncVisionResponses(self)
+
+    @cached_property
+    @override
+    def chat(self) -> AsyncChat:
+        return _AsyncVisionChat(self)

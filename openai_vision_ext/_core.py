@@ -1,0 +1,314 @@
+"""Sans-I/O orchestration shared by the sync and async clients.
+
+``prepare()`` turns a request into a ``Plan`` (preflight + estimate) before anything is sent;
+``finish()`` turns a plan and what came back into a ``VisionReport``. ``StreamTracker`` follows a
+stream's events to the terminal one. Nothing here does I/O, reads the clock or logs: the client
+shells log the ``Plan.warnings`` and run the optional ``input_tokens.count`` call themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias
+
+from ._audit import AuditPipeline
+from ._estimate import RequestEstimate, estimate_with_infos
+from ._exceptions import PreflightError, UnknownModelError, Violation
+from ._preflight import check_request
+from ._report import ReportStatus, VisionReport
+from ._types import Api, ImageInfo
+from ._usage import BilledUsage, billed_usage
+
+__all__ = [
+    "COUNT_PARAMS",
+    "Plan",
+    "PreflightMode",
+    "StreamTracker",
+    "VisionOptions",
+    "finish",
+    "prepare",
+    "text_only_request",
+    "unknown_model_note",
+]
+
+PreflightMode: TypeAlias = Literal["raise", "warn", "off"]
+
+PREFLIGHT_MODES: tuple[PreflightMode, ...] = ("raise", "warn", "off")
+
+COUNT_PARAMS: tuple[str, ...] = (
+    "conversation",
+    "input",
+    "instructions",
+    "model",
+    "parallel_tool_calls",
+    "previous_response_id",
+    "reasoning",
+    "text",
+    "tool_choice",
+    "tools",
+    "truncation",
+)
+"""``create()`` parameters that ``responses.input_tokens.count`` also accepts."""
+
+_TERMINAL_STATUS: Mapping[str, ReportStatus] = {
+    "response.completed": "ok",
+    "response.incomplete": "incomplete",
+    "response.failed": "incomplete",
+    "error": "incomplete",
+}
+"""Responses stream event type -> report status, for the events that end a stream."""
+
+
+@dataclass(frozen=True, slots=True)
+class VisionOptions:
+    """What a ``Vision*`` client adds to the SDK client (carried across ``copy()``)."""
+
+    preflight: PreflightMode = "raise"
+    """``raise``: a bad request raises ``PreflightError`` and is not sent; ``warn``: log and
+    send; ``off``: send without checking (estimates are still made)."""
+    audit: AuditPipeline | None = None
+    """Where finished reports go (``None``: only to ``capture_audit()`` in tests)."""
+    exact_count: bool = False
+    """Also call ``responses.input_tokens.count`` on the request without its images."""
+    model_map: Mapping[str, str] = field(default_factory=dict)
+    """Azure deployment name -> model name, for token rules."""
+
+    def __post_init__(self) -> None:
+        if self.preflight not in PREFLIGHT_MODES:
+            raise ValueError(f"preflight must be one of {PREFLIGHT_MODES}, not {self.preflight!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Everything known about a request before it is sent."""
+
+    api: Api
+    model_requested: str
+    model: str
+    """Model used for token rules (``model_map`` applied)."""
+    stream: bool
+    request: Mapping[str, Any]
+    """The caller's keyword arguments (read only, never mutated)."""
+    infos: tuple[ImageInfo | None, ...]
+    estimate: RequestEstimate | None
+    violations: tuple[Violation, ...] = ()
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    """Messages the client logs as warnings (``%s``-free, no request content)."""
+
+
+def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Plan:
+    """Check and estimate ``request`` before it is sent; raise ``PreflightError`` in raise mode.
+
+    >>> plan = prepare("responses", {"model": "gpt-4o", "input": "Hi"}, VisionOptions())
+    >>> (plan.model, plan.estimate.image_tokens, plan.violations)
+    ('gpt-4o', 0, ())
+    """
+    model_requested = str(request.get("model", ""))
+    model = options.model_map.get(model_requested, model_requested)
+    outcome = check_request(api, model, request)
+    violations = tuple(outcome.violations)
+    if violations and options.preflight == "raise":
+        raise PreflightError(violations)
+    infos = tuple(info for _, info in outcome.images)
+    warnings: list[str] = []
+    if violations and options.preflight == "warn":
+        warnings.append(
+            f"request sent despite {len(violations)} preflight problem(s): "
+            + "; ".join(str(v) for v in violations)
+        )
+    estimate = _estimate(api, model, request, infos)
+    return Plan(
+        api=api,
+        model_requested=model_requested,
+        model=model,
+        stream=request.get("stream") is True,
+        request=request,
+        infos=infos,
+        estimate=estimate,
+        violations=violations if options.preflight != "off" else (),
+        notes=tuple(outcome.notes),
+        warnings=tuple(warnings),
+    )
+
+
+def _estimate(
+    api: Api, model: str, request: Mapping[str, Any], infos: Sequence[ImageInfo | None]
+) -> RequestEstimate | None:
+    try:
+        return estimate_with_infos(api, model, request, infos)
+    except UnknownModelError:
+        return None
+
+
+def finish(
+    plan: Plan,
+    response: object,
+    *,
+    status: ReportStatus = "ok",
+    request_id: str | None = None,
+    counted_text_tokens: int | None = None,
+    notes: Sequence[str] = (),
+) -> VisionReport:
+    """Build the report of ``plan`` from what came back (a response, a final event's response,
+    or ``None`` when a stream ended without one).
+
+    >>> plan = prepare("responses", {"model": "gpt-4o", "input": "Hi"}, VisionOptions())
+    >>> finish(plan, None, status="incomplete").billed_input_tokens is None
+    True
+    """
+    usage = billed_usage(plan.api, response) if response is not None else None
+    served = getattr(response, "model", None)
+    model_served = served if isinstance(served, str) else None
+    estimate, more_notes = _estimate_after(plan, model_served)
+    billed = usage or BilledUsage(None, None, None, None)
+    text_basis = counted_text_tokens
+    attribution: Literal["estimate", "input_tokens.count", "none"] = "input_tokens.count"
+    if text_basis is None:
+        text_basis = estimate.text_tokens if estimate is not None else None
+        attribution = "estimate" if text_basis is not None else "none"
+    if billed.input_tokens is None:
+        attribution = "none"
+    response_id = getattr(response, "id", None)
+    return VisionReport(
+        api=plan.api,
+        model_requested=plan.model_requested,
+        model_served=model_served,
+        request_id=request_id,
+        response_id=response_id if isinstance(response_id, str) else None,
+        images=estimate.images if estimate is not None else (),
+        estimated_image_tokens=estimate.image_tokens if estimate is not None else None,
+        estimated_text_tokens=estimate.text_tokens if estimate is not None else None,
+        estimated_input_tokens=estimate.input_tokens if estimate is not None else None,
+        billed_input_tokens=billed.input_tokens,
+        billed_cached_tokens=billed.cached_tokens,
+        billed_output_tokens=billed.output_tokens,
+        billed_reasoning_tokens=billed.reasoning_tokens,
+        billed_image_tokens=_minus(billed.input_tokens, text_basis),
+        delta_input_tokens=_minus(
+            estimate.input_tokens if estimate is not None else None, billed.input_tokens
+        ),
+        attribution=attribution,
+        stream=plan.stream,
+        status=status if billed.input_tokens is not None or status != "ok" else "incomplete",
+        notes=(*plan.notes, *more_notes, *notes),
+        rule=estimate.rule if estimate is not None else None,
+        counted_text_tokens=counted_text_tokens,
+        violations=plan.violations,
+    )
+
+
+def _estimate_after(
+    plan: Plan, model_served: str | None
+) -> tuple[RequestEstimate | None, tuple[str, ...]]:
+    """The plan's estimate (and its caveats); when the requested name had no rule (an Azure
+    deployment), one made with the model the server says it used."""
+    estimate, notes = plan.estimate, []
+    if estimate is None and model_served is not None:
+        estimate = _estimate(plan.api, model_served, plan.request, plan.infos)
+        if estimate is not None:
+            notes.append(f"estimated with the served model {model_served!r}")
+    if estimate is None:
+        return None, (unknown_model_note(plan.model, model_served),)
+    notes.extend(estimate.notes)
+    if plan.request.get("image") is not None:
+        notes.append("request-level 'image' option set: its token effect is undocumented")
+    return estimate, tuple(notes)
+
+
+def unknown_model_note(model: str, model_served: str | None) -> str:
+    """Why a report has no estimates."""
+    served = f" (served as {model_served!r})" if model_served and model_served != model else ""
+    return f"no image token rule for model {model!r}{served}: estimates are None"
+
+
+def _minus(a: int | None, b: int | None) -> int | None:
+    return None if a is None or b is None else a - b
+
+
+def text_only_request(request: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The ``input_tokens.count`` arguments for ``request`` without its images, or ``None`` when
+    the request cannot be counted that way (e.g. a ``prompt`` template).
+
+    >>> part = {"type": "input_image", "image_url": "https://x/y.png", "detail": "low"}
+    >>> text_only_request({"model": "gpt-4o", "input": [{"role": "user", "content": [
+    ...     {"type": "input_text", "text": "Hi"}, part]}], "stream": True})
+    {'input': [{'role': 'user', 'content': [{'type': 'input_text', 'text': 'Hi'}]}], 'model': 'gpt-4o'}
+    """
+    if request.get("prompt") is not None:
+        return None
+    kept = {k: request[k] for k in COUNT_PARAMS if k in request and _is_plain(request[k])}
+    if "input" in kept:
+        kept["input"] = _drop_images(kept["input"])
+    return kept
+
+
+def _is_plain(value: object) -> bool:
+    if isinstance(value, Mapping):
+        return all(_is_plain(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(_is_plain(v) for v in value)
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _drop_images(node: Any) -> Any:
+    if isinstance(node, Mapping):
+        return {k: _drop_images(v) for k, v in node.items()}
+    if isinstance(node, list | tuple):
+        return [
+            _drop_images(item)
+            for item in node
+            if not (isinstance(item, Mapping) and item.get("type") == "input_image")
+        ]
+    return node
+
+
+class StreamTracker:
+    """Follows one stream's events; knows when it ended and how.
+
+    Sans-I/O: ``feed()`` each event; ``terminal`` is set on the event that ends a Responses
+    stream (``response.completed``/``failed``/``incomplete``/``error``); for Chat Completions the
+    chunk carrying ``usage`` is remembered and ``end()`` is called when the stream runs out.
+    """
+
+    __slots__ = ("api", "last_response", "status", "terminal")
+
+    def __init__(self, api: Api) -> None:
+        self.api: Api = api
+        self.terminal = False
+        self.status: ReportStatus = "incomplete"
+        self.last_response: object = None
+        """The response (Responses) or usage chunk (Chat) to take billed numbers from."""
+
+    def feed(self, event: object) -> bool:
+        """Take one event; return True when it ended the stream."""
+        if self.terminal:
+            return False
+        if self.api == "chat.completions":
+            if getattr(event, "usage", None) is not None:
+                self.last_response = event
+            return False
+        status = _TERMINAL_STATUS.get(str(getattr(event, "type", "")))
+        if status is None:
+            return False
+        self.terminal, self.status = True, status
+        self.last_response = getattr(event, "response", None)
+        return True
+
+    def end(self) -> None:
+        """The stream ran out normally (Chat: ``[DONE]``)."""
+        if not self.terminal and self.api == "chat.completions" and self.last_response is not None:
+            self.status = "ok"
+        self.terminal = True
+
+    def end_notes(self) -> tuple[str, ...]:
+        """Why the report is incomplete, for the report's notes."""
+        if self.status == "ok":
+            return ()
+        if self.api == "chat.completions" and self.last_response is None:
+            return (
+                "stream had no usage chunk: pass stream_options={'include_usage': True} "
+                "to get billed numbers",
+            )
+        return ("stream did not complete: billed numbers are not final",)

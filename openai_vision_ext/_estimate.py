@@ -1,0 +1,517 @@
+"""PURE: image token math (tile and patch families) and whole-request input estimates.
+
+``estimate_with_infos`` is the core: it walks a Responses or Chat Completions request, prices
+every image from its already-known size (``ImageInfo``), tokenises every text field offline,
+and adds the per-request and per-message framing fitted to real bills
+(``benchmarks/calibrate.py`` re-checks the fit). ``estimate_request`` inspects ``data:`` URL
+images itself and calls it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ._images import inspect_image
+from ._rules import get_model_rule, image_tokens, resize_for_rule, sized_detail
+from ._rules_data import ModelRule
+from ._text import count_tokens
+from ._types import Api, Detail, ImageInfo
+from ._walk import ImageRef, iter_image_refs, request_root
+
+__all__ = [
+    "FRAMING",
+    "Framing",
+    "ImageEstimate",
+    "RequestEstimate",
+    "estimate_image_tokens",
+    "estimate_request",
+    "estimate_with_infos",
+    "target_size",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ImageEstimate:
+    """The estimate for one image of a request."""
+
+    index: int
+    """0-based position among the request's images."""
+    location: str
+    """Path in the request, e.g. ``input[0].content[1]``."""
+    source: Literal["data_url", "url", "file_id"]
+    """How the image was given."""
+    detail: str
+    """``detail`` as sent (``auto`` when absent)."""
+    width: int | None
+    height: int | None
+    mime: str | None
+    n_bytes: int | None
+    sha256: str | None
+    tokens: int | None
+    """Estimated input tokens for this image; ``None`` when its size is unknown (URL, file id)."""
+    billed_detail: str | None = None
+    """The detail the image is billed at (``auto`` resolved by the model's rule)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestEstimate:
+    """Estimated input tokens of a whole request."""
+
+    api: Api
+    model: str
+    """Model as requested."""
+    rule: str
+    """Name of the image rule row used (e.g. ``gpt-4o``)."""
+    images: tuple[ImageEstimate, ...]
+    image_tokens: int
+    """Sum of known per-image estimates."""
+    text_tokens: int
+    """Text tokens plus per-request/per-message framing."""
+    input_tokens: int
+    """``image_tokens + text_tokens``: the whole billed input as estimated."""
+    complete: bool
+    """False when some image's tokens are unknown (then ``input_tokens`` is a lower bound)."""
+    notes: tuple[str, ...] = ()
+    """Caveats, e.g. tools or response formats whose framing is approximate."""
+    exact: bool = True
+    """False when some part (tools, response format, replayed reasoning, unknown item types) is
+    approximated, so ``input_tokens`` may differ from the bill even with every image known."""
+
+
+# --------------------------------------------------------------------------------------------
+# Framing: fitted on real bills (real-usage/observations.jsonl, text_only_responses.jsonl).
+
+
+@dataclass(frozen=True, slots=True)
+class Framing:
+    """Tokens an API adds around the text of a request (besides the text's own tokens)."""
+
+    per_request: int
+    """Added once (the primed reply)."""
+    per_message: int
+    """Added per message, besides its role name and content."""
+    instructions: int
+    """Responses ``instructions``: added besides a message's framing."""
+    per_name: int
+    """Added when a chat message carries ``name`` (besides the name's own tokens)."""
+    per_tool_call: int
+    """Added per assistant tool call / Responses ``function_call`` item (besides name+args)."""
+    per_tool_output: int
+    """Added per Responses ``function_call_output`` item (besides its output)."""
+    tools: int
+    """Added once when function tools are defined (besides their rendered namespace)."""
+    response_format: int
+    """Added once for a JSON schema response format (besides the schema)."""
+
+
+FRAMING: Mapping[tuple[Api, bool], Framing] = {
+    ("chat.completions", False): Framing(
+        per_request=3,
+        per_message=3,
+        instructions=0,
+        per_name=1,
+        per_tool_call=2,
+        per_tool_output=0,
+        tools=-1,
+        response_format=8,
+    ),
+    ("chat.completions", True): Framing(
+        per_request=3,
+        per_message=3,
+        instructions=0,
+        per_name=1,
+        per_tool_call=2,
+        per_tool_output=0,
+        tools=88,
+        response_format=8,
+    ),
+    ("responses", False): Framing(
+        per_request=3,
+        per_message=3,
+        instructions=0,
+        per_name=1,
+        per_tool_call=2,
+        per_tool_output=3,
+        tools=-1,
+        response_format=8,
+    ),
+    ("responses", True): Framing(
+        per_request=2,
+        per_message=3,
+        instructions=1,
+        per_name=1,
+        per_tool_call=2,
+        per_tool_output=3,
+        tools=22,
+        response_format=8,
+    ),
+}
+"""Framing per (API, reasoning model). ``benchmarks/calibrate.py`` shows the fit's residuals."""
+
+
+@dataclass(slots=True)
+class _Tally:
+    """Texts and framing tokens collected while walking a request."""
+
+    texts: list[str] = field(default_factory=list)
+    framing: int = 0
+    notes: list[str] = field(default_factory=list)
+    exact: bool = True
+
+    def note(self, message: str, *, exact: bool = False) -> None:
+        if message not in self.notes:
+            self.notes.append(message)
+        self.exact = self.exact and exact
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+
+
+def estimate_image_tokens(width: int, height: int, *, model: str, detail: Detail = "auto") -> int:
+    """Input tokens one ``width`` x ``height`` image costs on ``model`` at ``detail``.
+
+    >>> estimate_image_tokens(1024, 1024, model="gpt-4o", detail="high")
+    765
+    >>> estimate_image_tokens(2048, 4096, model="gpt-4o", detail="low")
+    85
+    """
+    return image_tokens(get_model_rule(model), width, height, detail)
+
+
+def target_size(width: int, height: int, *, model: str, detail: Detail = "auto") -> tuple[int, int]:
+    """The size (w, h) the server resizes an image to before tokenising it, for this model's rule
+    and detail; never larger than the input. Used by image preparation to send no more pixels
+    than will be billed.
+
+    >>> target_size(4000, 3000, model="gpt-4o", detail="high")
+    (1024, 768)
+    """
+    return resize_for_rule(get_model_rule(model), width, height, detail)
+
+
+def estimate_request(*, api: Api = "responses", model: str, **request: Any) -> RequestEstimate:
+    """Estimate the billed input tokens of a request given as ``create(...)`` keyword arguments.
+
+    ``data:`` URL images are inspected here; URL and ``file_id`` images have unknown size, so
+    their tokens are ``None`` and the estimate is ``complete=False``.
+
+    >>> est = estimate_request(model="gpt-4o", input="Say hello")
+    >>> est.input_tokens, est.complete
+    (9, True)
+    """
+    body = {"model": model, **request}
+    infos = [_inspect_ref(ref) for ref in iter_image_refs(api, body)]
+    return estimate_with_infos(api, model, body, infos)
+
+
+def estimate_with_infos(
+    api: Api, model: str, request: Mapping[str, Any], infos: Sequence[ImageInfo | None]
+) -> RequestEstimate:
+    """Like ``estimate_request`` but with each image's ``ImageInfo`` already known (by index),
+    so callers that inspected images once (preflight) do not decode them again.
+
+    An ``ImageInfo`` given for a URL or ``file_id`` image is used too (e.g. sizes recorded
+    elsewhere); ``None`` means unknown.
+
+    >>> est = estimate_with_infos("chat.completions", "gpt-4o",
+    ...     {"messages": [{"role": "user", "content": "Hi"}]}, [])
+    >>> est.text_tokens
+    8
+    """
+    rule = get_model_rule(model)
+    refs = list(iter_image_refs(api, request))
+    images = tuple(
+        _image_estimate(rule, ref, infos[ref.index] if ref.index < len(infos) else None)
+        for ref in refs
+    )
+    tally = _Tally()
+    framing = FRAMING[api, rule.reasoning]
+    if api == "responses":
+        _tally_responses(request, tally, framing)
+    else:
+        _tally_chat(request, tally, framing)
+    text_tokens = tally.framing + sum(count_tokens(t, encoding=rule.encoding) for t in tally.texts)
+    image_total = sum(im.tokens or 0 for im in images)
+    complete = all(im.tokens is not None for im in images)
+    if not complete:
+        tally.note(
+            "some images have unknown size (URL or file_id): input_tokens is a lower bound",
+            exact=True,
+        )
+    return RequestEstimate(
+        api=api,
+        model=model,
+        rule=rule.name,
+        images=images,
+        image_tokens=image_total,
+        text_tokens=text_tokens,
+        input_tokens=image_total + text_tokens,
+        complete=complete,
+        notes=tuple(tally.notes),
+        exact=tally.exact,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Images
+
+
+def _source(ref: ImageRef) -> Literal["data_url", "url", "file_id"]:
+    if ref.url is not None and ref.url.startswith("data:"):
+        return "data_url"
+    return "url" if ref.url is not None else "file_id"
+
+
+def _inspect_ref(ref: ImageRef) -> ImageInfo | None:
+    if _source(ref) != "data_url" or ref.url is None:
+        return None
+    return inspect_image(ref.url)
+
+
+def _image_estimate(rule: ModelRule, ref: ImageRef, info: ImageInfo | None) -> ImageEstimate:
+    detail = ref.detail if isinstance(ref.detail, str) else "auto"
+    billed = sized_detail(rule, ref.detail)
+    return ImageEstimate(
+        index=ref.index,
+        location=ref.location,
+        source=_source(ref),
+        detail=detail,
+        width=info.width if info else None,
+        height=info.height if info else None,
+        mime=info.mime if info else None,
+        n_bytes=info.n_bytes if info else None,
+        sha256=info.sha256 if info else None,
+        tokens=image_tokens(rule, info.width, info.height, billed) if info else None,
+        billed_detail=billed,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Chat Completions text
+
+
+def _tally_chat(request: Mapping[str, Any], tally: _Tally, framing: Framing) -> None:
+    _, messages = request_root("chat.completions", request)
+    tally.framing += framing.per_request
+    for message in messages if isinstance(messages, list | tuple) else ():
+        if isinstance(message, Mapping):
+            _tally_chat_message(message, tally, framing)
+    _tally_tools(request.get("tools"), tally, framing, chat=True)
+    _tally_response_format(request.get("response_format"), tally, framing)
+
+
+def _tally_chat_message(message: Mapping[str, Any], tally: _Tally, framing: Framing) -> None:
+    calls = [c for c in message.get("tool_calls") or () if isinstance(c, Mapping)]
+    content = message.get("content")
+    if content or not calls:
+        tally.framing += framing.per_message
+        tally.texts.append(str(message.get("role", "")))
+        _tally_content(content, tally)
+        name = message.get("name")
+        if isinstance(name, str):
+            tally.texts.append(name)
+            tally.framing += framing.per_name
+    for call in calls:
+        function = call.get("function")
+        if isinstance(function, Mapping):
+            tally.texts.extend(_strings(function.get("arguments")))
+        tally.framing += framing.per_tool_call
+        tally.note("assistant tool calls: framing fitted on one request shape")
+    if message.get("role") == "tool":
+        tally.note("tool messages: framing fitted on one request shape")
+
+
+# --------------------------------------------------------------------------------------------
+# Responses text
+
+
+def _tally_responses(request: Mapping[str, Any], tally: _Tally, framing: Framing) -> None:
+    tally.framing += framing.per_request
+    instructions = request.get("instructions")
+    if isinstance(instructions, str):
+        _tally_message("system", instructions, tally, framing)
+        tally.framing += framing.instructions
+    _, items = request_root("responses", request)
+    if isinstance(items, str):
+        _tally_message("user", items, tally, framing)
+    for item in items if isinstance(items, list | tuple) else ():
+        if isinstance(item, Mapping):
+            _tally_item(item, tally, framing)
+    _tally_tools(request.get("tools"), tally, framing, chat=False)
+    text = request.get("text")
+    if isinstance(text, Mapping):
+        _tally_response_format(text.get("format"), tally, framing)
+    if request.get("prompt") is not None:
+        tally.note("stored prompt (prompt=...) is not counted: its text is server-side")
+    if request.get("previous_response_id") is not None:
+        tally.note("previous_response_id: the earlier turns are server-side and not counted")
+
+
+def _tally_message(role: str, content: object, tally: _Tally, framing: Framing) -> None:
+    tally.framing += framing.per_message
+    tally.texts.append(role)
+    _tally_content(content, tally)
+
+
+def _tally_item(item: Mapping[str, Any], tally: _Tally, framing: Framing) -> None:
+    kind = item.get("type", "message")
+    if kind == "message" or "role" in item:
+        _tally_message(str(item.get("role", "user")), item.get("content"), tally, framing)
+    elif kind == "function_call":
+        tally.texts.extend(_strings(item.get("arguments")))
+        tally.framing += framing.per_tool_call
+        tally.note("function_call items: framing fitted on few bills")
+    elif kind == "function_call_output":
+        _tally_content(item.get("output"), tally)
+        tally.framing += framing.per_tool_output
+        tally.note("function_call_output items: framing fitted on few bills")
+    elif kind == "reasoning":
+        tally.note("replayed reasoning items are not counted (their content is encrypted)")
+    else:
+        _tally_content(item.get("output") or item.get("content"), tally)
+        tally.note(f"input item type {kind!r} is estimated from its text only")
+
+
+# --------------------------------------------------------------------------------------------
+# Shared pieces
+
+
+_TEXT_PART_TYPES = frozenset({"text", "input_text", "output_text", "refusal"})
+_IMAGE_PART_TYPES = frozenset({"image_url", "input_image"})
+
+
+def _tally_content(content: object, tally: _Tally) -> None:
+    if isinstance(content, str):
+        tally.texts.append(content)
+        return
+    if not isinstance(content, list | tuple):
+        return
+    for part in content:
+        if isinstance(part, str):
+            tally.texts.append(part)
+        elif isinstance(part, Mapping):
+            kind = part.get("type")
+            if kind in _TEXT_PART_TYPES:
+                tally.texts.extend(_strings(part.get("text"), part.get("refusal")))
+            elif kind not in _IMAGE_PART_TYPES:
+                tally.note(f"content part {kind!r} is not counted")
+
+
+def _tally_tools(tools: object, tally: _Tally, framing: Framing, *, chat: bool) -> None:
+    if not isinstance(tools, list | tuple) or not tools:
+        return
+    functions: list[Mapping[str, Any]] = []
+    for tool in tools:
+        spec = tool.get("function") if chat and isinstance(tool, Mapping) else tool
+        if (
+            isinstance(tool, Mapping)
+            and tool.get("type") == "function"
+            and isinstance(spec, Mapping)
+        ):
+            functions.append(spec)
+        else:
+            kind = tool.get("type") if isinstance(tool, Mapping) else type(tool).__name__
+            tally.note(f"built-in tool {kind!r} is not counted")
+    if functions:
+        tally.texts.append(render_functions(functions))
+        tally.framing += framing.tools
+        tally.note(
+            "tool definitions: estimated from their rendered namespace (fitted on few bills)"
+        )
+
+
+def render_functions(functions: Sequence[Mapping[str, Any]]) -> str:
+    """Function tools as the model reads them: a TypeScript-like ``functions`` namespace.
+
+    >>> print(render_functions([{"name": "f", "description": "Does f.",
+    ...     "parameters": {"type": "object", "properties": {"x": {"type": "integer"}},
+    ...                    "required": ["x"]}}]))
+    # Tools
+    <BLANKLINE>
+    ## functions
+    <BLANKLINE>
+    namespace functions {
+    <BLANKLINE>
+    // Does f.
+    type f = (_: {
+    x: number,
+    }) => any;
+    <BLANKLINE>
+    } // namespace functions
+    """
+    lines = ["# Tools", "", "## functions", "", "namespace functions {", ""]
+    for spec in functions:
+        description = spec.get("description")
+        if isinstance(description, str) and description:
+            lines.append(f"// {description}")
+        parameters = spec.get("parameters")
+        properties = parameters.get("properties") if isinstance(parameters, Mapping) else None
+        if isinstance(properties, Mapping) and properties:
+            assert isinstance(parameters, Mapping)
+            lines.append(f"type {spec.get('name')} = (_: {{")
+            lines.extend(_render_properties(properties, parameters.get("required") or ()))
+            lines.append("}) => any;")
+        else:
+            lines.append(f"type {spec.get('name')} = () => any;")
+        lines.append("")
+    lines.append("} // namespace functions")
+    return "\n".join(lines)
+
+
+def _render_properties(properties: Mapping[str, Any], required: Iterable[object]) -> list[str]:
+    needed = set(required) if isinstance(required, list | tuple) else set()
+    lines: list[str] = []
+    for key, prop in properties.items():
+        prop = prop if isinstance(prop, Mapping) else {}
+        description = prop.get("description")
+        if isinstance(description, str) and description:
+            lines.append(f"// {description}")
+        optional = "" if key in needed else "?"
+        lines.append(f"{key}{optional}: {_ts_type(prop)},")
+    return lines
+
+
+_TS_SCALARS: Mapping[str, str] = {
+    "string": "string",
+    "number": "number",
+    "integer": "number",
+    "boolean": "boolean",
+    "null": "null",
+}
+
+
+def _ts_type(prop: Mapping[str, Any]) -> str:
+    if isinstance(prop.get("enum"), list):
+        return " | ".join(json.dumps(v) for v in prop["enum"])
+    for union in ("anyOf", "oneOf"):
+        if isinstance(prop.get(union), list):
+            return " | ".join(_ts_type(p) for p in prop[union] if isinstance(p, Mapping))
+    kind = prop.get("type")
+    if isinstance(kind, list):
+        return " | ".join(_TS_SCALARS.get(str(k), "any") for k in kind)
+    if kind == "array":
+        items = prop.get("items")
+        return f"{_ts_type(items) if isinstance(items, Mapping) else 'any'}[]"
+    if kind == "object" and isinstance(prop.get("properties"), Mapping):
+        inner = _render_properties(prop["properties"], prop.get("required") or ())
+        return "{\n" + "\n".join(inner) + "\n}"
+    return _TS_SCALARS.get(str(kind), "any")
+
+
+def _tally_response_format(fmt: object, tally: _Tally, framing: Framing) -> None:
+    if not isinstance(fmt, Mapping) or fmt.get("type") in (None, "text"):
+        return
+    schema = fmt.get("json_schema", fmt) if isinstance(fmt.get("json_schema"), Mapping) else fmt
+    tally.framing += framing.response_format
+    tally.texts.extend(_strings(schema.get("name"), schema.get("description")))
+    if isinstance(schema.get("schema"), Mapping):
+        tally.texts.append(json.dumps(schema["schema"], separators=(",", ":")))
+    tally.note("response format: estimated, the API's exact schema framing is undocumented")
+
+
+def _strings(*values: object) -> Iterator[str]:
+    return (v for v in values if isinstance(v, str))

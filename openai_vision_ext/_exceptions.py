@@ -1,0 +1,189 @@
+"""Every error this package raises, under one root.
+
+SDK errors (``openai.APIError`` and friends) are never wrapped: they pass through untouched.
+
+Tree::
+
+    OpenAIVisionExtError
+    ├── ImageError                      (also ValueError) something is wrong with one image
+    │   ├── EmptyImageError             zero bytes
+    │   ├── UnsupportedImageFormatError not PNG/JPEG/WEBP/GIF (SVG, HEIC, TIFF, BMP, HTML, ...)
+    │   ├── CorruptImageError           truncated or unreadable header
+    │   ├── AnimatedImageError          animated GIF/WEBP/PNG
+    │   ├── ImageTooLargeError          over the per-image byte limit
+    │   ├── DecompressionBombError      pixel count beyond any sane image
+    │   ├── InvalidDataURLError         malformed ``data:`` URL
+    │   ├── MimeMismatchError           declared MIME disagrees with the bytes
+    │   └── ImageSourceError            the source itself cannot be read (missing file, bad type)
+    ├── InvalidDetailError              (also ValueError) ``detail`` not low|high|auto|original
+    ├── InvalidRequestError             (also ValueError) request shape we cannot walk
+    ├── PreflightError                  (also ValueError) one or more violations in a request
+    ├── UnknownModelError               (also KeyError) no image rule for a model
+    ├── TokenizerError                  offline tokenizer data missing or failing its hash
+    └── MissingExtraError               (also ImportError) an optional extra is not installed
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "AnimatedImageError",
+    "CorruptImageError",
+    "DecompressionBombError",
+    "EmptyImageError",
+    "ImageError",
+    "ImageSourceError",
+    "ImageTooLargeError",
+    "InvalidDataURLError",
+    "InvalidDetailError",
+    "InvalidRequestError",
+    "MimeMismatchError",
+    "MissingExtraError",
+    "OpenAIVisionExtError",
+    "PreflightError",
+    "TokenizerError",
+    "UnknownModelError",
+    "UnsupportedImageFormatError",
+    "Violation",
+]
+
+
+class OpenAIVisionExtError(Exception):
+    """Root of every error raised by openai-vision-ext."""
+
+
+class ImageError(OpenAIVisionExtError, ValueError):
+    """An image cannot be used as given. The message says what to do instead."""
+
+
+class EmptyImageError(ImageError):
+    """The image has zero bytes."""
+
+
+class UnsupportedImageFormatError(ImageError):
+    """The bytes are not PNG, JPEG, WEBP or GIF (the formats OpenAI accepts)."""
+
+    def __init__(self, message: str, *, detected: str | None = None) -> None:
+        super().__init__(message)
+        self.detected = detected
+        """What the bytes look like (e.g. ``"svg"``, ``"heic"``), or ``None`` if unknown."""
+
+
+class CorruptImageError(ImageError):
+    """The image is truncated or its header cannot be read."""
+
+
+class AnimatedImageError(ImageError):
+    """The image is animated (GIF, WEBP or APNG); OpenAI accepts only still images."""
+
+    def __init__(self, message: str, *, frames: int | None = None) -> None:
+        super().__init__(message)
+        self.frames = frames
+
+
+class ImageTooLargeError(ImageError):
+    """The image is larger than the per-image byte limit."""
+
+    def __init__(self, message: str, *, n_bytes: int, limit: int) -> None:
+        super().__init__(message)
+        self.n_bytes = n_bytes
+        self.limit = limit
+
+
+class DecompressionBombError(ImageError):
+    """The header claims more pixels than any real image would have."""
+
+    def __init__(self, message: str, *, width: int, height: int) -> None:
+        super().__init__(message)
+        self.width = width
+        self.height = height
+
+
+class InvalidDataURLError(ImageError):
+    """A ``data:`` URL is malformed (no base64 marker, bad padding, not an image MIME, ...)."""
+
+
+class MimeMismatchError(ImageError):
+    """The MIME type a data URL declares disagrees with what the bytes are."""
+
+    def __init__(self, message: str, *, declared: str, actual: str) -> None:
+        super().__init__(message)
+        self.declared = declared
+        self.actual = actual
+
+
+class ImageSourceError(ImageError):
+    """The image source cannot be read: missing file, unsupported source type, closed file."""
+
+
+class InvalidDetailError(OpenAIVisionExtError, ValueError):
+    """``detail`` is not one of ``low``, ``high``, ``auto``, ``original``."""
+
+
+class InvalidRequestError(OpenAIVisionExtError, ValueError):
+    """The request has a shape that cannot be walked (e.g. ``input`` is neither str nor list)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One problem preflight found in a request."""
+
+    code: str
+    """Stable machine-readable code, e.g. ``"unsupported_format"``, ``"image_too_large"``."""
+    message: str
+    """Human sentence saying what is wrong and what to do."""
+    image_index: int | None = None
+    """Position of the image in request order (0-based), ``None`` for request-level problems."""
+    location: str | None = None
+    """Where in the request, as a path like ``input[0].content[1]``."""
+
+    def __str__(self) -> str:
+        where = (
+            f"image {self.image_index} at {self.location}: " if self.image_index is not None else ""
+        )
+        if self.image_index is None and self.location:
+            where = f"{self.location}: "
+        return f"{where}{self.message}"
+
+
+class PreflightError(OpenAIVisionExtError, ValueError):
+    """A request failed preflight. ``violations`` lists every problem; nothing was sent."""
+
+    def __init__(self, violations: Sequence[Violation]) -> None:
+        self.violations: tuple[Violation, ...] = tuple(violations)
+        lines = "\n".join(f"  - {v}" for v in self.violations)
+        n = len(self.violations)
+        super().__init__(
+            f"request failed preflight with {n} problem{'s' if n != 1 else ''}; "
+            f"nothing was sent:\n{lines}"
+        )
+
+
+class UnknownModelError(OpenAIVisionExtError, KeyError):
+    """No image token rule is known for a model. Register one with ``register_model_rule``."""
+
+    def __init__(self, model: str) -> None:
+        super().__init__(model)
+        self.model = model
+
+    def __str__(self) -> str:
+        return (
+            f"no image token rule for model {self.model!r}; pass a known model name, or add one "
+            "with openai_vision_ext.register_model_rule(...)"
+        )
+
+
+class TokenizerError(OpenAIVisionExtError):
+    """The offline tokenizer data is missing or failed its hash check."""
+
+
+class MissingExtraError(OpenAIVisionExtError, ImportError):
+    """An optional feature needs an extra: the message names the ``pip install`` to run."""
+
+    def __init__(self, feature: str, extra: str) -> None:
+        super().__init__(
+            f"{feature} needs the optional extra: pip install 'openai-vision-ext[{extra}]'"
+        )
+        self.extra = extra

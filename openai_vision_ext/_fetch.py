@@ -1,0 +1,332 @@
+"""I/O edge: download an image from an http(s) URL, opt-in, with an SSRF guard and hard limits.
+
+Only used when the caller asks for it (``prepare_image(url, fetch=True)``); by default URLs are
+passed to OpenAI untouched. The guard runs at connect time, in the network backend: the host is
+resolved, **every** resolved address must be public (not private, loopback, link-local, shared,
+multicast or reserved) unless inside ``FetchOptions.allow_networks``, and the socket then connects
+to an address that was checked, so a DNS answer cannot change between check and connect. Each
+redirect hop is a new request through the same guard. Bodies are streamed and cut off at
+``max_bytes``; connect/read timeouts apply per operation and ``total_timeout`` to the whole fetch.
+Proxies from the environment are ignored (a proxy would connect on our behalf, unchecked).
+
+Errors (all ``FetchError``, an ``ImageSourceError``)::
+
+    FetchError
+    ├── FetchURLError        not an http(s) URL, or no host
+    ├── FetchBlockedError    the host resolves to a non-public address
+    ├── FetchRedirectError   too many redirects, or a redirect without a usable Location
+    ├── FetchStatusError     the server answered with a non-2xx status
+    ├── FetchTimeoutError    connect/read timeout or total deadline exceeded
+    └── FetchTooLargeError   the body is larger than max_bytes (also ImageTooLargeError)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import ssl
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Final, TypeAlias
+from urllib.parse import urljoin, urlsplit
+
+import httpcore2
+from httpcore2 import NetworkBackend, NetworkStream, SyncBackend
+
+from ._exceptions import ImageSourceError, ImageTooLargeError
+
+__all__ = [
+    "FetchBlockedError",
+    "FetchError",
+    "FetchOptions",
+    "FetchRedirectError",
+    "FetchStatusError",
+    "FetchTimeoutError",
+    "FetchTooLargeError",
+    "FetchURLError",
+    "fetch_image",
+    "http_url",
+]
+
+IPNetwork: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_SCHEMES: Final = frozenset({"http", "https"})
+_REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+_USER_AGENT: Final = "openai-vision-ext (image fetch)"
+_NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+class FetchError(ImageSourceError):
+    """An image URL could not be downloaded (only raised with ``fetch=True``)."""
+
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message)
+        self.url = url
+        """The URL of the failing hop (after redirects)."""
+
+
+class FetchURLError(FetchError):
+    """The URL is not an http(s) URL with a host."""
+
+
+class FetchBlockedError(FetchError):
+    """The host resolves to an address the SSRF guard refuses."""
+
+    def __init__(self, message: str, *, url: str, address: str) -> None:
+        super().__init__(message, url=url)
+        self.address = address
+        """The refused address."""
+
+
+class FetchRedirectError(FetchError):
+    """Too many redirects, or a redirect without a usable ``Location``."""
+
+
+class FetchStatusError(FetchError):
+    """The server answered with a status other than 2xx."""
+
+    def __init__(self, message: str, *, url: str, status: int) -> None:
+        super().__init__(message, url=url)
+        self.status = status
+
+
+class FetchTimeoutError(FetchError):
+    """Connecting, reading, or the whole fetch took longer than allowed."""
+
+
+class FetchTooLargeError(FetchError, ImageTooLargeError):
+    """The body is larger than ``FetchOptions.max_bytes``; the download was cut off."""
+
+    def __init__(self, message: str, *, url: str, n_bytes: int, limit: int) -> None:
+        ImageTooLargeError.__init__(self, message, n_bytes=n_bytes, limit=limit)
+        self.url = url
+
+
+@dataclass(frozen=True, slots=True)
+class FetchOptions:
+    """Limits for ``fetch=True``. The defaults suit images on the public internet.
+
+    >>> FetchOptions(allow_networks=("127.0.0.0/8",)).allows("127.0.0.1")
+    True
+    >>> FetchOptions().allows("10.1.2.3"), FetchOptions().allows("93.184.215.14")
+    (False, True)
+    """
+
+    max_bytes: int = 20 * 1024 * 1024
+    """Largest body accepted (OpenAI's per-image limit); the download stops beyond it."""
+    timeout: float = 10.0
+    """Seconds allowed for each connect and each read."""
+    total_timeout: float = 30.0
+    """Seconds allowed for the whole fetch, redirects included (stops slow-drip servers)."""
+    max_redirects: int = 5
+    """Redirect hops followed before giving up."""
+    allow_networks: tuple[str, ...] = ()
+    """CIDR networks allowed although not public, e.g. ``("127.0.0.0/8",)`` for a local server."""
+
+    def allows(self, address: str) -> bool:
+        """Whether the guard lets a connection to ``address`` (an IP literal) through."""
+        ip = _unmapped(ipaddress.ip_address(address.split("%", 1)[0]))
+        if any(ip in net for net in _networks(self.allow_networks)):
+            return True
+        return ip.is_global and not ip.is_multicast
+
+
+def http_url(source: str) -> str | None:
+    """``source`` if it is a URL to fetch or pass through, ``None`` for a path or data URL.
+
+    Any ``scheme://`` string other than http(s) is refused rather than mistaken for a path.
+
+    >>> http_url("https://example.com/a.png"), http_url("photos/a.png")
+    ('https://example.com/a.png', None)
+    """
+    scheme, sep, _rest = source.partition("://")
+    if not sep or not scheme.isascii() or not scheme.isalpha():
+        return None
+    if scheme.lower() not in _SCHEMES:
+        raise FetchURLError(
+            f"only http and https image URLs are supported, not {scheme}://; "
+            "download it yourself and pass the bytes or a path",
+            url=source,
+        )
+    return source
+
+
+def fetch_image(url: str, *, options: FetchOptions | None = None) -> bytes:
+    """Download ``url`` under the SSRF guard and limits of ``options``; return the body.
+
+    >>> fetch_image("http://169.254.169.254/latest/meta-data")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    openai_vision_ext._fetch.FetchBlockedError: refusing to fetch http://169.254.169.254/...
+    """
+    opts = options or FetchOptions()
+    deadline = time.monotonic() + opts.total_timeout
+    backend = _GuardedBackend(opts, url)
+    with httpcore2.ConnectionPool(
+        ssl_context=ssl.create_default_context(), network_backend=backend, retries=0
+    ) as pool:
+        for _hop in range(opts.max_redirects + 1):
+            backend.url = url
+            location = _get(pool, url, opts, deadline)
+            if isinstance(location, bytes):
+                return location
+            url = location
+    raise FetchRedirectError(
+        f"gave up after {opts.max_redirects} redirects; pass the final image URL", url=url
+    )
+
+
+def _get(
+    pool: httpcore2.ConnectionPool, url: str, opts: FetchOptions, deadline: float
+) -> bytes | str:
+    """One hop: the body (bytes), or the next URL (str) on a redirect."""
+    host = _check_url(url)
+    timeouts = {
+        "connect": opts.timeout,
+        "read": opts.timeout,
+        "write": opts.timeout,
+        "pool": opts.timeout,
+    }
+    headers = [
+        (b"Host", host.encode("idna")),
+        (b"User-Agent", _USER_AGENT.encode()),
+        (b"Accept", b"image/*"),
+    ]
+    try:
+        with pool.stream("GET", url, headers=headers, extensions={"timeout": timeouts}) as resp:
+            if resp.status in _REDIRECTS:
+                return _location(url, resp.headers)
+            if not 200 <= resp.status < 300:
+                raise FetchStatusError(
+                    f"fetching {url} failed with HTTP {resp.status}", url=url, status=resp.status
+                )
+            _check_length(url, resp.headers, opts.max_bytes)
+            return _read_capped(url, resp.iter_stream(), opts.max_bytes, deadline)
+    except (httpcore2.TimeoutException, TimeoutError):
+        raise FetchTimeoutError(
+            f"fetching {url} timed out (timeout={opts.timeout}s per operation)", url=url
+        ) from None
+    except httpcore2.NetworkError as exc:
+        raise FetchError(f"fetching {url} failed: {exc or type(exc).__name__}", url=url) from None
+    except httpcore2.ProtocolError as exc:
+        raise FetchError(f"fetching {url} failed: bad HTTP response ({exc})", url=url) from None
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in _SCHEMES or not parts.hostname:
+        raise FetchURLError(f"cannot fetch {url!r}: only http(s) URLs with a host", url=url)
+    if parts.username or parts.password:
+        raise FetchURLError(f"refusing to fetch {url!r}: URLs with credentials", url=url)
+    return parts.netloc.rpartition("@")[2]
+
+
+def _location(url: str, headers: Iterable[tuple[bytes, bytes]]) -> str:
+    for name, value in headers:
+        if name.lower() == b"location":
+            target = urljoin(url, value.decode("latin-1").strip())
+            _check_url(target)
+            return target
+    raise FetchRedirectError(f"{url} redirected without a Location header", url=url)
+
+
+def _check_length(url: str, headers: Iterable[tuple[bytes, bytes]], limit: int) -> None:
+    for name, value in headers:
+        if name.lower() == b"content-length" and value.strip().isdigit() and int(value) > limit:
+            raise _too_large(url, int(value), limit)
+
+
+def _read_capped(url: str, chunks: Iterator[bytes], limit: int, deadline: float) -> bytes:
+    body = bytearray()
+    for chunk in chunks:
+        body += chunk
+        if len(body) > limit:
+            raise _too_large(url, len(body), limit)
+        if time.monotonic() > deadline:
+            raise FetchTimeoutError(f"fetching {url} took longer than the total timeout", url=url)
+    return bytes(body)
+
+
+def _too_large(url: str, n_bytes: int, limit: int) -> FetchTooLargeError:
+    return FetchTooLargeError(
+        f"the image at {url} is larger than {limit:,} bytes (got at least {n_bytes:,}); "
+        "raise FetchOptions(max_bytes=...) or pass a smaller image",
+        url=url,
+        n_bytes=n_bytes,
+        limit=limit,
+    )
+
+
+class _GuardedBackend(NetworkBackend):
+    """A network backend that resolves, checks every address, then connects to a checked one."""
+
+    def __init__(self, options: FetchOptions, url: str) -> None:
+        self._options = options
+        self._inner = SyncBackend()
+        self.url = url
+        """The hop being fetched, for error messages."""
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore2.SOCKET_OPTION] | None = None,
+    ) -> NetworkStream:
+        addresses = _resolve(host, port)
+        if not addresses:
+            raise FetchError(f"cannot resolve host {host!r}", url=self.url)
+        for address in addresses:
+            if not self._options.allows(address):
+                raise FetchBlockedError(
+                    f"refusing to fetch {self.url}: {address} is not a public address "
+                    "(allow it with FetchOptions(allow_networks=...))",
+                    url=self.url,
+                    address=address,
+                )
+        last: Exception | None = None
+        for address in addresses:
+            try:
+                return self._inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except httpcore2.ConnectError as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to (an IP literal resolves to itself), deduplicated."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return []
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def _unmapped(ip: IPAddress) -> IPAddress:
+    """The IPv4 address an IPv6 address embeds (mapped, NAT64, 6to4, Teredo), else ``ip``.
+
+    ``::ffff:10.0.0.1`` or ``64:ff9b::a00:1`` reach 10.0.0.1, so they are judged as 10.0.0.1."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return ip
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    return ip
+
+
+def _networks(cidrs: tuple[str, ...]) -> list[IPNetwork]:
+    return [ipaddress.ip_network(c, strict=False) for c in cidrs]

@@ -1,0 +1,627 @@
+"""PURE: what an image is, from its first bytes: format, size in pixels, frames.
+
+The parsers here read headers through a ``read_at(offset, n)`` callable and never decode pixels:
+
+* PNG: the IHDR chunk, then chunk headers up to the first IDAT (an ``acTL`` chunk before it
+  makes an APNG).
+* JPEG: segment headers up to the first SOFn frame header (EXIF, ICC and MPF segments are
+  skipped by length, so a phone MPO reports its primary image as a ``jpeg``).
+* WEBP: the first chunk (``VP8``, ``VP8L`` or ``VP8X``); for animated ``VP8X`` files, the chunk
+  headers to count ``ANMF`` frames. A file shorter than its RIFF size is reported truncated.
+* GIF: the logical screen, then the block structure to count image descriptors. GIF is the one
+  format whose frame count needs a walk through the whole file.
+
+A file cut off after its header is not detected (the API will reject it); one cut inside its
+header is a :class:`CorruptImageError`. The type comes from the bytes, never from a file name.
+What OpenAI does not accept (SVG, HTML, PDF, HEIC/HEIF/AVIF, TIFF, BMP, ICO, JPEG XL, ...) is
+recognised and named in an :class:`UnsupportedImageFormatError` that says what to do.
+
+Headers declaring more than :data:`MAX_PIXELS` pixels raise :class:`DecompressionBombError`;
+zero-sized ones raise :class:`CorruptImageError`.
+
+I/O lives in ``_sources``; :func:`inspect_image` only asks it for a reader.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from ._exceptions import (
+    AnimatedImageError,
+    CorruptImageError,
+    DecompressionBombError,
+    EmptyImageError,
+    ImageTooLargeError,
+    InvalidDataURLError,
+    MimeMismatchError,
+    UnsupportedImageFormatError,
+)
+from ._sources import is_data_url, open_source
+from ._types import ImageFormat, ImageInfo, ImageSource
+
+__all__ = [
+    "MAX_PIXELS",
+    "MIME_ALIASES",
+    "MIME_TYPES",
+    "Header",
+    "ReadAt",
+    "check_sendable",
+    "decode_data_url",
+    "inspect_bytes",
+    "inspect_image",
+    "normalize_mime",
+    "read_header",
+    "sniff_format",
+]
+
+ReadAt = Callable[[int, int], bytes]
+"""``read_at(offset, n)`` returns up to ``n`` bytes at ``offset`` (fewer at the end)."""
+
+MAX_PIXELS: Final = 178_956_970
+"""Largest pixel count we accept: twice Pillow's ``Image.MAX_IMAGE_PIXELS`` (89,478,485), the
+point where Pillow itself refuses to open an image as a decompression bomb."""
+
+MIME_TYPES: Final[Mapping[ImageFormat, str]] = {
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "webp": "image/webp",
+    "gif": "image/gif",
+}
+
+MIME_ALIASES: Final[Mapping[str, str]] = {"image/jpg": "image/jpeg"}
+"""Non-standard MIME names accepted as their standard one. ``image/jpg`` is common in the wild
+(browsers, CMSs, many tutorials); a data URL declaring it for JPEG bytes is not a mismatch."""
+
+_ACCEPTED: Final = "PNG, JPEG, WEBP and non-animated GIF"
+_MAX_CHUNKS: Final = 4096
+"""Upper bound on PNG chunks / JPEG segments / WEBP chunks read before giving up."""
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """What a header says: format, size in pixels, and number of frames."""
+
+    format: ImageFormat
+    width: int
+    height: int
+    frames: int = 1
+
+
+# -- recognising formats -------------------------------------------------------------------
+
+_SIGNATURES: Final[tuple[tuple[bytes, ImageFormat], ...]] = (
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+)
+
+_REJECTED_SIGNATURES: Final[tuple[tuple[bytes, str], ...]] = (
+    (b"%PDF-", "pdf"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+    (b"II+\x00", "tiff"),
+    (b"MM\x00+", "tiff"),
+    (b"\x00\x00\x01\x00", "ico"),
+    (b"\x00\x00\x02\x00", "ico"),
+    (b"\xff\x0a", "jxl"),
+    (b"\x00\x00\x00\x0cJXL \r\n\x87\n", "jxl"),
+    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "jpeg2000"),
+    (b"\xff\x4f\xff\x51", "jpeg2000"),
+    (b"8BPS", "psd"),
+    (b"qoif", "qoi"),
+    (b"BM", "bmp"),
+    (b"\x1f\x8b", "gzip"),
+    (b"PK\x03\x04", "zip"),
+)
+
+_FTYP_BRANDS: Final[Mapping[bytes, str]] = {
+    b"heic": "heic",
+    b"heix": "heic",
+    b"heim": "heic",
+    b"heis": "heic",
+    b"hevc": "heic",
+    b"hevx": "heic",
+    b"mif1": "heic",
+    b"msf1": "heic",
+    b"avif": "avif",
+    b"avis": "avif",
+}
+"""ISO-BMFF brands (in the ``ftyp`` box) of still-image containers; others are video."""
+
+_NAMES: Final[Mapping[str, str]] = {
+    "pdf": "a PDF document",
+    "tiff": "a TIFF image",
+    "ico": "an ICO icon",
+    "jxl": "a JPEG XL image",
+    "jpeg2000": "a JPEG 2000 image",
+    "psd": "a Photoshop (PSD) file",
+    "qoi": "a QOI image",
+    "bmp": "a BMP image",
+    "gzip": "a gzip archive (an .svgz?)",
+    "zip": "a ZIP archive",
+    "heic": "a HEIC/HEIF image",
+    "avif": "an AVIF image",
+    "video": "an MP4/QuickTime video",
+    "riff": "a RIFF file that is not WEBP (audio or video?)",
+    "svg": "an SVG (vector) image",
+    "html": "an HTML page",
+    "xml": "an XML document",
+    "json": "JSON text",
+    "text": "text",
+}
+
+_CONVERT: Final = "convert it to PNG or JPEG first, e.g. PIL.Image.open(path).save('image.png')"
+_HINTS: Final[Mapping[str, str]] = {
+    "heic": (
+        "convert it to JPEG or PNG first, or install the heic extra "
+        "(pip install 'openai-vision-ext[heic]') and use image_part(..., optimize=True), "
+        "which converts it for you"
+    ),
+    "svg": "rasterize it to PNG first (e.g. cairosvg.svg2png, or export it from your editor)",
+    "html": (
+        "this is often a saved error or login page, or a failed download given an image "
+        "file name; download the image itself"
+    ),
+    "pdf": "render the page to PNG first (e.g. with pypdfium2), or send it as an input_file",
+    "video": "extract a frame as PNG or JPEG first (e.g. with ffmpeg)",
+    "xml": "send an image, not the document",
+    "json": "send an image, not the document; if it holds base64, decode it to bytes first",
+    "text": "send an image, not text; if it is base64, pass a data URL or the decoded bytes",
+}
+
+
+def _unsupported(detected: str | None, label: str) -> UnsupportedImageFormatError:
+    if detected is None:
+        return UnsupportedImageFormatError(
+            f"{label} is not an image OpenAI accepts ({_ACCEPTED}) and its type is not "
+            f"recognised; {_CONVERT}",
+            detected=None,
+        )
+    return UnsupportedImageFormatError(
+        f"{label} is {_NAMES[detected]}, which OpenAI does not accept (it takes {_ACCEPTED}); "
+        f"{_HINTS.get(detected, _CONVERT)}",
+        detected=detected,
+    )
+
+
+def _truncated(label: str, what: str) -> CorruptImageError:
+    return CorruptImageError(
+        f"{label} is truncated or corrupt: {what}; the file was probably cut off while "
+        "downloading or copying, get a complete copy"
+    )
+
+
+def sniff_format(head: bytes, *, label: str = "the image") -> ImageFormat:
+    """Return the format of an image from its first bytes (16 are enough, 1 KiB names text).
+
+    Raises EmptyImageError, CorruptImageError (too short to tell, e.g. half a PNG signature)
+    or UnsupportedImageFormatError naming what the bytes are.
+
+    >>> sniff_format(b"\\x89PNG\\r\\n\\x1a\\n" + bytes(8))
+    'png'
+    >>> sniff_format(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    Traceback (most recent call last):
+    ...
+    openai_vision_ext._exceptions.UnsupportedImageFormatError: the image is an SVG (vector) \
+image, which OpenAI does not accept (it takes PNG, JPEG, WEBP and non-animated GIF); \
+rasterize it to PNG first (e.g. cairosvg.svg2png, or export it from your editor)
+    """
+    if not head:
+        raise EmptyImageError(f"{label} is empty (0 bytes); check that the file was written")
+    for signature, fmt in _SIGNATURES:
+        if head.startswith(signature):
+            return fmt
+    if head[:4] == b"RIFF" and len(head) >= 12:
+        if head[8:12] == b"WEBP":
+            return "webp"
+        raise _unsupported("riff", label)
+    if any(sig.startswith(head) for sig, _ in _SIGNATURES) or b"RIFF".startswith(head[:4]):
+        raise _truncated(label, f"only {len(head)} bytes, too short for an image header")
+    raise _unsupported(_detect_rejected(head), label)
+
+
+def _detect_rejected(head: bytes) -> str | None:
+    if head[4:8] == b"ftyp":
+        brands = {head[i : i + 4] for i in range(8, min(len(head), 64) - 3, 4)}
+        return next((_FTYP_BRANDS[b] for b in brands if b in _FTYP_BRANDS), "video")
+    for signature, name in _REJECTED_SIGNATURES:
+        if head.startswith(signature):
+            return name
+    return _detect_text(head)
+
+
+def _detect_text(head: bytes) -> str | None:
+    text = head[:1024].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    if text.startswith(b"<"):
+        if b"<svg" in text:
+            return "svg"
+        if b"<html" in text or b"<!doctype html" in text or text.startswith((b"<head", b"<body")):
+            return "html"
+        return "xml"
+    if text.startswith((b"{", b"[")):
+        return "json"
+    printable = sum(32 <= c < 127 or c in b"\t\r\n" for c in text)
+    return "text" if text and printable == len(text) else None
+
+
+# -- header parsers ------------------------------------------------------------------------
+
+
+def _read(read_at: ReadAt, offset: int, n: int, label: str, what: str) -> bytes:
+    data = read_at(offset, n)
+    if len(data) < n:
+        raise _truncated(label, f"it ends inside its {what}")
+    return data
+
+
+def _u16be(b: bytes, i: int = 0) -> int:
+    return int.from_bytes(b[i : i + 2], "big")
+
+
+def _u32be(b: bytes, i: int = 0) -> int:
+    return int.from_bytes(b[i : i + 4], "big")
+
+
+def _le(b: bytes, i: int, n: int) -> int:
+    return int.from_bytes(b[i : i + n], "little")
+
+
+def _parse_png(read_at: ReadAt, size: int, label: str) -> Header:
+    ihdr = _read(read_at, 8, 25, label, "PNG header (IHDR)")
+    if ihdr[4:8] != b"IHDR" or _u32be(ihdr) != 13:
+        raise _truncated(label, "the PNG does not start with an IHDR chunk")
+    width, height = _u32be(ihdr, 8), _u32be(ihdr, 12)
+    if width >= 1 << 31 or height >= 1 << 31:
+        raise _truncated(label, f"the PNG header declares a negative size ({width}x{height})")
+    frames, offset = 1, 33
+    for _ in range(_MAX_CHUNKS):
+        chunk = _read(read_at, offset, 8, label, "PNG chunks before the image data")
+        length, kind = _u32be(chunk), chunk[4:8]
+        if kind == b"IDAT":
+            return Header("png", width, height, frames)
+        if kind == b"IEND" or length >= 1 << 31:
+            raise _truncated(label, "the PNG has no image data (IDAT)")
+        if kind == b"acTL":
+            frames = max(1, _u32be(_read(read_at, offset + 8, 4, label, "APNG header (acTL)")))
+        offset += 12 + length
+    raise _truncated(label, f"more than {_MAX_CHUNKS} PNG chunks before the image data")
+
+
+_SOF_MARKERS: Final = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_STANDALONE_MARKERS: Final = frozenset({0x01, *range(0xD0, 0xD8)})
+
+
+def _parse_jpeg(read_at: ReadAt, size: int, label: str) -> Header:
+    offset = 2
+    for _ in range(_MAX_CHUNKS):
+        offset = _next_marker(read_at, offset, label)
+        marker = _read(read_at, offset, 2, label, "JPEG segment markers")[1]
+        if marker == 0xFF:  # fill byte
+            offset += 1
+            continue
+        if marker in _STANDALONE_MARKERS:
+            offset += 2
+            continue
+        if marker in (0xD9, 0xDA):  # EOI or start of scan before any frame header
+            raise _truncated(label, "the JPEG has no frame header (SOF)")
+        segment = _read(read_at, offset + 2, 2, label, "JPEG segment headers")
+        if marker in _SOF_MARKERS:
+            sof = _read(read_at, offset + 4, 5, label, "JPEG frame header (SOF)")
+            return Header("jpeg", _u16be(sof, 3), _u16be(sof, 1))
+        length = _u16be(segment)
+        if length < 2:
+            raise _truncated(label, f"a JPEG segment has an impossible length ({length})")
+        offset += 2 + length
+    raise _truncated(label, f"more than {_MAX_CHUNKS} JPEG segments before the frame header")
+
+
+def _next_marker(read_at: ReadAt, offset: int, label: str) -> int:
+    """Offset of the next 0xFF byte at or after ``offset`` (skipping junk, like Pillow)."""
+    while True:
+        block = read_at(offset, 4096)
+        found = block.find(b"\xff")
+        if found >= 0:
+            return offset + found
+        if len(block) < 4096:
+            raise _truncated(label, "it ends inside its JPEG segment markers")
+        offset += len(block)
+
+
+_VP8_START: Final = b"\x9d\x01\x2a"
+
+
+_WEBP_HEADER_SIZE: Final[Mapping[bytes, int]] = {b"VP8 ": 30, b"VP8L": 25, b"VP8X": 30}
+"""Bytes from the file start needed to read each kind of WEBP's first-chunk header."""
+
+
+def _parse_webp(read_at: ReadAt, size: int, label: str) -> Header:
+    riff = _read(read_at, 0, 16, label, "WEBP header")
+    kind = riff[12:16]
+    if kind not in _WEBP_HEADER_SIZE:
+        raise _truncated(label, f"the WEBP starts with an unknown chunk {kind!r}")
+    riff = _read(read_at, 0, _WEBP_HEADER_SIZE[kind], label, "WEBP header")
+    declared = _le(riff, 4, 4) + 8
+    if declared > size:
+        raise _truncated(label, f"the WEBP declares {declared} bytes but has {size}")
+    if kind == b"VP8 ":
+        if riff[23:26] != _VP8_START:
+            raise _truncated(label, "the WEBP (VP8) frame header is invalid")
+        return Header("webp", _le(riff, 26, 2) & 0x3FFF, _le(riff, 28, 2) & 0x3FFF)
+    if kind == b"VP8L":
+        if riff[20] != 0x2F:
+            raise _truncated(label, "the WEBP (VP8L) header is invalid")
+        bits = _le(riff, 21, 4)
+        return Header("webp", (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1)
+    width, height = _le(riff, 24, 3) + 1, _le(riff, 27, 3) + 1
+    frames = _count_webp_frames(read_at, size, label) if riff[20] & 0x02 else 1
+    return Header("webp", width, height, frames)
+
+
+def _count_webp_frames(read_at: ReadAt, size: int, label: str) -> int:
+    """Count ``ANMF`` chunks after the VP8X chunk (chunk headers only)."""
+    frames, offset = 0, 30
+    for _ in range(_MAX_CHUNKS << 8):
+        if offset + 8 > size:
+            return max(frames, 1)
+        chunk = _read(read_at, offset, 8, label, "WEBP chunk headers")
+        frames += chunk[:4] == b"ANMF"
+        length = _le(chunk, 4, 4)
+        offset += 8 + length + (length & 1)
+    raise _truncated(label, "the WEBP has too many chunks")
+
+
+def _parse_gif(read_at: ReadAt, size: int, label: str) -> Header:
+    screen = _read(read_at, 0, 13, label, "GIF header")
+    width, height = _le(screen, 6, 2), _le(screen, 8, 2)
+    cursor = _Cursor(read_at)
+    offset = 13 + _color_table_size(screen[10])
+    frames = 0
+    while True:
+        block = cursor.byte(offset)
+        if block is None or block == 0x3B:  # end of data, or trailer
+            break
+        if block == 0x2C:  # image descriptor
+            descriptor = _read(read_at, offset, 10, label, "GIF image descriptor")
+            frames += 1
+            offset += 10 + _color_table_size(descriptor[9]) + 1  # + LZW minimum code size
+        elif block == 0x21:  # extension: introducer, label
+            offset += 2
+        else:
+            break  # unknown block: stop like decoders do
+        end = cursor.skip_sub_blocks(offset)
+        if end is None:
+            break
+        offset = end
+    if frames == 0:
+        raise _truncated(label, "the GIF has no image (no image descriptor)")
+    return Header("gif", width, height, frames)
+
+
+def _color_table_size(packed: int) -> int:
+    return 3 << ((packed & 0x07) + 1) if packed & 0x80 else 0
+
+
+class _Cursor:
+    """Byte access over ``read_at`` through a 64 KiB window (for GIF's many tiny blocks)."""
+
+    __slots__ = ("_buffer", "_read_at", "_start")
+
+    def __init__(self, read_at: ReadAt) -> None:
+        self._read_at = read_at
+        self._start = 0
+        self._buffer = b""
+
+    def byte(self, offset: int) -> int | None:
+        index = offset - self._start
+        if not 0 <= index < len(self._buffer):
+            self._start, self._buffer = offset, self._read_at(offset, 1 << 16)
+            index = 0
+        return self._buffer[index] if index < len(self._buffer) else None
+
+    def skip_sub_blocks(self, offset: int) -> int | None:
+        """Offset after a chain of data sub-blocks, or ``None`` if the data ends first."""
+        while (n := self.byte(offset)) is not None:
+            offset += 1 + n
+            if n == 0:
+                return offset
+        return None
+
+
+_PARSERS: Final[Mapping[ImageFormat, Callable[[ReadAt, int, str], Header]]] = {
+    "png": _parse_png,
+    "jpeg": _parse_jpeg,
+    "webp": _parse_webp,
+    "gif": _parse_gif,
+}
+
+
+def read_header(read_at: ReadAt, size: int, *, label: str = "the image") -> Header:
+    """Parse an image header; raise the matching ImageError if it is not one we can send.
+
+    >>> import base64
+    >>> gif = base64.b64decode("R0lGODdhAQABAIAAAAAAAAAAACwAAAAAAQABAAAIBAABBAQAOw==")
+    >>> read_header(lambda o, n: gif[o : o + n], len(gif))
+    Header(format='gif', width=1, height=1, frames=1)
+    """
+    fmt = sniff_format(read_at(0, 1024), label=label)
+    header = _PARSERS[fmt](read_at, size, label)
+    if header.width <= 0 or header.height <= 0:
+        raise _truncated(label, f"its header declares a size of {header.width}x{header.height}")
+    if header.width * header.height > MAX_PIXELS:
+        raise DecompressionBombError(
+            f"{label} declares {header.width}x{header.height} pixels, more than the "
+            f"{MAX_PIXELS:,} any real photo has (a decompression bomb or a corrupt header); "
+            "send a smaller image",
+            width=header.width,
+            height=header.height,
+        )
+    return header
+
+
+# -- public entry points -------------------------------------------------------------------
+
+
+def _info(header: Header, size: int, sha256: str | Callable[[], str]) -> ImageInfo:
+    return ImageInfo(
+        format=header.format,
+        mime=MIME_TYPES[header.format],
+        width=header.width,
+        height=header.height,
+        frames=header.frames,
+        animated=header.frames > 1,
+        n_bytes=size,
+        sha256=sha256,
+    )
+
+
+def inspect_bytes(data: bytes, *, label: str = "the image") -> ImageInfo:
+    """Inspect an encoded image held in memory (sha256 computed on first access).
+
+    >>> import base64
+    >>> gif = base64.b64decode("R0lGODdhAQABAIAAAAAAAAAAACwAAAAAAQABAAAIBAABBAQAOw==")
+    >>> info = inspect_bytes(gif)
+    >>> (info.format, info.mime, info.width, info.height, info.n_bytes)
+    ('gif', 'image/gif', 1, 1, 37)
+    """
+    header = read_header(lambda o, n: data[o : o + n], len(data), label=label)
+    return _info(header, len(data), lambda: hashlib.sha256(data).hexdigest())
+
+
+def inspect_image(source: ImageSource) -> ImageInfo:
+    """Describe an image from a path, bytes, binary file, PIL image or ``data:`` URL.
+
+    Reads only the header of a file (size from ``stat``, sha256 on first access). Animated
+    images are described (``animated=True``), not refused: see :func:`check_sendable`.
+
+    >>> import base64
+    >>> b64 = "R0lGODdhAQABAIAAAAAAAAAAACwAAAAAAQABAAAIBAABBAQAOw=="
+    >>> inspect_image("data:image/gif;base64," + b64).width
+    1
+    >>> gif = base64.b64decode(b64)
+    >>> import hashlib
+    >>> inspect_image(gif).sha256 == hashlib.sha256(gif).hexdigest()
+    True
+    """
+    if isinstance(source, str) and is_data_url(source):
+        return inspect_data_url(source)
+    with open_source(source) as src:
+        header = read_header(src.read_at, src.size, label=src.label)
+    return _info(header, src.size, src.sha256)
+
+
+def inspect_data_url(url: str) -> ImageInfo:
+    """Decode and inspect a ``data:`` URL, checking its declared MIME against the bytes.
+
+    >>> b64 = "R0lGODdhAQABAIAAAAAAAAAAACwAAAAAAQABAAAIBAABBAQAOw=="
+    >>> inspect_data_url("data:image/png;base64," + b64)
+    Traceback (most recent call last):
+    ...
+    openai_vision_ext._exceptions.MimeMismatchError: the data URL declares image/png but its \
+bytes are image/gif; build it with the real type (image_part(bytes_or_path) does this for you)
+    """
+    declared, data = decode_data_url(url)
+    label = "the data URL's image"
+    header = read_header(lambda o, n: data[o : o + n], len(data), label=label)
+    # Hash now: a lazy digest would keep the decoded bytes alive as long as the info.
+    info = _info(header, len(data), hashlib.sha256(data).hexdigest())
+    if normalize_mime(declared) != info.mime:
+        raise MimeMismatchError(
+            f"the data URL declares {declared} but its bytes are {info.mime}; build it with the "
+            "real type (image_part(bytes_or_path) does this for you)",
+            declared=declared,
+            actual=info.mime,
+        )
+    return info
+
+
+def normalize_mime(mime: str) -> str:
+    """Lower-case a MIME type and map known aliases (``image/jpg``) to the standard name.
+
+    >>> normalize_mime(" Image/JPG ")
+    'image/jpeg'
+    """
+    mime = mime.strip().lower()
+    return MIME_ALIASES.get(mime, mime)
+
+
+def decode_data_url(url: str) -> tuple[str, bytes]:
+    """Split a base64 image ``data:`` URL into (declared MIME, decoded bytes).
+
+    The MIME is returned as written (lower-cased); compare with :func:`normalize_mime`.
+    Raises InvalidDataURLError naming the problem: not a data URL, no ``;base64,`` marker,
+    a MIME that is not ``image/*``, or a payload that is not strict standard base64.
+
+    >>> decode_data_url("data:image/png;base64,iVBORw==")
+    ('image/png', b'\\x89PNG')
+    """
+    if not is_data_url(url):
+        raise InvalidDataURLError("not a data URL: it must start with 'data:'")
+    comma = url.find(",", 5, 1024)
+    if comma < 0:
+        raise InvalidDataURLError(
+            "malformed data URL: no ',' after the header; expected 'data:image/png;base64,...'"
+        )
+    params = url[5:comma].split(";")
+    mime = params[0].strip().lower()
+    if len(params) < 2 or params[-1].strip().lower() != "base64":
+        raise InvalidDataURLError(
+            "the data URL is not base64-encoded (no ';base64,' marker); image data URLs look "
+            "like 'data:image/png;base64,...'"
+        )
+    if not mime.startswith("image/"):
+        raise InvalidDataURLError(
+            f"the data URL declares {mime or 'no MIME type'!r}, not an image type; "
+            "use e.g. 'data:image/png;base64,...'"
+        )
+    try:
+        return mime, binascii.a2b_base64(url[comma + 1 :], strict_mode=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidDataURLError(_base64_problem(url, comma + 1, exc)) from None
+
+
+def _base64_problem(url: str, start: int, exc: Exception) -> str:
+    sample = url[start : start + (1 << 16)]
+    if any(c in sample for c in " \t\r\n"):
+        why = "it contains whitespace or line breaks"
+    elif "-" in sample or "_" in sample:
+        why = "it uses URL-safe base64 ('-', '_'); use standard base64"
+    elif "%" in sample:
+        why = "it is percent-encoded; decode it first"
+    else:
+        why = f"{exc}".lower().rstrip(".")
+    return (
+        f"the data URL's payload is not valid base64: {why}; encode the bytes with "
+        "base64.b64encode (no line breaks), or let image_part() build the URL"
+    )
+
+
+def check_sendable(info: ImageInfo, *, max_bytes: int, label: str = "the image") -> None:
+    """Raise if an inspected image cannot be sent as is: animated, or over ``max_bytes``.
+
+    >>> info = ImageInfo("gif", "image/gif", 1, 1, 3, True, 100, "00")
+    >>> check_sendable(info, max_bytes=20_000_000)
+    Traceback (most recent call last):
+    ...
+    openai_vision_ext._exceptions.AnimatedImageError: the image is an animated GIF with 3 \
+frames and OpenAI accepts only still images; send one frame as PNG or JPEG \
+(e.g. PIL.Image.open(path).save('frame.png') saves the first)
+    """
+    if info.animated:
+        raise AnimatedImageError(
+            f"{label} is an animated {info.format.upper()} with {info.frames} frames and "
+            "OpenAI accepts only still images; send one frame as PNG or JPEG "
+            "(e.g. PIL.Image.open(path).save('frame.png') saves the first)",
+            frames=info.frames,
+        )
+    if info.n_bytes > max_bytes:
+        raise ImageTooLargeError(
+            f"{label} is {info.n_bytes:,} bytes, over the {max_bytes:,}-byte per-image limit; "
+            "shrink or re-encode it (image_part(..., optimize=True) does this for you)",
+            n_bytes=info.n_bytes,
+            limit=max_bytes,
+        )

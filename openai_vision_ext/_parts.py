@@ -1,0 +1,166 @@
+"""Build the SDK's image content parts from any image source.
+
+``image_part`` returns the Responses API's ``ResponseInputImageParam``; ``image_url_part`` returns
+Chat Completions' ``ChatCompletionContentPartImageParam``. Both are the SDK's own TypedDicts.
+
+* A local source (path, bytes, binary file, PIL image) is inspected from its bytes (never its
+  file name), checked (supported, still, not empty, within the per-image byte limit) and
+  becomes a base64 ``data:`` URL with the sniffed MIME type.
+* An ``http(s)://`` URL is passed through unchanged (nothing is fetched).
+* A ``data:`` URL is decoded, checked (including its declared MIME against the bytes) and
+  passed through unchanged. ``image/jpg`` is accepted as an alias of ``image/jpeg``.
+* ``optimize=True``, ``model=`` or ``fetch=True`` hand the source to ``prepare_image``, which
+  can shrink, convert and download.
+
+The only I/O is reading the source (``_sources``).
+"""
+
+from __future__ import annotations
+
+import binascii
+from typing import Final
+
+from openai.types.chat.chat_completion_content_part_image_param import (
+    ChatCompletionContentPartImageParam,
+)
+from openai.types.responses.response_input_image_param import ResponseInputImageParam
+
+from ._exceptions import ImageSourceError, InvalidDetailError
+from ._images import check_sendable, inspect_data_url, inspect_image
+from ._preflight import DEFAULT_LIMITS
+from ._sources import is_data_url, is_http_url, read_source
+from ._types import DETAILS, Detail, ImageSource
+
+__all__ = ["build_data_url", "check_detail", "image_part", "image_url_part"]
+
+_ALLOWED_DETAILS: Final = ", ".join(repr(d) for d in DETAILS)
+
+
+def check_detail(detail: object) -> Detail:
+    """Return ``detail`` if it is one the API accepts, else raise InvalidDetailError.
+
+    >>> check_detail("low")
+    'low'
+    >>> check_detail("medium")
+    Traceback (most recent call last):
+    ...
+    openai_vision_ext._exceptions.InvalidDetailError: detail must be one of 'low', 'high', \
+'auto', 'original', not 'medium'
+    """
+    for allowed in DETAILS:
+        if isinstance(detail, str) and detail == allowed:
+            return allowed  # type: ignore[return-value]  # narrowed to the Literal by equality
+    raise InvalidDetailError(f"detail must be one of {_ALLOWED_DETAILS}, not {detail!r}")
+
+
+def build_data_url(data: bytes | bytearray | memoryview, mime: str) -> str:
+    """Encode image bytes as a ``data:<mime>;base64,...`` URL, fast and with little memory.
+
+    Peak memory is about twice the URL's length: the encoded bytes are released before the
+    final string is assembled.
+
+    >>> build_data_url(b"GIF89a", "image/gif")
+    'data:image/gif;base64,R0lGODlh'
+    """
+    encoded = binascii.b2a_base64(data, newline=False)
+    payload = encoded.decode("ascii")
+    del encoded
+    return f"data:{mime};base64,{payload}"
+
+
+def image_part(
+    source: ImageSource | None = None,
+    *,
+    detail: Detail = "auto",
+    file_id: str | None = None,
+    optimize: bool = False,
+    model: str | None = None,
+    fetch: bool = False,
+) -> ResponseInputImageParam:
+    """A Responses API ``input_image`` part from an image source or an uploaded ``file_id``.
+
+    Exactly one of ``source`` and ``file_id``. See the module docstring for how each source is
+    treated; ``optimize``/``model``/``fetch`` delegate to ``prepare_image``.
+
+    >>> image_part("https://example.com/cat.png", detail="low")
+    {'type': 'input_image', 'image_url': 'https://example.com/cat.png', 'detail': 'low'}
+    >>> image_part(file_id="file-abc123")
+    {'type': 'input_image', 'file_id': 'file-abc123', 'detail': 'auto'}
+    >>> import base64
+    >>> gif = base64.b64decode("R0lGODdhAQABAIAAAAAAAAAAACwAAAAAAQABAAAIBAABBAQAOw==")
+    >>> image_part(gif, detail="low")["image_url"][:40]
+    'data:image/gif;base64,R0lGODdhAQABAIAAAA'
+    """
+    checked = check_detail(detail)
+    if (source is None) == (file_id is None):
+        raise ImageSourceError(
+            "image_part() needs exactly one of an image source or file_id=, "
+            f"got {'both' if file_id is not None else 'neither'}"
+        )
+    if file_id is not None:
+        if not isinstance(file_id, str) or not file_id:
+            raise ImageSourceError(f"file_id must be a non-empty string, not {file_id!r}")
+        return {"type": "input_image", "file_id": file_id, "detail": checked}
+    url = _image_url(source, detail=checked, optimize=optimize, model=model, fetch=fetch)
+    return {"type": "input_image", "image_url": url, "detail": checked}
+
+
+def image_url_part(
+    source: ImageSource,
+    *,
+    detail: Detail = "auto",
+    optimize: bool = False,
+    model: str | None = None,
+    fetch: bool = False,
+) -> ChatCompletionContentPartImageParam:
+    """A Chat Completions ``image_url`` content part; sources as for :func:`image_part`.
+
+    >>> image_url_part("https://example.com/cat.png", detail="high")
+    {'type': 'image_url', 'image_url': {'url': 'https://example.com/cat.png', 'detail': 'high'}}
+    """
+    checked = check_detail(detail)
+    url = _image_url(source, detail=checked, optimize=optimize, model=model, fetch=fetch)
+    return {"type": "image_url", "image_url": {"url": url, "detail": checked}}
+
+
+def _image_url(
+    source: object, *, detail: Detail, optimize: bool, model: str | None, fetch: bool
+) -> str:
+    if source is None:
+        raise ImageSourceError("no image source given (None)")
+    if optimize or model is not None or fetch:
+        return _prepared_url(source, detail=detail, optimize=optimize, model=model, fetch=fetch)
+    if isinstance(source, str) and is_http_url(source):
+        return source
+    max_bytes = DEFAULT_LIMITS.max_image_bytes
+    if isinstance(source, str) and is_data_url(source):
+        check_sendable(inspect_data_url(source), max_bytes=max_bytes, label="the data URL's image")
+        return source
+    data = read_source(source)
+    info = inspect_image(data)
+    check_sendable(info, max_bytes=max_bytes)
+    mime = info.mime
+    # Release each buffer as soon as the next exists: peak stays near twice the URL's length.
+    del info  # its lazy digest holds a reference to the bytes
+    encoded = binascii.b2a_base64(data, newline=False)
+    del data
+    payload = encoded.decode("ascii")
+    del encoded
+    return f"data:{mime};base64,{payload}"
+
+
+def _prepared_url(
+    source: object, *, detail: Detail, optimize: bool, model: str | None, fetch: bool
+) -> str:
+    from ._prepare import prepare_image  # Pillow is imported only when preparing
+
+    prepared = prepare_image(
+        source,  # type: ignore[arg-type]  # validated by prepare_image
+        detail=detail,
+        model=model,
+        optimize=optimize,
+        fetch=fetch,
+    )
+    if prepared.info is not None:
+        check_sendable(prepared.info, max_bytes=DEFAULT_LIMITS.max_image_bytes)
+    return prepared.image_url

@@ -1,0 +1,274 @@
+"""PURE: check a request's images against OpenAI's input limits before anything is sent.
+
+:func:`check_request` walks every image part (messages, content lists, tool outputs, nested
+items) and returns a :class:`PreflightOutcome`: every :class:`Violation` found, and each image
+with its :class:`ImageInfo` (``None`` when unknown). :func:`preflight` raises one
+:class:`PreflightError` listing them all. The request is never modified.
+
+What is checked, per image: the format (PNG, JPEG, WEBP, non-animated GIF), that ``data:`` URLs
+decode and declare the MIME type their bytes have, the per-image byte limit, a valid ``detail``,
+and that the part names an image at all. Per request: the number of images and their total bytes.
+
+Images given as ``http(s)`` URLs or file ids are not fetched: they count towards the number of
+images, but their bytes are unknown and not in the total (the outcome's ``notes`` say so).
+
+Units: limits are in **decoded image bytes** (what the file weighs), not data-URL characters
+(base64 is 4/3 larger; messages report both), and **MB means 10^6 bytes**. The guide does not
+say which megabyte it means; the decimal one is the smaller, so a request that passes here is
+within the limit under either reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from ._exceptions import (
+    AnimatedImageError,
+    CorruptImageError,
+    DecompressionBombError,
+    EmptyImageError,
+    ImageError,
+    ImageSourceError,
+    ImageTooLargeError,
+    InvalidDataURLError,
+    MimeMismatchError,
+    PreflightError,
+    UnsupportedImageFormatError,
+    Violation,
+)
+from ._types import DETAILS, Api, ImageInfo
+from ._walk import ImageRef, iter_image_refs
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "LIMIT_PROFILES",
+    "MB",
+    "ImageLimits",
+    "PreflightOutcome",
+    "check_request",
+    "preflight",
+]
+
+MB: Final = 1_000_000
+"""One megabyte as the limits use it (decimal; see the module docstring)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImageLimits:
+    """OpenAI's image input limits as of a date. Construct your own to be stricter.
+
+    >>> ImageLimits(max_images=10, max_total_bytes=5 * MB, max_image_bytes=MB).max_images
+    10
+    """
+
+    max_images: int
+    """Most images in one request."""
+    max_total_bytes: int
+    """Most image bytes (decoded, all images together) in one request."""
+    max_image_bytes: int
+    """Most bytes (decoded) of one image."""
+    name: str = "custom"
+    """Profile name, e.g. ``"2026-04"``."""
+    source: str = ""
+    """Where the numbers come from, and when."""
+
+
+LIMIT_PROFILES: Final[Mapping[str, ImageLimits]] = {
+    "2025": ImageLimits(
+        name="2025",
+        max_images=500,
+        max_total_bytes=50 * MB,
+        max_image_bytes=20 * MB,
+        source="OpenAI 'Images and vision' guide, image input requirements, 2025 to March 2026",
+    ),
+    "2026-04": ImageLimits(
+        name="2026-04",
+        max_images=1500,
+        max_total_bytes=512 * MB,
+        max_image_bytes=20 * MB,
+        source="OpenAI 'Images and vision' guide, image input requirements, from April 2026",
+    ),
+}
+"""Dated limit profiles; the newest is the default."""
+
+DEFAULT_LIMITS: Final = LIMIT_PROFILES["2026-04"]
+
+_CODES: Final[tuple[tuple[type[ImageError], str], ...]] = (
+    (EmptyImageError, "empty_image"),
+    (UnsupportedImageFormatError, "unsupported_format"),
+    (CorruptImageError, "corrupt_image"),
+    (AnimatedImageError, "animated_image"),
+    (ImageTooLargeError, "image_too_large"),
+    (DecompressionBombError, "decompression_bomb"),
+    (InvalidDataURLError, "invalid_data_url"),
+    (MimeMismatchError, "mime_mismatch"),
+    (ImageSourceError, "unreadable_image"),
+)
+"""Error class -> stable violation code (first match wins)."""
+
+_ALLOWED_DETAILS: Final = ", ".join(repr(d) for d in DETAILS)
+
+_Add = Callable[[str, str], None]
+"""Records one violation (code, message) for the image being checked."""
+
+
+@dataclass(frozen=True, slots=True)
+class PreflightOutcome:
+    """What preflight found: every violation, and each image with what is known about it."""
+
+    violations: tuple[Violation, ...]
+    """Every problem, images in request order, then request-level problems."""
+    images: tuple[tuple[ImageRef, ImageInfo | None], ...]
+    """Each image part and its info (``None`` for URLs, file ids and unreadable images)."""
+    notes: tuple[str, ...] = ()
+    """Caveats that are not violations, e.g. images whose bytes are unknown."""
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is wrong."""
+        return not self.violations
+
+    def raise_for_violations(self) -> None:
+        """Raise one PreflightError listing every violation, if there is any."""
+        if self.violations:
+            raise PreflightError(self.violations)
+
+
+def check_request(
+    api: Api, model: str, request: Mapping[str, Any], *, limits: ImageLimits = DEFAULT_LIMITS
+) -> PreflightOutcome:
+    """Check every image of ``request`` (a ``create(...)`` keyword dict) against ``limits``.
+
+    ``model`` is accepted for model-specific limits; none are known to differ today.
+
+    >>> request = {"input": [{"role": "user", "content": [
+    ...     {"type": "input_image", "image_url": "https://example.com/a.png", "detail": "hi"}]}]}
+    >>> outcome = check_request("responses", "gpt-4o", request)
+    >>> [(v.code, v.image_index, v.location) for v in outcome.violations]
+    [('invalid_detail', 0, 'input[0].content[0]')]
+    """
+    images = tuple((ref, *_check_image(ref, limits)) for ref in iter_image_refs(api, request))
+    violations = [v for _, _, found in images for v in found]
+    infos = [info for _, info, _ in images]
+    violations += _request_violations(infos, limits)
+    return PreflightOutcome(
+        violations=tuple(violations),
+        images=tuple((ref, info) for ref, info, _ in images),
+        notes=_notes(images),
+    )
+
+
+def preflight(
+    *, api: Api = "responses", model: str, limits: ImageLimits = DEFAULT_LIMITS, **request: Any
+) -> PreflightOutcome:
+    """Check a request given as ``create(...)`` keywords; raise one PreflightError for all.
+
+    >>> preflight(model="gpt-4o", input=[{"type": "input_image", "detail": "auto"}])
+    Traceback (most recent call last):
+    ...
+    openai_vision_ext._exceptions.PreflightError: request failed preflight with 1 problem; \
+nothing was sent:
+      - image 0 at input[0]: the image part has neither image_url nor file_id; set one of them
+    """
+    outcome = check_request(api, model, {"model": model, **request}, limits=limits)
+    outcome.raise_for_violations()
+    return outcome
+
+
+def _check_image(
+    ref: ImageRef, limits: ImageLimits
+) -> tuple[ImageInfo | None, tuple[Violation, ...]]:
+    """This image's info (if its bytes are in the request) and its violations."""
+    found: list[Violation] = []
+
+    def add(code: str, message: str) -> None:
+        found.append(Violation(code, message, image_index=ref.index, location=ref.location))
+
+    if ref.detail is not None and not (isinstance(ref.detail, str) and ref.detail in DETAILS):
+        add("invalid_detail", f"detail must be one of {_ALLOWED_DETAILS}, not {ref.detail!r}")
+    info = None
+    if ref.url is None and ref.file_id is None:
+        add("missing_image", "the image part has neither image_url nor file_id; set one of them")
+    elif _in_request(ref):
+        assert ref.url is not None
+        info = _inspect(ref.url, add)
+        if info is not None:
+            _check_info(info, len(ref.url), limits, add)
+    elif ref.url is not None and not ref.url[:8].lower().startswith(("http://", "https://")):
+        add(
+            "invalid_image_url",
+            "image_url must be an http(s) URL or a data: URL; for a local file use "
+            "image_part(path), which builds the data URL",
+        )
+    return info, tuple(found)
+
+
+def _inspect(url: str, add: _Add) -> ImageInfo | None:
+    from ._images import inspect_data_url
+
+    try:
+        return inspect_data_url(url)
+    except ImageError as exc:
+        code = next(code for cls, code in _CODES if isinstance(exc, cls))
+        add(code, str(exc))
+        return None
+
+
+def _check_info(info: ImageInfo, url_chars: int, limits: ImageLimits, add: _Add) -> None:
+    if info.animated:
+        add(
+            "animated_image",
+            f"the image is an animated {info.format.upper()} ({info.frames} frames); OpenAI "
+            "accepts only still images: send one frame as PNG or JPEG",
+        )
+    if info.n_bytes > limits.max_image_bytes:
+        add(
+            "image_too_large",
+            f"the image is {info.n_bytes:,} bytes decoded ({url_chars:,} data-URL characters), "
+            f"over the per-image limit of {_mb(limits.max_image_bytes)}; shrink it "
+            "(image_part(..., optimize=True, model=...) does this for you)",
+        )
+
+
+def _request_violations(infos: list[ImageInfo | None], limits: ImageLimits) -> list[Violation]:
+    found = []
+    if len(infos) > limits.max_images:
+        found.append(
+            Violation(
+                "too_many_images",
+                f"the request has {len(infos):,} images, over the limit of "
+                f"{limits.max_images:,} per request ({limits.name} limits); split it",
+            )
+        )
+    total = sum(info.n_bytes for info in infos if info is not None)
+    if total > limits.max_total_bytes:
+        found.append(
+            Violation(
+                "request_too_large",
+                f"the request's images total {total:,} bytes decoded, over the limit of "
+                f"{_mb(limits.max_total_bytes)} per request ({limits.name} limits); "
+                "shrink the images (optimize=True) or split the request",
+            )
+        )
+    return found
+
+
+def _notes(images: tuple[tuple[ImageRef, ImageInfo | None, object], ...]) -> tuple[str, ...]:
+    remote = sum(1 for ref, _, _ in images if not _in_request(ref))
+    if not remote:
+        return ()
+    return (
+        f"{remote} image{'s are' if remote != 1 else ' is'} given by URL or file id and not "
+        "fetched: counted, but not checked and not in the byte total",
+    )
+
+
+def _in_request(ref: ImageRef) -> bool:
+    """Whether the image's bytes are in the request (a data URL), or it is only referenced."""
+    return ref.url is not None and ref.url[:5].lower() == "data:"
+
+
+def _mb(n: int) -> str:
+    return f"{n / MB:g} MB ({n:,} bytes)"

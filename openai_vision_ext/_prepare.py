@@ -1,0 +1,628 @@
+"""Image preparation: send the fewest bytes that buy the same tokens, in a format OpenAI accepts.
+
+``prepare_image`` turns any image source into the bytes to send:
+
+- **Shrink** (``optimize=True`` with a ``model``): when the model's rule would resize the image
+  server-side anyway, resize client-side to that same size (``_estimate.target_size``), nudged by
+  a pixel if rounding would change the estimate, so ``estimate_image_tokens`` of what is sent
+  equals that of the original. Never upscales.
+- **Convert** what OpenAI rejects: HEIC/HEIF (``[heic]`` extra), AVIF, TIFF, BMP, ICO, 16-bit and
+  CMYK images; the first frame of an animated image when ``animated="first_frame"``.
+- **Orient and strip** whenever it re-encodes: EXIF orientation is applied to the pixels (the
+  server does not read EXIF) and EXIF/XMP/comments (GPS!) are dropped unless ``keep_metadata``.
+  ICC colour profiles are always kept.
+- **Choose the encoding by content**: an image that uses transparency, is palette-based or looks
+  like graphics (its 32 most frequent colours cover at least half of a sample of its pixels:
+  screenshots, charts, diagrams) becomes lossless PNG; anything else (photos) becomes JPEG at
+  ``jpeg_quality``.
+
+An image that is already sendable and would not be shrunk is passed through byte for byte.
+URLs pass through unless ``fetch=True`` (see ``_fetch``). Decoding is CPU-bound, not I/O: the only
+I/O here is reading the source (file, file object) and the opt-in fetch.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import struct
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal, TypeAlias, cast
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from . import _estimate
+from ._exceptions import (
+    AnimatedImageError,
+    CorruptImageError,
+    DecompressionBombError,
+    EmptyImageError,
+    ImageSourceError,
+    InvalidDataURLError,
+    InvalidDetailError,
+    MissingExtraError,
+    OpenAIVisionExtError,
+    UnsupportedImageFormatError,
+)
+from ._fetch import FetchOptions, fetch_image, http_url
+from ._sources import is_data_url, read_source
+from ._types import DETAILS, Detail, ImageFormat, ImageInfo, ImageSource
+
+__all__ = [
+    "MAX_PIXELS",
+    "Action",
+    "AnimatedPolicy",
+    "PreparedImage",
+    "prepare_image",
+    "prepared_size",
+]
+
+AnimatedPolicy: TypeAlias = Literal["reject", "first_frame"]
+"""What to do with an animated GIF/WEBP/APNG: refuse it, or send its first frame."""
+
+Action: TypeAlias = Literal[
+    "fetched", "converted", "first_frame", "oriented", "resized", "stripped_metadata"
+]
+"""One thing ``prepare_image`` did to an image, in the order it did them."""
+
+MAX_PIXELS: Final = 2 * 89_478_485
+"""Largest pixel count we decode (Pillow's own bomb limit); larger headers are bombs."""
+
+_ACCEPTED: Final[Mapping[str, ImageFormat]] = {
+    "PNG": "png",
+    "JPEG": "jpeg",
+    "MPO": "jpeg",
+    "WEBP": "webp",
+    "GIF": "gif",
+}
+"""Pillow format name -> the format OpenAI accepts as is."""
+
+_MIMES: Final[Mapping[ImageFormat, str]] = {
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "webp": "image/webp",
+    "gif": "image/gif",
+}
+
+_HEIF_BRANDS: Final = frozenset(
+    {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+)
+"""ISO-BMFF ``ftyp`` brands pillow-heif decodes (Pillow reads AVIF's ``avif``/``avis`` itself)."""
+
+_TO_8BIT: Final[Mapping[str, Callable[[Image.Image], Image.Image]]] = {
+    "CMYK": lambda im: im.convert("RGB"),
+    "YCbCr": lambda im: im.convert("RGB"),
+    "LAB": lambda im: im.convert("RGB"),
+    "HSV": lambda im: im.convert("RGB"),
+    "I;16": lambda im: _scale_to_l(im, 1 / 256),
+    "I;16B": lambda im: _scale_to_l(im, 1 / 256),
+    "I;16L": lambda im: _scale_to_l(im, 1 / 256),
+    "I;16N": lambda im: _scale_to_l(im, 1 / 256),
+    "I": lambda im: _scale_to_l(im, 1 / 256),
+    "F": lambda im: im.convert("L"),
+    "1": lambda im: im.convert("L"),
+    "RGBa": lambda im: im.convert("RGBA"),
+    "La": lambda im: im.convert("LA"),
+}
+"""Modes OpenAI's decoders may reject or JPEG/PNG cannot hold -> an 8-bit equivalent.
+
+16-bit grey (``I;16``/``I``) is scaled by 1/256, not clipped, so it keeps its tones."""
+
+_GRAPHICS_TOP_COLOURS: Final = 32
+_GRAPHICS_MIN_SHARE: Final = 0.5
+_SAMPLE_SIDE: Final = 256
+
+_METADATA_KEYS: Final = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "photoshop", "iptc")
+"""``Image.info`` keys that carry metadata we strip (EXIF holds GPS)."""
+
+_EXIF_ORIENTATION: Final = 0x0112
+_ROTATED: Final = frozenset({5, 6, 7, 8})
+"""EXIF orientations that swap width and height."""
+
+_NUDGES: Final = tuple(
+    sorted(
+        ((dw, dh) for dw in range(-2, 3) for dh in range(-2, 3)),
+        key=lambda d: (abs(d[0]) + abs(d[1]), -d[0] - d[1]),
+    )
+)
+_LADDER_STEPS: Final = 16
+
+"""Adjustments of up to 2 px tried, nearest (then larger) first, when rounding changes the
+estimate: (0, 0), (1, 0), (0, 1), (1, 1), (-1, 0), ..."""
+
+_PIL_ERRORS: Final = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError)
+"""What Pillow's decoders raise on truncated or malformed data."""
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedImage:
+    """An image ready to send, and what was done to it.
+
+    >>> p = PreparedImage.from_url("https://example.com/cat.png")
+    >>> p.image_url
+    'https://example.com/cat.png'
+    """
+
+    data: bytes
+    """The bytes to send (empty for a URL passed through)."""
+    info: ImageInfo | None
+    """What is sent; ``None`` for a URL passed through."""
+    original: ImageInfo | None
+    """The input before preparation, when it is in a format OpenAI accepts (PNG, JPEG, WEBP,
+    GIF); ``None`` for a URL passed through, a PIL image, or a format that had to be converted."""
+    mime: str | None
+    """MIME type of ``data``; ``None`` for a URL passed through."""
+    url: str | None = None
+    """The URL, when an http(s) URL is passed through without fetching."""
+    original_format: str | None = None
+    """Format of the input as read (``"heic"``, ``"tiff"``, ``"jpeg"``, ...), or ``None``."""
+    original_size: tuple[int, int] | None = None
+    """Stored ``(width, height)`` of the input (before EXIF rotation), or ``None``."""
+    original_n_bytes: int | None = None
+    """Encoded size of the input in bytes, or ``None`` (URL passed through, PIL image)."""
+    actions: tuple[Action, ...] = field(default=())
+    """What was done, in order; empty when the input is sent byte for byte."""
+
+    @classmethod
+    def from_url(cls, url: str) -> PreparedImage:
+        """A URL passed through untouched (``fetch=False``)."""
+        return cls(data=b"", info=None, original=None, mime=None, url=url)
+
+    @property
+    def image_url(self) -> str:
+        """What goes into the request's ``image_url``: the URL, or a base64 data URL."""
+        return self.url if self.url is not None else self.data_url()
+
+    def data_url(self) -> str:
+        """The image as a ``data:<mime>;base64,...`` URL.
+
+        >>> PreparedImage(data=b"GIF89a", info=None, original=None, mime="image/gif").data_url()
+        'data:image/gif;base64,R0lGODlh'
+        """
+        if self.url is not None or self.mime is None:
+            raise ImageSourceError(
+                "this image is a URL passed through without fetching; use .url, "
+                "or prepare it with fetch=True to get its bytes"
+            )
+        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+
+def prepared_size(
+    width: int, height: int, *, model: str, detail: Detail = "auto"
+) -> tuple[int, int]:
+    """The size to send so that the server bills exactly the tokens the original would cost.
+
+    Starts from the server's own target (``target_size``). If rounding makes the estimate of
+    that size differ from the original's, tries sizes up to 2 px away, then sizes between the
+    target and the original (in ``_LADDER_STEPS`` geometric steps); the input size itself is the
+    last resort. Prefers a size the server will not resize again. Never larger than the input.
+
+    >>> prepared_size(4000, 3000, model="gpt-4o", detail="high")
+    (1024, 768)
+    >>> prepared_size(640, 480, model="gpt-4o", detail="high")
+    (640, 480)
+    """
+    tw, th = _estimate.target_size(width, height, model=model, detail=detail)
+    tw, th = min(tw, width), min(th, height)
+    if (tw, th) == (width, height):
+        return width, height
+    want = _estimate.estimate_image_tokens(width, height, model=model, detail=detail)
+
+    def keeps(size: tuple[int, int]) -> bool:
+        return _estimate.estimate_image_tokens(*size, model=model, detail=detail) == want
+
+    def settled(size: tuple[int, int]) -> bool:
+        return _estimate.target_size(*size, model=model, detail=detail) == size
+
+    near = [
+        (tw + dw, th + dh) for dw, dh in _NUDGES if 1 <= tw + dw <= width and 1 <= th + dh <= height
+    ]
+    same = [c for c in near if keeps(c)]
+    if same:
+        return next((c for c in same if settled(c)), same[0])
+    return next((c for c in _ladder((tw, th), (width, height)) if keeps(c)), (width, height))
+
+
+def _ladder(low: tuple[int, int], high: tuple[int, int]) -> Iterator[tuple[int, int]]:
+    """Sizes of ``high``'s aspect ratio growing geometrically from ``low`` to ``high``."""
+    ratio = max(low[0] / high[0], low[1] / high[1])
+    for step in range(1, _LADDER_STEPS):
+        r = ratio ** (1 - step / _LADDER_STEPS)
+        yield max(1, round(high[0] * r)), max(1, round(high[1] * r))
+
+
+def prepare_image(
+    source: ImageSource,
+    *,
+    detail: Detail = "auto",
+    model: str | None = None,
+    optimize: bool = True,
+    fetch: bool = False,
+    animated: AnimatedPolicy = "reject",
+    keep_metadata: bool = False,
+    jpeg_quality: int = 85,
+    fetch_options: FetchOptions | None = None,
+) -> PreparedImage:
+    """Turn an image source into the bytes to send (see the module docstring for the rules).
+
+    ``source`` is a path, bytes, a binary file object, a PIL image, a ``data:`` URL or an
+    http(s) URL (passed through unless ``fetch=True``). With ``optimize`` and a ``model``, an
+    image the server would shrink is shrunk here to the same size; without a ``model`` nothing
+    is resized. ``optimize=False`` only converts what OpenAI would reject.
+
+    >>> from PIL import Image
+    >>> import io
+    >>> buf = io.BytesIO()
+    >>> Image.new("RGB", (4000, 3000), "teal").save(buf, "PNG")
+    >>> p = prepare_image(buf.getvalue(), model="gpt-4o", detail="high")
+    >>> (p.original_size, (p.info.width, p.info.height), p.mime, p.actions)
+    ((4000, 3000), (1024, 768), 'image/png', ('resized',))
+    """
+    if detail not in DETAILS:
+        raise InvalidDetailError(f"detail must be one of {', '.join(DETAILS)}, not {detail!r}")
+    if animated not in ("reject", "first_frame"):
+        raise ValueError(f"animated must be 'reject' or 'first_frame', not {animated!r}")
+    if not 1 <= jpeg_quality <= 95:
+        raise ValueError(f"jpeg_quality must be between 1 and 95, not {jpeg_quality!r}")
+    plan = _Plan(
+        model=model if optimize else None,
+        detail=detail,
+        optimize=optimize,
+        animated=animated,
+        keep_metadata=keep_metadata,
+        jpeg_quality=jpeg_quality,
+    )
+    if isinstance(source, Image.Image):
+        with _decoding():
+            return _prepare_pil(source, plan)
+    url = http_url(source) if isinstance(source, str) else None
+    if url is not None and not fetch:
+        return PreparedImage.from_url(url)
+    done: tuple[Action, ...] = ("fetched",) if url is not None else ()
+    data = fetch_image(url, options=fetch_options) if url is not None else _read_bytes(source)
+    with _decoding():
+        return _prepare_bytes(data, plan, done=done)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The caller's choices, validated."""
+
+    model: str | None
+    detail: Detail
+    optimize: bool
+    animated: AnimatedPolicy
+    keep_metadata: bool
+    jpeg_quality: int
+
+
+def _prepare_bytes(data: bytes, plan: _Plan, *, done: tuple[Action, ...]) -> PreparedImage:
+    """Prepare encoded image bytes: pass through, or decode, fix and re-encode."""
+    if not data:
+        raise EmptyImageError("the image has zero bytes; pass a non-empty image file")
+    _require_heif_opener(data)
+    with _opened(data) as im:
+        fmt = _ACCEPTED.get(im.format or "")
+        original = _original_info(im, data, fmt)
+        actions = list(done)
+        _check_animation(im, plan.animated, actions)
+        if fmt is None or im.mode in _TO_8BIT or _is_16bit_png(data):
+            actions.append("converted")
+        orientation = _orientation(im) if plan.optimize else 1
+        upright = _upright_size(im.size, orientation)
+        size = _sent_size(upright, plan)
+        if orientation != 1:
+            actions.append("oriented")
+        if size != upright:
+            actions.append("resized")
+        if original is not None and len(actions) == len(done):
+            im.load()  # refuse a truncated file here rather than at the server
+            return _passthrough(data, original, done)
+        return _reencode(im, plan, size=size, actions=actions, original=original, data=data)
+
+
+def _prepare_pil(image: Image.Image, plan: _Plan) -> PreparedImage:
+    """Prepare an in-memory PIL image: it is always encoded."""
+    _check_bomb(*image.size)
+    actions: list[Action] = []
+    _check_animation(image, plan.animated, actions)
+    orientation = _orientation(image) if plan.optimize else 1
+    upright = _upright_size(image.size, orientation)
+    size = _sent_size(upright, plan)
+    if orientation != 1:
+        actions.append("oriented")
+    if size != upright:
+        actions.append("resized")
+    return _reencode(image, plan, size=size, actions=actions, original=None, data=None)
+
+
+def _sent_size(upright: tuple[int, int], plan: _Plan) -> tuple[int, int]:
+    if plan.model is None:
+        return upright
+    return prepared_size(*upright, model=plan.model, detail=plan.detail)
+
+
+def _passthrough(data: bytes, original: ImageInfo, done: tuple[Action, ...]) -> PreparedImage:
+    return PreparedImage(
+        data=data,
+        info=original,
+        original=original,
+        mime=original.mime,
+        original_format=original.format,
+        original_size=(original.width, original.height),
+        original_n_bytes=len(data),
+        actions=done,
+    )
+
+
+def _reencode(
+    im: Image.Image,
+    plan: _Plan,
+    *,
+    size: tuple[int, int],
+    actions: list[Action],
+    original: ImageInfo | None,
+    data: bytes | None,
+) -> PreparedImage:
+    """Orient, convert, resize and encode ``im`` as PNG or JPEG; metadata per ``plan``."""
+    stored_size = im.size
+    source_format = (im.format or "").lower() or None
+    icc = im.info.get("icc_profile")
+    if "resized" in actions:
+        _draft(im, size, swap=_orientation(im) in _ROTATED and "oriented" in actions)
+    frame = ImageOps.exif_transpose(im) if "oriented" in actions else im
+    frame = _to_8bit(frame)
+    fmt = _choose_format(frame)
+    if frame.size != size:
+        frame = _resize(frame, size)
+    out = _encode(
+        frame, fmt, plan, icc=icc, metadata=_metadata(frame) if plan.keep_metadata else {}
+    )
+    if not plan.keep_metadata and _has_metadata(im):
+        actions.append("stripped_metadata")
+    info = _info(out, fmt, frame.size)
+    return PreparedImage(
+        data=out,
+        info=info,
+        original=original,
+        mime=info.mime,
+        original_format=source_format,
+        original_size=stored_size,
+        original_n_bytes=None if data is None else len(data),
+        actions=tuple(actions),
+    )
+
+
+def _check_animation(im: Image.Image, policy: AnimatedPolicy, actions: list[Action]) -> None:
+    if not _is_animated(im):
+        return
+    frames = int(getattr(im, "n_frames", 1))
+    if policy == "reject":
+        raise AnimatedImageError(
+            f"the image is animated ({frames} frames) and OpenAI accepts only still images; "
+            "pass animated='first_frame' to send its first frame",
+            frames=frames,
+        )
+    im.seek(0)
+    actions.append("first_frame")
+
+
+def _draft(im: Image.Image, size: tuple[int, int], *, swap: bool) -> None:
+    """Let the JPEG decoder scale down by 1/2..1/8 while decoding (much faster, less memory).
+
+    Asks for twice the target so the final Lanczos resize still has detail to work with."""
+    if im.format not in ("JPEG", "MPO"):
+        return
+    w, h = (size[1], size[0]) if swap else size
+    im.draft(im.mode, (2 * w, 2 * h))
+
+
+def _resize(im: Image.Image, size: tuple[int, int]) -> Image.Image:
+    if im.mode == "P":
+        im = im.convert("RGBA" if "transparency" in im.info else "RGB")
+    elif im.mode == "PA":
+        im = im.convert("RGBA")
+    return im.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def _to_8bit(im: Image.Image) -> Image.Image:
+    convert = _TO_8BIT.get(im.mode)
+    return convert(im) if convert is not None else im
+
+
+def _scale_to_l(im: Image.Image, factor: float) -> Image.Image:
+    return im.convert("I").point(lambda v: v * factor).convert("L")
+
+
+def _choose_format(im: Image.Image) -> Literal["png", "jpeg"]:
+    """PNG for transparency, palettes and graphics; JPEG for photos (see module docstring)."""
+    if im.mode in ("P", "PA") or _uses_alpha(im) or _looks_like_graphics(im):
+        return "png"
+    return "jpeg"
+
+
+def _uses_alpha(im: Image.Image) -> bool:
+    if im.mode not in ("RGBA", "LA"):
+        return False
+    low, _high = cast("tuple[int, int]", im.getchannel("A").getextrema())
+    return low < 255
+
+
+def _looks_like_graphics(im: Image.Image) -> bool:
+    """Whether a few flat colours dominate: true for screenshots and charts, false for photos."""
+    sample = im.convert("RGB")
+    sample.thumbnail((_SAMPLE_SIDE, _SAMPLE_SIDE), Image.Resampling.NEAREST)
+    n = sample.width * sample.height
+    colours = sample.getcolors(maxcolors=n) or []
+    top = sorted((count for count, _ in colours), reverse=True)[:_GRAPHICS_TOP_COLOURS]
+    return sum(top) >= _GRAPHICS_MIN_SHARE * n
+
+
+def _encode(
+    im: Image.Image,
+    fmt: Literal["png", "jpeg"],
+    plan: _Plan,
+    *,
+    icc: bytes | None,
+    metadata: Mapping[str, Any],
+) -> bytes:
+    buf = io.BytesIO()
+    options: dict[str, Any] = dict(metadata)
+    if icc:
+        options["icc_profile"] = icc
+    if fmt == "jpeg":
+        if im.mode not in ("RGB", "L"):
+            im = im.convert("RGB")
+        options.update(quality=plan.jpeg_quality, optimize=True)
+    im.save(buf, format=fmt.upper(), **options)
+    return buf.getvalue()
+
+
+def _metadata(im: Image.Image) -> dict[str, Any]:
+    """EXIF (orientation already applied and reset) and XMP to carry over on request."""
+    kept: dict[str, Any] = {}
+    exif = im.getexif()
+    if len(exif):
+        kept["exif"] = exif.tobytes()
+    xmp = im.info.get("xmp")
+    if xmp:
+        kept["xmp"] = xmp
+    return kept
+
+
+def _has_metadata(im: Image.Image) -> bool:
+    """EXIF, XMP, IPTC, comments or PNG text present (TIFF's own tags and ICC do not count)."""
+    return any(im.info.get(key) for key in _METADATA_KEYS) or bool(getattr(im, "text", None))
+
+
+def _info(data: bytes, fmt: ImageFormat, size: tuple[int, int]) -> ImageInfo:
+    return ImageInfo(
+        format=fmt,
+        mime=_MIMES[fmt],
+        width=size[0],
+        height=size[1],
+        frames=1,
+        animated=False,
+        n_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def _is_animated(im: Image.Image) -> bool:
+    """Animated GIF/WEBP/APNG; an MPO's extra frames are stereo/depth views, not animation."""
+    return bool(getattr(im, "is_animated", False)) and im.format != "MPO"
+
+
+def _original_info(im: Image.Image, data: bytes, fmt: ImageFormat | None) -> ImageInfo | None:
+    if fmt is None:
+        return None
+    return ImageInfo(
+        format=fmt,
+        mime=_MIMES[fmt],
+        width=im.width,
+        height=im.height,
+        frames=int(getattr(im, "n_frames", 1)) if fmt != "jpeg" else 1,
+        animated=_is_animated(im),
+        n_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def _orientation(im: Image.Image) -> int:
+    value = im.getexif().get(_EXIF_ORIENTATION, 1)
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _upright_size(size: tuple[int, int], orientation: int) -> tuple[int, int]:
+    return (size[1], size[0]) if orientation in _ROTATED else size
+
+
+def _is_16bit_png(data: bytes) -> bool:
+    """PNG ``IHDR`` bit depth is 16 (Pillow silently reads 16-bit RGB as 8-bit)."""
+    return data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 24 and data[24] == 16
+
+
+def _check_bomb(width: int, height: int) -> None:
+    if width * height > MAX_PIXELS:
+        raise DecompressionBombError(
+            f"the image claims {width}x{height} pixels, more than any real photo or screenshot "
+            f"({MAX_PIXELS:,} max); it is likely a decompression bomb: do not send it",
+            width=width,
+            height=height,
+        )
+
+
+def _require_heif_opener(data: bytes) -> None:
+    """Register pillow-heif for HEIC/HEIF bytes, or say which extra to install."""
+    if data[4:8] != b"ftyp" or data[8:12] not in _HEIF_BRANDS:
+        return
+    try:
+        import pillow_heif
+    except ImportError:
+        raise MissingExtraError("HEIC images", "heic") from None
+    pillow_heif.register_heif_opener()
+
+
+@contextmanager
+def _decoding() -> Iterator[None]:
+    """Map Pillow's decode failures to typed errors; our own pixel cap replaces its warning."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            yield
+    except OpenAIVisionExtError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise DecompressionBombError(
+            f"the image is a likely decompression bomb ({exc}); do not send it "
+            "(width and height are reported as 0: Pillow refused it before telling them)",
+            width=0,
+            height=0,
+        ) from None
+    except MemoryError:
+        raise DecompressionBombError(
+            "decoding the image ran out of memory; it is too large to prepare", width=0, height=0
+        ) from None
+    except _PIL_ERRORS as exc:
+        raise CorruptImageError(
+            f"the image cannot be decoded ({exc}); it is truncated or corrupt: re-export it"
+        ) from None
+
+
+@contextmanager
+def _opened(data: bytes) -> Iterator[Image.Image]:
+    """Open ``data`` lazily (header only); bombs are refused before any pixel is decoded.
+
+    Run inside ``_decoding()`` so that later decoding errors are typed too."""
+    try:
+        im = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        raise UnsupportedImageFormatError(
+            "the bytes are not an image format that can be sent or converted (PNG, JPEG, "
+            "WEBP, GIF, HEIC, AVIF, TIFF, BMP, ICO); convert it to PNG or JPEG first",
+            detected=None,
+        ) from None
+    with im:
+        _check_bomb(*im.size)
+        yield im
+
+
+def _read_bytes(source: ImageSource) -> bytes:
+    """The encoded bytes of a path, bytes-like, binary file object or ``data:`` URL."""
+    if is_data_url(source):
+        return _decode_data_url(cast("str", source))
+    return bytes(read_source(source))
+
+
+def _decode_data_url(url: str) -> bytes:
+    header, sep, payload = url.partition(",")
+    if not sep or not header.endswith(";base64"):
+        raise InvalidDataURLError("a data: URL must look like data:image/png;base64,<payload>")
+    try:
+        return base64.b64decode(payload, validate=True)
+    except ValueError:
+        raise InvalidDataURLError("the data: URL's base64 payload is malformed") from None

@@ -1,0 +1,138 @@
+"""The estimated-vs-billed report, and where it is kept beside each response.
+
+CONTRACT (owner: clients helper). Fields are relied on by the audit module; extend, don't rename.
+
+Reports never live on the SDK's objects (``model_dump()``, ``copy`` and pickle stay exactly the
+SDK's): a module-level store maps each response, stream or raw response to its report through a
+weak reference, so a report disappears with its response. Objects the SDK rebuilds from a stream
+(``ResponseStream.get_final_response()``) are found again by their response id.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+from ._estimate import ImageEstimate
+from ._exceptions import Violation
+from ._types import Api
+
+__all__ = ["Attribution", "ReportStatus", "VisionReport", "vision_report"]
+
+Attribution = Literal["estimate", "input_tokens.count", "none"]
+ReportStatus = Literal["ok", "incomplete", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class VisionReport:
+    """Estimated vs billed tokens for one response."""
+
+    api: Api
+    model_requested: str
+    model_served: str | None
+    request_id: str | None
+    response_id: str | None
+    images: tuple[ImageEstimate, ...]
+    estimated_image_tokens: int | None
+    estimated_text_tokens: int | None
+    estimated_input_tokens: int | None
+    billed_input_tokens: int | None
+    billed_cached_tokens: int | None
+    billed_output_tokens: int | None
+    billed_reasoning_tokens: int | None
+    billed_image_tokens: int | None
+    """Billed image tokens attributed: billed input minus the text estimate (or exact count)."""
+    delta_input_tokens: int | None
+    """estimated_input_tokens - billed_input_tokens."""
+    attribution: Attribution
+    stream: bool
+    status: ReportStatus
+    notes: tuple[str, ...] = ()
+    rule: str | None = None
+    """Name of the image rule row the estimate used (e.g. ``gpt-4o``), ``None`` if unknown."""
+    counted_text_tokens: int | None = None
+    """``responses.input_tokens.count`` of the request without its images (``exact_count=True``)."""
+    violations: tuple[Violation, ...] = ()
+    """Preflight problems found in the request (sent anyway with ``preflight="warn"``)."""
+
+
+ReportSource: TypeAlias = "VisionReport | Callable[[], VisionReport | None]"
+"""What the store keeps: a finished report, or a callable that builds the current one (streams)."""
+
+_MAX_BY_RESPONSE_ID = 4096
+
+
+class _ReportStore:
+    """Thread-safe map from SDK objects (by identity, weakly) and response ids to reports."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_object: dict[int, tuple[weakref.ref[object], ReportSource]] = {}
+        self._by_response_id: OrderedDict[str, VisionReport] = OrderedDict()
+
+    def put(self, obj: object, source: ReportSource) -> None:
+        key = id(obj)
+
+        def forget(_: weakref.ref[object], key: int = key) -> None:
+            with self._lock:
+                entry = self._by_object.get(key)
+                if entry is not None and entry[0]() is None:
+                    del self._by_object[key]
+
+        with self._lock:
+            self._by_object[key] = (weakref.ref(obj, forget), source)
+
+    def put_response_id(self, response_id: str, report: VisionReport) -> None:
+        with self._lock:
+            self._by_response_id[response_id] = report
+            self._by_response_id.move_to_end(response_id)
+            while len(self._by_response_id) > _MAX_BY_RESPONSE_ID:
+                self._by_response_id.popitem(last=False)
+
+    def get(self, obj: object) -> ReportSource | None:
+        with self._lock:
+            entry = self._by_object.get(id(obj))
+            if entry is not None and entry[0]() is obj:
+                return entry[1]
+            response_id = getattr(obj, "id", None)
+            if isinstance(response_id, str) and _looks_like_response(obj):
+                return self._by_response_id.get(response_id)
+        return None
+
+
+def _looks_like_response(obj: object) -> bool:
+    return getattr(obj, "object", None) in {"response", "chat.completion"}
+
+
+_STORE = _ReportStore()
+
+
+def remember(obj: object, source: ReportSource) -> None:
+    """Keep ``source`` beside ``obj`` (and under its response id when it is a finished report)."""
+    _STORE.put(obj, source)
+    if isinstance(source, VisionReport) and source.response_id is not None:
+        _STORE.put_response_id(source.response_id, source)
+
+
+def vision_report(response: object) -> VisionReport | None:
+    """Return the estimated-vs-billed report of a response made by a ``Vision*`` client.
+
+    ``response`` may be a ``Response``, a ``ParsedResponse``, a ``ChatCompletion``, the final
+    response of a stream, the ``Stream`` itself, or a raw response from ``with_raw_response``.
+    Returns ``None`` for objects our clients did not make, or when bookkeeping failed (a warning
+    was logged then). A stream that has not finished yet reports ``status="incomplete"``.
+
+    >>> vision_report(object()) is None
+    True
+    """
+    source = _STORE.get(response)
+    if source is None or isinstance(source, VisionReport):
+        return source
+    try:
+        return source()
+    except Exception:  # a report builder never breaks the caller; builders log their own errors
+        return None

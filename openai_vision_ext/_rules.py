@@ -1,0 +1,271 @@
+"""PURE: model rule lookup and registration, and the tile/patch image token math.
+
+Lookup order: a rule registered with ``register_model_rule`` or a built-in row of exactly that
+name, then the name without a dated snapshot suffix (``gpt-4o-2024-08-06`` -> ``gpt-4o``), then
+the longest prefix ending at a ``-`` (``gpt-4o-mini-search-preview`` -> ``gpt-4o-mini``).
+Registered rules win over built-in rows at every step.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Mapping
+from datetime import date
+from fractions import Fraction
+from types import MappingProxyType
+from typing import Literal
+
+from ._exceptions import ImageError, InvalidDetailError, OpenAIVisionExtError, UnknownModelError
+from ._rules_data import RULES, Family, ModelRule, PatchLimit, SizedDetail
+from ._types import DETAILS
+
+__all__ = [
+    "InvalidModelRuleError",
+    "ModelRule",
+    "PatchLimit",
+    "builtin_rules",
+    "get_model_rule",
+    "image_tokens",
+    "patch_count",
+    "register_model_rule",
+    "resize_for_rule",
+    "sized_detail",
+    "unregister_model_rule",
+]
+
+_SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$")
+_TILE_FIT = 2048
+_TILE_SHORT_SIDE = 768
+_TILE_LOW_SIDE = 512
+_TILE = 512
+_PATCH = 32
+
+_registered: dict[str, ModelRule] = {}
+
+
+def builtin_rules() -> MappingProxyType[str, ModelRule]:
+    """The built-in rule table, read-only, keyed by row name.
+
+    >>> builtin_rules()["gpt-4o"].tile_tokens
+    170
+    """
+    return MappingProxyType(RULES)
+
+
+def _row(name: str) -> ModelRule | None:
+    return _registered.get(name) or RULES.get(name)
+
+
+def _candidates(model: str) -> Iterator[str]:
+    yield model
+    undated = _SNAPSHOT.sub("", model)
+    if undated != model:
+        yield undated
+    parts = undated.split("-")
+    for end in range(len(parts) - 1, 0, -1):
+        yield "-".join(parts[:end])
+
+
+def get_model_rule(model: str) -> ModelRule:
+    """The image token rule for ``model``; ``UnknownModelError`` when none applies.
+
+    >>> get_model_rule("gpt-4o-mini-2024-07-18").name
+    'gpt-4o-mini'
+    """
+    for name in _candidates(model):
+        rule = _row(name)
+        if rule is not None:
+            return rule
+    raise UnknownModelError(model)
+
+
+class InvalidModelRuleError(OpenAIVisionExtError, ValueError):
+    """``register_model_rule`` was given values that cannot form a rule."""
+
+
+def register_model_rule(
+    name: str,
+    *,
+    family: Family,
+    source: str,
+    as_of: date,
+    base_tokens: int = 0,
+    tile_tokens: int = 0,
+    multiplier: float | str | Fraction = 1,
+    max_patches: int = 1536,
+    max_side: int | None = None,
+    patch_limits: Mapping[SizedDetail, PatchLimit] | None = None,
+    auto: SizedDetail = "high",
+    rounding: Literal["ceil", "floor"] = "ceil",
+    image_overhead: int = 0,
+    reject_over_patches: int | None = None,
+    reasoning: bool = False,
+    encoding: Literal["o200k_base", "cl100k_base"] = "o200k_base",
+) -> ModelRule:
+    """Add (or replace) the rule for model ``name`` and every id it prefixes; return it.
+
+    Tile models take ``base_tokens``/``tile_tokens``. Patch models take ``multiplier`` (read
+    from its decimal text, so ``1.62`` is exactly 162/100) and ``max_patches``/``max_side`` for
+    every detail, or ``patch_limits`` per detail (``high`` required). ``reasoning`` selects the
+    Responses framing of reasoning models (o-series, gpt-5 family).
+
+    >>> rule = register_model_rule("my-vision", family="tile", base_tokens=85,
+    ...     tile_tokens=170, source="my own bills", as_of=date(2026, 1, 1))
+    >>> get_model_rule("my-vision-2026-01-01") is rule
+    True
+    >>> unregister_model_rule("my-vision")
+    """
+    limits: dict[SizedDetail, PatchLimit] = dict(
+        patch_limits or {"high": PatchLimit(max_patches, max_side)}
+    )
+    problem = _rule_problem(family, tile_tokens, limits)
+    if problem:
+        raise InvalidModelRuleError(f"cannot register a rule for {name!r}: {problem}")
+    rule = ModelRule(
+        name=name,
+        family=family,
+        source=source,
+        as_of=as_of,
+        base_tokens=base_tokens,
+        tile_tokens=tile_tokens,
+        multiplier=Fraction(str(multiplier))
+        if isinstance(multiplier, float)
+        else Fraction(multiplier),
+        rounding=rounding,
+        image_overhead=image_overhead,
+        patch_limits=tuple(limits.items()),
+        auto=auto,
+        reject_over_patches=reject_over_patches,
+        reasoning=reasoning,
+        encoding=encoding,
+    )
+    _registered[name] = rule
+    return rule
+
+
+def _rule_problem(
+    family: object, tile_tokens: int, limits: Mapping[SizedDetail, PatchLimit]
+) -> str | None:
+    if family not in ("tile", "patch"):
+        return f"family must be 'tile' or 'patch', not {family!r}"
+    if family == "tile" and tile_tokens <= 0:
+        return "a tile rule needs tile_tokens > 0"
+    if "high" not in limits:
+        return "patch_limits needs a 'high' entry (other details fall back to it)"
+    if any(limit.max_patches < 1 for limit in limits.values()):
+        return "max_patches must be at least 1"
+    return None
+
+
+def unregister_model_rule(name: str) -> None:
+    """Remove a rule added with ``register_model_rule`` (built-in rows stay).
+
+    >>> unregister_model_rule("never-registered")
+    """
+    _registered.pop(name, None)
+
+
+def sized_detail(rule: ModelRule, detail: object) -> SizedDetail:
+    """The detail an image is billed at: ``auto`` (or absent) maps to the rule's choice.
+
+    >>> sized_detail(get_model_rule("gpt-4o"), "auto")
+    'high'
+    """
+    if detail is None or detail == "auto":
+        return rule.auto
+    if detail in ("low", "high", "original"):
+        return detail
+    raise InvalidDetailError(f"detail must be one of {', '.join(DETAILS)}, not {detail!r}")
+
+
+def _scale_to_fit(width: int, height: int, side: int) -> tuple[int, int]:
+    """Shrink (never grow) so the longest side is at most ``side``; sides round to nearest."""
+    longest = max(width, height)
+    if longest <= side:
+        return width, height
+    return (
+        max(1, round(Fraction(width * side, longest))),
+        max(1, round(Fraction(height * side, longest))),
+    )
+
+
+def _scale_short_side(width: int, height: int, side: int) -> tuple[int, int]:
+    shortest = min(width, height)
+    if shortest <= side:
+        return width, height
+    return (
+        max(1, round(Fraction(width * side, shortest))),
+        max(1, round(Fraction(height * side, shortest))),
+    )
+
+
+def _tile_size(width: int, height: int, detail: SizedDetail) -> tuple[int, int]:
+    if detail == "low":
+        return _scale_to_fit(width, height, _TILE_LOW_SIDE)
+    fitted = _scale_to_fit(width, height, _TILE_FIT)
+    return _scale_short_side(*fitted, _TILE_SHORT_SIDE)
+
+
+def _patch_grid(width: int, height: int, limit: PatchLimit) -> tuple[int, int, int, int]:
+    """(patches across, patches down, width, height) after the patch-budget shrink."""
+    if limit.max_side is not None:
+        width, height = _scale_to_fit(width, height, limit.max_side)
+    across, down = -(-width // _PATCH), -(-height // _PATCH)
+    if across * down <= limit.max_patches:
+        return across, down, width, height
+    # Guide: shrink by sqrt(budget * 32^2 / (w * h)), then further so the width is a whole
+    # number of patches. floor(sqrt(x)) == isqrt(floor(x)) keeps this exact.
+    across = max(1, math.isqrt(limit.max_patches * width // height))
+    new_height = Fraction(height * across * _PATCH, width)
+    down = max(1, math.ceil(new_height / _PATCH))
+    return across, down, across * _PATCH, max(1, round(new_height))
+
+
+def patch_count(rule: ModelRule, width: int, height: int, detail: object = "auto") -> int:
+    """Number of 32 px patches a patch model bills for an image (capped at the budget).
+
+    >>> patch_count(get_model_rule("gpt-4.1-mini"), 1800, 2400, "high")
+    1452
+    """
+    limit = rule.patch_limit(sized_detail(rule, detail))
+    across, down, _, _ = _patch_grid(width, height, limit)
+    return min(across * down, limit.max_patches)
+
+
+def resize_for_rule(rule: ModelRule, width: int, height: int, detail: object) -> tuple[int, int]:
+    """The size the server resizes an image to under ``rule`` at ``detail`` (never larger).
+
+    >>> resize_for_rule(get_model_rule("gpt-4o"), 2048, 4096, "high")
+    (768, 1536)
+    """
+    _check_size(width, height)
+    sized = sized_detail(rule, detail)
+    if rule.family == "tile":
+        return _tile_size(width, height, sized)
+    _, _, w, h = _patch_grid(width, height, rule.patch_limit(sized))
+    return min(w, width), min(h, height)
+
+
+def image_tokens(rule: ModelRule, width: int, height: int, detail: object) -> int:
+    """Input tokens for one image of ``width`` x ``height`` under ``rule`` at ``detail``.
+
+    >>> image_tokens(get_model_rule("gpt-4o"), 1024, 1024, "high")
+    765
+    """
+    _check_size(width, height)
+    sized = sized_detail(rule, detail)
+    if rule.family == "tile":
+        if sized == "low":
+            return rule.base_tokens
+        w, h = _tile_size(width, height, sized)
+        tiles = -(-w // _TILE) * -(-h // _TILE)
+        return rule.base_tokens + rule.tile_tokens * tiles
+    exact = patch_count(rule, width, height, sized) * rule.multiplier
+    rounded = math.floor(exact) if rule.rounding == "floor" else math.ceil(exact)
+    return rounded + rule.image_overhead
+
+
+def _check_size(width: int, height: int) -> None:
+    if width < 1 or height < 1:
+        raise ImageError(f"image size must be at least 1x1 pixels, not {width}x{height}")

@@ -1,0 +1,259 @@
+"""DATA: image token rules per model, one dated row each, with where the numbers come from.
+
+Rows are looked up by exact name, then with a dated snapshot suffix removed
+(``gpt-4o-2024-08-06`` -> ``gpt-4o``), then by the longest ``-``-bounded prefix
+(``gpt-4o-mini-search-preview`` -> ``gpt-4o-mini``). Real billed usage
+(``real-usage/observations.jsonl``, checked by ``benchmarks/calibrate.py``) overrides the guide
+wherever they disagree; the ``source`` of each row says which one a number rests on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import Literal, TypeAlias
+
+__all__ = ["RULES", "Family", "ModelRule", "PatchLimit", "SizedDetail"]
+
+Family: TypeAlias = Literal["tile", "patch"]
+SizedDetail: TypeAlias = Literal["low", "high", "original"]
+"""The details that have their own sizing; ``auto`` maps to one of them per rule."""
+
+
+@dataclass(frozen=True, slots=True)
+class PatchLimit:
+    """How large an image may be at one detail for a patch model."""
+
+    max_patches: int
+    """At most this many 32 px patches; larger images are shrunk to fit."""
+    max_side: int | None = None
+    """Longest side in pixels after resizing, when the model has one."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRule:
+    """How one model (family of model ids) turns an image into input tokens."""
+
+    name: str
+    """Row key: a model id or the prefix it covers, e.g. ``gpt-4o``."""
+    family: Family
+    """``tile``: base + per-tile (512 px tiles). ``patch``: 32 px patches x multiplier."""
+    source: str
+    """Where the numbers come from (guide version, billed usage, ...)."""
+    as_of: date
+    """Date the source was read or the bills were recorded."""
+    base_tokens: int = 0
+    """Tile family: tokens for every image (all of ``low``)."""
+    tile_tokens: int = 0
+    """Tile family: tokens per 512 px tile at ``high``."""
+    multiplier: Fraction = Fraction(1)
+    """Patch family: tokens = round_up_or_down(patches x multiplier) + ``image_overhead``."""
+    rounding: Literal["ceil", "floor"] = "ceil"
+    """Patch family: how ``patches x multiplier`` is rounded to whole tokens."""
+    image_overhead: int = 0
+    """Patch family: tokens added per image on top of the patch tokens."""
+    patch_limits: tuple[tuple[SizedDetail, PatchLimit], ...] = ()
+    """Patch family: the limit per detail; a detail not listed uses ``high``'s."""
+    auto: SizedDetail = "high"
+    """What ``detail="auto"`` bills as."""
+    reject_over_patches: int | None = None
+    """The API rejects (instead of shrinking) images whose full size needs more patches."""
+    encoding: Literal["o200k_base", "cl100k_base"] = "o200k_base"
+    """Tokenizer for the model's text."""
+    reasoning: bool = False
+    """Reasoning model (o-series, gpt-5 family): the Responses API frames its input differently."""
+    notes: tuple[str, ...] = field(default=())
+    """Open questions about this row (unverified details, assumptions)."""
+
+    def patch_limit(self, detail: SizedDetail) -> PatchLimit:
+        """The patch limit at ``detail`` (``high``'s when the detail has none of its own)."""
+        limits = dict(self.patch_limits)
+        return limits.get(detail) or limits["high"]
+
+
+_GUIDE_2025 = "OpenAI 'Images and vision' guide, 2025 versions"
+_GUIDE_2026 = "OpenAI 'Images and vision' guide, Sept-Nov 2026 copies ('model sizing behavior')"
+_BILLS = "billed usage in real-usage/observations.jsonl"
+_NOT_BILLED = "no billed image in real-usage yet: guide numbers, unverified"
+
+_D2025 = date(2025, 6, 1)
+_D2026 = date(2026, 11, 1)
+
+_PATCH_1536: tuple[tuple[SizedDetail, PatchLimit], ...] = (("high", PatchLimit(1536)),)
+_PATCH_GPT54: tuple[tuple[SizedDetail, PatchLimit], ...] = (
+    ("low", PatchLimit(6144)),
+    ("high", PatchLimit(2500, max_side=2048)),
+    ("original", PatchLimit(10_000, max_side=6000)),
+)
+_LOW_UNVERIFIED = "detail='low' has no billed example: estimated with the high limit"
+
+
+def _tile(
+    name: str,
+    base: int,
+    tile: int,
+    source: str,
+    as_of: date,
+    *notes: str,
+    reasoning: bool = False,
+    encoding: Literal["o200k_base", "cl100k_base"] = "o200k_base",
+) -> ModelRule:
+    return ModelRule(
+        name=name,
+        family="tile",
+        source=source,
+        as_of=as_of,
+        base_tokens=base,
+        tile_tokens=tile,
+        reasoning=reasoning,
+        encoding=encoding,
+        notes=notes,
+    )
+
+
+def _patch(
+    name: str,
+    multiplier: str,
+    source: str,
+    as_of: date,
+    *notes: str,
+    limits: tuple[tuple[SizedDetail, PatchLimit], ...] = _PATCH_1536,
+    auto: SizedDetail = "high",
+    reject_over: int | None = None,
+    reasoning: bool = True,
+    rounding: Literal["ceil", "floor"] = "ceil",
+    image_overhead: int = 0,
+) -> ModelRule:
+    return ModelRule(
+        name=name,
+        family="patch",
+        source=source,
+        as_of=as_of,
+        multiplier=Fraction(multiplier),
+        rounding=rounding,
+        image_overhead=image_overhead,
+        patch_limits=limits,
+        auto=auto,
+        reject_over_patches=reject_over,
+        reasoning=reasoning,
+        notes=notes,
+    )
+
+
+_GPT41_SMALL = (
+    f"{_GUIDE_2025} (multiplier); {_BILLS} (floor and +2 per image: 640x480 on gpt-4.1-mini "
+    "bills 488 = 300 x 1.62 + 2; 128x128 on gpt-4.1-nano bills 41 = floor(16 x 2.46) + 2)"
+)
+_CL100K = "tiktoken's model table maps gpt-4-* (non-4o) to cl100k_base"
+
+_ROWS: tuple[ModelRule, ...] = (
+    # --- tile family -------------------------------------------------------------------------
+    _tile("gpt-4o", 85, 170, f"{_GUIDE_2025}; {_BILLS}", date(2026, 5, 9)),
+    _tile("chatgpt-4o-latest", 85, 170, _GUIDE_2025, _D2025, _NOT_BILLED),
+    _tile("gpt-4o-mini", 2833, 5667, f"{_GUIDE_2025}; {_BILLS}", date(2026, 2, 25)),
+    _tile(
+        "gpt-4.1",
+        85,
+        170,
+        f"{_BILLS} (the 2025 guide listed gpt-4.1 as a patch model; bills fit 85/170)",
+        date(2026, 2, 10),
+    ),
+    _tile("gpt-4.5", 85, 170, _GUIDE_2025, _D2025, _NOT_BILLED),
+    _tile(
+        "gpt-4-turbo",
+        85,
+        170,
+        f"{_GUIDE_2025}; {_CL100K}",
+        _D2025,
+        _NOT_BILLED,
+        encoding="cl100k_base",
+    ),
+    _tile(
+        "gpt-4-vision-preview",
+        85,
+        170,
+        f"{_GUIDE_2025}; {_BILLS}; {_CL100K}",
+        date(2024, 7, 17),
+        encoding="cl100k_base",
+    ),
+    _tile(
+        "gpt-4-1106-vision-preview",
+        85,
+        170,
+        f"{_GUIDE_2025}; {_CL100K}",
+        _D2025,
+        _NOT_BILLED,
+        encoding="cl100k_base",
+    ),
+    _tile("o1", 75, 150, _GUIDE_2025, _D2025, _NOT_BILLED, reasoning=True),
+    _tile("o3", 75, 150, _GUIDE_2025, _D2025, _NOT_BILLED, reasoning=True),
+    _tile("gpt-5", 70, 140, f"{_GUIDE_2025}; {_BILLS}", date(2026, 1, 22), reasoning=True),
+    _tile("gpt-5-chat", 70, 140, _GUIDE_2025, _D2025, _NOT_BILLED),
+    _tile("gpt-5.1", 70, 140, _GUIDE_2026, _D2026, _NOT_BILLED, reasoning=True),
+    _tile("computer-use-preview", 65, 129, _GUIDE_2025, _D2025, _NOT_BILLED),
+    # --- patch family ------------------------------------------------------------------------
+    _patch(
+        "gpt-4.1-mini",
+        "1.62",
+        _GPT41_SMALL,
+        date(2026, 1, 23),
+        _LOW_UNVERIFIED,
+        reasoning=False,
+        rounding="floor",
+        image_overhead=2,
+    ),
+    _patch(
+        "gpt-4.1-nano",
+        "2.46",
+        _GPT41_SMALL,
+        date(2026, 6, 12),
+        _LOW_UNVERIFIED,
+        reasoning=False,
+        rounding="floor",
+        image_overhead=2,
+    ),
+    _patch("o4-mini", "1.72", f"{_GUIDE_2025}; {_BILLS}", date(2026, 2, 12), _LOW_UNVERIFIED),
+    _patch("codex-mini", "1.72", f"assumed equal to o4-mini ({_GUIDE_2025})", _D2025, _NOT_BILLED),
+    _patch(
+        "gpt-5-mini",
+        "1.2",
+        f"{_BILLS}; {_GUIDE_2026} (the guide said 1.62 until July 2026)",
+        date(2026, 1, 30),
+        _LOW_UNVERIFIED,
+    ),
+    _patch(
+        "gpt-5-nano",
+        "1.5",
+        f"{_BILLS}; {_GUIDE_2026} (the guide said 2.46 until July 2026)",
+        date(2026, 8, 19),
+        _LOW_UNVERIFIED,
+    ),
+    _patch(
+        "gpt-5.1-mini",
+        "1.2",
+        "assumed equal to gpt-5-mini (the SDK lists the id as not supported)",
+        _D2026,
+        _NOT_BILLED,
+    ),
+    *(
+        _patch(name, "1.2", _GUIDE_2026, _D2026, _NOT_BILLED, limits=_PATCH_GPT54)
+        for name in ("gpt-5.2", "gpt-5.3", "gpt-5.4")
+    ),
+    *(
+        _patch(
+            name,
+            "1.2",
+            _GUIDE_2026,
+            _D2026,
+            _NOT_BILLED,
+            limits=_PATCH_GPT54,
+            auto="original",
+            reject_over=30_000,
+        )
+        for name in ("gpt-5.5", "gpt-5.6", "gpt-6", "gpt-6.1", "gpt-6.2")
+    ),
+)
+
+RULES: dict[str, ModelRule] = {row.name: row for row in _ROWS}
+"""The built-in rules by row name."""

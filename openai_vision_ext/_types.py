@@ -1,0 +1,166 @@
+"""Shared type aliases and small value types. No logic beyond trivial properties."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import FrozenInstanceError
+from typing import IO, TYPE_CHECKING, Literal, TypeAlias, get_args
+
+from openai.types.responses.image_detail import ImageDetail
+
+if TYPE_CHECKING:  # pragma: no cover
+    from PIL.Image import Image as PILImage
+
+__all__ = [
+    "DETAILS",
+    "Api",
+    "Detail",
+    "ImageFormat",
+    "ImageInfo",
+    "ImageSource",
+]
+
+Detail: TypeAlias = ImageDetail
+"""The SDK's own ``Literal["low", "high", "auto", "original"]``."""
+
+DETAILS: tuple[str, ...] = get_args(ImageDetail)
+
+Api: TypeAlias = Literal["responses", "chat.completions"]
+
+ImageFormat: TypeAlias = Literal["png", "jpeg", "webp", "gif"]
+
+ImageSource: TypeAlias = (
+    "str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes] | PILImage"
+)
+"""Anything ``inspect_image``/``image_part`` accept: path, bytes, binary file, PIL image, data URL."""
+
+
+class ImageInfo:
+    """What an image is, read from its bytes (never from its file name).
+
+    Immutable, hashable and compared by value. ``sha256`` may be computed lazily: inspecting a
+    file reads only its header, and the digest is read and cached on first access, so
+    inspection costs the same for a 1 MB and a 20 MB file. Pass ``sha256`` as a hex string, or
+    as a zero-argument callable that returns one (called at most once).
+
+    >>> info = ImageInfo("png", "image/png", 640, 480, 1, False, 1234, "ab" * 32)
+    >>> (info.width, info.height, info.base64_chars)
+    (640, 480, 1648)
+    """
+
+    __slots__ = (
+        "_digest",
+        "_sha256",
+        "animated",
+        "format",
+        "frames",
+        "height",
+        "mime",
+        "n_bytes",
+        "width",
+    )
+    __match_args__ = ("format", "mime", "width", "height", "frames", "animated", "n_bytes")
+
+    format: ImageFormat
+    """``png``, ``jpeg``, ``webp`` or ``gif`` (MPO phone JPEGs report ``jpeg``)."""
+    mime: str
+    """``image/png``, ``image/jpeg``, ``image/webp`` or ``image/gif``."""
+    width: int
+    """Width in pixels as stored (before any EXIF rotation)."""
+    height: int
+    """Height in pixels as stored."""
+    frames: int
+    """Number of frames (1 for still images; for JPEG/MPO the primary image counts as 1)."""
+    animated: bool
+    """True for animated GIF, WEBP or APNG (more than one frame)."""
+    n_bytes: int
+    """Size of the encoded image in bytes (decoded bytes, not base64 characters)."""
+    _sha256: str | None
+    _digest: Callable[[], str] | None
+
+    def __init__(
+        self,
+        format: ImageFormat,
+        mime: str,
+        width: int,
+        height: int,
+        frames: int,
+        animated: bool,
+        n_bytes: int,
+        sha256: str | Callable[[], str],
+    ) -> None:
+        values: dict[str, object] = {
+            "format": format,
+            "mime": mime,
+            "width": width,
+            "height": height,
+            "frames": frames,
+            "animated": animated,
+            "n_bytes": n_bytes,
+            "_sha256": sha256 if isinstance(sha256, str) else None,
+            "_digest": None if isinstance(sha256, str) else sha256,
+        }
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def sha256(self) -> str:
+        """Hex sha256 of the encoded bytes: how audit records identify an image."""
+        if self._sha256 is None:
+            assert self._digest is not None
+            object.__setattr__(self, "_sha256", self._digest())
+            object.__setattr__(self, "_digest", None)
+        assert self._sha256 is not None
+        return self._sha256
+
+    @property
+    def base64_chars(self) -> int:
+        """Length of the base64 payload this image becomes in a data URL."""
+        return 4 * ((self.n_bytes + 2) // 3)
+
+    def _key(self) -> tuple[object, ...]:
+        return (*self._head(), self.sha256)
+
+    def _head(self) -> tuple[object, ...]:
+        return (
+            self.format,
+            self.mime,
+            self.width,
+            self.height,
+            self.frames,
+            self.animated,
+            self.n_bytes,
+        )
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ImageInfo):
+            return NotImplemented
+        return self._head() == other._head() and self.sha256 == other.sha256
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        digest = self._sha256 if self._sha256 is not None else "<lazy>"
+        return (
+            f"ImageInfo(format={self.format!r}, mime={self.mime!r}, width={self.width}, "
+            f"height={self.height}, frames={self.frames}, animated={self.animated}, "
+            f"n_bytes={self.n_bytes}, sha256={digest!r})"
+        )
+
+    def __reduce__(self) -> tuple[type[ImageInfo], tuple[object, ...]]:
+        return (ImageInfo, self._key())
+
+    def __replace__(self, **changes: object) -> ImageInfo:
+        """Support ``copy.replace(info, width=...)`` (Python 3.13+)."""
+        fields = dict(zip(self.__match_args__, self._head(), strict=True))
+        fields["sha256"] = self._sha256 if self._sha256 is not None else self._digest
+        fields.update(changes)
+        return ImageInfo(**fields)  # type: ignore[arg-type]

@@ -1,0 +1,104 @@
+"""PURE: find every image part in a Responses or Chat Completions request, in request order.
+
+The walk never mutates the request. It recognises Responses ``input_image`` parts and Chat
+Completions ``image_url`` parts wherever they sit (messages, content lists, tool outputs,
+nested items), and records where each one was found as a readable path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ._exceptions import InvalidRequestError
+from ._types import Api
+
+__all__ = ["ImageRef", "iter_image_refs", "request_root"]
+
+_ROOT_KEY: Mapping[str, str] = {"responses": "input", "chat.completions": "messages"}
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    """One image part found in a request."""
+
+    index: int
+    """0-based position among the request's images, in request order."""
+    location: str
+    """Path to the part, e.g. ``input[0].content[1]`` or ``messages[2].content[0]``."""
+    detail: object
+    """The ``detail`` value as written (``None`` when absent); validated by preflight."""
+    url: str | None
+    """``image_url``: an http(s) URL or a ``data:`` URL, or ``None``."""
+    file_id: str | None
+    """``file_id`` for uploaded files, or ``None``."""
+    part: Mapping[str, Any]
+    """The part itself (read-only use)."""
+
+
+def request_root(api: Api, request: Mapping[str, Any]) -> tuple[str, object]:
+    """Return the key holding the conversation (``input``/``messages``) and its value."""
+    try:
+        key = _ROOT_KEY[api]
+    except KeyError:
+        raise InvalidRequestError(
+            f"api must be 'responses' or 'chat.completions', not {api!r}"
+        ) from None
+    return key, request.get(key)
+
+
+def iter_image_refs(api: Api, request: Mapping[str, Any]) -> Iterator[ImageRef]:
+    """Yield every image part of ``request`` in order."""
+    key, root = request_root(api, request)
+    if root is None or isinstance(root, str):
+        return
+    if not isinstance(root, list | tuple):
+        raise InvalidRequestError(
+            f"{key} must be a string or a list of items, not {type(root).__name__}"
+        )
+    counter = iter(range(1 << 62))
+    yield from _walk(root, key, counter)
+
+
+def _walk(node: object, path: str, counter: Iterator[int]) -> Iterator[ImageRef]:
+    if isinstance(node, Mapping):
+        ref = _as_image_ref(node, path, counter)
+        if ref is not None:
+            yield ref
+            return
+        for k, v in node.items():
+            if isinstance(v, Mapping | list | tuple):
+                yield from _walk(v, f"{path}.{k}", counter)
+    elif isinstance(node, list | tuple):
+        for i, item in enumerate(node):
+            yield from _walk(item, f"{path}[{i}]", counter)
+
+
+def _as_image_ref(node: Mapping[str, Any], path: str, counter: Iterator[int]) -> ImageRef | None:
+    kind = node.get("type")
+    if kind == "input_image":
+        url = node.get("image_url")
+        return ImageRef(
+            index=next(counter),
+            location=path,
+            detail=node.get("detail"),
+            url=url if isinstance(url, str) else None,
+            file_id=node.get("file_id") if isinstance(node.get("file_id"), str) else None,
+            part=node,
+        )
+    if kind == "image_url":
+        inner = node.get("image_url")
+        if isinstance(inner, Mapping):
+            url, detail = inner.get("url"), inner.get("detail")
+        else:  # legacy shorthand {"type": "image_url", "image_url": "https://..."}
+            url, detail = inner, None
+        return ImageRef(
+            index=next(counter),
+            location=path,
+            detail=detail,
+            url=url if isinstance(url, str) else None,
+            file_id=None,
+            part=node,
+        )
+    return None

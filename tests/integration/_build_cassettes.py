@@ -1,0 +1,185 @@
+"""Build the replay cassettes from real billed usage (no OpenAI key needed).
+
+    /work/venv/bin/python tests/integration/_build_cassettes.py [--real-usage ../shared/real-usage]
+
+1. Snapshot the replayed observations of ``real-usage/observations.jsonl`` into
+   ``cassettes/observations.json`` (provenance, the request skeleton, the billed usage verbatim).
+2. Put a stand-in image per observed image in ``cassettes/images/``: the real file when the
+   observation kept one, else a deterministic generated image of the same size and format.
+3. Start ``_fake_openai.FakeOpenAI`` on 127.0.0.1; it answers with SDK-valid bodies (and SSE
+   streams) carrying the observation's REAL billed usage. Record our real ``VisionOpenAI`` client
+   talking to it with vcrpy (same settings as the tests: data URLs replaced by their sha256,
+   auth headers filtered, response headers scrubbed), then rewrite the recorded host to
+   ``https://api.openai.com`` (Azure: ``AZURE_ENDPOINT``) so replays match the default base URL.
+
+Re-recording against the real API instead: see ``cassettes/README.md`` (``--record-mode=rewrite``
+with ``OPENAI_API_KEY`` set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import vcr  # noqa: E402
+from _fake_openai import FakeOpenAI, Reply  # noqa: E402
+from _scenarios import (  # noqa: E402
+    AZURE_API_VERSION,
+    AZURE_ENDPOINT,
+    IMAGES,
+    OBSERVATION_IDS,
+    OBSERVATIONS_FILE,
+    Scenario,
+    image_path,
+    observations,
+    scenarios,
+)
+from _vcr_setup import CASSETTES, vcr_settings  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from openai_vision_ext._client import VisionAzureOpenAI, VisionOpenAI  # noqa: E402
+from openai_vision_ext._report import vision_report  # noqa: E402
+
+REPLAY_DIR = CASSETTES / "test_client_replay"
+EXACT_DIR = CASSETTES / "test_client_exact_count"
+
+EXACT_COUNT_OBS = "mirascope-002"
+EXACT_COUNT_TEXT_TOKENS = 14
+"""Synthesized answer of ``input_tokens.count`` for mirascope-002 without its image: the real
+bill (269) minus the guide's tile cost of a 100x100 ``auto`` image on gpt-4o (85 + 170 = 255).
+No real ``input_tokens.count`` response exists in the shared data; the exact-count cassettes test
+the mechanism (a text-only count request is sent and used), not OpenAI's counter."""
+
+_KEEP = (
+    "id",
+    "source",
+    "source_commit",
+    "source_commit_date",
+    "interaction_index",
+    "api",
+    "model",
+    "response_model",
+    "response_id",
+    "response_created",
+    "detail",
+    "images",
+    "instructions",
+    "text_parts",
+    "usage",
+    "notes",
+    "request_skeleton",
+)
+
+
+def snapshot_observations(real_usage: Path) -> None:
+    wanted = set(OBSERVATION_IDS.values())
+    rows = [json.loads(line) for line in (real_usage / "observations.jsonl").open()]
+    kept = [{k: row[k] for k in _KEEP if k in row} for row in rows if row["id"] in wanted]
+    missing = wanted - {row["id"] for row in kept}
+    if missing:
+        raise SystemExit(f"observations not found: {sorted(missing)}")
+    kept.sort(key=lambda row: row["id"])
+    OBSERVATIONS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    OBSERVATIONS_FILE.write_text(json.dumps(kept, indent=1, ensure_ascii=False) + "\n")
+    observations.cache_clear()
+
+
+def write_images(real_usage: Path) -> None:
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    for obs in observations().values():
+        for index, image in enumerate(obs["images"]):
+            target = image_path(obs, index)
+            if target is None:
+                continue
+            if image.get("file"):
+                shutil.copyfile(real_usage / image["file"], target)
+            else:
+                generated_image(image["width"], image["height"], image["format"], target)
+
+
+def generated_image(width: int, height: int, fmt: str, target: Path) -> None:
+    """A deterministic gradient of exactly ``width`` x ``height`` in ``fmt``."""
+    red = Image.linear_gradient("L").resize((width, height))
+    green = Image.radial_gradient("L").resize((width, height))
+    blue = Image.linear_gradient("L").rotate(90).resize((width, height))
+    Image.merge("RGB", (red, green, blue)).save(target, format=fmt, quality=80, optimize=True)
+
+
+def reply_for(scenario: Scenario, *, counted: int | None = None) -> Reply:
+    obs = scenario.obs
+    return Reply(
+        api=scenario.api,
+        model=obs["response_model"],
+        usage=obs["usage"],
+        response_id=obs["response_id"],
+        created=int(obs.get("response_created") or 1_700_000_000),
+        request_id=f"req_replay_{obs['id'].replace('-', '_')}",
+        counted_input_tokens=counted,
+    )
+
+
+def client_for(scenario: Scenario, base_url: str, **options: Any) -> Any:
+    if scenario.azure:
+        return VisionAzureOpenAI(
+            api_key="recording-without-a-key",
+            azure_endpoint=base_url,
+            api_version=AZURE_API_VERSION,
+            max_retries=0,
+            **options,
+        )
+    return VisionOpenAI(
+        api_key="recording-without-a-key", base_url=f"{base_url}/v1", max_retries=0, **options
+    )
+
+
+def call(client: Any, scenario: Scenario) -> object:
+    kwargs = scenario.request()
+    create = (
+        client.responses.create if scenario.api == "responses" else client.chat.completions.create
+    )
+    result = create(**kwargs)
+    if scenario.stream:
+        for _ in result:
+            pass
+    return result
+
+
+def record(scenario: Scenario, folder: Path, *, counted: int | None = None, **options: Any) -> None:
+    cassette = folder / f"{scenario.name}.yaml"
+    cassette.unlink(missing_ok=True)
+    with FakeOpenAI(reply=reply_for(scenario, counted=counted)) as fake:
+        recorder = vcr.VCR(record_mode="all", **vcr_settings())
+        with recorder.use_cassette(str(cassette)):
+            result = call(client_for(scenario, fake.base_url, **options), scenario)
+        report = vision_report(result)
+        if report is None or report.billed_input_tokens != scenario.billed_input:
+            raise SystemExit(f"{scenario.name}: unexpected report {report}")
+        real_host = AZURE_ENDPOINT if scenario.azure else "https://api.openai.com"
+        cassette.write_text(cassette.read_text().replace(fake.base_url, real_host))
+    print(f"recorded {cassette.relative_to(CASSETTES.parent)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--real-usage", type=Path, default=Path("/work/shared/real-usage"))
+    args = parser.parse_args()
+    snapshot_observations(args.real_usage)
+    write_images(args.real_usage)
+    for folder in (REPLAY_DIR, EXACT_DIR):
+        folder.mkdir(parents=True, exist_ok=True)
+    for scenario in scenarios():
+        record(scenario, REPLAY_DIR, preflight="off")
+    for stream in (False, True):
+        scenario = Scenario(EXACT_COUNT_OBS, stream)
+        record(scenario, EXACT_DIR, counted=EXACT_COUNT_TEXT_TOKENS, exact_count=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""Replay scenarios: real observations (``cassettes/observations.json``) turned into requests.
+
+Shared by the replay tests and ``_build_cassettes.py`` so that both build byte-identical request
+bodies (the cassettes match on the body). Each scenario reproduces one real request from
+``/work/shared/real-usage`` (same text, detail, image dimensions and format) and carries the usage
+the API really billed for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from _vcr_setup import CASSETTES
+
+__all__ = [
+    "AZURE_API_VERSION",
+    "AZURE_DEPLOYMENT",
+    "AZURE_ENDPOINT",
+    "OBSERVATION_IDS",
+    "Scenario",
+    "image_path",
+    "observations",
+    "scenarios",
+]
+
+OBSERVATION_IDS: Mapping[tuple[str, str], str] = {
+    ("responses", "gpt-4o"): "mirascope-002",
+    ("responses", "gpt-4o-mini"): "crewai-055",
+    ("responses", "gpt-4.1"): "crewai-097",
+    ("responses", "gpt-4.1-nano"): "rubyllm-005",
+    ("responses", "gpt-5-mini"): "mirascope-024",
+    ("responses", "o4-mini"): "crewai-025",
+    ("chat.completions", "gpt-4o"): "mirascope-015",
+    ("chat.completions", "gpt-4o large"): "ddtracepy-001",
+    ("chat.completions", "gpt-4o azure"): "crewai-046",
+    ("chat.completions", "gpt-4o-mini"): "crewai-047",
+    ("chat.completions", "gpt-4.1-mini"): "crewai-050",
+    ("chat.completions", "gpt-4.1-nano"): "rubyllm-012",
+    ("chat.completions", "gpt-5"): "crewai-052",
+    ("chat.completions", "gpt-5-mini"): "crewai-051",
+    ("chat.completions", "gpt-5-nano"): "rubyllm-015",
+    ("chat.completions", "o4-mini"): "crewai-054",
+}
+"""(api, model family) -> the observation replayed for it (the real-usage data has no gpt-5 or
+gpt-5-nano Responses call with a plain image, so those families are covered on Chat only)."""
+
+ESTIMATE_TOLERANCE: Mapping[str, tuple[int, str]] = {
+    "crewai-052": (1, "the one counted request benchmarks/calibrate.py does not hit exactly"),
+}
+"""Observations whose estimate the calibration does not claim to be exact, and by how much."""
+
+LOWER_BOUND = frozenset({"crewai-097"})
+"""Observations with a URL image whose size was never recorded: the estimate is a lower bound."""
+
+AZURE_ENDPOINT = "https://example-resource.openai.azure.com"
+AZURE_DEPLOYMENT = "vision-prod"
+AZURE_API_VERSION = "2025-04-01-preview"
+
+OBSERVATIONS_FILE = CASSETTES / "observations.json"
+IMAGES = CASSETTES / "images"
+
+_EXT = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}
+_MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
+
+
+@cache
+def observations() -> dict[str, dict[str, Any]]:
+    """The snapshot of the replayed observations, by id."""
+    data: list[dict[str, Any]] = json.loads(OBSERVATIONS_FILE.read_text())
+    return {o["id"]: o for o in data}
+
+
+def image_path(obs: Mapping[str, Any], index: int) -> Path | None:
+    """Where the stand-in for image ``index`` of ``obs`` is kept (``None``: size unknown, the
+    request keeps its URL)."""
+    image = obs["images"][index]
+    if not image.get("width") or not image.get("format"):
+        return None
+    if image.get("file"):  # a real image kept by the observation (shared by several)
+        return IMAGES / Path(image["file"]).name
+    return IMAGES / f"{obs['id']}_img{index}.{_EXT[image['format']]}"
+
+
+def _data_url(obs: Mapping[str, Any], index: int) -> str | None:
+    path = image_path(obs, index)
+    if path is None:
+        return None
+    image = obs["images"][index]
+    mime = image.get("mime") or _MIME[image["format"]]
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One observation, sent streaming or not."""
+
+    obs_id: str
+    stream: bool
+
+    @property
+    def obs(self) -> dict[str, Any]:
+        return observations()[self.obs_id]
+
+    @property
+    def api(self) -> str:
+        return str(self.obs["api"])
+
+    @property
+    def azure(self) -> bool:
+        return str(self.obs["model"]).startswith("azure-deployment:")
+
+    @property
+    def name(self) -> str:
+        return f"{self.obs_id}-{'stream' if self.stream else 'plain'}"
+
+    def request(self) -> dict[str, Any]:
+        """``create()`` keyword arguments reproducing the observed request."""
+        body = copy.deepcopy(self.obs["request_skeleton"])
+        body.pop("stream", None)
+        body.pop("stream_options", None)
+        if self.azure:
+            body["model"] = AZURE_DEPLOYMENT
+        images = iter(range(len(self.obs["images"])))
+        _replace_images(body, lambda: _data_url(self.obs, next(images)))
+        if self.stream:
+            body["stream"] = True
+            if self.api == "chat.completions":
+                body["stream_options"] = {"include_usage": True}
+        return body
+
+    @property
+    def billed_input(self) -> int:
+        usage = self.obs["usage"]
+        return int(usage.get("input_tokens", usage.get("prompt_tokens")))
+
+
+def _replace_images(node: Any, next_url: Any) -> None:
+    if isinstance(node, dict):
+        kind = node.get("type")
+        if kind == "input_image":
+            url = next_url()
+            if url is not None:
+                node["image_url"] = url
+            return
+        if kind == "image_url":
+            url = next_url()
+            if url is not None:
+                node["image_url"]["url"] = url
+            return
+        for value in node.values():
+            _replace_images(value, next_url)
+    elif isinstance(node, list):
+        for item in node:
+            _replace_images(item, next_url)
+
+
+def scenarios() -> list[Scenario]:
+    """Every replayed observation, plain and streaming."""
+    ids = OBSERVATION_IDS.values()
+    return [Scenario(obs_id, stream) for obs_id in ids for stream in (False, True)]

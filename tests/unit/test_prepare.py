@@ -1,0 +1,415 @@
+"""prepare_image: shrink to the server's size with identical estimates; orient; strip; pass."""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageDraw
+
+from openai_vision_ext import _estimate
+from openai_vision_ext._estimate import estimate_image_tokens, target_size
+from openai_vision_ext._exceptions import (
+    CorruptImageError,
+    DecompressionBombError,
+    EmptyImageError,
+    ImageSourceError,
+    InvalidDetailError,
+    UnsupportedImageFormatError,
+)
+from openai_vision_ext._prepare import PreparedImage, prepare_image, prepared_size
+
+DETAILS = ("low", "high", "auto", "original")
+TILE_MODEL = "gpt-4o"
+PATCH_MODEL = "gpt-4.1-mini"
+GPS_IFD = 0x8825
+ORIENTATION = 0x0112
+
+
+def encode(im: Image.Image, fmt: str, **options: Any) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, fmt, **options)
+    return buf.getvalue()
+
+
+def photo(size: tuple[int, int]) -> Image.Image:
+    """Smooth gradients plus sensor-like noise: thousands of distinct colours."""
+    grad = Image.linear_gradient("L").resize(size)
+    noise = Image.effect_noise(size, 48)
+    radial = Image.radial_gradient("L").resize(size)
+    return Image.merge("RGB", (grad, noise, radial))
+
+
+def screenshot(size: tuple[int, int]) -> Image.Image:
+    """Flat UI panels with text: a handful of colours cover most pixels."""
+    im = Image.new("RGB", size, (245, 245, 245))
+    draw = ImageDraw.Draw(im)
+    draw.rectangle((0, 0, size[0], size[1] // 10), fill=(40, 60, 120))
+    for y in range(size[1] // 8, size[1], 40):
+        draw.text((20, y), "Settings  Account  Billing  Usage 1234", fill=(20, 20, 20))
+    return im
+
+
+def with_exif(im: Image.Image, *, orientation: int = 1, gps: bool = False) -> bytes:
+    exif = Image.Exif()
+    exif[ORIENTATION] = orientation
+    if gps:
+        exif.get_ifd(GPS_IFD)[2] = (48.0, 51.0, 24.0)  # GPSLatitude
+    return encode(im, "JPEG", exif=exif.tobytes(), quality=90)
+
+
+def sent(p: PreparedImage) -> Image.Image:
+    return Image.open(io.BytesIO(p.data))
+
+
+# -- prepared_size: the pure size rule ---------------------------------------------------------
+
+sizes = st.tuples(st.integers(1, 9000), st.integers(1, 9000))
+
+
+@settings(max_examples=150, deadline=None)
+@given(size=sizes, model=st.sampled_from([TILE_MODEL, PATCH_MODEL, "gpt-5-mini"]))
+@pytest.mark.parametrize("detail", DETAILS)
+def test_prepared_size_keeps_the_estimate_identical(
+    size: tuple[int, int], model: str, detail: Any
+) -> None:
+    """Sending the prepared size costs exactly the tokens the original would, for any size,
+    tile or patch model, and detail."""
+    w, h = prepared_size(*size, model=model, detail=detail)
+    assert estimate_image_tokens(w, h, model=model, detail=detail) == estimate_image_tokens(
+        *size, model=model, detail=detail
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(size=sizes, model=st.sampled_from([TILE_MODEL, PATCH_MODEL]))
+@pytest.mark.parametrize("detail", DETAILS)
+def test_prepared_size_never_upscales(size: tuple[int, int], model: str, detail: Any) -> None:
+    """Neither side of the prepared size exceeds the original's."""
+    w, h = prepared_size(*size, model=model, detail=detail)
+    assert 1 <= w <= size[0]
+    assert 1 <= h <= size[1]
+
+
+@pytest.mark.parametrize("model", [TILE_MODEL, PATCH_MODEL])
+def test_prepared_size_is_the_servers_target_when_that_keeps_the_estimate(model: str) -> None:
+    """A 12 MP photo is prepared at exactly the size the server would resize it to."""
+    assert prepared_size(4000, 3000, model=model, detail="high") == target_size(
+        4000, 3000, model=model, detail="high"
+    )
+
+
+def test_prepared_size_nudges_a_pixel_when_rounding_changes_the_estimate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """If the target rounds across a token boundary, a size one pixel away that keeps the
+    estimate is sent instead."""
+    monkeypatch.setattr(_estimate, "target_size", lambda w, h, **_: (100, 50))
+    monkeypatch.setattr(_estimate, "estimate_image_tokens", lambda w, h, **_: 1 if w > 100 else 2)
+    w, h = prepared_size(1000, 500, model="m", detail="high")
+    assert (w, h) != (1000, 500)
+    assert _estimate.estimate_image_tokens(w, h) == 1
+    assert abs(w - 100) + abs(h - 50) == 1
+
+
+def test_prepared_size_sends_the_original_size_when_no_smaller_size_keeps_the_estimate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When every smaller size would change the estimate, the image is not resized at all."""
+    monkeypatch.setattr(_estimate, "target_size", lambda w, h, **_: (w // 10, h // 10))
+    monkeypatch.setattr(
+        _estimate, "estimate_image_tokens", lambda w, h, **_: 1 if (w, h) == (1000, 500) else 2
+    )
+    assert prepared_size(1000, 500, model="m", detail="high") == (1000, 500)
+
+
+# -- resizing -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", [TILE_MODEL, PATCH_MODEL])
+@pytest.mark.parametrize("detail", ["high", "low"])
+def test_a_large_photo_is_resized_to_a_size_with_the_same_estimate(model: str, detail: Any) -> None:
+    """A 3000x2000 photo is sent smaller, and its estimate equals the original's."""
+    data = encode(photo((3000, 2000)), "JPEG", quality=92)
+    p = prepare_image(data, model=model, detail=detail)
+    assert p.info is not None
+    assert (p.info.width, p.info.height) < (3000, 2000)
+    assert "resized" in p.actions
+    assert estimate_image_tokens(
+        p.info.width, p.info.height, model=model, detail=detail
+    ) == estimate_image_tokens(3000, 2000, model=model, detail=detail)
+
+
+def test_resized_photo_sends_far_fewer_bytes() -> None:
+    """Shrinking a 3000x2000 photo for gpt-4o at high sends under a fifth of its bytes."""
+    data = encode(photo((3000, 2000)), "JPEG", quality=92)
+    p = prepare_image(data, model=TILE_MODEL, detail="high")
+    assert p.info is not None
+    assert p.original_n_bytes == len(data)
+    assert p.info.n_bytes * 5 < len(data)
+
+
+def test_the_sent_info_describes_the_sent_bytes() -> None:
+    """info's dims, size, mime and sha256 are those of the bytes actually sent."""
+    import hashlib
+
+    p = prepare_image(encode(photo((2500, 1500)), "JPEG"), model=TILE_MODEL, detail="high")
+    assert p.info is not None
+    im = sent(p)
+    assert (im.width, im.height, im.format) == (p.info.width, p.info.height, "JPEG")
+    assert p.info.n_bytes == len(p.data)
+    assert p.info.sha256 == hashlib.sha256(p.data).hexdigest()
+    assert p.mime == p.info.mime == "image/jpeg"
+
+
+def test_an_image_the_rule_does_not_shrink_is_passed_through_byte_for_byte() -> None:
+    """A 640x480 JPEG is small enough for gpt-4o at high: the very same bytes are sent."""
+    data = encode(photo((640, 480)), "JPEG", quality=90)
+    p = prepare_image(data, model=TILE_MODEL, detail="high")
+    assert p.data == data
+    assert p.actions == ()
+    assert p.info == p.original
+
+
+def test_without_a_model_nothing_is_resized() -> None:
+    """Without a model there is no rule to shrink to: a large PNG is sent as is."""
+    data = encode(screenshot((3000, 2000)), "PNG")
+    p = prepare_image(data)
+    assert p.data == data
+    assert p.actions == ()
+
+
+def test_optimize_false_sends_a_large_image_unchanged() -> None:
+    """optimize=False never resizes, even with a model whose rule would shrink the image."""
+    data = encode(photo((3000, 2000)), "JPEG")
+    assert prepare_image(data, model=TILE_MODEL, detail="high", optimize=False).data == data
+
+
+def test_jpeg_quality_controls_the_size_of_a_reencoded_photo() -> None:
+    """A lower jpeg_quality gives fewer bytes for the same resized photo."""
+    data = encode(photo((3000, 2000)), "JPEG", quality=95)
+    low = prepare_image(data, model=TILE_MODEL, detail="high", jpeg_quality=40)
+    high = prepare_image(data, model=TILE_MODEL, detail="high", jpeg_quality=90)
+    assert len(low.data) < len(high.data)
+
+
+# -- PNG or JPEG by content ------------------------------------------------------------------
+
+
+def test_a_photo_is_reencoded_as_jpeg() -> None:
+    """A photo saved as PNG is sent as JPEG when it is re-encoded."""
+    p = prepare_image(encode(photo((1600, 1100)), "PNG"), model=TILE_MODEL, detail="high")
+    assert p.mime == "image/jpeg"
+
+
+def test_a_screenshot_stays_lossless_png() -> None:
+    """A screenshot (flat colours, text) is sent as PNG even when it was a JPEG."""
+    p = prepare_image(
+        encode(screenshot((3000, 2000)), "JPEG", quality=95), model=TILE_MODEL, detail="high"
+    )
+    assert p.mime == "image/png"
+
+
+def test_an_image_using_transparency_stays_png_with_its_alpha() -> None:
+    """A photo with a transparent region is sent as PNG, and the transparency survives."""
+    im = photo((1600, 1100)).convert("RGBA")
+    im.paste((0, 0, 0, 0), (0, 0, 800, 1100))
+    p = prepare_image(encode(im, "PNG"), model=TILE_MODEL, detail="high")
+    assert p.mime == "image/png"
+    out = sent(p)
+    assert out.mode == "RGBA"
+    assert out.getpixel((0, 0)) == (0, 0, 0, 0)
+
+
+def test_an_opaque_alpha_channel_does_not_force_png() -> None:
+    """An RGBA photo whose alpha is fully opaque is still sent as JPEG."""
+    p = prepare_image(
+        encode(photo((1600, 1100)).convert("RGBA"), "PNG"), model=TILE_MODEL, detail="high"
+    )
+    assert p.mime == "image/jpeg"
+
+
+# -- EXIF orientation and metadata -------------------------------------------------------------
+
+
+def test_exif_orientation_is_applied_and_the_sent_dims_are_upright() -> None:
+    """Orientation 6 (rotate 90 deg clockwise): a 600x400 stored image is sent 400 wide,
+    with the stored top-left corner now at the top right."""
+    im = Image.new("RGB", (600, 400), "white")
+    im.paste((255, 0, 0), (0, 0, 100, 100))
+    p = prepare_image(with_exif(im, orientation=6), model=TILE_MODEL, detail="high")
+    out = sent(p)
+    assert out.size == (400, 600)
+    r, g, b = out.getpixel((out.width - 10, 10))  # type: ignore[misc]
+    assert (r > 200, g < 60, b < 60) == (True, True, True)
+    assert "oriented" in p.actions
+    assert out.getexif().get(ORIENTATION, 1) == 1
+
+
+def test_a_rotated_image_is_shrunk_by_its_upright_dims() -> None:
+    """The estimate that must stay identical is that of the upright image the model sees."""
+    data = with_exif(photo((3000, 1000)), orientation=8)
+    p = prepare_image(data, model=PATCH_MODEL, detail="high")
+    assert p.info is not None
+    assert p.info.height > p.info.width
+    assert estimate_image_tokens(
+        p.info.width, p.info.height, model=PATCH_MODEL, detail="high"
+    ) == estimate_image_tokens(1000, 3000, model=PATCH_MODEL, detail="high")
+
+
+def test_gps_metadata_is_stripped_when_reencoding() -> None:
+    """A resized phone photo loses its EXIF (GPS!) by default."""
+    data = with_exif(photo((3000, 2000)), gps=True)
+    p = prepare_image(data, model=TILE_MODEL, detail="high")
+    assert GPS_IFD not in sent(p).getexif()
+    assert "stripped_metadata" in p.actions
+
+
+def test_keep_metadata_keeps_gps_and_resets_orientation() -> None:
+    """keep_metadata=True carries EXIF over, with the orientation already applied (1)."""
+    data = with_exif(photo((3000, 2000)), orientation=6, gps=True)
+    p = prepare_image(data, model=TILE_MODEL, detail="high", keep_metadata=True)
+    exif = sent(p).getexif()
+    assert exif.get_ifd(GPS_IFD)
+    assert exif.get(ORIENTATION, 1) == 1
+    assert "stripped_metadata" not in p.actions
+
+
+def test_the_icc_profile_is_kept_when_reencoding() -> None:
+    """Colour profiles are not privacy-sensitive metadata: they survive re-encoding."""
+    from PIL import ImageCms
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    data = encode(photo((3000, 2000)), "JPEG", icc_profile=icc)
+    p = prepare_image(data, model=TILE_MODEL, detail="high")
+    assert sent(p).info.get("icc_profile") == icc
+
+
+# -- sources and results ------------------------------------------------------------------------
+
+
+def test_an_http_url_is_passed_through_without_fetching() -> None:
+    """Without fetch=True a URL is neither downloaded nor inspected."""
+    p = prepare_image("https://example.com/cat.png", model=TILE_MODEL)
+    assert (p.url, p.data, p.info, p.original, p.mime) == (
+        "https://example.com/cat.png",
+        b"",
+        None,
+        None,
+        None,
+    )
+    assert p.image_url == "https://example.com/cat.png"
+
+
+def test_a_passed_through_url_has_no_data_url() -> None:
+    """Asking a URL pass-through for a data URL says how to get the bytes."""
+    with pytest.raises(ImageSourceError, match="fetch=True"):
+        prepare_image("https://example.com/cat.png").data_url()
+
+
+def test_data_url_round_trips_the_sent_bytes() -> None:
+    """data_url() is the MIME plus the base64 of exactly the bytes sent."""
+    p = prepare_image(encode(photo((2500, 1500)), "JPEG"), model=TILE_MODEL, detail="high")
+    header, _, payload = p.data_url().partition(",")
+    assert header == "data:image/jpeg;base64"
+    assert base64.b64decode(payload) == p.data
+    assert p.image_url == p.data_url()
+
+
+def test_a_data_url_source_is_prepared_like_its_bytes() -> None:
+    """A data: URL source gives the same result as its decoded bytes."""
+    data = encode(photo((2500, 1500)), "JPEG")
+    url = "data:image/jpeg;base64," + base64.b64encode(data).decode()
+    assert prepare_image(url, model=TILE_MODEL).data == prepare_image(data, model=TILE_MODEL).data
+
+
+def test_a_path_source_is_read(tmp_path: Any) -> None:
+    """A path to a small PNG is read and passed through."""
+    data = encode(screenshot((300, 200)), "PNG")
+    path = tmp_path / "shot.png"
+    path.write_bytes(data)
+    assert prepare_image(path, model=TILE_MODEL).data == data
+
+
+def test_a_pil_image_is_encoded_and_shrunk() -> None:
+    """A PIL image has no bytes of its own: it is encoded, shrunk, and has no original info."""
+    p = prepare_image(photo((3000, 2000)), model=TILE_MODEL, detail="high")
+    assert p.original is None
+    assert p.original_size == (3000, 2000)
+    assert p.info is not None
+    assert (p.info.width, p.info.height) == target_size(3000, 2000, model=TILE_MODEL, detail="high")
+
+
+def test_a_multi_picture_jpeg_is_not_treated_as_animated() -> None:
+    """An MPO (phone JPEG with a second view) is a still JPEG, not an animation."""
+    im = photo((400, 300))
+    data = encode(
+        im, "MPO", save_all=True, append_images=[im.transpose(Image.Transpose.FLIP_LEFT_RIGHT)]
+    )
+    p = prepare_image(data, model=TILE_MODEL)
+    assert p.original is not None
+    assert (p.original.format, p.original.animated) == ("jpeg", False)
+
+
+# -- bad input stays typed ----------------------------------------------------------------------
+
+
+def test_an_invalid_detail_is_refused() -> None:
+    """detail must be one of the SDK's values."""
+    with pytest.raises(InvalidDetailError):
+        prepare_image(b"x", detail="medium")  # type: ignore[arg-type]
+
+
+def test_empty_bytes_are_refused() -> None:
+    """Zero bytes raise EmptyImageError."""
+    with pytest.raises(EmptyImageError):
+        prepare_image(b"", model=TILE_MODEL)
+
+
+def test_bytes_that_are_no_image_are_refused() -> None:
+    """HTML (or any non-image) raises UnsupportedImageFormatError naming what to do."""
+    with pytest.raises(UnsupportedImageFormatError, match="convert it to PNG or JPEG"):
+        prepare_image(b"<!doctype html><html></html>", model=TILE_MODEL)
+
+
+@pytest.mark.parametrize(
+    ("size", "model"), [((1600, 1100), TILE_MODEL), ((300, 200), None)], ids=["resized", "kept"]
+)
+def test_a_truncated_image_raises_corrupt_image_error(
+    size: tuple[int, int], model: str | None
+) -> None:
+    """Whether it would be re-encoded or passed through, a truncated file is refused."""
+    data = encode(photo(size), "PNG")
+    with pytest.raises(CorruptImageError, match="truncated"):
+        prepare_image(data[: len(data) // 2], model=model, detail="high")
+
+
+def test_a_decompression_bomb_is_refused_before_decoding() -> None:
+    """A tiny PNG whose header claims 30000x30000 pixels is refused from its header alone."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
+
+    ihdr = struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0)
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+    with pytest.raises(DecompressionBombError, match="decompression bomb"):
+        prepare_image(data, model=TILE_MODEL)
+
+
+def test_a_jpeg_quality_out_of_range_is_refused() -> None:
+    """jpeg_quality outside 1..95 is a programming error."""
+    with pytest.raises(ValueError, match="jpeg_quality"):
+        prepare_image(b"x", jpeg_quality=100)
+
+
+def test_optimize_false_leaves_the_exif_orientation_to_the_caller() -> None:
+    """optimize=False sends a rotated-by-EXIF JPEG byte for byte (the model sees it stored)."""
+    data = with_exif(photo((300, 200)), orientation=6)
+    assert prepare_image(data, optimize=False).data == data

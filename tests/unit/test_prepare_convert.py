@@ -1,0 +1,166 @@
+"""prepare_image converts what OpenAI rejects: HEIC, AVIF, TIFF, BMP, ICO, 16-bit, CMYK, GIFs."""
+
+from __future__ import annotations
+
+import io
+import struct
+import sys
+import zlib
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from openai_vision_ext._exceptions import AnimatedImageError, MissingExtraError
+from openai_vision_ext._prepare import PreparedImage, prepare_image
+
+TILE_MODEL = "gpt-4o"
+
+
+def encode(im: Image.Image, fmt: str, **options: Any) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, fmt, **options)
+    return buf.getvalue()
+
+
+def sent(p: PreparedImage) -> Image.Image:
+    im = Image.open(io.BytesIO(p.data))
+    im.load()
+    return im
+
+
+def flat(
+    size: tuple[int, int] = (200, 100), colour: tuple[int, int, int] = (200, 30, 30)
+) -> Image.Image:
+    return Image.new("RGB", size, colour)
+
+
+def heic_bytes(im: Image.Image) -> bytes:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    return encode(im, "HEIF", quality=90)
+
+
+def png_16bit_rgb(width: int, height: int, rgb16: tuple[int, int, int]) -> bytes:
+    """A real 16-bit-per-channel RGB PNG, written by hand (Pillow cannot write one)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    row = b"\x00" + struct.pack(">3H", *rgb16) * width
+    ihdr = struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "options"),
+    [
+        ("TIFF", "tiff", {}),
+        ("BMP", "bmp", {}),
+        ("ICO", "ico", {"sizes": [(64, 64)]}),
+        ("AVIF", "avif", {}),
+    ],
+)
+def test_formats_openai_rejects_are_converted(fmt: str, name: str, options: dict[str, Any]) -> None:
+    """TIFF, BMP, ICO and AVIF become PNG or JPEG; the original format is reported."""
+    im = flat((64, 64))
+    p = prepare_image(encode(im, fmt, **options))
+    assert p.mime in ("image/png", "image/jpeg")
+    assert sent(p).format in ("PNG", "JPEG")
+    assert (p.original_format, p.original) == (name, None)
+    assert p.actions == ("converted",)
+
+
+def test_a_converted_image_keeps_its_pixels() -> None:
+    """A flat-colour TIFF converts losslessly to a PNG of the same colour and size."""
+    p = prepare_image(encode(flat(), "TIFF"))
+    out = sent(p).convert("RGB")
+    assert out.size == (200, 100)
+    assert out.getpixel((50, 50)) == (200, 30, 30)
+
+
+def test_heic_is_converted_with_the_extra() -> None:
+    """A HEIC photo (pillow-heif installed) is sent as PNG or JPEG of the same size."""
+    p = prepare_image(heic_bytes(flat((320, 240))))
+    assert p.original_format == "heif"
+    assert sent(p).size == (320, 240)
+    assert p.mime in ("image/png", "image/jpeg")
+
+
+def test_heic_is_also_shrunk_for_the_model() -> None:
+    """Conversion and shrinking combine: a 3000x2000 HEIC for gpt-4o is sent at 1152x768."""
+    p = prepare_image(heic_bytes(flat((3000, 2000))), model=TILE_MODEL, detail="high")
+    assert sent(p).size == (1152, 768)
+    assert p.actions == ("converted", "resized")
+
+
+def test_heic_without_the_extra_names_the_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without pillow-heif, a HEIC input raises MissingExtraError naming [heic]."""
+    data = heic_bytes(flat())
+    monkeypatch.setitem(sys.modules, "pillow_heif", None)  # makes `import pillow_heif` fail
+    with pytest.raises(MissingExtraError, match=r"pip install 'openai-vision-ext\[heic\]'") as info:
+        prepare_image(data)
+    assert info.value.extra == "heic"
+
+
+def test_a_16bit_grey_png_is_converted_to_8bit_keeping_its_tones() -> None:
+    """A 16-bit grey level of 40000 is sent as 8-bit 40000 // 256 = 156, not clipped to 255."""
+    p = prepare_image(encode(Image.new("I;16", (64, 64), 40000), "PNG"))
+    out = sent(p)
+    assert out.mode == "L"
+    assert out.getpixel((0, 0)) == 40000 // 256
+    assert "converted" in p.actions
+
+
+def test_a_16bit_rgb_png_is_converted_to_8bit() -> None:
+    """A 16-bit-per-channel RGB PNG is re-encoded as an 8-bit image with the high bytes."""
+    p = prepare_image(png_16bit_rgb(32, 16, (0xC800, 0x1E00, 0x1E00)))
+    assert p.actions == ("converted",)
+    assert sent(p).convert("RGB").getpixel((0, 0)) == (0xC8, 0x1E, 0x1E)
+
+
+def test_a_cmyk_jpeg_is_converted_to_rgb() -> None:
+    """A CMYK JPEG is sent as an RGB (or grey) image."""
+    p = prepare_image(encode(flat().convert("CMYK"), "JPEG"))
+    assert sent(p).mode in ("RGB", "L")
+    assert p.actions == ("converted",)
+
+
+ANIMATIONS = {
+    "gif": ("GIF", {}),
+    "webp": ("WEBP", {"lossless": True}),
+    "apng": ("PNG", {}),
+}
+
+
+def animation(fmt: str, options: dict[str, Any]) -> bytes:
+    frames = [flat(colour=(255, 0, 0)), flat(colour=(0, 0, 255)), flat(colour=(0, 255, 0))]
+    return encode(frames[0], fmt, save_all=True, append_images=frames[1:], duration=100, **options)
+
+
+@pytest.mark.parametrize("kind", ANIMATIONS)
+def test_an_animated_image_is_refused_by_default(kind: str) -> None:
+    """Animated GIF, WEBP and APNG raise AnimatedImageError with the frame count."""
+    with pytest.raises(AnimatedImageError, match="first_frame") as info:
+        prepare_image(animation(*ANIMATIONS[kind]))
+    assert info.value.frames == 3
+
+
+@pytest.mark.parametrize("kind", ANIMATIONS)
+def test_first_frame_sends_a_still_image_of_the_first_frame(kind: str) -> None:
+    """animated='first_frame' sends one still frame: the first (red) one."""
+    p = prepare_image(animation(*ANIMATIONS[kind]), animated="first_frame")
+    out = sent(p)
+    assert getattr(out, "n_frames", 1) == 1
+    assert out.convert("RGB").getpixel((10, 10)) == (255, 0, 0)
+    assert p.info is not None
+    assert not p.info.animated
+    assert p.actions == ("first_frame",)

@@ -1,0 +1,266 @@
+"""The price table: dated, sourced rows; lookups like the rules'; costs from billed tokens."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from openai_vision_ext._prices import DEFAULT_PRICES, PriceTable, PriceTableError, load_prices
+from openai_vision_ext._prices_data import NO_PUBLISHED_PRICE, PRICE_ROWS
+from openai_vision_ext._rules_data import RULES
+
+ISSUE_MODELS = [
+    "gpt-4o",
+    "gpt-4o-mini",
+    "gpt-4.1",
+    "gpt-4.1-mini",
+    "gpt-4.1-nano",
+    "o1",
+    "o1-pro",
+    "o3",
+    "o4-mini",
+    "gpt-4.5-preview",
+    "gpt-4-turbo",
+    "gpt-5",
+    "gpt-5-mini",
+    "gpt-5-nano",
+    "gpt-5-chat",
+    "gpt-5.1",
+    "gpt-5.2",
+    "gpt-5.4",
+    "gpt-5.4-mini",
+    "gpt-5.4-nano",
+    "gpt-5.4-pro",
+    "gpt-5.5",
+    "computer-use-preview",
+]
+
+
+@pytest.mark.parametrize("row", DEFAULT_PRICES.models.values(), ids=lambda r: r.model)
+def test_every_row_names_a_source_and_an_iso_date(row):
+    """Each shipped price says where it comes from and when it was read."""
+    assert row.source.strip()
+    assert date.fromisoformat(row.as_of) <= date.fromisoformat(DEFAULT_PRICES.version)
+
+
+@pytest.mark.parametrize("row", DEFAULT_PRICES.models.values(), ids=lambda r: r.model)
+def test_every_rate_is_positive_and_cached_input_is_a_discount(row):
+    """Rates are positive per-1M numbers; a cached rate, when published, is below the input rate."""
+    tiers = [row.standard, row.batch, row.flex, row.long_context]
+    for rates in filter(None, tiers):
+        assert rates.input > 0
+        assert rates.output > 0
+        assert rates.cached_input is None or 0 < rates.cached_input < rates.input
+
+
+def test_the_shipped_table_has_no_duplicate_rows():
+    """A model appears once in the data: a second row would silently win."""
+    names = [row[0] for row in PRICE_ROWS]
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("model", ISSUE_MODELS)
+def test_every_model_the_issue_names_has_a_price(model):
+    """Every model family the issue lists is priced."""
+    assert DEFAULT_PRICES.lookup(model) is not None
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_every_image_rule_row_is_priced_or_declared_unpriced(rule):
+    """Each rules-table row has a price (itself or a model it covers) or a documented reason."""
+    covered = DEFAULT_PRICES.lookup(rule) is not None or any(
+        name.startswith(f"{rule}-") for name in DEFAULT_PRICES.models
+    )
+    assert covered or rule in NO_PUBLISHED_PRICE, f"{rule}: add a price row or a reason"
+
+
+@pytest.mark.parametrize("model", sorted(NO_PUBLISHED_PRICE))
+def test_models_declared_unpriced_really_have_no_price(model):
+    """The 'no published price' list stays honest: none of its models resolves to a price."""
+    assert DEFAULT_PRICES.lookup(model) is None
+
+
+@pytest.mark.parametrize(
+    ("model", "row"),
+    [
+        ("gpt-4o", "gpt-4o"),
+        ("gpt-4o-2024-08-06", "gpt-4o"),
+        ("gpt-4o-2024-05-13", "gpt-4o-2024-05-13"),
+        ("gpt-4o-mini-2024-07-18", "gpt-4o-mini"),
+        ("gpt-5.4-mini-2026-03-17", "gpt-5.4-mini"),
+        ("gpt-5-chat-latest", "gpt-5-chat-latest"),
+        ("gpt-5.2-chat-2026-01-01", "gpt-5.2-chat-latest"),
+    ],
+)
+def test_lookup_is_exact_then_snapshot_then_longest_prefix(model, row):
+    """Exact names win, dated snapshots fall back to their base, then registered prefixes."""
+    found = DEFAULT_PRICES.lookup(model)
+    assert found is not None
+    assert found.model == row
+
+
+@pytest.mark.parametrize("model", ["o3-deep-research", "gpt-4o-audio-preview", "my-model", ""])
+def test_a_model_without_a_row_has_no_price(model):
+    """No row means no price: a longer name is never priced like a shorter one."""
+    assert DEFAULT_PRICES.lookup(model) is None
+    assert DEFAULT_PRICES.cost(model, input_tokens=10, output_tokens=1) is None
+
+
+def test_the_first_gpt_4o_snapshot_keeps_its_own_higher_price():
+    """gpt-4o-2024-05-13 was $5/$15, not gpt-4o's $2.50/$10: its exact row wins."""
+    cost = DEFAULT_PRICES.cost("gpt-4o-2024-05-13", input_tokens=1_000_000, output_tokens=0)
+    assert cost is not None
+    assert cost.total_usd == 5.0
+
+
+def test_cost_splits_cached_from_uncached_input():
+    """gpt-4.1: 1,000 uncached x $2 + 200 cached x $0.50 + 300 output x $8, per 1M."""
+    cost = DEFAULT_PRICES.cost("gpt-4.1", input_tokens=1_200, cached_tokens=200, output_tokens=300)
+    assert cost is not None
+    assert (cost.input_usd, cost.cached_input_usd, cost.output_usd) == (0.002, 0.0001, 0.0024)
+    assert cost.total_usd == 0.0045
+    assert (cost.model, cost.tier, cost.price_table_version) == (
+        "gpt-4.1",
+        "standard",
+        "2026-11-24",
+    )
+
+
+def test_cost_is_exact_decimal_arithmetic():
+    """Sums do not drift: 3 tokens at $0.10/1M is 3e-7 exactly, not 2.9999999999999997e-07."""
+    cost = DEFAULT_PRICES.cost("gpt-4.1-nano", input_tokens=3, output_tokens=0)
+    assert cost is not None
+    assert cost.total_usd == 3e-7
+
+
+def test_cached_tokens_without_a_published_discount_cost_the_input_rate():
+    """o1-pro publishes no cached rate: cached tokens are billed as plain input."""
+    cost = DEFAULT_PRICES.cost("o1-pro", input_tokens=1_000, cached_tokens=400, output_tokens=0)
+    assert cost is not None
+    assert cost.cached_input_usd == 400 * 150 / 1e6
+
+
+def test_long_context_rates_apply_above_272k_input_tokens():
+    """gpt-5.4 bills $5/1M input instead of $2.50 once the input exceeds 272,000 tokens."""
+    short = DEFAULT_PRICES.cost("gpt-5.4", input_tokens=272_000, output_tokens=0)
+    long = DEFAULT_PRICES.cost("gpt-5.4", input_tokens=300_000, output_tokens=0)
+    assert short is not None
+    assert short.total_usd == 272_000 * 2.5 / 1e6
+    assert long is not None
+    assert long.total_usd == 300_000 * 5.0 / 1e6
+
+
+@pytest.mark.parametrize(
+    ("model", "tier", "expected"),
+    [
+        ("gpt-4o", "batch", 1.25 / 10),
+        ("o3", "flex", 1.0 / 10),
+        ("gpt-5.4-nano", "flex", 0.1 / 10),
+        ("gpt-4o", "flex", None),
+        ("gpt-5.4", "batch", 1.25 / 10),
+    ],
+)
+def test_batch_and_flex_tiers_use_their_own_rates(model, tier, expected):
+    """A tier's rates apply where published (100k tokens = 1/10 of the per-1M rate)."""
+    cost = DEFAULT_PRICES.cost(model, input_tokens=100_000, output_tokens=0, tier=tier)
+    assert (cost and cost.total_usd) == expected
+
+
+def test_no_long_context_price_is_guessed_for_batch():
+    """Above 272k tokens only standard long-context rates are published: batch costs None."""
+    assert (
+        DEFAULT_PRICES.cost("gpt-5.4", input_tokens=300_000, output_tokens=0, tier="batch") is None
+    )
+
+
+def test_user_rows_extend_the_table_without_changing_the_default():
+    """with_prices returns a new table with the added model; the shipped table is untouched."""
+    table = DEFAULT_PRICES.with_prices(
+        {
+            "version": "acme-1",
+            "models": {"ft:acme": {"input": 3, "cached_input": 1.5, "output": 12}},
+        }
+    )
+    cost = table.cost("ft:acme", input_tokens=2_000, cached_tokens=1_000, output_tokens=0)
+    assert cost is not None
+    assert cost.total_usd == (1_000 * 3 + 1_000 * 1.5) / 1e6
+    assert table.version == "acme-1"
+    assert cost.price_table_version == "acme-1"
+    assert DEFAULT_PRICES.lookup("ft:acme") is None
+    assert table.lookup("gpt-4o") == DEFAULT_PRICES.lookup("gpt-4o")
+
+
+def test_user_rows_replace_shipped_rows_and_user_prefixes_reach_them():
+    """A user row overrides a shipped one; a user prefix maps a family of names onto a row."""
+    table = DEFAULT_PRICES.with_prices(
+        {
+            "models": {"gpt-4o": {"input": 1, "output": 1, "source": "contract", "as_of": "2027"}},
+            "prefixes": {"ft:gpt-4o:": "gpt-4o"},
+        }
+    )
+    row = table.lookup("ft:gpt-4o:acme::abc123")
+    assert row is not None
+    assert (row.standard.input, row.source) == (1.0, "contract")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"models": {"m": {"input": 1}}},
+        {"models": {"m": {"input": "cheap", "output": 1}}},
+        {"models": {"m": {"input": -1, "output": 1}}},
+        {"models": {"m": {"input": math.nan, "output": 1}}},
+        {"models": {"m": [1, 2]}},
+        {"models": ["m"]},
+        {"prefixes": {"x-": "no-such-row"}},
+    ],
+)
+def test_malformed_user_prices_raise_a_typed_error(bad):
+    """Bad user data fails loudly with PriceTableError (a ValueError), naming the entry."""
+    with pytest.raises(PriceTableError):
+        DEFAULT_PRICES.with_prices(bad)
+
+
+def test_load_prices_reads_a_json_file_over_the_shipped_table(tmp_path: Path):
+    """A JSON file adds rows; the rest of the shipped table stays available."""
+    path = tmp_path / "prices.json"
+    path.write_text(json.dumps({"models": {"local-model": {"input": 0.5, "output": 1}}}))
+    table = load_prices(path)
+    assert table.lookup("local-model") is not None
+    assert table.lookup("gpt-5") is not None
+
+
+@pytest.mark.parametrize("content", [None, "{not json", "[1, 2]"])
+def test_load_prices_rejects_missing_or_malformed_files(tmp_path: Path, content):
+    """A missing file, bad JSON or a non-object all raise PriceTableError with the path."""
+    path = tmp_path / "prices.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(PriceTableError, match=re.escape(str(path))):
+        load_prices(path)
+
+
+def test_a_table_is_immutable():
+    """Tables are values: their mapping cannot be changed in place."""
+    with pytest.raises(TypeError):
+        DEFAULT_PRICES.models["gpt-4o"] = DEFAULT_PRICES.models["o1"]  # type: ignore[index]
+    assert isinstance(PriceTable(version="v", models={}).models, type(DEFAULT_PRICES.models))
+
+
+def test_importing_prices_never_opens_a_socket():
+    """The table is data in the package: importing it works with sockets disabled."""
+    code = (
+        "import socket\n"
+        "def no(*a, **k): raise RuntimeError('network used')\n"
+        "socket.socket = no; socket.create_connection = no; socket.getaddrinfo = no\n"
+        "from openai_vision_ext._prices import DEFAULT_PRICES\n"
+        "assert DEFAULT_PRICES.lookup('gpt-4o') is not None\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
