@@ -294,7 +294,7 @@ def strip_text(record: AuditRecord) -> AuditRecord:
 
 
 class AuditPipeline:
-    """Processors, then sinks. Failures are logged once each, counted, and never raised.
+    """Processors, then sinks. Failures are counted, logged (rate-limited), never raised.
 
     >>> from openai_vision_ext.testing import make_record
     >>> seen = []
@@ -375,12 +375,23 @@ class AuditPipeline:
         _deliver_to_captures(final)
 
     def record_failure(self, component: object, exc: BaseException) -> None:
-        """Count a failure of ``component`` and log one warning line about it."""
+        """Count a failure of ``component`` and log it as one line.
+
+        The 1st, 10th, 100th... failure of a component is a WARNING, the others DEBUG, so a
+        sink that fails on every request (disk full) cannot flood the application's logs.
+        """
         name = _name(component)
         with self._lock:
             self._counts[name] += 1
-        logger.warning(
-            "audit %s failed (%s: %s); the request is unaffected", name, type(exc).__name__, exc
+            count = self._counts[name]
+        level = logging.WARNING if _is_power_of_ten(count) else logging.DEBUG
+        logger.log(
+            level,
+            "audit %s failed (%s: %s), failure #%d; the request is unaffected",
+            name,
+            type(exc).__name__,
+            exc,
+            count,
         )
 
     def close(self) -> None:
@@ -565,6 +576,12 @@ def _name(component: object) -> str:
         return explicit
     qualname = getattr(component, "__qualname__", None)
     return qualname if isinstance(qualname, str) else type(component).__name__
+
+
+def _is_power_of_ten(n: int) -> bool:
+    while n % 10 == 0:
+        n //= 10
+    return n == 1
 
 
 def _fail(pipeline: AuditPipeline | None, what: str, exc: BaseException) -> None:

@@ -396,7 +396,7 @@ def _headline(outcomes: Sequence[Outcome], checks: Sequence[ImageCheck]) -> str:
 
     def share(items: Sequence[Outcome]) -> str:
         exact = sum(1 for o in items if o.residual == 0)
-        pct = f"{exact / len(items):.1%}" if items else "n/a"
+        pct = f"{exact / len(items):.2%}" if items else "n/a"
         return f"{exact}/{len(items)} ({pct})"
 
     drift = [o for o in outcomes if (o.excluded or "").startswith("billing drift")]

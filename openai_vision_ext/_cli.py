@@ -39,6 +39,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
+    from rich.table import Table
 
     from ._batch import BatchSummary
     from ._drift import DriftSummary
@@ -68,6 +69,8 @@ IMAGE_SUFFIXES: Final = frozenset(
 )
 """Files picked up in a directory (a named file is always inspected; HEIC, BMP... are then
 listed as unsupported, which is what the API would say)."""
+PIPE_WIDTH: Final = 160
+"""Table width when output is not a terminal (``COLUMNS`` overrides)."""
 READ_CHUNK: Final = 64
 """Files per thread-pool task when reading headers."""
 PROGRESS_MIN_ITEMS: Final = 200
@@ -184,9 +187,26 @@ _prices_option = click.option(
 
 
 def _console(*, stderr: bool = False) -> Console:
+    """A rich console; output to a pipe or file gets a wide page, so tables are not cut."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    console = Console(stderr=stderr, highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(stderr=stderr, highlight=False, width=PIPE_WIDTH)
+    return console
+
+
+def _table(title: str, *, text: Sequence[str], numbers: Sequence[str] = ()) -> Table:
+    """A table with left-aligned text columns (folded when narrow) and right-aligned numbers
+    (never squeezed below their header)."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for name in text:
+        table.add_column(name, overflow="fold")
+    for name in numbers:
+        table.add_column(name, justify="right", min_width=len(name), no_wrap=True)
+    return table
 
 
 def _emit_json(payload: object) -> None:
@@ -473,7 +493,6 @@ def _print_estimate(
     detail: str,
     max_rows: int,
 ) -> None:
-    from rich.table import Table
 
     console = _console()
     ok = [r for r in image_rows if r.info is not None and r.tokens is not None]
@@ -481,10 +500,7 @@ def _print_estimate(
     base, names = _short_paths([r.path for r in shown])
     if shown:
         title = f"[bold]{model}[/] · detail={detail}" + (f" · in {base}" if base else "")
-        table = Table(title=title, title_justify="left")
-        table.add_column("image", overflow="fold")
-        for name in ("format", "size", "tokens", "USD"):
-            table.add_column(name, justify="left" if name == "format" else "right", no_wrap=True)
+        table = _table(title, text=("image", "format"), numbers=("size", "tokens", "USD"))
         for r, name in zip(shown, names, strict=True):
             assert r.info is not None
             table.add_row(
@@ -528,11 +544,9 @@ def _short_paths(paths: Sequence[str]) -> tuple[str, list[str]]:
 def _print_problems(console: Console, problems: Sequence[tuple[str, str]]) -> None:
     if not problems:
         return
-    from rich.table import Table
 
-    table = Table(title=f"{len(problems)} problem(s)", title_justify="left", title_style="red")
-    table.add_column("where", overflow="fold")
-    table.add_column("problem", style="red")
+    table = _table(f"{len(problems)} problem(s)", text=("where", "problem"))
+    table.title_style = "red"
     for where, reason in problems:
         table.add_row(where, reason)
     console.print(table)
@@ -677,7 +691,6 @@ def _request_problems(path: Path, api: str, model: str, limits: Any) -> list[_Pr
 def _print_validation(
     problems: Sequence[_Problem], *, checked: int, model: str, limits: str
 ) -> None:
-    from rich.table import Table
 
     console = _console()
     if not problems:
@@ -685,11 +698,11 @@ def _print_validation(
             f"[green]ok[/]: {checked:,} checked for {model} ({limits} limits), no problems"
         )
         return
-    table = Table(title=f"{len(problems)} problem(s) for {model} ({limits} limits)",
-                  title_justify="left", title_style="red")  # fmt: skip
-    table.add_column("where", overflow="fold")
-    table.add_column("code", no_wrap=True)
-    table.add_column("problem", style="red")
+    table = _table(
+        f"{len(problems)} problem(s) for {model} ({limits} limits)",
+        text=("where", "code", "problem"),
+    )
+    table.title_style = "red"
     for p in problems:
         table.add_row(p.where, p.code, p.message)
     console.print(table)
@@ -764,15 +777,13 @@ def _load_observations(path: Path) -> tuple[list[Any], list[tuple[int, str]]]:
 def _print_calibration(
     rows: Sequence[Any], problems: Sequence[tuple[int, str]], failures: Sequence[str], *, n: int
 ) -> None:
-    from rich.table import Table
 
     console = _console()
-    table = Table(title=f"residuals = billed - estimated input tokens ({n:,} requests)",
-                  title_justify="left")  # fmt: skip
-    for name in ("api", "model", "n", "exact", "exact %", "mean residual", "max |residual|"):
-        table.add_column(
-            name, justify="left" if name in ("api", "model") else "right", no_wrap=True
-        )
+    table = _table(
+        f"residuals = billed - estimated input tokens ({n:,} requests)",
+        text=("api", "model"),
+        numbers=("n", "exact", "exact %", "mean", "max |r|"),
+    )
     for r in rows:
         style = "" if r.exact == r.n else "yellow"
         table.add_row(
@@ -844,13 +855,13 @@ def _batch_json(summary: BatchSummary) -> dict[str, object]:
 
 
 def _print_batch(summary: BatchSummary, file: Path) -> None:
-    from rich.table import Table
 
     console = _console()
-    table = Table(title=f"{file} · batch prices", title_justify="left")
-    headers = ("model", "requests", "images", "image tokens", "text tokens", "input tokens", "USD")
-    for name in headers:
-        table.add_column(name, justify="left" if name == "model" else "right", no_wrap=True)
+    table = _table(
+        f"{file} · batch prices",
+        text=("model",),
+        numbers=("requests", "images", "image tokens", "text tokens", "input tokens", "USD"),
+    )
     for m in summary.models:
         table.add_row(
             m.model + (" [yellow]*[/]" if m.incomplete_requests else ""),
@@ -946,13 +957,13 @@ def _drift_json(summary: DriftSummary) -> dict[str, object]:
 
 
 def _print_drift(summary: DriftSummary, log: Path, *, written: Sequence[Path]) -> None:
-    from rich.table import Table
 
     console = _console()
-    table = Table(title=f"{log} · estimated vs billed input tokens", title_justify="left")
-    for name in ("model", "day (UTC)", "records", "estimated", "billed", "mean Δ", ""):
-        justify = "left" if name in ("model", "day (UTC)") else "right"
-        table.add_column(name, justify=justify, no_wrap=True)
+    table = _table(
+        f"{log} · estimated vs billed input tokens",
+        text=("model", "day (UTC)"),
+        numbers=("records", "estimated", "billed", "mean Δ", "drift"),
+    )
     for r in summary.rows:
         flag = "[bold red]DRIFT[/]" if r.flagged else "[green]ok[/]"
         table.add_row(

@@ -91,7 +91,7 @@ def _stream_request_id(stream: Stream[Any] | AsyncStream[Any]) -> str | None:
 
 def _emit(options: VisionOptions, report: VisionReport, response: object = None) -> None:
     """Hand a finished report to the audit pipeline (and any ``capture_audit()``); never raises."""
-    if report.rule is None:
+    if report.rule is None and report.estimated_input_tokens is None and not report.violations:
         logger.warning(
             "openai_vision_ext: no image token rule for model %r (served %r): estimates are None",
             report.model_requested,
@@ -192,7 +192,7 @@ class _StreamState:
         )
         self.report = report
         if self.plan.api == "responses" and final is not None:
-            remember(final, report)
+            remember(final, report, by_response_id=True)
         _emit(self.options, report, final)
         return report
 

@@ -14,7 +14,7 @@ from typing import Any, Literal, TypeAlias
 
 from ._audit import AuditPipeline
 from ._estimate import RequestEstimate, estimate_with_infos
-from ._exceptions import PreflightError, UnknownModelError, Violation
+from ._exceptions import OpenAIVisionExtError, PreflightError, UnknownModelError, Violation
 from ._preflight import check_request
 from ._report import ReportStatus, VisionReport
 from ._types import Api, ImageInfo
@@ -96,6 +96,8 @@ class Plan:
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     """Messages the client logs as warnings (``%s``-free, no request content)."""
+    estimate_error: str | None = None
+    """Why there is no estimate when the model is known (an invalid request sent anyway)."""
 
 
 def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Plan:
@@ -118,7 +120,7 @@ def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Pla
             f"request sent despite {len(violations)} preflight problem(s): "
             + "; ".join(str(v) for v in violations)
         )
-    estimate = _estimate(api, model, request, infos)
+    estimate, estimate_error = _estimate(api, model, request, infos)
     return Plan(
         api=api,
         model_requested=model_requested,
@@ -129,17 +131,21 @@ def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Pla
         estimate=estimate,
         violations=violations if options.preflight != "off" else (),
         notes=tuple(outcome.notes),
+        estimate_error=estimate_error,
         warnings=tuple(warnings),
     )
 
 
 def _estimate(
     api: Api, model: str, request: Mapping[str, Any], infos: Sequence[ImageInfo | None]
-) -> RequestEstimate | None:
+) -> tuple[RequestEstimate | None, str | None]:
+    """The estimate, or ``None`` and why (``None`` reason: no rule for ``model``)."""
     try:
-        return estimate_with_infos(api, model, request, infos)
+        return estimate_with_infos(api, model, request, infos), None
     except UnknownModelError:
-        return None
+        return None, None
+    except OpenAIVisionExtError as exc:  # a request preflight let through (warn/off mode)
+        return None, f"no estimate: {exc}"
 
 
 def finish(
@@ -204,9 +210,13 @@ def _estimate_after(
 ) -> tuple[RequestEstimate | None, tuple[str, ...]]:
     """The plan's estimate (and its caveats); when the requested name had no rule (an Azure
     deployment), one made with the model the server says it used."""
+    if plan.estimate_error is not None:
+        return None, (plan.estimate_error,)
     estimate, notes = plan.estimate, []
     if estimate is None and model_served is not None:
-        estimate = _estimate(plan.api, model_served, plan.request, plan.infos)
+        estimate, error = _estimate(plan.api, model_served, plan.request, plan.infos)
+        if error is not None:
+            return None, (error,)
         if estimate is not None:
             notes.append(f"estimated with the served model {model_served!r}")
     if estimate is None:

@@ -256,6 +256,9 @@ def render_drift_png(summary: DriftSummary, *, title: str | None = None) -> byte
 
         matplotlib.use("Agg", force=False)
         from matplotlib.figure import Figure
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
+        from matplotlib.ticker import StrMethodFormatter
     except ImportError:
         raise MissingExtraError("audit charts", "chart") from None
 
@@ -296,9 +299,17 @@ def render_drift_png(summary: DriftSummary, *, title: str | None = None) -> byte
     top.legend(loc="best", fontsize="small")
     top.grid(axis="y", alpha=0.3)
     bottom.set_ylabel("input tokens per day")
-    bottom.scatter([], [], marker="_", s=160, color="black", label="estimated")
-    bottom.bar([], [], color="grey", alpha=0.45, label="billed")
-    bottom.legend(loc="best", fontsize="small")
+    bottom.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    bottom.legend(
+        handles=[
+            Patch(color="grey", alpha=0.45, label="billed (bar colour = model)"),
+            Line2D(
+                [], [], color="black", marker="_", markersize=12, linestyle="", label="estimated"
+            ),
+        ],
+        loc="best",
+        fontsize="small",
+    )
     bottom.grid(axis="y", alpha=0.3)
     bottom.set_xticks(range(len(days)), days, rotation=30, ha="right")
     buf = io.BytesIO()

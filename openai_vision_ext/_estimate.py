@@ -29,6 +29,7 @@ __all__ = [
     "estimate_image_tokens",
     "estimate_request",
     "estimate_with_infos",
+    "render_functions",
     "target_size",
 ]
 
@@ -301,6 +302,10 @@ def _tally_chat(request: Mapping[str, Any], tally: _Tally, framing: Framing) -> 
         if isinstance(message, Mapping):
             _tally_chat_message(message, tally, framing)
     _tally_tools(request.get("tools"), tally, framing, chat=True)
+    functions = request.get("functions")  # deprecated predecessor of ``tools``
+    if isinstance(functions, list | tuple):
+        legacy = [{"type": "function", **f} for f in functions if isinstance(f, Mapping)]
+        _tally_tools(legacy, tally, framing, chat=False)
     _tally_response_format(request.get("response_format"), tally, framing)
 
 
@@ -315,12 +320,12 @@ def _tally_chat_message(message: Mapping[str, Any], tally: _Tally, framing: Fram
         if isinstance(name, str):
             tally.texts.append(name)
             tally.framing += framing.per_name
-    for call in calls:
-        function = call.get("function")
+    legacy_call = message.get("function_call")  # deprecated predecessor of ``tool_calls``
+    for function in [c.get("function") for c in calls] + [legacy_call]:
         if isinstance(function, Mapping):
             tally.texts.extend(_strings(function.get("arguments")))
-        tally.framing += framing.per_tool_call
-        tally.note("assistant tool calls: framing fitted on one request shape")
+            tally.framing += framing.per_tool_call
+            tally.note("assistant tool calls: framing fitted on one request shape")
     if message.get("role") == "tool":
         tally.note("tool messages: framing fitted on one request shape")
 
@@ -364,11 +369,19 @@ def _tally_item(item: Mapping[str, Any], tally: _Tally, framing: Framing) -> Non
     elif kind == "function_call":
         tally.texts.extend(_strings(item.get("arguments")))
         tally.framing += framing.per_tool_call
-        tally.note("function_call items: framing fitted on few bills")
+        tally.note("function_call items: framing fitted on one request shape")
     elif kind == "function_call_output":
-        _tally_content(item.get("output"), tally)
+        output = item.get("output")
+        _tally_content(output, tally)
         tally.framing += framing.per_tool_output
-        tally.note("function_call_output items: framing fitted on few bills")
+        tally.note("function_call_output items: framing fitted on one request shape")
+        if isinstance(output, list | tuple) and any(
+            isinstance(p, Mapping) and p.get("type") in _IMAGE_PART_TYPES for p in output
+        ):
+            tally.note(
+                "image inside a function_call_output: the one real bill of this shape was 235 "
+                "tokens above the estimate"
+            )
     elif kind == "reasoning":
         tally.note("replayed reasoning items are not counted (their content is encrypted)")
     else:

@@ -133,6 +133,9 @@ _FTYP_BRANDS: Final[Mapping[bytes, str]] = {
 }
 """ISO-BMFF brands (in the ``ftyp`` box) of still-image containers; others are video."""
 
+_GENERIC_HEIF: Final = frozenset({b"mif1", b"msf1"})
+"""Brands any HEIF file may list (AVIF too): they decide only when nothing more specific does."""
+
 _NAMES: Final[Mapping[str, str]] = {
     "pdf": "a PDF document",
     "tiff": "a TIFF image",
@@ -227,12 +230,21 @@ rasterize it to PNG first (e.g. cairosvg.svg2png, or export it from your editor)
 
 def _detect_rejected(head: bytes) -> str | None:
     if head[4:8] == b"ftyp":
-        brands = {head[i : i + 4] for i in range(8, min(len(head), 64) - 3, 4)}
-        return next((_FTYP_BRANDS[b] for b in brands if b in _FTYP_BRANDS), "video")
+        return _ftyp_kind(head)
     for signature, name in _REJECTED_SIGNATURES:
         if head.startswith(signature):
             return name
     return _detect_text(head)
+
+
+def _ftyp_kind(head: bytes) -> str:
+    """HEIC/AVIF/video from the major brand, then the compatible brands (specific first)."""
+    end = min(len(head), int.from_bytes(head[:4], "big"), 64)
+    brands = [head[8:12], *(head[i : i + 4] for i in range(16, end - 3, 4))]
+    kinds = [_FTYP_BRANDS[b] for b in brands if b in _FTYP_BRANDS and b not in _GENERIC_HEIF]
+    if kinds:
+        return kinds[0]
+    return "heic" if any(b in _GENERIC_HEIF for b in brands) else "video"
 
 
 def _detect_text(head: bytes) -> str | None:

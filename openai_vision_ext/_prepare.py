@@ -414,11 +414,10 @@ def _check_animation(im: Image.Image, policy: AnimatedPolicy, actions: list[Acti
 def _draft(im: Image.Image, size: tuple[int, int], *, swap: bool) -> None:
     """Let the JPEG decoder scale down by 1/2..1/8 while decoding (much faster, less memory).
 
-    Asks for twice the target so the final Lanczos resize still has detail to work with."""
+    The decoder never goes below the target size; Lanczos does the rest."""
     if im.format not in ("JPEG", "MPO"):
         return
-    w, h = (size[1], size[0]) if swap else size
-    im.draft(im.mode, (2 * w, 2 * h))
+    im.draft(im.mode, (size[1], size[0]) if swap else size)
 
 
 def _resize(im: Image.Image, size: tuple[int, int]) -> Image.Image:
@@ -426,7 +425,7 @@ def _resize(im: Image.Image, size: tuple[int, int]) -> Image.Image:
         im = im.convert("RGBA" if "transparency" in im.info else "RGB")
     elif im.mode == "PA":
         im = im.convert("RGBA")
-    return im.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return im.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
 
 
 def _to_8bit(im: Image.Image) -> Image.Image:
@@ -454,8 +453,9 @@ def _uses_alpha(im: Image.Image) -> bool:
 
 def _looks_like_graphics(im: Image.Image) -> bool:
     """Whether a few flat colours dominate: true for screenshots and charts, false for photos."""
-    sample = im.convert("RGB")
-    sample.thumbnail((_SAMPLE_SIDE, _SAMPLE_SIDE), Image.Resampling.NEAREST)
+    scale = min(1.0, _SAMPLE_SIDE / max(im.size))
+    size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
+    sample = im.resize(size, Image.Resampling.NEAREST).convert("RGB")  # exact colours, no blending
     n = sample.width * sample.height
     colours = sample.getcolors(maxcolors=n) or []
     top = sorted((count for count, _ in colours), reverse=True)[:_GRAPHICS_TOP_COLOURS]

@@ -111,10 +111,11 @@ def _looks_like_response(obj: object) -> bool:
 _STORE = _ReportStore()
 
 
-def remember(obj: object, source: ReportSource) -> None:
-    """Keep ``source`` beside ``obj`` (and under its response id when it is a finished report)."""
+def remember(obj: object, source: ReportSource, *, by_response_id: bool = False) -> None:
+    """Keep ``source`` beside ``obj``; with ``by_response_id``, also under the report's response
+    id, for the objects the SDK rebuilds from a stream (``get_final_response()``)."""
     _STORE.put(obj, source)
-    if isinstance(source, VisionReport) and source.response_id is not None:
+    if by_response_id and isinstance(source, VisionReport) and source.response_id is not None:
         _STORE.put_response_id(source.response_id, source)
 
 

@@ -87,6 +87,10 @@ _PATCH_GPT54: tuple[tuple[SizedDetail, PatchLimit], ...] = (
     ("original", PatchLimit(10_000, max_side=6000)),
 )
 _LOW_UNVERIFIED = "detail='low' has no billed example: estimated with the high limit"
+_LOW_GPT54 = (
+    "detail='low': 6,144 patches per the 2026 guide copies (more than high's 2,500); litellm "
+    "gives low a 512 px max side instead; no bills: unverified"
+)
 
 
 def _tile(
@@ -237,7 +241,7 @@ _ROWS: tuple[ModelRule, ...] = (
         _NOT_BILLED,
     ),
     *(
-        _patch(name, "1.2", _GUIDE_2026, _D2026, _NOT_BILLED, limits=_PATCH_GPT54)
+        _patch(name, "1.2", _GUIDE_2026, _D2026, _NOT_BILLED, _LOW_GPT54, limits=_PATCH_GPT54)
         for name in ("gpt-5.2", "gpt-5.3", "gpt-5.4")
     ),
     *(
@@ -247,6 +251,7 @@ _ROWS: tuple[ModelRule, ...] = (
             _GUIDE_2026,
             _D2026,
             _NOT_BILLED,
+            _LOW_GPT54,
             limits=_PATCH_GPT54,
             auto="original",
             reject_over=30_000,

@@ -70,7 +70,7 @@ class SourceReader:
     kind: SourceKind
     """Which kind of source this was."""
     label: str
-    """Short description for error messages, e.g. ``'photo.jpg'`` or ``bytes``."""
+    """Subject for error messages, e.g. ``'photo.jpg'`` or ``the image``."""
 
 
 def is_data_url(value: object) -> bool:
@@ -103,9 +103,9 @@ def open_source(source: object) -> Iterator[SourceReader]:
         with _open_path(source) as reader:
             yield reader
     elif isinstance(source, bytes | bytearray | memoryview):
-        yield _memory_reader(source, kind="bytes", label="bytes")
+        yield _memory_reader(source, kind="bytes", label="the image")
     elif _is_pil_image(source):
-        yield _memory_reader(encode_pil_image(source), kind="pil", label="PIL image")
+        yield _memory_reader(encode_pil_image(source), kind="pil", label="the PIL image")
     elif _is_file_object(source):
         yield _file_object_reader(source)
     else:
@@ -287,7 +287,7 @@ def _file_object_reader(source: object) -> SourceReader:
     if start is not None:
         stream.seek(start)
     name = getattr(stream, "name", None)
-    label = f"'{os.path.basename(name)}'" if isinstance(name, str) else "file object"
+    label = f"'{os.path.basename(name)}'" if isinstance(name, str) else "the file object"
     reader = _memory_reader(data, kind="file", label=label)
     return SourceReader(
         read_at=reader.read_at,
@@ -352,7 +352,13 @@ def _unsupported_type(source: object) -> ImageSourceError:
 
 
 def _looks_like_base64(text: str) -> bool:
+    if text.startswith(_BASE64_IMAGE_STARTS):
+        return True
     return len(text) > 200 and _BASE64_TEXT.fullmatch(text) is not None
+
+
+_BASE64_IMAGE_STARTS: Final = ("iVBORw0KGgo", "/9j/", "R0lGOD", "UklGR")
+"""How base64 of PNG, JPEG, GIF and RIFF (WEBP) bytes begins."""
 
 
 _BASE64_TEXT: Final = re.compile(r"[A-Za-z0-9+/]+={0,2}")

@@ -102,13 +102,17 @@ def _parse_ranks(raw: bytes, name: str) -> dict[bytes, int]:
     return ranks
 
 
-@functools.cache
 def get_encoding(name: EncodingName = "o200k_base") -> tiktoken.Encoding:
     """Return the named ``tiktoken.Encoding``, built offline from hash-checked data (cached).
 
     >>> get_encoding("o200k_base").encode("hello world")
     [24912, 2375]
     """
+    return _build(name)
+
+
+@functools.cache
+def _build(name: EncodingName) -> tiktoken.Encoding:
     spec = ENCODINGS.get(name)
     if spec is None:
         raise TokenizerError(

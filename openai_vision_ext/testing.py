@@ -118,11 +118,12 @@ SECRET_PATTERNS: Final[dict[str, re.Pattern[str]]] = {
         r"[\"']?(?!redacted|null|none|\*|\[)[A-Za-z0-9._~+/=-]{8,}",
         re.IGNORECASE,
     ),
-    "data_url": re.compile(r"data:image/[a-z0-9.+-]+;base64,", re.IGNORECASE),
+    "data_url": re.compile(r"data:image/[a-z0-9.+-]+;base64,[A-Za-z0-9+/]{40}", re.IGNORECASE),
     "base64_run": re.compile(r"[A-Za-z0-9+/]{200,}={0,2}"),
 }
 """What ``find_secrets`` looks for: API keys, bearer tokens, auth header values, image data URLs
-and long base64 runs (200+ characters: far longer than any hash or id we log)."""
+with a payload (40+ base64 characters; an elided ``data:image/png;base64,iVBOR...`` stub is
+fine) and long base64 runs (200+ characters: far longer than any hash or id we log)."""
 
 
 def find_secrets(text: str) -> list[str]:
@@ -163,8 +164,12 @@ async def fake_openai_server(
     42
     """
     counter = itertools.count()
+    handlers: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            handlers[task] = writer
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -186,11 +191,19 @@ async def fake_openai_server(
             pass
         finally:
             writer.close()
+            if task is not None:
+                handlers.pop(task, None)
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=4096)
     port = server.sockets[0].getsockname()[1]
-    async with server:
+    try:
         yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        server.close()
+        for writer in list(handlers.values()):
+            writer.close()  # idle keep-alive connections: their handlers see EOF and return
+        await asyncio.gather(*handlers, return_exceptions=True)
+        await server.wait_closed()
 
 
 def _content_length(head: bytes) -> int:

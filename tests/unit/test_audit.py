@@ -258,12 +258,28 @@ def test_a_failing_sink_does_not_stop_the_other_sinks(caplog):
     pipeline = AuditPipeline(sinks=[Broken(), seen.append])
     with caplog.at_level(logging.WARNING, logger="openai_vision_ext"):
         pipeline.emit(make_record())
-        pipeline.emit(make_record())
-    assert len(seen) == 2
-    assert pipeline.failures == 2
-    assert pipeline.failure_counts == {"BrokenSink": 2}
-    assert [r.levelno for r in caplog.records] == [logging.WARNING, logging.WARNING]
-    assert all("\n" not in r.getMessage() for r in caplog.records)
+    assert len(seen) == 1
+    assert pipeline.failure_counts == {"BrokenSink": 1}
+    (warning,) = caplog.records
+    assert warning.levelno == logging.WARNING
+    assert "audit BrokenSink failed (OSError: disk full), failure #1" in warning.getMessage()
+    assert "\n" not in warning.getMessage()
+
+
+def test_repeated_failures_warn_at_1_10_100_and_debug_otherwise(caplog):
+    """A sink failing 120 times warns 3 times (#1, #10, #100); every failure is counted."""
+
+    def broken(record):
+        raise OSError("disk full")
+
+    pipeline = AuditPipeline(sinks=[broken])
+    with caplog.at_level(logging.DEBUG, logger="openai_vision_ext"):
+        for _ in range(120):
+            pipeline.emit(make_record())
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert [w.split("failure #")[1].split(";")[0] for w in warnings] == ["1", "10", "100"]
+    assert len(caplog.records) == 120
+    assert pipeline.failures == 120
 
 
 def test_pipeline_close_closes_sinks_that_can_be_closed():

@@ -109,7 +109,7 @@ def test_mpo_is_a_still_jpeg_although_pillow_sees_two_frames() -> None:
     """A phone MPO (primary + secondary image) is sent as a still JPEG."""
     data = two_frames("MPO")
     with Image.open(io.BytesIO(data)) as oracle:
-        assert (oracle.format, oracle.n_frames) == ("MPO", 2)
+        assert (oracle.format, getattr(oracle, "n_frames", 1)) == ("MPO", 2)
     info = inspect_image(data)
     assert (info.format, info.frames, info.animated) == ("jpeg", 1, False)
 
@@ -145,7 +145,7 @@ def test_animation_is_detected_with_pillows_frame_count(name: str) -> None:
     """APNG, animated WEBP and animated GIF report animated=True and Pillow's n_frames."""
     data = ANIMATED[name]()
     with Image.open(io.BytesIO(data)) as oracle:
-        expected = (oracle.size, oracle.n_frames)
+        expected = (oracle.size, getattr(oracle, "n_frames", 1))
     info = inspect_image(data)
     assert ((info.width, info.height), info.frames, info.animated) == (*expected, True)
 
@@ -300,6 +300,7 @@ def test_junk_between_jpeg_segments_is_skipped_like_pillow() -> None:
 
 def test_pixel_limit_is_pillows_bomb_error_threshold() -> None:
     """MAX_PIXELS is the pixel count where Pillow itself raises DecompressionBombError."""
+    assert Image.MAX_IMAGE_PIXELS is not None
     assert MAX_PIXELS == 2 * Image.MAX_IMAGE_PIXELS
 
 
@@ -355,7 +356,7 @@ def test_part_of_a_signature_is_truncated_not_unknown(prefix: bytes) -> None:
 
 def test_sniff_names_the_label_in_messages() -> None:
     """Messages say which image they are about."""
-    with pytest.raises(UnsupportedImageFormatError, match="^'scan.tif' is a TIFF image"):
+    with pytest.raises(UnsupportedImageFormatError, match=r"^'scan\.tif' is a TIFF image"):
         sniff_format(REJECTED["tiff"][0], label="'scan.tif'")
 
 
@@ -448,9 +449,9 @@ def test_image_info_is_frozen() -> None:
     """Attributes cannot be assigned or deleted."""
     info = inspect_image(encode(rgb(), "PNG"))
     with pytest.raises(FrozenInstanceError):
-        info.width = 1  # type: ignore[misc]
+        info.width = 1
     with pytest.raises(FrozenInstanceError):
-        del info.width  # type: ignore[misc]
+        del info.width
 
 
 def test_image_info_pickles_and_copies_with_its_digest() -> None:
@@ -485,5 +486,5 @@ def test_every_error_is_an_image_error() -> None:
     for data in (b"", b"\x89PN", REJECTED["svg"][0], png_with_size(20_000, 20_000)):
         with pytest.raises(ImageError):
             inspect_image(data)
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError):  # noqa: PT011 - the parent class is the point
             inspect_image(data)

@@ -1,0 +1,554 @@
+"""The drop-in clients behave exactly like the SDK's, plus preflight and a report beside each
+response. Error paths go through ``httpx2.MockTransport`` (no sockets, no cassettes)."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import json
+import logging
+import pickle
+from typing import Any
+
+import httpx2
+import openai
+import pytest
+from _fake_openai import response_body, responses_sse
+from _mock import IMAGE_URL, Mock, chat_request, reply, responses_request
+from pydantic import BaseModel
+
+from openai_vision_ext import _client as client_module
+from openai_vision_ext._audit import AuditRecord
+from openai_vision_ext._client import (
+    AsyncVisionAzureOpenAI,
+    AsyncVisionOpenAI,
+    VisionAzureOpenAI,
+    VisionOpenAI,
+)
+from openai_vision_ext._exceptions import PreflightError
+from openai_vision_ext._report import vision_report
+
+BILLED_INPUT = reply().usage["input_tokens"]
+LOGGER = "openai_vision_ext"
+
+
+def sync_client(mock: Mock, **options: Any) -> VisionOpenAI:
+    return VisionOpenAI(api_key="sk-test", max_retries=0, http_client=mock.sync_client(), **options)
+
+
+def async_client(mock: Mock, **options: Any) -> AsyncVisionOpenAI:
+    return AsyncVisionOpenAI(
+        api_key="sk-test", max_retries=0, http_client=mock.async_client(), **options
+    )
+
+
+# --- drop-in: types, options, signatures ---------------------------------------------------
+
+
+def test_clients_are_the_sdk_clients() -> None:
+    """Each client is an instance of the SDK client it replaces."""
+    azure = {"api_key": "k", "api_version": "2025-04-01-preview", "azure_endpoint": "https://x"}
+    assert isinstance(VisionOpenAI(api_key="k"), openai.OpenAI)
+    assert isinstance(AsyncVisionOpenAI(api_key="k"), openai.AsyncOpenAI)
+    assert isinstance(VisionAzureOpenAI(**azure), openai.AzureOpenAI)
+    assert isinstance(AsyncVisionAzureOpenAI(**azure), openai.AsyncAzureOpenAI)
+
+
+@pytest.mark.parametrize("cls", [VisionOpenAI, AsyncVisionOpenAI])
+def test_with_options_and_copy_keep_our_options(cls: Any) -> None:
+    """``with_options()``/``copy()`` keep our options and the class; they can override them."""
+    sink: list[AuditRecord] = []
+    client = cls(api_key="k", preflight="warn", exact_count=True, audit=[sink.append])
+    copied = client.with_options(timeout=3)
+    assert type(copied) is cls
+    assert copied.timeout == 3
+    assert copied.vision_options == client.vision_options
+    assert copied.copy(preflight="off").vision_options.preflight == "off"
+    assert copied.copy(preflight="off").vision_options.exact_count is True
+
+
+def test_unknown_preflight_mode_is_refused() -> None:
+    """A misspelt ``preflight`` mode is a ValueError naming the valid ones."""
+    with pytest.raises(ValueError, match="raise"):
+        VisionOpenAI(api_key="k", preflight="strict")  # type: ignore[arg-type]
+
+
+METHODS = [
+    ("responses", "create"),
+    ("responses", "parse"),
+    ("responses", "stream"),
+    ("chat.completions", "create"),
+    ("chat.completions", "parse"),
+]
+
+
+def _resource(client: Any, path: str) -> Any:
+    for name in path.split("."):
+        client = getattr(client, name)
+    return client
+
+
+@pytest.mark.parametrize(("path", "method"), METHODS)
+@pytest.mark.parametrize(
+    ("ours", "sdk"), [(VisionOpenAI, openai.OpenAI), (AsyncVisionOpenAI, openai.AsyncOpenAI)]
+)
+def test_signatures_equal_the_sdk(ours: Any, sdk: Any, path: str, method: str) -> None:
+    """Wrapped methods have exactly the SDK's signatures (also through with_raw_response)."""
+    mine, theirs = _resource(ours(api_key="k"), path), _resource(sdk(api_key="k"), path)
+    assert inspect.signature(getattr(mine, method)) == inspect.signature(getattr(theirs, method))
+    if method != "stream":
+        raw_mine = getattr(mine.with_raw_response, method)
+        raw_theirs = getattr(theirs.with_raw_response, method)
+        assert inspect.signature(raw_mine) == inspect.signature(raw_theirs)
+
+
+# --- preflight -----------------------------------------------------------------------------
+
+
+def test_preflight_raise_sends_nothing() -> None:
+    """A bad request raises PreflightError and no HTTP request is made."""
+    mock = Mock.ok()
+    with pytest.raises(PreflightError) as caught:
+        sync_client(mock).responses.create(**responses_request(detail="ultra"))
+    assert [v.code for v in caught.value.violations] == ["invalid_detail"]
+    assert mock.sent == []
+
+
+@pytest.mark.anyio
+async def test_preflight_raise_sends_nothing_async() -> None:
+    """Async twin: PreflightError, and no HTTP request."""
+    mock = Mock.ok()
+    with pytest.raises(PreflightError):
+        await async_client(mock).responses.create(**responses_request(detail="ultra"))
+    assert mock.sent == []
+
+
+def test_preflight_raise_covers_chat_image_url_parts() -> None:
+    """Chat Completions ``image_url`` parts are checked too."""
+    mock = Mock.ok()
+    bad = chat_request()
+    bad["messages"][0]["content"][1]["image_url"]["url"] = "data:image/png;base64,bm90IGFuIGltYWdl"
+    with pytest.raises(PreflightError):
+        sync_client(mock).chat.completions.create(**bad)
+    assert mock.sent == []
+
+
+def test_preflight_warn_sends_and_logs(caplog: pytest.LogCaptureFixture) -> None:
+    """``warn`` sends the request, logs one warning, and lists the problems in the report."""
+    mock = Mock.ok()
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        response = sync_client(mock, preflight="warn").responses.create(
+            **responses_request(detail="ultra")
+        )
+    assert len(mock.sent) == 1
+    assert "preflight problem" in caplog.text
+    report = vision_report(response)
+    assert report is not None
+    assert [v.code for v in report.violations] == ["invalid_detail"]
+
+
+def test_preflight_off_sends_without_violations() -> None:
+    """``off`` sends a request preflight would refuse and reports no violations."""
+    mock = Mock.ok()
+    response = sync_client(mock, preflight="off").responses.create(
+        **responses_request(detail="ultra")
+    )
+    report = vision_report(response)
+    assert len(mock.sent) == 1
+    assert report is not None
+    assert report.violations == ()
+
+
+# --- SDK errors pass through untouched -----------------------------------------------------
+
+ERRORS = [
+    (Mock.json({"error": {"message": "slow down", "type": "rate_limit"}}, status=429), "RateLimitError"),
+    (Mock.json({"error": {"message": "boom", "type": "server_error"}}, status=500), "InternalServerError"),
+    (Mock.raising(httpx2.ReadTimeout("timed out")), "APITimeoutError"),
+]
+
+
+@pytest.mark.parametrize(("mock", "error"), ERRORS, ids=["429", "500", "timeout"])
+def test_sdk_errors_pass_through(mock: Mock, error: str) -> None:
+    """429, 500 and timeouts raise the SDK's own exception, as the plain client does."""
+    plain = openai.OpenAI(api_key="k", max_retries=0, http_client=mock.sync_client())
+    with pytest.raises(getattr(openai, error)) as theirs:
+        plain.responses.create(**responses_request())
+    with pytest.raises(getattr(openai, error)) as ours:
+        sync_client(mock).responses.create(**responses_request())
+    assert type(ours.value) is type(theirs.value)
+    assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize(("mock", "error"), ERRORS, ids=["429", "500", "timeout"])
+@pytest.mark.anyio
+async def test_sdk_errors_pass_through_async(mock: Mock, error: str) -> None:
+    """Async twin: the SDK's exception, unchanged."""
+    with pytest.raises(getattr(openai, error)):
+        await async_client(mock).responses.create(**responses_request())
+
+
+# --- reports on every response flavour -----------------------------------------------------
+
+
+def test_report_of_a_plain_response() -> None:
+    """``create`` returns the SDK's Response; the report holds the bill and request id."""
+    response = sync_client(Mock.ok()).responses.create(**responses_request())
+    report = vision_report(response)
+    assert type(response) is openai.types.responses.Response
+    assert report is not None
+    assert report.billed_input_tokens == BILLED_INPUT
+    assert report.request_id == "req_mock_1"
+    assert [(i.width, i.height, i.mime) for i in report.images] == [(100, 100, "image/png")]
+
+
+@pytest.mark.anyio
+async def test_report_of_a_plain_response_async() -> None:
+    """Async twin of ``test_report_of_a_plain_response``."""
+    response = await async_client(Mock.ok()).responses.create(**responses_request())
+    report = vision_report(response)
+    assert report is not None
+    assert report.billed_input_tokens == BILLED_INPUT
+
+
+class Caption(BaseModel):
+    caption: str
+
+
+def _parse_mock() -> Mock:
+    body = response_body(reply())
+    body["output"][0]["content"][0]["text"] = json.dumps({"caption": "a red square"})
+    return Mock.json(body)
+
+
+def test_report_of_a_parsed_response() -> None:
+    """``parse`` returns a ParsedResponse (parsed as usual) with a report."""
+    parsed = sync_client(_parse_mock()).responses.parse(
+        **responses_request(), text_format=Caption
+    )
+    assert parsed.output_parsed == Caption(caption="a red square")
+    report = vision_report(parsed)
+    assert report is not None
+    assert report.billed_input_tokens == BILLED_INPUT
+
+
+@pytest.mark.anyio
+async def test_report_of_a_parsed_response_async() -> None:
+    """Async twin of ``test_report_of_a_parsed_response``."""
+    parsed = await async_client(_parse_mock()).responses.parse(
+        **responses_request(), text_format=Caption
+    )
+    assert vision_report(parsed) is not None
+
+
+def test_report_of_a_raw_response() -> None:
+    """``with_raw_response.create`` reaches our code; the raw and parsed objects share a report."""
+    raw = sync_client(Mock.ok()).responses.with_raw_response.create(**responses_request())
+    report = vision_report(raw)
+    assert report is not None
+    assert report.billed_input_tokens == BILLED_INPUT
+    assert vision_report(raw.parse()) == report
+    assert raw.headers["x-request-id"] == "req_mock_1"
+
+
+@pytest.mark.anyio
+async def test_report_of_a_raw_response_async() -> None:
+    """Async twin of ``test_report_of_a_raw_response``."""
+    client = async_client(Mock.ok())
+    raw = await client.responses.with_raw_response.create(**responses_request())
+    report = vision_report(raw)
+    assert report is not None
+    assert report.billed_input_tokens == BILLED_INPUT
+
+
+def test_report_of_a_streaming_response() -> None:
+    """``with_streaming_response``: the report is built from the body once it is read."""
+    client = sync_client(Mock.ok())
+    with client.responses.with_streaming_response.create(**responses_request()) as raw:
+        response = raw.parse()
+        report = vision_report(raw)
+    assert report is not None
+    assert report.billed_input_tokens == BILLED_INPUT
+    assert vision_report(response) == report
+
+
+def test_report_of_a_chat_completion() -> None:
+    """``chat.completions.create`` with ``image_url`` parts gets a report too."""
+    completion = sync_client(Mock.ok()).chat.completions.create(**chat_request())
+    report = vision_report(completion)
+    assert report is not None
+    assert report.api == "chat.completions"
+    assert report.billed_input_tokens == 269
+    assert len(report.images) == 1
+
+
+@pytest.mark.anyio
+async def test_report_of_a_chat_completion_async() -> None:
+    """Async twin of ``test_report_of_a_chat_completion``."""
+    completion = await async_client(Mock.ok()).chat.completions.create(**chat_request())
+    report = vision_report(completion)
+    assert report is not None
+    assert report.api == "chat.completions"
+
+
+def test_azure_model_map_picks_the_rule() -> None:
+    """On Azure, ``model_map`` turns the deployment name into a model for token rules."""
+    mock = Mock.ok()
+    client = VisionAzureOpenAI(
+        api_key="k",
+        api_version="2025-04-01-preview",
+        azure_endpoint="https://example-resource.openai.azure.com",
+        http_client=mock.sync_client(),
+        max_retries=0,
+        model_map={"vision-prod": "gpt-4o"},
+    )
+    response = client.responses.create(**responses_request(model="vision-prod"))
+    report = vision_report(response)
+    assert report is not None
+    assert (report.model_requested, report.rule) == ("vision-prod", "gpt-4o")
+
+
+# --- streams -------------------------------------------------------------------------------
+
+
+def test_stream_returns_the_sdk_stream_and_completes_the_report() -> None:
+    """``create(stream=True)`` returns the SDK's Stream; the report is done at
+    ``response.completed`` and found from the stream and from the completed response."""
+    stream = sync_client(Mock.ok()).responses.create(**responses_request(), stream=True)
+    assert type(stream) is openai.Stream
+    events = list(stream)
+    report = vision_report(stream)
+    assert report is not None
+    assert (report.status, report.stream, report.billed_input_tokens) == ("ok", True, BILLED_INPUT)
+    assert vision_report(events[-1].response) == report
+
+
+@pytest.mark.anyio
+async def test_stream_returns_the_sdk_stream_and_completes_the_report_async() -> None:
+    """Async twin: the SDK's AsyncStream, and a complete report."""
+    stream = await async_client(Mock.ok()).responses.create(**responses_request(), stream=True)
+    assert type(stream) is openai.AsyncStream
+    async for _ in stream:
+        pass
+    report = vision_report(stream)
+    assert report is not None
+    assert (report.status, report.billed_input_tokens) == ("ok", BILLED_INPUT)
+
+
+def test_stream_helper_reports_once() -> None:
+    """``responses.stream()`` goes through ``create(stream=True)``: one report, one audit
+    record, found from ``get_final_response()``."""
+    records: list[AuditRecord] = []
+    client = sync_client(Mock.ok(), audit=[records.append])
+    with client.responses.stream(**responses_request()) as stream:
+        final = stream.get_final_response()
+    report = vision_report(final)
+    assert report is not None
+    assert report.billed_input_tokens == BILLED_INPUT
+    assert len(records) == 1
+
+
+@pytest.mark.anyio
+async def test_stream_helper_reports_once_async() -> None:
+    """Async twin of ``test_stream_helper_reports_once``."""
+    records: list[AuditRecord] = []
+    client = async_client(Mock.ok(), audit=[records.append])
+    async with client.responses.stream(**responses_request()) as stream:
+        final = await stream.get_final_response()
+    report = vision_report(final)
+    assert report is not None
+    assert report.billed_input_tokens == BILLED_INPUT
+    assert len(records) == 1
+
+
+def _cut_stream() -> Mock:
+    return Mock.sse(responses_sse(reply(), cut_after=5))
+
+
+def test_stream_cut_midway_is_incomplete() -> None:
+    """A stream that ends before ``response.completed`` gives an incomplete report with no
+    billed numbers."""
+    stream = sync_client(_cut_stream()).responses.create(**responses_request(), stream=True)
+    assert len(list(stream)) == 5
+    report = vision_report(stream)
+    assert report is not None
+    assert (report.status, report.billed_input_tokens) == ("incomplete", None)
+    assert report.estimated_input_tokens == BILLED_INPUT
+
+
+@pytest.mark.anyio
+async def test_stream_cut_midway_is_incomplete_async() -> None:
+    """Async twin of ``test_stream_cut_midway_is_incomplete``."""
+    client = async_client(_cut_stream())
+    stream = await client.responses.create(**responses_request(), stream=True)
+    async for _ in stream:
+        pass
+    report = vision_report(stream)
+    assert report is not None
+    assert (report.status, report.billed_input_tokens) == ("incomplete", None)
+
+
+def test_stream_closed_early_is_incomplete() -> None:
+    """Closing a stream after its first event leaves the report incomplete."""
+    stream = sync_client(Mock.ok()).responses.create(**responses_request(), stream=True)
+    with stream:
+        next(iter(stream))
+    report = vision_report(stream)
+    assert report is not None
+    assert (report.status, report.billed_input_tokens) == ("incomplete", None)
+
+
+def _failed_stream() -> Mock:
+    events = list(responses_sse(reply(), cut_after=2))
+    failed = {**response_body(reply(), status="failed"), "error": {"code": "server_error", "message": "x"}}
+    event = {"type": "response.failed", "sequence_number": 2, "response": failed}
+    events.append(f"event: response.failed\ndata: {json.dumps(event)}\n\n".encode())
+    return Mock.sse(events)
+
+
+def test_failed_stream_is_incomplete() -> None:
+    """``response.failed`` ends the stream with an incomplete report."""
+    stream = sync_client(_failed_stream()).responses.create(**responses_request(), stream=True)
+    list(stream)
+    report = vision_report(stream)
+    assert report is not None
+    assert report.status == "incomplete"
+    assert report.billed_input_tokens is None
+
+
+@pytest.mark.anyio
+async def test_failed_stream_is_incomplete_async() -> None:
+    """Async twin of ``test_failed_stream_is_incomplete``."""
+    stream = await async_client(_failed_stream()).responses.create(
+        **responses_request(), stream=True
+    )
+    async for _ in stream:
+        pass
+    report = vision_report(stream)
+    assert report is not None
+    assert report.status == "incomplete"
+
+
+def _broken_stream() -> Mock:
+    def chunks() -> Any:
+        yield from responses_sse(reply(), cut_after=3)
+        raise httpx2.ReadError("connection reset")
+
+    headers = {"content-type": "text/event-stream"}
+    return Mock(lambda _: httpx2.Response(200, content=chunks(), headers=headers))
+
+
+def test_stream_error_passes_through_and_is_incomplete() -> None:
+    """A transport error mid-stream reaches the caller as the SDK's error; the report is
+    incomplete."""
+    stream = sync_client(_broken_stream()).responses.create(**responses_request(), stream=True)
+    with pytest.raises(openai.APIConnectionError):
+        list(stream)
+    report = vision_report(stream)
+    assert report is not None
+    assert report.status == "incomplete"
+    assert any("APIConnectionError" in note for note in report.notes)
+
+
+def test_chat_stream_without_usage_says_how_to_get_it() -> None:
+    """A Chat stream without ``include_usage`` has no bill: incomplete, with the fix in notes."""
+    stream = sync_client(Mock.ok()).chat.completions.create(**chat_request(), stream=True)
+    list(stream)
+    report = vision_report(stream)
+    assert report is not None
+    assert report.billed_input_tokens is None
+    assert any("include_usage" in note for note in report.notes)
+
+
+def test_chat_stream_with_usage_is_complete() -> None:
+    """With ``stream_options={"include_usage": True}`` the last chunk's usage is the bill."""
+    stream = sync_client(Mock.ok()).chat.completions.create(
+        **chat_request(), stream=True, stream_options={"include_usage": True}
+    )
+    list(stream)
+    report = vision_report(stream)
+    assert report is not None
+    assert (report.status, report.billed_input_tokens) == ("ok", 269)
+
+
+# --- the SDK's objects are untouched -------------------------------------------------------
+
+
+def test_responses_serialise_exactly_like_the_sdks() -> None:
+    """model_dump(), model_dump_json(), copy and pickle are identical with and without us."""
+    mock = Mock.json(response_body(reply()))
+    plain = openai.OpenAI(api_key="k", max_retries=0, http_client=mock.sync_client())
+    theirs = plain.responses.create(**responses_request())
+    ours = sync_client(mock).responses.create(**responses_request())
+    assert vision_report(ours) is not None
+    assert ours.model_dump() == theirs.model_dump()
+    assert ours.model_dump_json() == theirs.model_dump_json()
+    assert copy.deepcopy(ours).model_dump_json() == copy.deepcopy(theirs).model_dump_json()
+    assert pickle.dumps(ours) == pickle.dumps(theirs)
+
+
+# --- bookkeeping never breaks the call -----------------------------------------------------
+
+
+def test_internal_error_logs_and_leaves_no_report(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """If building the report fails, the call still returns; a warning is logged."""
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("bookkeeping bug")
+
+    monkeypatch.setattr(client_module, "finish", broken)
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        response = sync_client(Mock.ok()).responses.create(**responses_request())
+    assert response.usage is not None
+    assert vision_report(response) is None
+    assert "bookkeeping bug" in caplog.text
+
+
+@pytest.mark.anyio
+async def test_internal_error_logs_and_leaves_no_report_async(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Async twin: the call succeeds, the report is None, a warning is logged."""
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("bookkeeping bug")
+
+    monkeypatch.setattr(client_module, "prepare", broken)
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        response = await async_client(Mock.ok()).responses.create(**responses_request())
+    assert vision_report(response) is None
+    assert "bookkeeping bug" in caplog.text
+
+
+def test_unknown_model_warns_and_estimates_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    """No rule for the model (asked or served): a warning, estimates None, never a guess."""
+    mock = Mock.json(response_body(reply(model="acme-vision-1")))
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        response = sync_client(mock).responses.create(**responses_request(model="acme-vision-1"))
+    report = vision_report(response)
+    assert report is not None
+    assert report.estimated_input_tokens is None
+    assert report.billed_image_tokens is None
+    assert report.billed_input_tokens == BILLED_INPUT
+    assert "acme-vision-1" in caplog.text
+
+
+def test_logs_hold_no_image_bytes(caplog: pytest.LogCaptureFixture) -> None:
+    """Warnings never carry the request body: no base64 of the image in the logs."""
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        sync_client(Mock.ok(), preflight="warn").responses.create(
+            **responses_request(detail="ultra")
+        )
+    assert caplog.records
+    assert IMAGE_URL.split(",")[1][:40] not in caplog.text
+
+
+def test_audit_sinks_get_one_record_per_response() -> None:
+    """``audit=`` sinks receive one record for each finished report."""
+    records: list[AuditRecord] = []
+    client = sync_client(Mock.ok(), audit=[records.append])
+    client.responses.create(**responses_request())
+    list(client.responses.create(**responses_request(), stream=True))
+    assert [r.stream for r in records] == [False, True]

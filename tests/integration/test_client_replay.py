@@ -1,0 +1,162 @@
+"""Replayed real requests: the report carries the real bill and the estimate matches it.
+
+Each cassette reproduces one observation of ``/work/shared/real-usage`` (same text, detail,
+image size and format) and answers with the usage OpenAI really billed for it (recorded against
+a local fake server: see ``cassettes/README.md``). Expected numbers come from
+``cassettes/observations.json`` (the observations verbatim), never from our own code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from _scenarios import (
+    AZURE_API_VERSION,
+    AZURE_DEPLOYMENT,
+    AZURE_ENDPOINT,
+    ESTIMATE_TOLERANCE,
+    LOWER_BOUND,
+    Scenario,
+    scenarios,
+)
+
+from openai_vision_ext._client import (
+    AsyncVisionAzureOpenAI,
+    AsyncVisionOpenAI,
+    VisionAzureOpenAI,
+    VisionOpenAI,
+)
+from openai_vision_ext._report import VisionReport, vision_report
+
+SCENARIOS = scenarios()
+
+
+@pytest.fixture(params=SCENARIOS, ids=[s.name for s in SCENARIOS])
+def scenario(request: pytest.FixtureRequest) -> Scenario:
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def default_cassette_name(scenario: Scenario) -> str:
+    """Sync and async twins replay the same cassette, named after the scenario."""
+    return scenario.name
+
+
+def _sync_client(scenario: Scenario) -> VisionOpenAI | VisionAzureOpenAI:
+    if scenario.azure:
+        return VisionAzureOpenAI(
+            api_key="test-key",
+            azure_endpoint=AZURE_ENDPOINT,
+            api_version=AZURE_API_VERSION,
+            max_retries=0,
+        )
+    return VisionOpenAI(api_key="sk-test", max_retries=0)
+
+
+def _async_client(scenario: Scenario) -> AsyncVisionOpenAI | AsyncVisionAzureOpenAI:
+    if scenario.azure:
+        return AsyncVisionAzureOpenAI(
+            api_key="test-key",
+            azure_endpoint=AZURE_ENDPOINT,
+            api_version=AZURE_API_VERSION,
+            max_retries=0,
+        )
+    return AsyncVisionOpenAI(api_key="sk-test", max_retries=0)
+
+
+def _run_sync(scenario: Scenario) -> VisionReport | None:
+    client = _sync_client(scenario)
+    resource: Any = client.responses if scenario.api == "responses" else client.chat.completions
+    result = resource.create(**scenario.request())
+    if scenario.stream:
+        for _ in result:
+            pass
+    return vision_report(result)
+
+
+async def _run_async(scenario: Scenario) -> VisionReport | None:
+    client = _async_client(scenario)
+    resource: Any = client.responses if scenario.api == "responses" else client.chat.completions
+    result = await resource.create(**scenario.request())
+    if scenario.stream:
+        async for _ in result:
+            pass
+    return vision_report(result)
+
+
+def _check_billed(report: VisionReport | None, scenario: Scenario) -> VisionReport:
+    assert report is not None
+    usage = scenario.obs["usage"]
+    prefix = "input" if scenario.api == "responses" else "prompt"
+    out = "output" if scenario.api == "responses" else "completion"
+    assert report.status == "ok"
+    assert report.stream is scenario.stream
+    assert report.model_served == scenario.obs["response_model"]
+    assert report.response_id == scenario.obs["response_id"]
+    assert report.billed_input_tokens == usage[f"{prefix}_tokens"]
+    assert report.billed_output_tokens == usage[f"{out}_tokens"]
+    assert report.billed_cached_tokens == usage[f"{prefix}_tokens_details"]["cached_tokens"]
+    reasoning = usage[f"{out}_tokens_details"]["reasoning_tokens"]
+    assert report.billed_reasoning_tokens == reasoning
+    return report
+
+
+def _check_estimate(report: VisionReport, scenario: Scenario) -> None:
+    assert report.attribution == "estimate"
+    assert report.estimated_text_tokens is not None
+    assert report.billed_image_tokens == scenario.billed_input - report.estimated_text_tokens
+    if scenario.obs_id in LOWER_BOUND:
+        assert [image.tokens for image in report.images] == [None]
+        assert report.estimated_input_tokens is not None
+        assert report.estimated_input_tokens < scenario.billed_input
+        return
+    tolerance, _why = ESTIMATE_TOLERANCE.get(scenario.obs_id, (0, ""))
+    assert report.delta_input_tokens is not None
+    assert abs(report.delta_input_tokens) <= tolerance
+    observed = [(i["width"], i["height"]) for i in scenario.obs["images"]]
+    assert [(image.width, image.height) for image in report.images] == observed
+
+
+@pytest.mark.vcr
+def test_report_carries_the_real_bill(scenario: Scenario) -> None:
+    """The report of a replayed request has exactly the usage OpenAI billed for it."""
+    _check_billed(_run_sync(scenario), scenario)
+
+
+@pytest.mark.vcr
+@pytest.mark.anyio
+async def test_report_carries_the_real_bill_async(scenario: Scenario) -> None:
+    """Async twin: the same bill, through ``AsyncVisionOpenAI``."""
+    _check_billed(await _run_async(scenario), scenario)
+
+
+@pytest.mark.vcr
+def test_estimate_matches_the_bill(scenario: Scenario) -> None:
+    """The offline estimate equals the billed input tokens wherever the calibration says it is
+    exact; billed image tokens are the bill minus the text estimate."""
+    _check_estimate(_check_billed(_run_sync(scenario), scenario), scenario)
+
+
+@pytest.mark.vcr
+@pytest.mark.anyio
+async def test_estimate_matches_the_bill_async(scenario: Scenario) -> None:
+    """Async twin of ``test_estimate_matches_the_bill``."""
+    _check_estimate(_check_billed(await _run_async(scenario), scenario), scenario)
+
+
+def test_every_model_family_is_replayed_on_each_api() -> None:
+    """The replayed observations cover each model family of the real-usage data."""
+    families = {(s.api, s.obs["response_model"].rsplit("-20", 1)[0]) for s in SCENARIOS}
+    chat = {f for api, f in families if api == "chat.completions"}
+    assert {"gpt-4o", "gpt-4o-mini", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-5"} <= chat
+    assert {"gpt-5-mini", "gpt-5-nano", "o4-mini"} <= chat
+    responses = {f for api, f in families if api == "responses"}
+    assert {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-nano", "gpt-5-mini", "o4-mini"} <= responses
+
+
+def test_azure_scenario_uses_a_deployment_name() -> None:
+    """The Azure replay sends a deployment name, so its rule comes from the served model."""
+    azure = [s for s in SCENARIOS if s.azure]
+    assert azure
+    assert {s.request()["model"] for s in azure} == {AZURE_DEPLOYMENT}

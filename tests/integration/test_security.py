@@ -1,0 +1,182 @@
+"""No API key, auth header or image payload in cassettes, log lines, JSONL records or errors."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from openai_vision_ext._audit import AuditPipeline
+from openai_vision_ext._client import AsyncVisionOpenAI
+from openai_vision_ext._exceptions import OpenAIVisionExtError
+from openai_vision_ext._sinks import EXTRA_KEY, JsonlSink, LoggingSink
+from openai_vision_ext.testing import fake_openai_server, find_secrets
+
+pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
+"""The fake server listens on the loopback only; every other host stays blocked."""
+
+ROOT = Path(__file__).resolve().parents[2]
+TEXT_SUFFIXES = {".yaml", ".yml", ".json", ".jsonl", ".txt", ".md"}
+API_KEY = "sk-proj-TESTabcdefghijklmnopqrstuvwxyz0123456789"
+ORG, PROJECT = "org-TESTabcdefghijklmnop", "proj_TESTabcdefghijklmnop"
+
+
+def cassette_files() -> list[Path]:
+    return sorted(
+        p for p in (ROOT / "cassettes").rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES
+    )
+
+
+def png_data_url(width: int, height: int) -> str:
+    buffer = io.BytesIO()
+    Image.effect_noise((width, height), 64).convert("RGB").save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+class Lines(logging.Handler):
+    """Every record as its message plus its audit extra, as a JSON formatter would show it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        extra = json.dumps(getattr(record, EXTRA_KEY, None))
+        self.lines.append(f"{record.name} {record.levelname} {record.getMessage()} {extra}")
+
+
+# -- the scanner itself must be able to fail ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "leak",
+    [
+        API_KEY,
+        "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload",
+        "authorization:\n  - Bearer abcdefgh12345678",
+        "api-key:\n  - 0123456789abcdef0123456789abcdef",
+        '"openai-organization": "org-TESTabcdefghijklmnop"',
+        png_data_url(8, 8),
+        base64.b64encode(bytes(range(256)) * 2).decode(),
+    ],
+)
+def test_the_scanner_finds_each_kind_of_leak(leak):
+    """Each secret shape the security tests look for is actually detected."""
+    assert find_secrets(f"some text {leak} more text")
+
+
+@pytest.mark.parametrize(
+    "clean",
+    [
+        "sha256=" + "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "request_id=req_0123456789abcdef response_id=resp_67ccd2bed1ec8190b14f964abc0542670bb6",
+        "data:image/png;base64,iVBORw0KGgoAAAANSU...<base64 37022 chars sha1=cd972df478ed>",
+        "authorization: [REDACTED]",
+        "missing authorization header",
+    ],
+)
+def test_the_scanner_ignores_hashes_ids_and_elided_stubs(clean):
+    """Hashes, ids, elided data-URL stubs and redacted headers are not flagged."""
+    assert find_secrets(clean) == []
+
+
+# -- cassettes ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", cassette_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_cassette_holds_a_secret_or_an_image_payload(path: Path):
+    """Every text file under cassettes/ is free of keys, auth headers and base64 images."""
+    assert find_secrets(path.read_text(encoding="utf-8", errors="replace")) == []
+
+
+# -- everything one audited request flow writes ---------------------------------------------
+
+
+@pytest.fixture
+def package_log() -> Lines:
+    handler = Lines()
+    logger = logging.getLogger("openai_vision_ext")
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield handler
+    logger.removeHandler(handler)
+    logger.setLevel(old_level)
+
+
+@pytest.mark.anyio
+async def test_an_audited_flow_logs_and_records_no_secret(tmp_path: Path, package_log: Lines):
+    """Requests with real images and a real-looking key leave no secret in any output.
+
+    Covers: debug logs of every ``openai_vision_ext*`` logger, the audit log line and its extra,
+    the JSONL records (with text opted in), a failing sink's warning and a preflight error.
+    """
+
+    def broken_sink(record: object) -> None:
+        raise OSError(f"cannot write {API_KEY[:3]}")
+
+    audit_path = tmp_path / "audit.jsonl"
+    pipeline = AuditPipeline(
+        sinks=[LoggingSink(), JsonlSink(audit_path), broken_sink], include_text=True
+    )
+    image = png_data_url(300, 200)
+    content = [
+        {"type": "input_text", "text": "Describe"},
+        {"type": "input_image", "image_url": image, "detail": "high"},
+    ]
+    errors: list[str] = []
+    async with fake_openai_server() as base_url:
+        client = AsyncVisionOpenAI(
+            api_key=API_KEY,
+            organization=ORG,
+            project=PROJECT,
+            base_url=base_url,
+            max_retries=0,
+            audit=pipeline,
+        )
+        try:
+            await client.responses.create(
+                model="gpt-4.1", input=[{"role": "user", "content": content}]
+            )
+            await client.chat.completions.create(
+                model="gpt-4o",
+                messages=[
+                    {
+                        "role": "user",
+                        "content": [{"type": "image_url", "image_url": {"url": image}}],
+                    }
+                ],
+            )
+            bad = "data:image/png;base64," + base64.b64encode(b"GIF89a" + bytes(400)).decode()
+            bad_content = [{"type": "input_image", "image_url": bad, "detail": "auto"}]
+            with pytest.raises(OpenAIVisionExtError) as err:
+                await client.responses.create(
+                    model="gpt-4.1", input=[{"role": "user", "content": bad_content}]
+                )
+            errors.append(str(err.value))
+        finally:
+            await client.close()
+    jsonl = audit_path.read_text(encoding="utf-8")
+    assert len(jsonl.splitlines()) == 2
+    assert len(package_log.lines) >= 3  # two audit lines and a sink warning at least
+    outputs = {"log": "\n".join(package_log.lines), "jsonl": jsonl, "errors": "\n".join(errors)}
+    assert {name: find_secrets(text) for name, text in outputs.items()} == {
+        "log": [],
+        "jsonl": [],
+        "errors": [],
+    }
+    assert image[30:90] not in outputs["log"] + jsonl
+
+
+def test_audit_files_written_so_far_in_this_session_hold_no_secret(tmp_path_factory):
+    """Every audit JSONL file the suite's tests wrote before this one is clean too."""
+    base = tmp_path_factory.getbasetemp()
+    for path in base.rglob("*.jsonl"):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if '"price_table_version"' in text.partition("\n")[0]:  # an audit file, not a batch input
+            assert find_secrets(text) == [], path

@@ -1,0 +1,274 @@
+"""image_part / image_url_part: the SDK's TypedDicts from any source, validated."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from openai_vision_ext import _prepare
+from openai_vision_ext._exceptions import (
+    AnimatedImageError,
+    EmptyImageError,
+    ImageSourceError,
+    ImageTooLargeError,
+    InvalidDataURLError,
+    InvalidDetailError,
+    MimeMismatchError,
+    UnsupportedImageFormatError,
+)
+from openai_vision_ext._parts import build_data_url, check_detail, image_part, image_url_part
+from openai_vision_ext._preflight import DEFAULT_LIMITS
+from openai_vision_ext._types import DETAILS
+
+
+def encode(image: Image.Image, fmt: str, **options: Any) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+JPEG = encode(Image.new("RGB", (30, 20), "green"), "JPEG")
+PNG = encode(Image.new("RGB", (30, 20), "green"), "PNG")
+URL = "https://example.com/cat.png"
+
+
+def decode_url(url: str) -> tuple[str, bytes]:
+    header, _, payload = url.partition(",")
+    return header, base64.b64decode(payload, validate=True)
+
+
+@pytest.fixture
+def photo(tmp_path: Path) -> Path:
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(JPEG)
+    return path
+
+
+def test_photo_with_low_detail_just_works(photo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """image_part("photo.jpg", detail="low") gives an input_image with a JPEG data URL."""
+    monkeypatch.chdir(photo.parent)
+    part = image_part("photo.jpg", detail="low")
+    assert sorted(part) == ["detail", "image_url", "type"]
+    assert (part["type"], part["detail"]) == ("input_image", "low")
+    assert decode_url(part["image_url"] or "") == ("data:image/jpeg;base64", JPEG)
+
+
+def test_mime_comes_from_the_bytes_not_the_name(tmp_path: Path) -> None:
+    """A PNG named .jpg is sent as image/png."""
+    path = tmp_path / "actually-png.jpg"
+    path.write_bytes(PNG)
+    assert (image_part(path)["image_url"] or "").startswith("data:image/png;base64,")
+
+
+@pytest.mark.parametrize("wrap", [bytes, bytearray, memoryview, io.BytesIO])
+def test_in_memory_sources_become_data_urls(wrap: Any) -> None:
+    """bytes-likes and binary file objects are encoded exactly."""
+    part = image_part(wrap(PNG))
+    assert decode_url(part["image_url"] or "") == ("data:image/png;base64", PNG)
+
+
+def test_pil_image_becomes_a_png_data_url() -> None:
+    """A PIL image is sent as PNG."""
+    part = image_part(Image.new("RGB", (5, 6)))
+    header, data = decode_url(part["image_url"] or "")
+    assert header == "data:image/png;base64"
+    with Image.open(io.BytesIO(data)) as decoded:
+        assert decoded.size == (5, 6)
+
+
+def test_http_url_passes_through_unchanged() -> None:
+    """An http(s) URL is not fetched nor altered."""
+    assert image_part(URL, detail="high") == {
+        "type": "input_image",
+        "image_url": URL,
+        "detail": "high",
+    }
+
+
+def test_valid_data_url_passes_through_unchanged() -> None:
+    """An existing data URL is checked, then sent as given (same string)."""
+    url = "data:image/png;base64," + base64.b64encode(PNG).decode()
+    assert image_part(url)["image_url"] is url
+
+
+def test_image_jpg_data_url_is_accepted_as_jpeg() -> None:
+    """image/jpg is an alias of image/jpeg, not a mismatch."""
+    url = "data:image/jpg;base64," + base64.b64encode(JPEG).decode()
+    assert image_part(url)["image_url"] == url
+
+
+def test_data_url_with_wrong_mime_is_a_mismatch() -> None:
+    """Declared image/jpeg with PNG bytes raises MimeMismatchError naming both."""
+    url = "data:image/jpeg;base64," + base64.b64encode(PNG).decode()
+    with pytest.raises(MimeMismatchError) as caught:
+        image_part(url)
+    assert (caught.value.declared, caught.value.actual) == ("image/jpeg", "image/png")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "data:image/png," + "iVBORw0KGgo",
+        "data:image/png;base64",
+        "data:text/plain;base64,aGVsbG8=",
+        "data:image/png;base64,iVBORw0KGgo=!",
+        "data:image/png;base64,iVBO\nRw0KGgo=",
+        "data:image/png;base64,iVB",
+    ],
+    ids=["not-base64", "no-comma", "not-image", "bad-char", "newline", "bad-padding"],
+)
+def test_malformed_data_urls_are_refused(url: str) -> None:
+    """Malformed data URLs raise InvalidDataURLError."""
+    with pytest.raises(InvalidDataURLError):
+        image_part(url)
+
+
+def test_file_id_gives_a_file_part() -> None:
+    """file_id= gives {"type", "file_id", "detail"} and nothing else."""
+    assert image_part(file_id="file-123", detail="low") == {
+        "type": "input_image",
+        "file_id": "file-123",
+        "detail": "low",
+    }
+
+
+def test_source_and_file_id_together_are_refused() -> None:
+    """Exactly one of source and file_id."""
+    with pytest.raises(ImageSourceError, match=r"exactly one .* got both"):
+        image_part(URL, file_id="file-123")
+
+
+def test_neither_source_nor_file_id_is_refused() -> None:
+    """Calling with nothing raises ImageSourceError."""
+    with pytest.raises(ImageSourceError, match="got neither"):
+        image_part()
+
+
+def test_empty_file_id_is_refused() -> None:
+    """An empty file id is not an id."""
+    with pytest.raises(ImageSourceError, match="file_id"):
+        image_part(file_id="")
+
+
+@pytest.mark.parametrize("detail", DETAILS)
+def test_every_sdk_detail_is_accepted(detail: Any) -> None:
+    """low, high, auto and original all pass."""
+    assert image_part(URL, detail=detail)["detail"] == detail
+
+
+@pytest.mark.parametrize("detail", ["medium", "LOW", "", None, 1])
+def test_other_details_are_refused_naming_the_allowed_ones(detail: Any) -> None:
+    """Anything else raises InvalidDetailError listing low/high/auto/original."""
+    with pytest.raises(InvalidDetailError, match="'low', 'high', 'auto', 'original'"):
+        image_part(URL, detail=detail)
+
+
+def test_check_detail_returns_the_valid_value() -> None:
+    """check_detail returns the detail it validated."""
+    assert check_detail("original") == "original"
+
+
+def test_unsupported_image_is_refused(tmp_path: Path) -> None:
+    """An SVG raises UnsupportedImageFormatError."""
+    path = tmp_path / "logo.svg"
+    path.write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    with pytest.raises(UnsupportedImageFormatError):
+        image_part(path)
+
+
+def test_animated_image_is_refused() -> None:
+    """An animated GIF raises AnimatedImageError."""
+    frames = [Image.new("RGB", (4, 4), c) for c in ("red", "blue")]
+    data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:])
+    with pytest.raises(AnimatedImageError):
+        image_part(data)
+
+
+def test_empty_image_is_refused() -> None:
+    """Zero bytes raise EmptyImageError."""
+    with pytest.raises(EmptyImageError):
+        image_url_part(b"")
+
+
+def _png_of_size(n_bytes: int) -> bytes:
+    """A valid PNG header padded (after IEND) to exactly n_bytes."""
+    return PNG + bytes(n_bytes - len(PNG))
+
+
+def test_image_exactly_at_the_byte_limit_is_sent() -> None:
+    """An image of exactly the per-image limit (decoded bytes) passes."""
+    limit = DEFAULT_LIMITS.max_image_bytes
+    part = image_part(_png_of_size(limit))
+    assert len(part["image_url"] or "") == len("data:image/png;base64,") + 4 * -(-limit // 3)
+
+
+def test_image_one_byte_over_the_limit_is_refused() -> None:
+    """One byte more raises ImageTooLargeError."""
+    limit = DEFAULT_LIMITS.max_image_bytes
+    with pytest.raises(ImageTooLargeError) as caught:
+        image_part(_png_of_size(limit + 1))
+    assert (caught.value.n_bytes, caught.value.limit) == (limit + 1, limit)
+
+
+def test_chat_part_has_the_chat_shape(photo: Path) -> None:
+    """image_url_part gives {"type": "image_url", "image_url": {"url", "detail"}}."""
+    part = image_url_part(photo, detail="high")
+    assert part["type"] == "image_url"
+    assert part["image_url"]["detail"] == "high"
+    assert decode_url(part["image_url"]["url"]) == ("data:image/jpeg;base64", JPEG)
+
+
+def test_chat_part_passes_urls_through() -> None:
+    """http(s) URLs pass through unchanged in Chat parts too."""
+    assert image_url_part(URL)["image_url"] == {"url": URL, "detail": "auto"}
+
+
+def test_chat_part_refuses_bad_detail() -> None:
+    """Chat parts validate detail the same way."""
+    with pytest.raises(InvalidDetailError):
+        image_url_part(URL, detail="ultra")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"optimize": True}, {"model": "gpt-4o"}, {"fetch": True}],
+    ids=["optimize", "model", "fetch"],
+)
+def test_preparation_options_delegate_to_prepare_image(
+    options: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """optimize=, model= or fetch= hand the source and options to prepare_image."""
+    calls: list[tuple[object, dict[str, Any]]] = []
+
+    def fake(source: object, **kwargs: Any) -> _prepare.PreparedImage:
+        calls.append((source, kwargs))
+        return _prepare.PreparedImage.from_url("https://example.com/prepared.png")
+
+    monkeypatch.setattr(_prepare, "prepare_image", fake)
+    part = image_part(URL, detail="low", **options)
+    assert part["image_url"] == "https://example.com/prepared.png"
+    expected = {"detail": "low", "model": None, "optimize": False, "fetch": False, **options}
+    assert calls == [(URL, expected)]
+
+
+def test_optimize_with_a_model_sends_the_size_the_server_would_use() -> None:
+    """A 4000x3000 image with optimize=True for gpt-4o high is sent at most 2048 px wide."""
+    data = encode(Image.new("RGB", (4000, 3000), "teal"), "PNG")
+    part = image_part(data, optimize=True, model="gpt-4o", detail="high")
+    _, sent = decode_url(part["image_url"] or "")
+    with Image.open(io.BytesIO(sent)) as decoded:
+        assert max(decoded.size) <= 2048
+        assert decoded.size[0] * 3 == decoded.size[1] * 4
+
+
+@pytest.mark.parametrize("wrap", [bytes, bytearray, memoryview])
+def test_build_data_url_round_trips(wrap: Any) -> None:
+    """The payload decodes back to the input bytes, for every length modulo 3."""
+    for data in (b"", b"a", b"ab", b"abc", bytes(range(256))):
+        url = build_data_url(wrap(data), "image/png")
+        assert decode_url(url) == ("data:image/png;base64", data)

@@ -1,0 +1,283 @@
+"""Preflight: every violation kind, all at once in one error, right positions, no mutation."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import io
+import struct
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from openai_vision_ext._exceptions import PreflightError
+from openai_vision_ext._images import MAX_PIXELS
+from openai_vision_ext._preflight import (
+    DEFAULT_LIMITS,
+    LIMIT_PROFILES,
+    MB,
+    ImageLimits,
+    check_request,
+    preflight,
+)
+
+
+def encode(image: Image.Image, fmt: str, **options: Any) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+PNG = encode(Image.new("RGB", (30, 20), "green"), "PNG")
+JPEG = encode(Image.new("RGB", (30, 20), "green"), "JPEG")
+ANIMATED_GIF = encode(
+    Image.new("RGB", (4, 4), "red"), "GIF", save_all=True, append_images=[Image.new("RGB", (4, 4))]
+)
+
+
+def data_url(data: bytes, mime: str = "image/png") -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def part(url: str | None = None, detail: Any = "auto", **extra: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {"type": "input_image", "detail": detail, **extra}
+    if url is not None:
+        item["image_url"] = url
+    return item
+
+
+def responses(*parts: dict[str, Any]) -> dict[str, Any]:
+    """A Responses request with one user message holding ``parts``."""
+    return {"model": "gpt-4o", "input": [{"role": "user", "content": list(parts)}]}
+
+
+def codes(request: dict[str, Any], **kwargs: Any) -> list[tuple[str, int | None]]:
+    outcome = check_request("responses", "gpt-4o", request, **kwargs)
+    return [(v.code, v.image_index) for v in outcome.violations]
+
+
+def padded_png(n_bytes: int) -> bytes:
+    """A valid PNG header padded after IEND to exactly ``n_bytes``."""
+    return PNG + bytes(n_bytes - len(PNG))
+
+
+# -- one violation kind each ----------------------------------------------------------------
+
+
+def test_clean_request_has_no_violations() -> None:
+    """PNG and JPEG data URLs, a URL and a file id: nothing to report."""
+    request = responses(
+        part(data_url(PNG)),
+        part(data_url(JPEG, "image/jpeg")),
+        part("https://example.com/a.png"),
+        part(file_id="file-1"),
+    )
+    outcome = check_request("responses", "gpt-4o", request)
+    assert outcome.ok
+    assert outcome.violations == ()
+
+
+VIOLATIONS = {
+    "invalid_detail": part(data_url(PNG), detail="medium"),
+    "missing_image": part(),
+    "invalid_image_url": part("/home/me/cat.png"),
+    "invalid_data_url": part("data:image/png;base64,@@@"),
+    "mime_mismatch": part(data_url(PNG, "image/jpeg")),
+    "unsupported_format": part(
+        data_url(b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml")
+    ),
+    "empty_image": part("data:image/png;base64,"),
+    "corrupt_image": part(data_url(PNG[:20])),
+    "animated_image": part(data_url(ANIMATED_GIF, "image/gif")),
+    "decompression_bomb": part(
+        data_url(PNG[:16] + struct.pack(">II", MAX_PIXELS + 1, 1) + PNG[24:])
+    ),
+}
+
+
+@pytest.mark.parametrize("code", sorted(VIOLATIONS))
+def test_each_problem_is_reported_with_its_code(code: str) -> None:
+    """Each kind of bad image gives exactly one violation with its stable code."""
+    assert codes(responses(part(data_url(PNG)), VIOLATIONS[code])) == [(code, 1)]
+
+
+def test_per_image_limit_exactly_at_the_limit_passes() -> None:
+    """An image of exactly 20 MB (20,000,000 decoded bytes) passes the default limits."""
+    assert DEFAULT_LIMITS.max_image_bytes == 20 * 1_000_000
+    assert codes(responses(part(data_url(padded_png(20_000_000))))) == []
+
+
+def test_per_image_limit_one_byte_over_fails_and_reports_both_sizes() -> None:
+    """20,000,001 bytes is too large; the message gives decoded bytes and data-URL chars."""
+    url = data_url(padded_png(20_000_001))
+    outcome = check_request("responses", "gpt-4o", responses(part(url)))
+    (violation,) = outcome.violations
+    assert violation.code == "image_too_large"
+    assert "20,000,001 bytes decoded" in violation.message
+    assert f"{len(url):,} data-URL characters" in violation.message
+
+
+def _limits(**changes: int) -> ImageLimits:
+    values = {"max_images": 100, "max_total_bytes": 10 * MB, "max_image_bytes": 10 * MB}
+    values.update(changes)
+    return ImageLimits(
+        max_images=values["max_images"],
+        max_total_bytes=values["max_total_bytes"],
+        max_image_bytes=values["max_image_bytes"],
+    )
+
+
+def test_image_count_at_the_limit_passes_and_one_more_fails() -> None:
+    """max_images images pass; one more is a request-level violation."""
+    three = responses(*[part(f"https://example.com/{i}.png") for i in range(3)])
+    assert codes(three, limits=_limits(max_images=3)) == []
+    assert codes(three, limits=_limits(max_images=2)) == [("too_many_images", None)]
+
+
+def test_total_bytes_at_the_limit_pass_and_one_more_fails() -> None:
+    """The total of decoded bytes is compared with max_total_bytes, inclusive."""
+    request = responses(part(data_url(PNG)), part(data_url(JPEG, "image/jpeg")))
+    total = len(PNG) + len(JPEG)
+    assert codes(request, limits=_limits(max_total_bytes=total)) == []
+    assert codes(request, limits=_limits(max_total_bytes=total - 1)) == [
+        ("request_too_large", None)
+    ]
+
+
+def test_urls_and_file_ids_count_as_images_but_not_bytes() -> None:
+    """Remote images count towards max_images, not the byte total, and a note says so."""
+    request = responses(part("https://example.com/a.png"), part(file_id="file-1"))
+    outcome = check_request("responses", "gpt-4o", request, limits=_limits(max_total_bytes=0))
+    assert outcome.violations == ()
+    assert [info for _, info in outcome.images] == [None, None]
+    assert len(outcome.notes) == 1
+    assert outcome.notes[0].startswith("2 images are given by URL or file id")
+
+
+# -- several at once, positions ---------------------------------------------------------------
+
+
+def test_all_problems_come_in_one_error_in_request_order() -> None:
+    """preflight raises one PreflightError listing every violation with index and location."""
+    request = responses(
+        VIOLATIONS["invalid_detail"],
+        part(data_url(PNG)),
+        VIOLATIONS["animated_image"],
+        VIOLATIONS["mime_mismatch"],
+    )
+    with pytest.raises(PreflightError) as caught:
+        preflight(**request)
+    found = [(v.code, v.image_index, v.location) for v in caught.value.violations]
+    assert found == [
+        ("invalid_detail", 0, "input[0].content[0]"),
+        ("animated_image", 2, "input[0].content[2]"),
+        ("mime_mismatch", 3, "input[0].content[3]"),
+    ]
+    assert "3 problems" in str(caught.value)
+
+
+def test_image_and_request_problems_are_reported_together() -> None:
+    """Per-image violations come first, then request-level ones."""
+    request = responses(VIOLATIONS["missing_image"], part(data_url(PNG)))
+    assert codes(request, limits=_limits(max_images=1)) == [
+        ("missing_image", 0),
+        ("too_many_images", None),
+    ]
+
+
+def test_images_in_tool_outputs_are_checked() -> None:
+    """An image inside a function_call_output is found and checked with its nested location."""
+    request = {
+        "model": "gpt-4o",
+        "input": [
+            {"role": "user", "content": "look"},
+            {
+                "type": "function_call_output",
+                "call_id": "c1",
+                "output": [VIOLATIONS["empty_image"]],
+            },
+        ],
+    }
+    outcome = check_request("responses", "gpt-4o", request)
+    assert [(v.code, v.location) for v in outcome.violations] == [
+        ("empty_image", "input[1].output[0]")
+    ]
+
+
+def test_chat_completions_requests_are_checked() -> None:
+    """Chat image_url parts are checked the same way, with messages[...] locations."""
+    request = {
+        "model": "gpt-4o",
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "hi"},
+                    {"type": "image_url", "image_url": {"url": data_url(PNG, "image/gif")}},
+                ],
+            }
+        ],
+    }
+    outcome = check_request("chat.completions", "gpt-4o", request)
+    assert [(v.code, v.location) for v in outcome.violations] == [
+        ("mime_mismatch", "messages[0].content[1]")
+    ]
+
+
+def test_outcome_pairs_each_image_with_its_info() -> None:
+    """Data URLs get their ImageInfo; remote and broken images get None."""
+    request = responses(
+        part(data_url(PNG)), part("https://e.com/a.png"), VIOLATIONS["corrupt_image"]
+    )
+    outcome = check_request("responses", "gpt-4o", request)
+    infos = [info for _, info in outcome.images]
+    assert infos[0] is not None
+    assert (infos[0].width, infos[0].height, infos[0].n_bytes) == (30, 20, len(PNG))
+    assert infos[1:] == [None, None]
+    assert [ref.index for ref, _ in outcome.images] == [0, 1, 2]
+
+
+def test_request_is_never_mutated() -> None:
+    """check_request and preflight leave the request exactly as it was."""
+    request = responses(*VIOLATIONS.values(), part(data_url(PNG)))
+    before = copy.deepcopy(request)
+    check_request("responses", "gpt-4o", request)
+    with pytest.raises(PreflightError):
+        preflight(**request)
+    assert request == before
+
+
+def test_preflight_returns_the_outcome_when_clean() -> None:
+    """Nothing wrong: preflight returns the outcome instead of raising."""
+    assert preflight(**responses(part(data_url(PNG)))).ok
+
+
+def test_absent_detail_is_allowed() -> None:
+    """The API defaults a missing detail to auto: no violation."""
+    item = part(data_url(PNG))
+    del item["detail"]
+    assert codes(responses(item)) == []
+
+
+# -- limit profiles -----------------------------------------------------------------------------
+
+
+def test_default_limits_are_the_newest_profile() -> None:
+    """The default profile is the most recent dated one."""
+    assert DEFAULT_LIMITS is LIMIT_PROFILES[max(LIMIT_PROFILES)]
+
+
+def test_the_2025_profile_is_stricter_than_the_current_one() -> None:
+    """Selecting the 2025 profile flags what the current one allows (60 MB in 3 images)."""
+    request = responses(*[part(data_url(padded_png(20 * MB))) for _ in range(3)])
+    assert codes(request) == []
+    assert codes(request, limits=LIMIT_PROFILES["2025"]) == [("request_too_large", None)]
+
+
+def test_limits_are_frozen() -> None:
+    """ImageLimits cannot be changed in place."""
+    from dataclasses import FrozenInstanceError
+
+    with pytest.raises(FrozenInstanceError):
+        DEFAULT_LIMITS.max_images = 1  # type: ignore[misc]

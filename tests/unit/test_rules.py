@@ -1,0 +1,336 @@
+"""Model rule lookup, registration and the tile/patch token math."""
+
+from __future__ import annotations
+
+import math
+import re
+import typing
+from collections.abc import Iterator
+from datetime import date
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openai.types.shared.chat_model import ChatModel
+from openai.types.shared.responses_model import ResponsesModel
+
+from openai_vision_ext._exceptions import ImageError, InvalidDetailError, UnknownModelError
+from openai_vision_ext._rules import (
+    InvalidModelRuleError,
+    PatchLimit,
+    builtin_rules,
+    get_model_rule,
+    image_tokens,
+    patch_count,
+    register_model_rule,
+    resize_for_rule,
+    sized_detail,
+    unregister_model_rule,
+)
+
+# Ids in the SDK's model lists that take no image input (text, audio or retired text models).
+NON_VISION = re.compile(
+    r"^(gpt-3\.5|gpt-4$|gpt-4-(0314|0613|32k|0125-preview|1106-preview|turbo-preview)"
+    r"|o1-(mini|preview)|o3-mini|gpt-audio|gpt-4o(-mini)?-audio|gpt-daybreak|gpt-rosalind)"
+)
+
+
+def _literals(tp: object) -> Iterator[str]:
+    for arg in typing.get_args(tp):
+        if isinstance(arg, str):
+            yield arg
+        else:
+            yield from _literals(arg)
+
+
+SDK_MODELS = sorted(set(_literals(ChatModel)) | set(_literals(ResponsesModel)))
+SDK_VISION_MODELS = [m for m in SDK_MODELS if not NON_VISION.match(m)]
+
+
+@pytest.fixture
+def registry() -> Iterator[list[str]]:
+    """Names registered by a test; removed afterwards so tests stay independent."""
+    names: list[str] = []
+    yield names
+    for name in names:
+        unregister_model_rule(name)
+
+
+# --- token math: guide examples and real bills --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "width", "height", "detail", "tokens"),
+    [
+        # Guide examples (tile family).
+        ("gpt-4o", 1024, 1024, "high", 765),
+        ("gpt-4o", 2048, 4096, "high", 1105),
+        ("gpt-4o", 2048, 4096, "low", 85),
+        ("gpt-4o", 4096, 8192, "low", 85),
+        # auto bills as high on tile models (real bills: 640x480 auto on gpt-4o is 425).
+        ("gpt-4o", 640, 480, "auto", 425),
+        # Fit-to-2048 rounds to nearest (facts: 2049x513 billed 1,453 and 2050x513 773, both
+        # with 8 text tokens, on gpt-4o in June 2025).
+        ("gpt-4o", 2049, 513, "high", 1453 - 8),
+        ("gpt-4o", 2050, 513, "high", 773 - 8),
+        # gpt-4o-mini constants 2833/5667: 640x480 is 2 tiles.
+        ("gpt-4o-mini", 640, 480, "high", 2833 + 2 * 5667),
+        # gpt-4.1 bills as a tile model (real bills: 128x128 = 255 = 85 + 170).
+        ("gpt-4.1", 128, 128, "high", 255),
+        # gpt-5 tile 70/140, 640x480 = 2 tiles.
+        ("gpt-5", 640, 480, "high", 70 + 2 * 140),
+        # Patch family, real bills: 640x480 = 20 x 15 = 300 patches.
+        ("gpt-5-nano", 640, 480, "auto", 450),  # 300 x 1.5
+        ("gpt-5-mini", 640, 480, "auto", 360),  # 300 x 1.2
+        ("o4-mini", 640, 480, "auto", 516),  # 300 x 1.72
+        ("gpt-4.1-mini", 640, 480, "auto", 488),  # 300 x 1.62 + 2
+        # 128x128 = 16 patches: gpt-5-mini ceil(19.2) = 20; gpt-4.1-nano floor(39.36) + 2 = 41.
+        ("gpt-5-mini", 100, 100, "auto", 20),
+        ("gpt-4.1-nano", 128, 128, "auto", 41),
+        ("gpt-4.1-nano", 995, 996, "auto", 2521),  # 32 x 32 = 1024 patches, floor(2519.04) + 2
+    ],
+)
+def test_image_tokens_match_guide_and_bills(
+    model: str, width: int, height: int, detail: str, tokens: int
+) -> None:
+    """Token counts equal the guide's worked examples and real billed image tokens."""
+    assert image_tokens(get_model_rule(model), width, height, detail) == tokens
+
+
+def test_guide_patch_example_shrinks_to_1452_patches() -> None:
+    """Guide: 1800x2400 at a 1536-patch budget becomes 1056x1408, 33 x 44 = 1452 patches."""
+    rule = get_model_rule("gpt-4.1-mini")
+    assert patch_count(rule, 1800, 2400, "high") == 1452
+    assert resize_for_rule(rule, 1800, 2400, "high") == (1056, 1408)
+
+
+def test_patch_tokens_round_up_by_default() -> None:
+    """o4-mini rounds patches x multiplier up: 1452 x 1.72 = 2497.44 -> 2498."""
+    assert image_tokens(get_model_rule("o4-mini"), 1800, 2400, "high") == 2498
+
+
+def test_tile_resize_follows_guide() -> None:
+    """Guide: 2048x4096 is scaled to 1024x2048, then to 768x1536 (shortest side 768)."""
+    assert resize_for_rule(get_model_rule("gpt-4o"), 2048, 4096, "high") == (768, 1536)
+
+
+def test_tile_low_is_sized_to_512() -> None:
+    """``low`` sends a 512 px version on tile models, so that is the size worth sending."""
+    assert resize_for_rule(get_model_rule("gpt-4o"), 2048, 1024, "low") == (512, 256)
+
+
+def test_small_image_is_not_resized() -> None:
+    """An image already inside every limit keeps its size."""
+    assert resize_for_rule(get_model_rule("gpt-5-nano"), 239, 178, "auto") == (239, 178)
+
+
+@pytest.mark.parametrize(("model", "expected"), [("gpt-5.4", "high"), ("gpt-5.5", "original")])
+def test_auto_maps_per_rule(model: str, expected: str) -> None:
+    """``auto`` is ``high`` on gpt-5.4 and ``original`` on gpt-5.5 and later."""
+    assert sized_detail(get_model_rule(model), "auto") == expected
+
+
+def test_newest_models_budget_by_detail() -> None:
+    """gpt-5.4: 2,500 patches at high, 10,000 at original (6000 px max side)."""
+    rule = get_model_rule("gpt-5.4")
+    assert patch_count(rule, 6000, 6000, "high") == 2500
+    assert patch_count(rule, 6000, 6000, "original") == 10_000
+
+
+def test_max_side_applies_before_patch_budget() -> None:
+    """A 4000x100 image on gpt-5.4 high is first scaled to 2048 px wide (64 x 2 patches)."""
+    rule = get_model_rule("gpt-5.4")
+    assert resize_for_rule(rule, 4000, 100, "high") == (2048, 51)
+    assert patch_count(rule, 4000, 100, "high") == 64 * 2
+
+
+def test_newest_models_flag_rejection_over_30000_patches() -> None:
+    """The newest models reject, not shrink, images over 30,000 patches; older ones shrink."""
+    assert get_model_rule("gpt-6-astra").reject_over_patches == 30_000
+    assert get_model_rule("gpt-5-mini").reject_over_patches is None
+
+
+def test_invalid_detail_is_a_typed_error() -> None:
+    """A detail outside low/high/auto/original raises InvalidDetailError naming the choices."""
+    with pytest.raises(InvalidDetailError, match="low, high, auto, original"):
+        image_tokens(get_model_rule("gpt-4o"), 10, 10, "medium")
+
+
+def test_empty_size_is_a_typed_error() -> None:
+    """A 0-pixel side is an ImageError, not a crash inside the math."""
+    with pytest.raises(ImageError, match="at least 1x1"):
+        image_tokens(get_model_rule("gpt-4o"), 0, 10, "high")
+
+
+# --- lookup ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "rule"),
+    [
+        ("gpt-4o", "gpt-4o"),  # exact
+        ("gpt-4o-2024-08-06", "gpt-4o"),  # dated snapshot
+        ("gpt-4o-mini-2024-07-18", "gpt-4o-mini"),  # snapshot of the longer name, not gpt-4o
+        ("gpt-4o-mini-search-preview", "gpt-4o-mini"),  # longest prefix
+        ("gpt-4.1-nano-2025-04-14", "gpt-4.1-nano"),
+        ("gpt-5-chat-latest", "gpt-5-chat"),
+        ("gpt-5.4-mini-2026-03-17", "gpt-5.4"),
+        ("o4-mini-deep-research", "o4-mini"),
+        ("gpt-6.2-astra-law", "gpt-6.2"),
+        ("gpt-5-nano", "gpt-5-nano"),
+    ],
+)
+def test_lookup_order(model: str, rule: str) -> None:
+    """Exact name, then dated snapshot, then the longest ``-``-bounded prefix."""
+    assert get_model_rule(model).name == rule
+
+
+@pytest.mark.parametrize(
+    "model", ["claude-3-opus", "gpt-3.5-turbo", "gpt-4", "azure-deployment:gpt-4o", ""]
+)
+def test_unknown_model_raises(model: str) -> None:
+    """No rule -> UnknownModelError (a KeyError) telling how to register one."""
+    with pytest.raises(UnknownModelError, match="register_model_rule") as info:
+        get_model_rule(model)
+    assert isinstance(info.value, KeyError)
+
+
+@pytest.mark.parametrize("model", SDK_VISION_MODELS)
+def test_every_sdk_vision_model_has_a_rule(model: str) -> None:
+    """Every vision model the SDK lists (gpt-4o through gpt-6) resolves to a rule."""
+    assert get_model_rule(model).family in ("tile", "patch")
+
+
+@pytest.mark.parametrize("name", sorted(builtin_rules()))
+def test_every_row_is_sourced_and_dated(name: str) -> None:
+    """Each built-in row says where its numbers come from and when."""
+    rule = builtin_rules()[name]
+    assert rule.source.strip()
+    assert date(2023, 1, 1) <= rule.as_of <= date(2027, 1, 1)
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n, r in builtin_rules().items() if r.family == "patch")
+)
+def test_patch_rows_have_a_high_limit(name: str) -> None:
+    """Patch rows always define ``high`` (other details fall back to it)."""
+    assert builtin_rules()[name].patch_limit("high").max_patches >= 1536
+
+
+# --- registration ---------------------------------------------------------------------------
+
+
+def test_registered_rule_is_found_with_snapshot_and_prefix(registry: list[str]) -> None:
+    """A registered rule serves its exact name, dated snapshots and longer ids."""
+    rule = register_model_rule(
+        "acme-vision", family="tile", base_tokens=10, tile_tokens=20, source="t", as_of=date.today()
+    )
+    registry.append("acme-vision")
+    assert get_model_rule("acme-vision-2026-01-01") is rule
+    assert get_model_rule("acme-vision-large") is rule
+    assert image_tokens(rule, 1024, 1024, "high") == 10 + 4 * 20
+
+
+def test_registered_rule_overrides_builtin(registry: list[str]) -> None:
+    """Registering a built-in name replaces it until unregistered."""
+    rule = register_model_rule(
+        "gpt-4o", family="patch", multiplier=1.5, source="t", as_of=date.today()
+    )
+    registry.append("gpt-4o")
+    assert get_model_rule("gpt-4o") is rule
+    unregister_model_rule("gpt-4o")
+    assert get_model_rule("gpt-4o").family == "tile"
+
+
+def test_registered_float_multiplier_is_exact(registry: list[str]) -> None:
+    """``multiplier=1.62`` means exactly 162/100, so 300 patches cost 486, not 487."""
+    rule = register_model_rule(
+        "acme-patch", family="patch", multiplier=1.62, source="t", as_of=date.today()
+    )
+    registry.append("acme-patch")
+    assert rule.multiplier == Fraction(162, 100)
+    assert image_tokens(rule, 640, 480, "high") == 486
+
+
+def test_registered_per_detail_limits(registry: list[str]) -> None:
+    """``patch_limits`` sets a budget per detail; ``low`` falls back to ``high`` when absent."""
+    rule = register_model_rule(
+        "acme-sized",
+        family="patch",
+        patch_limits={"high": PatchLimit(100), "original": PatchLimit(400)},
+        source="t",
+        as_of=date.today(),
+    )
+    registry.append("acme-sized")
+    assert patch_count(rule, 3200, 3200, "original") == 400
+    assert patch_count(rule, 3200, 3200, "low") == 100
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"family": "hexagon"}, "family must be"),
+        ({"family": "tile"}, "tile_tokens > 0"),
+        ({"family": "patch", "patch_limits": {"low": PatchLimit(10)}}, "'high' entry"),
+        ({"family": "patch", "max_patches": 0}, "at least 1"),
+    ],
+)
+def test_register_rejects_bad_rules(kwargs: dict[str, object], message: str) -> None:
+    """Impossible rules are refused with a typed error saying what is wrong."""
+    with pytest.raises(InvalidModelRuleError, match=message):
+        register_model_rule("bad", source="t", as_of=date.today(), **kwargs)  # type: ignore[arg-type]
+
+
+# --- properties -----------------------------------------------------------------------------
+
+sides = st.integers(min_value=1, max_value=12_000)
+TILE_MODELS = sorted(n for n, r in builtin_rules().items() if r.family == "tile")
+ALL_MODELS = sorted(builtin_rules())
+
+
+@settings(max_examples=60, deadline=None)
+@given(model=st.sampled_from(TILE_MODELS), w=sides, h=sides, k=st.integers(2, 8))
+def test_tile_tokens_never_decrease_when_scaling_up(model: str, w: int, h: int, k: int) -> None:
+    """At high, a bigger image of the same shape never costs fewer tokens (tile models)."""
+    rule = get_model_rule(model)
+    assert image_tokens(rule, k * w, k * h, "high") >= image_tokens(rule, w, h, "high")
+
+
+@settings(max_examples=60, deadline=None)
+@given(model=st.sampled_from(TILE_MODELS), w=sides, h=sides)
+def test_tile_low_is_constant(model: str, w: int, h: int) -> None:
+    """``low`` costs the base tokens whatever the size (tile models)."""
+    rule = get_model_rule(model)
+    assert image_tokens(rule, w, h, "low") == rule.base_tokens
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    model=st.sampled_from(ALL_MODELS),
+    w=sides,
+    h=sides,
+    detail=st.sampled_from(["low", "high", "auto", "original"]),
+)
+def test_target_size_never_upscales(model: str, w: int, h: int, detail: str) -> None:
+    """The server-side size is never larger than the input and never empty."""
+    tw, th = resize_for_rule(get_model_rule(model), w, h, detail)
+    assert 1 <= tw <= w
+    assert 1 <= th <= h
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    model=st.sampled_from(ALL_MODELS),
+    w=sides,
+    h=sides,
+    detail=st.sampled_from(["low", "high", "auto", "original"]),
+)
+def test_tokens_positive_and_patches_within_budget(model: str, w: int, h: int, detail: str) -> None:
+    """Tokens are positive; a patch model never bills more than its budget allows."""
+    rule = get_model_rule(model)
+    tokens = image_tokens(rule, w, h, detail)
+    assert tokens > 0
+    if rule.family == "patch":
+        limit = rule.patch_limit(sized_detail(rule, detail))
+        assert tokens <= math.ceil(limit.max_patches * rule.multiplier) + rule.image_overhead

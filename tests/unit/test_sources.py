@@ -1,0 +1,227 @@
+"""Image sources: paths, bytes-likes, file objects and PIL images; clear errors for the rest."""
+
+from __future__ import annotations
+
+import array
+import hashlib
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from openai_vision_ext._exceptions import AnimatedImageError, ImageSourceError
+from openai_vision_ext._images import inspect_image
+from openai_vision_ext._sources import encode_pil_image, open_source, read_source
+
+
+def encode(image: Image.Image, fmt: str, **options: Any) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+PNG = encode(Image.new("RGB", (12, 7), "orange"), "PNG")
+
+
+@pytest.fixture
+def png_path(tmp_path: Path) -> Path:
+    path = tmp_path / "image.png"
+    path.write_bytes(PNG)
+    return path
+
+
+# -- accepted sources ---------------------------------------------------------------------
+
+
+def test_str_path_and_pathlike_are_read(png_path: Path) -> None:
+    """A str path and an os.PathLike give the same result."""
+    assert inspect_image(str(png_path)) == inspect_image(png_path)
+
+
+@pytest.mark.parametrize("wrap", [bytes, bytearray, memoryview], ids=lambda f: f.__name__)
+def test_bytes_likes_are_accepted(wrap: Any) -> None:
+    """bytes, bytearray and memoryview are all image sources."""
+    info = inspect_image(wrap(PNG))
+    assert (info.width, info.height, info.sha256) == (12, 7, hashlib.sha256(PNG).hexdigest())
+
+
+def test_non_byte_memoryview_is_read_as_raw_bytes() -> None:
+    """A memoryview of another item size is read byte by byte."""
+    padded = PNG + bytes(len(PNG) % 2)
+    view = memoryview(array.array("H", padded))
+    assert inspect_image(view).n_bytes == len(padded)
+
+
+def test_binary_file_object_is_read_from_its_position_which_is_restored() -> None:
+    """A seekable file is read from where it stands; its position is put back afterwards."""
+    stream = io.BytesIO(b"prefix" + PNG)
+    stream.seek(6)
+    assert inspect_image(stream).n_bytes == len(PNG)
+    assert stream.tell() == 6
+
+
+def test_open_file_object_gets_its_name_in_errors(tmp_path: Path) -> None:
+    """Errors about a real file object name the file."""
+    path = tmp_path / "notes.png"
+    path.write_bytes(b"hello there")
+    with path.open("rb") as stream, pytest.raises(ValueError, match=r"'notes\.png' is text"):
+        inspect_image(stream)
+
+
+class _Pipe(io.RawIOBase):
+    """A readable, non-seekable binary stream."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self._data.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def test_non_seekable_stream_is_read_to_its_end() -> None:
+    """A pipe-like stream works (it is consumed)."""
+    assert inspect_image(io.BufferedReader(_Pipe(PNG))).width == 12
+
+
+def test_read_source_returns_in_memory_buffers_without_copying() -> None:
+    """read_source hands back the very bytes-like it was given."""
+    data = bytearray(PNG)
+    assert read_source(data) is data
+
+
+def test_read_source_reads_a_whole_file(png_path: Path) -> None:
+    """For a path, read_source returns the file's bytes."""
+    assert read_source(png_path) == PNG
+
+
+def test_open_source_reports_the_file_size_from_stat(png_path: Path) -> None:
+    """The size of a path source is its size on disk."""
+    with open_source(png_path) as src:
+        assert (src.size, src.kind, src.label) == (len(PNG), "path", "'image.png'")
+
+
+def test_open_source_reads_past_the_cached_head(tmp_path: Path) -> None:
+    """read_at serves any offset, also beyond the first cached block."""
+    data = bytes(range(256)) * 64
+    path = tmp_path / "blob"
+    path.write_bytes(data)
+    with open_source(path) as src:
+        assert src.read_at(10_000, 16) == data[10_000:10_016]
+        assert src.read_at(len(data) - 4, 16) == data[-4:]
+
+
+# -- PIL images -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "LA", "P", "1", "I;16"])
+def test_pil_images_are_encoded_losslessly_as_png(mode: str) -> None:
+    """A PIL image becomes a PNG with the same pixels."""
+    image = Image.linear_gradient("L").resize((20, 10)).convert(mode)
+    data = encode_pil_image(image)
+    with Image.open(io.BytesIO(data)) as decoded:
+        assert decoded.format == "PNG"
+        assert decoded.convert(image.mode).tobytes() == image.tobytes()
+
+
+def test_cmyk_pil_image_is_encoded_as_jpeg() -> None:
+    """PNG cannot hold CMYK: it is encoded as JPEG instead."""
+    info = inspect_image(Image.new("CMYK", (9, 4)))
+    assert (info.format, info.width, info.height) == ("jpeg", 9, 4)
+
+
+def test_float_pil_image_is_converted_to_a_png_mode() -> None:
+    """Modes PNG cannot store (e.g. 32-bit float) are converted first."""
+    assert inspect_image(Image.new("F", (3, 3))).format == "png"
+
+
+def test_animated_pil_image_is_refused() -> None:
+    """An animated PIL image raises AnimatedImageError instead of silently sending one frame."""
+    frames = [Image.new("RGB", (4, 4), c) for c in ("red", "blue")]
+    data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:])
+    with Image.open(io.BytesIO(data)) as image, pytest.raises(AnimatedImageError) as caught:
+        inspect_image(image)
+    assert caught.value.frames == 2
+
+
+def test_one_frame_copied_from_an_animation_is_accepted() -> None:
+    """The error's advice works: img.copy() of a frame is a still image."""
+    frames = [Image.new("RGB", (4, 4), c) for c in ("red", "blue")]
+    data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:])
+    with Image.open(io.BytesIO(data)) as image:
+        image.seek(1)
+        assert inspect_image(image.copy()).animated is False
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+
+def test_missing_file_names_the_path(tmp_path: Path) -> None:
+    """A missing file raises ImageSourceError with the path."""
+    with pytest.raises(ImageSourceError, match=r"not found: .*nope\.png"):
+        inspect_image(tmp_path / "nope.png")
+
+
+def test_directory_is_refused(tmp_path: Path) -> None:
+    """A directory is not an image file."""
+    with pytest.raises(ImageSourceError, match="is a directory"):
+        inspect_image(tmp_path)
+
+
+def test_closed_file_is_refused(png_path: Path) -> None:
+    """A closed file object raises ImageSourceError."""
+    stream = png_path.open("rb")
+    stream.close()
+    with pytest.raises(ImageSourceError, match="closed"):
+        inspect_image(stream)
+
+
+def test_text_mode_file_is_refused_with_advice(png_path: Path) -> None:
+    """A file opened in text mode says to open it with 'rb'."""
+    with (
+        png_path.open(encoding="latin-1") as stream,
+        pytest.raises(ImageSourceError, match="open\\(path, 'rb'\\)"),
+    ):
+        inspect_image(stream)  # type: ignore[arg-type]
+
+
+def test_string_io_is_refused() -> None:
+    """io.StringIO holds text, not image bytes."""
+    with pytest.raises(ImageSourceError, match="text mode"):
+        inspect_image(io.StringIO("abc"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("source", [42, 3.5, None, ["a.png"], {"url": "x"}, object()])
+def test_unsupported_source_types_name_what_is_accepted(source: object) -> None:
+    """Anything else raises ImageSourceError listing the accepted sources."""
+    with pytest.raises(ImageSourceError, match=r"a file path .* a PIL\.Image\.Image"):
+        inspect_image(source)  # type: ignore[arg-type]
+
+
+def test_http_url_is_not_fetched_by_inspect() -> None:
+    """inspect_image does not download; the error says how to send a URL."""
+    with pytest.raises(ImageSourceError, match="not downloaded"):
+        inspect_image("https://example.com/cat.png")
+
+
+def test_raw_base64_string_gets_a_data_url_hint() -> None:
+    """A base64 string passed as a path is recognised and explained."""
+    import base64
+
+    with pytest.raises(ImageSourceError, match="looks like raw base64"):
+        inspect_image(base64.b64encode(PNG).decode())
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs a non-root POSIX user")
+def test_unreadable_file_is_refused(png_path: Path) -> None:
+    """A file without read permission raises ImageSourceError."""
+    png_path.chmod(0)
+    with pytest.raises(ImageSourceError, match="no permission"):
+        inspect_image(png_path)
