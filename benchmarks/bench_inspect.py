@@ -79,8 +79,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         files = make_files(Path(tmp))
         ours: dict[tuple[str, str], float] = {}
-        print(f"{'file':<18}{'MB':>7}{'baseline us':>13}{'inspect us':>12}{'ratio':>7}"
-              f"{'+estimate us':>14}")
+        print(
+            f"{'file':<18}{'MB':>7}{'baseline us':>13}{'inspect us':>12}{'ratio':>7}"
+            f"{'+estimate us':>14}"
+        )
         for key, path in files.items():
             size_mb = path.stat().st_size / 1e6
             base = best_per_call(baseline(path))
@@ -88,8 +90,10 @@ def main() -> int:
             full = with_estimate(path)
             full_us = f"{best_per_call(full) * 1e6:14.1f}" if full else "   (not impl.)"
             ratio = ours[key] / base
-            print(f"{path.name:<18}{size_mb:7.2f}{base * 1e6:13.1f}{ours[key] * 1e6:12.1f}"
-                  f"{ratio:7.2f}{full_us}")
+            print(
+                f"{path.name:<18}{size_mb:7.2f}{base * 1e6:13.1f}{ours[key] * 1e6:12.1f}"
+                f"{ratio:7.2f}{full_us}"
+            )
             if ratio > TARGET_VS_BASELINE:
                 failures.append(f"{path.name}: {ratio:.2f}x baseline > {TARGET_VS_BASELINE}x")
         for fmt in ("jpeg", "png"):

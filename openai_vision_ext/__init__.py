@@ -1,5 +1,163 @@
-"""openai-vision-ext: send images to OpenAI models safely, predictably and auditably."""
+"""openai-vision-ext: send images to OpenAI models safely, predictably and auditably.
 
+Replace ``OpenAI()`` with ``VisionOpenAI()``: every image is preflighted before it is sent,
+every request carries an offline estimate of its input tokens, and ``vision_report(response)``
+sets that estimate beside what the API billed.
+
+>>> from openai_vision_ext import estimate_image_tokens
+>>> estimate_image_tokens(1024, 1024, model="gpt-4o", detail="high")
+765
+"""
+
+from ._audit import (
+    SCHEMA_VERSION,
+    AuditImage,
+    AuditPipeline,
+    AuditRecord,
+    AuditSink,
+    Processor,
+    add_context,
+    only_status,
+    strip_text,
+)
+from ._client import AsyncVisionAzureOpenAI, AsyncVisionOpenAI, VisionAzureOpenAI, VisionOpenAI
+from ._core import PreflightMode, VisionOptions
+from ._estimate import (
+    ImageEstimate,
+    RequestEstimate,
+    estimate_image_tokens,
+    estimate_request,
+    target_size,
+)
+from ._exceptions import (
+    AnimatedImageError,
+    CorruptImageError,
+    DecompressionBombError,
+    EmptyImageError,
+    ImageError,
+    ImageSourceError,
+    ImageTooLargeError,
+    InvalidDataURLError,
+    InvalidDetailError,
+    InvalidRequestError,
+    MimeMismatchError,
+    MissingExtraError,
+    OpenAIVisionExtError,
+    PreflightError,
+    TokenizerError,
+    UnknownModelError,
+    UnsupportedImageFormatError,
+    Violation,
+)
+from ._fetch import (
+    FetchBlockedError,
+    FetchError,
+    FetchOptions,
+    FetchRedirectError,
+    FetchStatusError,
+    FetchTimeoutError,
+    FetchTooLargeError,
+    FetchURLError,
+)
+from ._images import inspect_image
+from ._parts import image_part, image_url_part
+from ._preflight import DEFAULT_LIMITS, LIMIT_PROFILES, ImageLimits, PreflightOutcome, preflight
+from ._prepare import PreparedImage, prepare_image
+from ._prices import DEFAULT_PRICES, Cost, ModelPrice, PriceTable, PriceTableError, load_prices
+from ._report import VisionReport, vision_report
+from ._rules import (
+    InvalidModelRuleError,
+    ModelRule,
+    PatchLimit,
+    get_model_rule,
+    register_model_rule,
+    unregister_model_rule,
+)
+from ._sinks import JsonlSink, LoggingSink, read_jsonl
+from ._text import count_tokens
+from ._types import DETAILS, Api, Detail, ImageFormat, ImageInfo, ImageSource
 from ._version import __version__
 
-__all__ = ["__version__"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "DEFAULT_PRICES",
+    "DETAILS",
+    "LIMIT_PROFILES",
+    "SCHEMA_VERSION",
+    "AnimatedImageError",
+    "Api",
+    "AsyncVisionAzureOpenAI",
+    "AsyncVisionOpenAI",
+    "AuditImage",
+    "AuditPipeline",
+    "AuditRecord",
+    "AuditSink",
+    "CorruptImageError",
+    "Cost",
+    "DecompressionBombError",
+    "Detail",
+    "EmptyImageError",
+    "FetchBlockedError",
+    "FetchError",
+    "FetchOptions",
+    "FetchRedirectError",
+    "FetchStatusError",
+    "FetchTimeoutError",
+    "FetchTooLargeError",
+    "FetchURLError",
+    "ImageError",
+    "ImageEstimate",
+    "ImageFormat",
+    "ImageInfo",
+    "ImageLimits",
+    "ImageSource",
+    "ImageSourceError",
+    "ImageTooLargeError",
+    "InvalidDataURLError",
+    "InvalidDetailError",
+    "InvalidModelRuleError",
+    "InvalidRequestError",
+    "JsonlSink",
+    "LoggingSink",
+    "MimeMismatchError",
+    "MissingExtraError",
+    "ModelPrice",
+    "ModelRule",
+    "OpenAIVisionExtError",
+    "PatchLimit",
+    "PreflightError",
+    "PreflightMode",
+    "PreflightOutcome",
+    "PreparedImage",
+    "PriceTable",
+    "PriceTableError",
+    "Processor",
+    "RequestEstimate",
+    "TokenizerError",
+    "UnknownModelError",
+    "UnsupportedImageFormatError",
+    "Violation",
+    "VisionAzureOpenAI",
+    "VisionOpenAI",
+    "VisionOptions",
+    "VisionReport",
+    "__version__",
+    "add_context",
+    "count_tokens",
+    "estimate_image_tokens",
+    "estimate_request",
+    "get_model_rule",
+    "image_part",
+    "image_url_part",
+    "inspect_image",
+    "load_prices",
+    "only_status",
+    "preflight",
+    "prepare_image",
+    "read_jsonl",
+    "register_model_rule",
+    "strip_text",
+    "target_size",
+    "unregister_model_rule",
+    "vision_report",
+]

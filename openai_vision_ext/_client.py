@@ -17,7 +17,7 @@ import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from openai import AsyncAzureOpenAI, AsyncOpenAI, AsyncStream, AzureOpenAI, OpenAI, Stream
 from openai._compat import cached_property
@@ -26,7 +26,7 @@ from openai._response import APIResponse, AsyncAPIResponse
 from openai.resources.chat import AsyncChat, Chat
 from openai.resources.chat.completions import AsyncCompletions, Completions
 from openai.resources.responses import AsyncResponses, Responses
-from typing_extensions import Self, override
+from typing_extensions import override
 
 from ._audit import AuditPipeline, AuditSink, emit_report
 from ._core import (
@@ -490,7 +490,7 @@ def _make_options(
     preflight: PreflightMode | Any,
     audit: Any,
     exact_count: bool | Any,
-    model_map: Mapping[str, str] | None | Any,
+    model_map: Mapping[str, str] | Any | None,
 ) -> VisionOptions:
     changes: dict[str, Any] = {}
     if preflight is not _UNSET:
@@ -553,7 +553,7 @@ class _VisionClientMixin:
         preflight: PreflightMode | Any = _UNSET,
         audit: Any = _UNSET,
         exact_count: bool | Any = _UNSET,
-        model_map: Mapping[str, str] | None | Any = _UNSET,
+        model_map: Mapping[str, str] | Any | None = _UNSET,
         **kwargs: Any,
     ) -> Self:
         """The SDK's ``copy()``/``with_options()``, keeping (or overriding) our options."""

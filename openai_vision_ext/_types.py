@@ -33,7 +33,7 @@ ImageFormat: TypeAlias = Literal["png", "jpeg", "webp", "gif"]
 ImageSource: TypeAlias = (
     "str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes] | PILImage"
 )
-"""Anything ``inspect_image``/``image_part`` accept: path, bytes, binary file, PIL image, data URL."""
+"""What ``inspect_image`` and ``image_part`` take: path, bytes, binary file, PIL image, data URL."""
 
 
 class ImageInfo:

@@ -8,7 +8,7 @@ nested items), and records where each one was found as a readable path.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ._exceptions import InvalidRequestError
@@ -29,12 +29,32 @@ class ImageRef:
     """Path to the part, e.g. ``input[0].content[1]`` or ``messages[2].content[0]``."""
     detail: object
     """The ``detail`` value as written (``None`` when absent); validated by preflight."""
-    url: str | None
-    """``image_url``: an http(s) URL or a ``data:`` URL, or ``None``."""
+    url: str | None = field(repr=False)
+    """``image_url``: an http(s) URL or a ``data:`` URL, or ``None`` (kept out of ``repr``)."""
     file_id: str | None
     """``file_id`` for uploaded files, or ``None``."""
-    part: Mapping[str, Any]
-    """The part itself (read-only use)."""
+    part: Mapping[str, Any] = field(repr=False)
+    """The part itself (read-only use; kept out of ``repr``: it may hold image bytes)."""
+
+    def __repr__(self) -> str:
+        return (
+            f"ImageRef(index={self.index!r}, location={self.location!r}, detail={self.detail!r}, "
+            f"url={_redacted(self.url)!r}, file_id={self.file_id!r})"
+        )
+
+
+def _redacted(url: str | None) -> str | None:
+    """A URL fit for logs and reprs: data URLs lose their payload.
+
+    >>> _redacted("data:image/png;base64,iVBORw0KGgo=")
+    'data:image/png;base64,<12 chars>'
+    >>> _redacted("https://example.com/a.png")
+    'https://example.com/a.png'
+    """
+    if url is None or not url.startswith("data:"):
+        return url
+    head, comma, payload = url.partition(",")
+    return f"{head}{comma}<{len(payload)} chars>"
 
 
 def request_root(api: Api, request: Mapping[str, Any]) -> tuple[str, object]:
@@ -61,18 +81,38 @@ def iter_image_refs(api: Api, request: Mapping[str, Any]) -> Iterator[ImageRef]:
     yield from _walk(root, key, counter)
 
 
-def _walk(node: object, path: str, counter: Iterator[int]) -> Iterator[ImageRef]:
-    if isinstance(node, Mapping):
-        ref = _as_image_ref(node, path, counter)
-        if ref is not None:
-            yield ref
-            return
-        for k, v in node.items():
-            if isinstance(v, Mapping | list | tuple):
-                yield from _walk(v, f"{path}.{k}", counter)
-    elif isinstance(node, list | tuple):
-        for i, item in enumerate(node):
-            yield from _walk(item, f"{path}[{i}]", counter)
+_LEAVE = object()
+"""Stack marker: the walk has finished the node below it (it is no longer an ancestor)."""
+
+
+def _walk(root: object, path: str, counter: Iterator[int]) -> Iterator[ImageRef]:
+    """Depth-first, in request order, without recursion: deep input cannot overflow the stack,
+    and a cycle (a list that contains itself) is an ``InvalidRequestError``, not a hang. The same
+    part used twice is fine and yields two images."""
+    stack: list[tuple[object, str]] = [(root, path)]
+    ancestors: set[int] = set()
+    while stack:
+        node, where = stack.pop()
+        if node is _LEAVE:
+            ancestors.discard(int(where))
+            continue
+        if isinstance(node, Mapping):
+            ref = _as_image_ref(node, where, counter)
+            if ref is not None:
+                yield ref
+                continue
+            children = [(v, f"{where}.{k}") for k, v in node.items()]
+        elif isinstance(node, list | tuple):
+            children = [(item, f"{where}[{i}]") for i, item in enumerate(node)]
+        else:
+            continue
+        if id(node) in ancestors:
+            raise InvalidRequestError(f"the request contains itself at {where}; pass plain data")
+        ancestors.add(id(node))
+        stack.append((_LEAVE, str(id(node))))
+        stack.extend(
+            child for child in reversed(children) if isinstance(child[0], Mapping | list | tuple)
+        )
 
 
 def _as_image_ref(node: Mapping[str, Any], path: str, counter: Iterator[int]) -> ImageRef | None:

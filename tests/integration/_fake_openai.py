@@ -223,7 +223,10 @@ class FakeOpenAI:
         assert reply is not None, "set FakeOpenAI.reply before calling"
         path = handler.path.split("?")[0]
         if path.endswith("/responses/input_tokens"):
-            payload = {"object": "response.input_tokens", "input_tokens": reply.counted_input_tokens}
+            payload = {
+                "object": "response.input_tokens",
+                "input_tokens": reply.counted_input_tokens,
+            }
             _send_json(handler, reply, payload)
         elif body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))

@@ -61,7 +61,9 @@ def chat_reply() -> Reply:
     )
 
 
-def responses_request(*, detail: str = "auto", model: str = "gpt-4o", **extra: Any) -> dict[str, Any]:
+def responses_request(
+    *, detail: str = "auto", model: str = "gpt-4o", **extra: Any
+) -> dict[str, Any]:
     """mirascope-002's request: one sentence of text and the 100x100 PNG."""
     part = {"type": "input_image", "image_url": IMAGE_URL, "detail": detail}
     text = {"type": "input_text", "text": "Describe the following image in one sentence"}

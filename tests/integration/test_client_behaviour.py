@@ -162,8 +162,14 @@ def test_preflight_off_sends_without_violations() -> None:
 # --- SDK errors pass through untouched -----------------------------------------------------
 
 ERRORS = [
-    (Mock.json({"error": {"message": "slow down", "type": "rate_limit"}}, status=429), "RateLimitError"),
-    (Mock.json({"error": {"message": "boom", "type": "server_error"}}, status=500), "InternalServerError"),
+    (
+        Mock.json({"error": {"message": "slow down", "type": "rate_limit"}}, status=429),
+        "RateLimitError",
+    ),
+    (
+        Mock.json({"error": {"message": "boom", "type": "server_error"}}, status=500),
+        "InternalServerError",
+    ),
     (Mock.raising(httpx2.ReadTimeout("timed out")), "APITimeoutError"),
 ]
 
@@ -223,9 +229,7 @@ def _parse_mock() -> Mock:
 
 def test_report_of_a_parsed_response() -> None:
     """``parse`` returns a ParsedResponse (parsed as usual) with a report."""
-    parsed = sync_client(_parse_mock()).responses.parse(
-        **responses_request(), text_format=Caption
-    )
+    parsed = sync_client(_parse_mock()).responses.parse(**responses_request(), text_format=Caption)
     assert parsed.output_parsed == Caption(caption="a red square")
     report = vision_report(parsed)
     assert report is not None
@@ -400,7 +404,10 @@ def test_stream_closed_early_is_incomplete() -> None:
 
 def _failed_stream() -> Mock:
     events = list(responses_sse(reply(), cut_after=2))
-    failed = {**response_body(reply(), status="failed"), "error": {"code": "server_error", "message": "x"}}
+    failed = {
+        **response_body(reply(), status="failed"),
+        "error": {"code": "server_error", "message": "x"},
+    }
     event = {"type": "response.failed", "sequence_number": 2, "response": failed}
     events.append(f"event: response.failed\ndata: {json.dumps(event)}\n\n".encode())
     return Mock.sse(events)

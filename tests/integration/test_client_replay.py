@@ -152,7 +152,14 @@ def test_every_model_family_is_replayed_on_each_api() -> None:
     assert {"gpt-4o", "gpt-4o-mini", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-5"} <= chat
     assert {"gpt-5-mini", "gpt-5-nano", "o4-mini"} <= chat
     responses = {f for api, f in families if api == "responses"}
-    assert {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-nano", "gpt-5-mini", "o4-mini"} <= responses
+    assert {
+        "gpt-4o",
+        "gpt-4o-mini",
+        "gpt-4.1",
+        "gpt-4.1-nano",
+        "gpt-5-mini",
+        "o4-mini",
+    } <= responses
 
 
 def test_azure_scenario_uses_a_deployment_name() -> None:

@@ -1,0 +1,114 @@
+"""Finding image parts in requests: order, locations, nesting, and input that must not crash."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from openai_vision_ext import InvalidRequestError
+from openai_vision_ext._walk import iter_image_refs
+
+PNG_URL = "data:image/png;base64,iVBORw0KGgo="
+
+
+def _img(url: str = "https://example.com/a.png", detail: str = "low") -> dict[str, Any]:
+    return {"type": "input_image", "image_url": url, "detail": detail}
+
+
+def test_responses_images_are_found_in_request_order_with_locations() -> None:
+    """Images in messages, in tool outputs and at the top level come out in order."""
+    request = {
+        "input": [
+            {"role": "user", "content": [{"type": "input_text", "text": "hi"}, _img(detail="low")]},
+            {"type": "function_call_output", "call_id": "c1", "output": [_img(detail="high")]},
+            _img(detail="auto"),
+        ]
+    }
+    refs = list(iter_image_refs("responses", request))
+    assert [(r.index, r.location, r.detail) for r in refs] == [
+        (0, "input[0].content[1]", "low"),
+        (1, "input[1].output[0]", "high"),
+        (2, "input[2]", "auto"),
+    ]
+
+
+def test_chat_image_url_parts_and_legacy_string_form() -> None:
+    """Chat ``image_url`` parts are found, with the object and the bare-string form."""
+    request = {
+        "messages": [
+            {"role": "system", "content": "be brief"},
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image_url", "image_url": {"url": PNG_URL, "detail": "high"}},
+                    {"type": "image_url", "image_url": "https://example.com/b.jpg"},
+                ],
+            },
+        ]
+    }
+    refs = list(iter_image_refs("chat.completions", request))
+    assert [(r.location, r.url, r.detail) for r in refs] == [
+        ("messages[1].content[0]", PNG_URL, "high"),
+        ("messages[1].content[1]", "https://example.com/b.jpg", None),
+    ]
+
+
+def test_file_id_parts_are_images_without_url() -> None:
+    """An uploaded file is an image with a ``file_id`` and no URL."""
+    request = {"input": [{"type": "input_image", "file_id": "file-1", "detail": "auto"}]}
+    (ref,) = iter_image_refs("responses", request)
+    assert (ref.url, ref.file_id) == (None, "file-1")
+
+
+def test_string_input_has_no_images() -> None:
+    """``input="text"`` is a request without images."""
+    assert list(iter_image_refs("responses", {"input": "describe a cat"})) == []
+
+
+def test_the_walk_never_mutates_the_request() -> None:
+    """The request is byte-for-byte the same after the walk."""
+    request = {"input": [{"role": "user", "content": [_img(PNG_URL), _img()]}]}
+    before = copy.deepcopy(request)
+    list(iter_image_refs("responses", request))
+    assert request == before
+
+
+def test_the_same_part_twice_is_two_images() -> None:
+    """Reusing one part dict (the same picture twice) is not mistaken for a cycle."""
+    part = _img()
+    request = {"input": [{"role": "user", "content": [part, part]}]}
+    assert [r.index for r in iter_image_refs("responses", request)] == [0, 1]
+
+
+def test_a_request_that_contains_itself_is_a_typed_error_not_a_hang() -> None:
+    """A cyclic structure raises ``InvalidRequestError`` naming where."""
+    content: list[Any] = [_img()]
+    content.append(content)
+    request = {"input": [{"role": "user", "content": content}]}
+    with pytest.raises(InvalidRequestError, match=r"input\[0\]\.content\[1\]"):
+        list(iter_image_refs("responses", request))
+
+
+def test_very_deep_nesting_does_not_overflow_the_stack() -> None:
+    """10,000 nested lists are walked without RecursionError."""
+    node: Any = _img()
+    for _ in range(10_000):
+        node = [node]
+    refs = list(iter_image_refs("responses", {"input": [node]}))
+    assert len(refs) == 1
+    assert refs[0].location.count("[0]") == 10_001
+
+
+def test_input_of_the_wrong_type_is_a_typed_error() -> None:
+    """``input=42`` is an ``InvalidRequestError`` that names the key."""
+    with pytest.raises(InvalidRequestError, match="input must be"):
+        list(iter_image_refs("responses", {"input": 42}))
+
+
+def test_repr_never_shows_image_bytes() -> None:
+    """A ref's repr (which ends up in logs) shows a data URL's length, not its payload."""
+    (ref,) = iter_image_refs("responses", {"input": [_img(PNG_URL)]})
+    assert "iVBORw0KGgo" not in repr(ref)
+    assert "<12 chars>" in repr(ref)
