@@ -11,6 +11,7 @@ sets that estimate beside what the API billed.
 
 from ._audit import (
     SCHEMA_VERSION,
+    AuditConfigError,
     AuditImage,
     AuditPipeline,
     AuditRecord,
@@ -39,6 +40,7 @@ from ._exceptions import (
     ImageTooLargeError,
     InvalidDataURLError,
     InvalidDetailError,
+    InvalidOptionError,
     InvalidRequestError,
     MimeMismatchError,
     MissingExtraError,
@@ -60,9 +62,10 @@ from ._fetch import (
     FetchURLError,
 )
 from ._images import inspect_image
+from ._otel import OTelSink
 from ._parts import image_part, image_url_part
 from ._preflight import DEFAULT_LIMITS, LIMIT_PROFILES, ImageLimits, PreflightOutcome, preflight
-from ._prepare import PreparedImage, prepare_image
+from ._prepare import AnimatedPolicy, PreparedImage, prepare_image, prepared_size
 from ._prices import DEFAULT_PRICES, Cost, ModelPrice, PriceTable, PriceTableError, load_prices
 from ._report import VisionReport, vision_report
 from ._rules import (
@@ -85,9 +88,11 @@ __all__ = [
     "LIMIT_PROFILES",
     "SCHEMA_VERSION",
     "AnimatedImageError",
+    "AnimatedPolicy",
     "Api",
     "AsyncVisionAzureOpenAI",
     "AsyncVisionOpenAI",
+    "AuditConfigError",
     "AuditImage",
     "AuditPipeline",
     "AuditRecord",
@@ -116,6 +121,7 @@ __all__ = [
     "InvalidDataURLError",
     "InvalidDetailError",
     "InvalidModelRuleError",
+    "InvalidOptionError",
     "InvalidRequestError",
     "JsonlSink",
     "LoggingSink",
@@ -123,6 +129,7 @@ __all__ = [
     "MissingExtraError",
     "ModelPrice",
     "ModelRule",
+    "OTelSink",
     "OpenAIVisionExtError",
     "PatchLimit",
     "PreflightError",
@@ -154,6 +161,7 @@ __all__ = [
     "only_status",
     "preflight",
     "prepare_image",
+    "prepared_size",
     "read_jsonl",
     "register_model_rule",
     "strip_text",

@@ -9,6 +9,7 @@ dimensions; they never hold image bytes, base64 or (unless opted in, truncated) 
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections import Counter
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, runtime_checkable
 
+from ._exceptions import AuditConfigError
 from ._prices import DEFAULT_PRICES, Cost, PriceTable, Tier
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AuditConfigError",
     "AuditImage",
     "AuditPipeline",
     "AuditRecord",
@@ -257,10 +260,20 @@ class AuditSink(Protocol):
 def add_context(**fields: Any) -> Processor:
     """A processor that adds fixed JSON-safe fields (service name, environment...) to ``context``.
 
+    Values must be JSON-serialisable (checked here, so a bad value fails at set-up, not on every
+    record in a sink).
+
     >>> from openai_vision_ext.testing import make_record
     >>> add_context(service="billing")(make_record()).context["service"]
     'billing'
     """
+    try:
+        json.dumps(fields, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise AuditConfigError(
+            f"add_context() values must be JSON-serialisable (str, int, float, bool, None, "
+            f"lists and dicts of them): {exc}"
+        ) from exc
 
     def _add_context(record: AuditRecord) -> AuditRecord:
         return replace(record, context=MappingProxyType({**record.context, **fields}))
@@ -323,6 +336,8 @@ class AuditPipeline:
         include_text: bool = False,
         max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
     ) -> None:
+        if max_text_chars < 0:
+            raise AuditConfigError(f"max_text_chars must be >= 0, got {max_text_chars}")
         self.processors: tuple[Processor, ...] = tuple(processors)
         self.prices = prices
         """Price table for costs; ``None`` = the shipped ``DEFAULT_PRICES``."""

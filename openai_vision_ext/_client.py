@@ -39,7 +39,7 @@ from ._core import (
     text_only_request,
 )
 from ._exceptions import PreflightError
-from ._report import VisionReport, remember
+from ._report import VisionReport, remember, vision_report
 from ._types import Api
 
 __all__ = ["AsyncVisionAzureOpenAI", "AsyncVisionOpenAI", "VisionAzureOpenAI", "VisionOpenAI"]
@@ -235,8 +235,6 @@ def _track_sync(client: Any, options: VisionOptions, plan: Plan, result: object)
 
 
 def _follow(obj: object) -> Callable[[], VisionReport | None]:
-    from ._report import vision_report
-
     return lambda: vision_report(obj)
 
 
@@ -244,22 +242,32 @@ def _lazy_sync(
     client: Any, options: VisionOptions, plan: Plan, raw: APIResponse[Any]
 ) -> Callable[[], VisionReport | None]:
     def build() -> VisionReport | None:
-        try:
-            parsed: object = raw.parse()
-        except Exception:  # body closed unread: nothing to report on
-            parsed = None
-        if parsed is not None and not isinstance(parsed, Stream):
+        parsed = _parsed_body(raw)
+        if parsed is None:
+            return _unparsed(plan, raw.request_id)
+        if vision_report(parsed) is None:  # first look since the body was parsed
             _track_sync(client, options, plan, parsed)
-            return _follow(parsed)()
-        return finish(
-            plan,
-            None,
-            status="incomplete",
-            request_id=raw.request_id,
-            notes=("with_streaming_response: body not read as a response",),
-        )
+        return vision_report(parsed)
 
-    return functools.cache(build)
+    return build
+
+
+def _parsed_body(raw: APIResponse[Any] | AsyncAPIResponse[Any]) -> object:
+    """What the caller's own ``raw.parse()`` returned (the SDK caches it), without ever reading
+    the body ourselves; ``None`` before that, or when the body is a stream we did not see."""
+    cache = getattr(raw, "_parsed_by_type", None)
+    parsed = cache.get(getattr(raw, "_cast_to", None)) if isinstance(cache, dict) else None
+    return None if isinstance(parsed, Stream | AsyncStream) else parsed
+
+
+def _unparsed(plan: Plan, request_id: str | None) -> VisionReport:
+    return finish(
+        plan,
+        None,
+        status="incomplete",
+        request_id=request_id,
+        notes=("with_streaming_response: the report is made once the body is parsed (parse())",),
+    )
 
 
 def _count_sync(
@@ -338,7 +346,7 @@ async def _track_async(client: Any, options: VisionOptions, plan: Plan, result: 
             await _track_async(client, options, plan, parsed)
             remember(result, _follow(parsed))
         elif isinstance(result, AsyncAPIResponse):
-            remember(result, _lazy_async(plan, result))
+            remember(result, _lazy_async(options, plan, result))
         elif isinstance(result, AsyncStream):
             _observe_stream_async(client, options, plan, result)
         else:
@@ -355,15 +363,27 @@ async def _track_async(client: Any, options: VisionOptions, plan: Plan, result: 
         logger.warning("openai_vision_ext: report failed (%s: %s)", _name(exc), exc)
 
 
-def _lazy_async(plan: Plan, raw: AsyncAPIResponse[Any]) -> Callable[[], VisionReport | None]:
-    # AsyncAPIResponse.parse() is a coroutine: the report cannot be built synchronously later.
-    return lambda: finish(
-        plan,
-        None,
-        status="incomplete",
-        request_id=raw.request_id,
-        notes=("async with_streaming_response: parse the body and pass the result instead",),
-    )
+def _lazy_async(
+    options: VisionOptions, plan: Plan, raw: AsyncAPIResponse[Any]
+) -> Callable[[], VisionReport | None]:
+    # vision_report() is synchronous: no input_tokens.count can be awaited here.
+    notes = (_NO_ASYNC_COUNT,) if options.exact_count and plan.api == "responses" else ()
+
+    def build() -> VisionReport | None:
+        parsed = _parsed_body(raw)
+        if parsed is None:
+            return _unparsed(plan, raw.request_id)
+        if vision_report(parsed) is None:  # first look since the body was parsed
+            report = finish(plan, parsed, request_id=raw.request_id, notes=notes)
+            _publish(options, parsed, report)
+        return vision_report(parsed)
+
+    return build
+
+
+_NO_ASYNC_COUNT = (
+    "exact_count: not available through async with_streaming_response; attributed by estimate"
+)
 
 
 async def _count_async(

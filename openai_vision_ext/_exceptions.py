@@ -15,12 +15,23 @@ Tree::
     │   ├── InvalidDataURLError         malformed ``data:`` URL
     │   ├── MimeMismatchError           declared MIME disagrees with the bytes
     │   └── ImageSourceError            the source itself cannot be read (missing file, bad type)
+    │       └── FetchError              a ``fetch=True`` download failed
+    │           ├── FetchURLError       not an http(s) URL with a host
+    │           ├── FetchBlockedError   the SSRF guard refused the address
+    │           ├── FetchRedirectError  too many or unusable redirects
+    │           ├── FetchStatusError    a non-2xx answer
+    │           ├── FetchTimeoutError   too slow
+    │           └── FetchTooLargeError  (also ImageTooLargeError) body over the cap
     ├── InvalidDetailError              (also ValueError) ``detail`` not low|high|auto|original
     ├── InvalidRequestError             (also ValueError) request shape we cannot walk
     ├── PreflightError                  (also ValueError) one or more violations in a request
     ├── UnknownModelError               (also KeyError) no image rule for a model
     ├── TokenizerError                  offline tokenizer data missing or failing its hash
-    └── MissingExtraError               (also ImportError) an optional extra is not installed
+    ├── MissingExtraError               (also ImportError) an optional extra is not installed
+    ├── InvalidOptionError              (also ValueError) a preparation/fetch option out of range
+    ├── InvalidModelRuleError           (also ValueError) ``register_model_rule`` got a bad rule
+    ├── AuditConfigError                (also ValueError) an audit pipeline set up wrongly
+    └── PriceTableError                 (also ValueError) a user price table is malformed
 """
 
 from __future__ import annotations
@@ -30,19 +41,29 @@ from dataclasses import dataclass
 
 __all__ = [
     "AnimatedImageError",
+    "AuditConfigError",
     "CorruptImageError",
     "DecompressionBombError",
     "EmptyImageError",
+    "FetchBlockedError",
+    "FetchError",
+    "FetchRedirectError",
+    "FetchStatusError",
+    "FetchTimeoutError",
+    "FetchTooLargeError",
+    "FetchURLError",
     "ImageError",
     "ImageSourceError",
     "ImageTooLargeError",
     "InvalidDataURLError",
     "InvalidDetailError",
+    "InvalidOptionError",
     "InvalidRequestError",
     "MimeMismatchError",
     "MissingExtraError",
     "OpenAIVisionExtError",
     "PreflightError",
+    "PriceTableError",
     "TokenizerError",
     "UnknownModelError",
     "UnsupportedImageFormatError",
@@ -187,3 +208,61 @@ class MissingExtraError(OpenAIVisionExtError, ImportError):
             f"{feature} needs the optional extra: pip install 'openai-vision-ext[{extra}]'"
         )
         self.extra = extra
+
+
+class AuditConfigError(OpenAIVisionExtError, ValueError):
+    """An audit pipeline or processor was configured with a value it cannot use."""
+
+
+class PriceTableError(OpenAIVisionExtError, ValueError):
+    """A user-supplied price table is malformed; the message names the bad entry."""
+
+
+class InvalidOptionError(OpenAIVisionExtError, ValueError):
+    """An image preparation or fetch option is out of range (a programming error)."""
+
+
+class FetchError(ImageSourceError):
+    """An image URL could not be downloaded (only raised with ``fetch=True``)."""
+
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message)
+        self.url = url
+        """The URL of the failing hop (after redirects)."""
+
+
+class FetchURLError(FetchError):
+    """The URL is not an http(s) URL with a host."""
+
+
+class FetchBlockedError(FetchError):
+    """The host resolves to an address the SSRF guard refuses."""
+
+    def __init__(self, message: str, *, url: str, address: str) -> None:
+        super().__init__(message, url=url)
+        self.address = address
+        """The refused address."""
+
+
+class FetchRedirectError(FetchError):
+    """Too many redirects, or a redirect without a usable ``Location``."""
+
+
+class FetchStatusError(FetchError):
+    """The server answered with a status other than 2xx."""
+
+    def __init__(self, message: str, *, url: str, status: int) -> None:
+        super().__init__(message, url=url)
+        self.status = status
+
+
+class FetchTimeoutError(FetchError):
+    """Connecting, reading, or the whole fetch took longer than allowed."""
+
+
+class FetchTooLargeError(FetchError, ImageTooLargeError):
+    """The body is larger than ``FetchOptions.max_bytes``; the download was cut off."""
+
+    def __init__(self, message: str, *, url: str, n_bytes: int, limit: int) -> None:
+        ImageTooLargeError.__init__(self, message, n_bytes=n_bytes, limit=limit)
+        self.url = url

@@ -6,7 +6,9 @@ resolved, **every** resolved address must be public (not private, loopback, link
 multicast or reserved) unless inside ``FetchOptions.allow_networks``, and the socket then connects
 to an address that was checked, so a DNS answer cannot change between check and connect. Each
 redirect hop is a new request through the same guard. Bodies are streamed and cut off at
-``max_bytes``; connect/read timeouts apply per operation and ``total_timeout`` to the whole fetch.
+``max_bytes``. ``timeout`` bounds each DNS lookup, connect, read and write; ``total_timeout``
+bounds the whole fetch, redirects included: every socket operation gets at most the time left,
+so a server that drips its headers or body a byte at a time cannot hold a fetch open.
 Proxies from the environment are ignored (a proxy would connect on our behalf, unchecked).
 
 Errors (all ``FetchError``, an ``ImageSourceError``)::
@@ -25,16 +27,26 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Final, TypeAlias
+from typing import Any, Final, TypeAlias
 from urllib.parse import urljoin, urlsplit
 
 import httpcore2
 from httpcore2 import NetworkBackend, NetworkStream, SyncBackend
 
-from ._exceptions import ImageSourceError, ImageTooLargeError
+from ._exceptions import (
+    FetchBlockedError,
+    FetchError,
+    FetchRedirectError,
+    FetchStatusError,
+    FetchTimeoutError,
+    FetchTooLargeError,
+    FetchURLError,
+    InvalidOptionError,
+)
 
 __all__ = [
     "FetchBlockedError",
@@ -45,6 +57,7 @@ __all__ = [
     "FetchTimeoutError",
     "FetchTooLargeError",
     "FetchURLError",
+    "InvalidOptionError",
     "fetch_image",
     "http_url",
 ]
@@ -56,52 +69,12 @@ _SCHEMES: Final = frozenset({"http", "https"})
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 _USER_AGENT: Final = "openai-vision-ext (image fetch)"
 _NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")
-
-
-class FetchError(ImageSourceError):
-    """An image URL could not be downloaded (only raised with ``fetch=True``)."""
-
-    def __init__(self, message: str, *, url: str) -> None:
-        super().__init__(message)
-        self.url = url
-        """The URL of the failing hop (after redirects)."""
-
-
-class FetchURLError(FetchError):
-    """The URL is not an http(s) URL with a host."""
-
-
-class FetchBlockedError(FetchError):
-    """The host resolves to an address the SSRF guard refuses."""
-
-    def __init__(self, message: str, *, url: str, address: str) -> None:
-        super().__init__(message, url=url)
-        self.address = address
-        """The refused address."""
-
-
-class FetchRedirectError(FetchError):
-    """Too many redirects, or a redirect without a usable ``Location``."""
-
-
-class FetchStatusError(FetchError):
-    """The server answered with a status other than 2xx."""
-
-    def __init__(self, message: str, *, url: str, status: int) -> None:
-        super().__init__(message, url=url)
-        self.status = status
-
-
-class FetchTimeoutError(FetchError):
-    """Connecting, reading, or the whole fetch took longer than allowed."""
-
-
-class FetchTooLargeError(FetchError, ImageTooLargeError):
-    """The body is larger than ``FetchOptions.max_bytes``; the download was cut off."""
-
-    def __init__(self, message: str, *, url: str, n_bytes: int, limit: int) -> None:
-        ImageTooLargeError.__init__(self, message, n_bytes=n_bytes, limit=limit)
-        self.url = url
+_IPV4_COMPATIBLE: Final = ipaddress.IPv6Network("::/96")
+_NEVER_PUBLIC: Final = (
+    ipaddress.IPv6Network("64:ff9b:1::/48"),  # local-use NAT64 (RFC 8215)
+    ipaddress.IPv6Network("fec0::/10"),  # site-local, deprecated but still private
+)
+"""Non-public networks that ``ipaddress``'s ``is_global`` does not flag."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +90,7 @@ class FetchOptions:
     max_bytes: int = 20 * 1024 * 1024
     """Largest body accepted (OpenAI's per-image limit); the download stops beyond it."""
     timeout: float = 10.0
-    """Seconds allowed for each connect and each read."""
+    """Seconds allowed for each DNS lookup, connect, read and write."""
     total_timeout: float = 30.0
     """Seconds allowed for the whole fetch, redirects included (stops slow-drip servers)."""
     max_redirects: int = 5
@@ -125,12 +98,35 @@ class FetchOptions:
     allow_networks: tuple[str, ...] = ()
     """CIDR networks allowed although not public, e.g. ``("127.0.0.0/8",)`` for a local server."""
 
+    def __post_init__(self) -> None:
+        numbers = {
+            "max_bytes": self.max_bytes,
+            "timeout": self.timeout,
+            "total_timeout": self.total_timeout,
+        }
+        for name, value in numbers.items():
+            if not value > 0:
+                raise InvalidOptionError(f"FetchOptions.{name} must be positive, not {value!r}")
+        if self.max_redirects < 0:
+            raise InvalidOptionError(
+                f"FetchOptions.max_redirects must be 0 or more, not {self.max_redirects!r}"
+            )
+        if isinstance(self.allow_networks, str):
+            raise InvalidOptionError("FetchOptions.allow_networks must be a tuple of CIDR strings")
+        try:
+            _networks(self.allow_networks)
+        except ValueError as exc:
+            raise InvalidOptionError(f"FetchOptions.allow_networks: {exc}") from None
+
     def allows(self, address: str) -> bool:
-        """Whether the guard lets a connection to ``address`` (an IP literal) through."""
-        ip = _unmapped(ipaddress.ip_address(address.split("%", 1)[0]))
-        if any(ip in net for net in _networks(self.allow_networks)):
+        """Whether the guard lets a connection to ``address`` (an IP literal) through.
+
+        An IPv6 address embedding an IPv4 one is judged by the IPv4 address it reaches."""
+        raw = ipaddress.ip_address(address.split("%", 1)[0])
+        ip = _unmapped(raw)
+        if any(a in net for a in (raw, ip) for net in _networks(self.allow_networks)):
             return True
-        return ip.is_global and not ip.is_multicast
+        return ip.is_global and not ip.is_multicast and not any(ip in n for n in _NEVER_PUBLIC)
 
 
 def http_url(source: str) -> str | None:
@@ -159,11 +155,11 @@ def fetch_image(url: str, *, options: FetchOptions | None = None) -> bytes:
     >>> fetch_image("http://169.254.169.254/latest/meta-data")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    openai_vision_ext._fetch.FetchBlockedError: refusing to fetch http://169.254.169.254/...
+    openai_vision_ext._exceptions.FetchBlockedError: refusing to fetch http://169.254.169.254/...
     """
     opts = options or FetchOptions()
     deadline = time.monotonic() + opts.total_timeout
-    backend = _GuardedBackend(opts, url)
+    backend = _GuardedBackend(opts, url, deadline)
     with httpcore2.ConnectionPool(
         ssl_context=ssl.create_default_context(), network_backend=backend, retries=0
     ) as pool:
@@ -205,8 +201,12 @@ def _get(
             _check_length(url, resp.headers, opts.max_bytes)
             return _read_capped(url, resp.iter_stream(), opts.max_bytes, deadline)
     except (httpcore2.TimeoutException, TimeoutError):
+        if time.monotonic() >= deadline:
+            raise _total_timeout(url, opts.total_timeout) from None
         raise FetchTimeoutError(
-            f"fetching {url} timed out (timeout={opts.timeout}s per operation)", url=url
+            f"fetching {url} timed out (timeout={opts.timeout}s per operation); "
+            "raise FetchOptions(timeout=...) for a slow server",
+            url=url,
         ) from None
     except httpcore2.NetworkError as exc:
         raise FetchError(f"fetching {url} failed: {exc or type(exc).__name__}", url=url) from None
@@ -245,8 +245,17 @@ def _read_capped(url: str, chunks: Iterator[bytes], limit: int, deadline: float)
         if len(body) > limit:
             raise _too_large(url, len(body), limit)
         if time.monotonic() > deadline:
-            raise FetchTimeoutError(f"fetching {url} took longer than the total timeout", url=url)
+            raise _total_timeout(url, None)
     return bytes(body)
+
+
+def _total_timeout(url: str, total: float | None) -> FetchTimeoutError:
+    limit = "" if total is None else f" of {total}s"
+    return FetchTimeoutError(
+        f"fetching {url} took longer than the total timeout{limit}; "
+        "raise FetchOptions(total_timeout=...) for a slow server",
+        url=url,
+    )
 
 
 def _too_large(url: str, n_bytes: int, limit: int) -> FetchTooLargeError:
@@ -260,11 +269,14 @@ def _too_large(url: str, n_bytes: int, limit: int) -> FetchTooLargeError:
 
 
 class _GuardedBackend(NetworkBackend):
-    """A network backend that resolves, checks every address, then connects to a checked one."""
+    """A network backend that resolves, checks every address, then connects to a checked one.
 
-    def __init__(self, options: FetchOptions, url: str) -> None:
+    Every stream it returns is bounded by the fetch's deadline (``_DeadlineStream``)."""
+
+    def __init__(self, options: FetchOptions, url: str, deadline: float) -> None:
         self._options = options
         self._inner = SyncBackend()
+        self._deadline = deadline
         self.url = url
         """The hop being fetched, for error messages."""
 
@@ -276,7 +288,7 @@ class _GuardedBackend(NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore2.SOCKET_OPTION] | None = None,
     ) -> NetworkStream:
-        addresses = _resolve(host, port)
+        addresses = _resolve(host, port, _capped(self._options.timeout, self._deadline))
         if not addresses:
             raise FetchError(f"cannot resolve host {host!r}", url=self.url)
         for address in addresses:
@@ -290,11 +302,13 @@ class _GuardedBackend(NetworkBackend):
         last: Exception | None = None
         for address in addresses:
             try:
-                return self._inner.connect_tcp(
-                    address, port, timeout, local_address, socket_options
+                stream = self._inner.connect_tcp(
+                    address, port, _capped(timeout, self._deadline), local_address, socket_options
                 )
             except httpcore2.ConnectError as exc:
                 last = exc
+            else:
+                return _DeadlineStream(stream, self._deadline)
         assert last is not None
         raise last
 
@@ -302,23 +316,81 @@ class _GuardedBackend(NetworkBackend):
         self._inner.sleep(seconds)
 
 
-def _resolve(host: str, port: int) -> list[str]:
-    """Every address ``host`` resolves to (an IP literal resolves to itself), deduplicated."""
+class _DeadlineStream(NetworkStream):
+    """A stream whose every read, write and TLS handshake gets at most the time left."""
+
+    def __init__(self, inner: NetworkStream, deadline: float) -> None:
+        self._inner = inner
+        self._deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _capped(timeout, self._deadline))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _capped(timeout, self._deadline))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> NetworkStream:
+        tls = self._inner.start_tls(ssl_context, server_hostname, _capped(timeout, self._deadline))
+        return _DeadlineStream(tls, self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+def _capped(timeout: float | None, deadline: float) -> float:
+    """``timeout`` cut down to the time left before ``deadline``; a timeout once it has passed."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise httpcore2.ReadTimeout("the total timeout of the fetch has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+def _resolve(host: str, port: int, timeout: float) -> list[str]:
+    """Every address ``host`` resolves to (an IP literal resolves to itself), deduplicated.
+
+    ``getaddrinfo`` has no timeout of its own, so it runs in a daemon thread that is abandoned
+    (it ends with the resolver's own timeout) if it takes longer than ``timeout``."""
+    found: list[list[str]] = []
+
+    def lookup() -> None:
+        found.append(_getaddrinfo(host, port))
+
+    thread = threading.Thread(target=lookup, name="openai-vision-ext-dns", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise httpcore2.ConnectTimeout(f"resolving {host!r} took longer than {timeout:.1f}s")
+    return found[0] if found else []
+
+
+def _getaddrinfo(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
+    except (OSError, UnicodeError):  # gaierror and friends: the host cannot be resolved
         return []
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def _unmapped(ip: IPAddress) -> IPAddress:
-    """The IPv4 address an IPv6 address embeds (mapped, NAT64, 6to4, Teredo), else ``ip``.
+    """The IPv4 address an IPv6 address embeds (mapped, compatible, NAT64, 6to4, Teredo), else
+    ``ip``.
 
-    ``::ffff:10.0.0.1`` or ``64:ff9b::a00:1`` reach 10.0.0.1, so they are judged as 10.0.0.1."""
+    ``::ffff:10.0.0.1``, ``::10.0.0.1`` or ``64:ff9b::a00:1`` reach 10.0.0.1, so they are judged
+    as 10.0.0.1 (``::`` and ``::1`` stay as they are)."""
     if not isinstance(ip, ipaddress.IPv6Address):
         return ip
     if ip.ipv4_mapped is not None:
         return ip.ipv4_mapped
+    if ip in _IPV4_COMPATIBLE and int(ip) > 1:
+        return ipaddress.IPv4Address(int(ip))
     if ip in _NAT64:
         return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     if ip.sixtofour is not None:

@@ -5,7 +5,8 @@ Chat Completions' ``ChatCompletionContentPartImageParam``. Both are the SDK's ow
 
 * A local source (path, bytes, binary file, PIL image) is inspected from its bytes (never its
   file name), checked (supported, still, not empty, within the per-image byte limit) and
-  becomes a base64 ``data:`` URL with the sniffed MIME type.
+  becomes a base64 ``data:`` URL with the sniffed MIME type. A path is checked from its header
+  first, so a file that cannot be sent is refused by name before it is read.
 * An ``http(s)://`` URL is passed through unchanged (nothing is fetched).
 * A ``data:`` URL is decoded, checked (including its declared MIME against the bytes) and
   passed through unchanged. ``image/jpg`` is accepted as an alias of ``image/jpeg``.
@@ -18,6 +19,7 @@ The only I/O is reading the source (``_sources``).
 from __future__ import annotations
 
 import binascii
+import os
 from typing import Final
 
 from openai.types.chat.chat_completion_content_part_image_param import (
@@ -136,8 +138,11 @@ def _image_url(
     if isinstance(source, str) and is_data_url(source):
         check_sendable(inspect_data_url(source), max_bytes=max_bytes, label="the data URL's image")
         return source
+    if isinstance(source, str | os.PathLike):
+        # Header first: a file that cannot be sent is refused, by name, before it is read.
+        check_sendable(inspect_image(source), max_bytes=max_bytes, label=_label(source))
     data = read_source(source)
-    info = inspect_image(data)
+    info = inspect_image(data)  # the bytes read are what is sent: check them, not the file
     check_sendable(info, max_bytes=max_bytes)
     mime = info.mime
     # Release each buffer as soon as the next exists: peak stays near twice the URL's length.
@@ -147,6 +152,10 @@ def _image_url(
     payload = encoded.decode("ascii")
     del encoded
     return f"data:{mime};base64,{payload}"
+
+
+def _label(path: str | os.PathLike[str]) -> str:
+    return f"'{os.path.basename(os.fsdecode(path))}'"
 
 
 def _prepared_url(

@@ -7,7 +7,8 @@ with its :class:`ImageInfo` (``None`` when unknown). :func:`preflight` raises on
 
 What is checked, per image: the format (PNG, JPEG, WEBP, non-animated GIF), that ``data:`` URLs
 decode and declare the MIME type their bytes have, the per-image byte limit, a valid ``detail``,
-and that the part names an image at all. Per request: the number of images and their total bytes.
+and that the part names an image at all (``image_url``/``file_id`` set, and strings). Per
+request: the number of images and their total bytes.
 
 Images given as ``http(s)`` URLs or file ids are not fetched: they count towards the number of
 images, but their bytes are unknown and not in the total (the outcome's ``notes`` say so).
@@ -190,7 +191,7 @@ def _check_image(
         add("invalid_detail", f"detail must be one of {_ALLOWED_DETAILS}, not {ref.detail!r}")
     info = None
     if ref.url is None and ref.file_id is None:
-        add("missing_image", "the image part has neither image_url nor file_id; set one of them")
+        _missing_image(ref, add)
     elif _in_request(ref):
         assert ref.url is not None
         info = _inspect(ref.url, add)
@@ -203,6 +204,22 @@ def _check_image(
             "image_part(path), which builds the data URL",
         )
     return info, tuple(found)
+
+
+def _missing_image(ref: ImageRef, add: _Add) -> None:
+    """No usable image_url/file_id: say which field has the wrong type, if one is set."""
+    url = ref.part.get("image_url")
+    if isinstance(url, Mapping):  # Chat Completions: {"url": ..., "detail": ...}
+        url = url.get("url")
+    for field, value in (("image_url", url), ("file_id", ref.part.get("file_id"))):
+        if value is not None:
+            add(
+                "invalid_image_url" if field == "image_url" else "invalid_file_id",
+                f"{field} must be a string, not {type(value).__name__}; pass an http(s) or "
+                "data: URL, or an uploaded file's id (image_part() builds either)",
+            )
+            return
+    add("missing_image", "the image part has neither image_url nor file_id; set one of them")
 
 
 def _inspect(url: str, add: _Add) -> ImageInfo | None:

@@ -7,10 +7,17 @@
   a pixel if rounding would change the estimate, so ``estimate_image_tokens`` of what is sent
   equals that of the original. Never upscales.
 - **Convert** what OpenAI rejects: HEIC/HEIF (``[heic]`` extra), AVIF, TIFF, BMP, ICO, 16-bit and
-  CMYK images; the first frame of an animated image when ``animated="first_frame"``.
-- **Orient and strip** whenever it re-encodes: EXIF orientation is applied to the pixels (the
-  server does not read EXIF) and EXIF/XMP/comments (GPS!) are dropped unless ``keep_metadata``.
-  ICC colour profiles are always kept.
+  CMYK images; the first frame of an animated GIF/WEBP/APNG when ``animated="first_frame"``
+  (the default, ``"reject"``, raises ``AnimatedImageError``).
+- **Refuse bad input with typed errors**: ``CorruptImageError`` (truncated, corrupt),
+  ``DecompressionBombError`` (decided from the header, before decoding),
+  ``UnsupportedImageFormatError`` (no image, or a conversion that fails), ``MissingExtraError``
+  (HEIC without ``[heic]``); never a bare Pillow exception or warning.
+- **Orient and strip** whenever it re-encodes (also for a conversion with ``optimize=False``):
+  EXIF orientation is applied to the pixels (re-encoding drops the tag, and we do not rely on
+  the server reading it) and EXIF, XMP, JPEG comments and PNG text (GPS!) are dropped unless
+  ``keep_metadata``. ICC colour profiles are kept, except a CMYK/Lab profile after conversion
+  to RGB (it would describe the wrong colour space).
 - **Choose the encoding by content**: an image that uses transparency, is palette-based or looks
   like graphics (its 32 most frequent colours cover at least half of a sample of its pixels:
   screenshots, charts, diagrams) becomes lossless PNG; anything else (photos) becomes JPEG at
@@ -33,7 +40,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, TypeAlias, cast
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from . import _estimate
 from ._exceptions import (
@@ -48,7 +55,7 @@ from ._exceptions import (
     OpenAIVisionExtError,
     UnsupportedImageFormatError,
 )
-from ._fetch import FetchOptions, fetch_image, http_url
+from ._fetch import FetchOptions, InvalidOptionError, fetch_image, http_url
 from ._sources import is_data_url, read_source
 from ._types import DETAILS, Detail, ImageFormat, ImageInfo, ImageSource
 
@@ -93,6 +100,18 @@ _HEIF_BRANDS: Final = frozenset(
 )
 """ISO-BMFF ``ftyp`` brands pillow-heif decodes (Pillow reads AVIF's ``avif``/``avis`` itself)."""
 
+_SIGNATURES: Final = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"BM", "BMP"),
+    (b"\x00\x00\x01\x00", "ICO"),
+)
+"""Leading bytes of image formats, to tell a corrupt image from bytes that are no image."""
+
 _TO_8BIT: Final[Mapping[str, Callable[[Image.Image], Image.Image]]] = {
     "CMYK": lambda im: im.convert("RGB"),
     "YCbCr": lambda im: im.convert("RGB"),
@@ -107,10 +126,15 @@ _TO_8BIT: Final[Mapping[str, Callable[[Image.Image], Image.Image]]] = {
     "1": lambda im: im.convert("L"),
     "RGBa": lambda im: im.convert("RGBA"),
     "La": lambda im: im.convert("LA"),
+    "PA": lambda im: im.convert("RGBA"),
+    "RGBX": lambda im: im.convert("RGB"),
 }
 """Modes OpenAI's decoders may reject or JPEG/PNG cannot hold -> an 8-bit equivalent.
 
 16-bit grey (``I;16``/``I``) is scaled by 1/256, not clipped, so it keeps its tones."""
+
+_NEW_COLOUR_SPACE: Final = frozenset({"CMYK", "YCbCr", "LAB", "HSV"})
+"""Modes whose conversion to RGB leaves their ICC profile describing the wrong colour space."""
 
 _GRAPHICS_TOP_COLOURS: Final = 32
 _GRAPHICS_MIN_SHARE: Final = 0.5
@@ -118,6 +142,13 @@ _SAMPLE_SIDE: Final = 256
 
 _METADATA_KEYS: Final = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "photoshop", "iptc")
 """``Image.info`` keys that carry metadata we strip (EXIF holds GPS)."""
+
+_STRIPPED: Final[Mapping[Literal["png", "jpeg"], Mapping[str, Any]]] = {
+    "png": {},
+    "jpeg": {"comment": b""},
+}
+"""``save()`` options that drop metadata Pillow would otherwise copy from ``Image.info`` (the
+JPEG encoder falls back to the source's comment)."""
 
 _EXIF_ORIENTATION: Final = 0x0112
 _ROTATED: Final = frozenset({5, 6, 7, 8})
@@ -176,6 +207,30 @@ class PreparedImage:
     def image_url(self) -> str:
         """What goes into the request's ``image_url``: the URL, or a base64 data URL."""
         return self.url if self.url is not None else self.data_url()
+
+    def summary(self) -> str:
+        """One line for logs and reports: what came in, what is sent, and what was done.
+
+        >>> from PIL import Image
+        >>> import io
+        >>> buf = io.BytesIO()
+        >>> Image.new("RGB", (4000, 3000), "teal").save(buf, "PNG")
+        >>> prepare_image(buf.getvalue(), model="gpt-4o", detail="high").summary()
+        ... # doctest: +ELLIPSIS
+        'png 4000x3000 ... B -> png 1024x768 ... B (...%): resized'
+        >>> PreparedImage.from_url("https://example.com/cat.png").summary()
+        'URL passed through unfetched: https://example.com/cat.png'
+        """
+        if self.info is None:
+            return f"URL passed through unfetched: {self.url}"
+        w, h = self.original_size or ("?", "?")
+        before = f"{self.original_format or 'image'} {w}x{h}"
+        if self.original_n_bytes is not None:
+            before += f" {self.original_n_bytes:,} B"
+        after = f"{self.info.format} {self.info.width}x{self.info.height} {self.info.n_bytes:,} B"
+        if self.original_n_bytes:
+            after += f" ({self.info.n_bytes / self.original_n_bytes:.1%})"
+        return f"{before} -> {after}: {', '.join(self.actions) or 'sent as is'}"
 
     def data_url(self) -> str:
         """The image as a ``data:<mime>;base64,...`` URL.
@@ -249,25 +304,27 @@ def prepare_image(
 ) -> PreparedImage:
     """Turn an image source into the bytes to send (see the module docstring for the rules).
 
-    ``source`` is a path, bytes, a binary file object, a PIL image, a ``data:`` URL or an
-    http(s) URL (passed through unless ``fetch=True``). With ``optimize`` and a ``model``, an
-    image the server would shrink is shrunk here to the same size; without a ``model`` nothing
-    is resized. ``optimize=False`` only converts what OpenAI would reject.
+        ``source`` is a path, bytes, a binary file object, a PIL image, a ``data:`` URL or an
+        http(s) URL (passed through unless ``fetch=True``). With ``optimize`` and a ``model``, an
+        image the server would shrink is shrunk here to the same size; without a ``model`` nothing
+        is resized. ``optimize=False`` only converts what OpenAI would reject. Whenever the image is
+    re-encoded, its EXIF orientation is applied and its metadata stripped (``keep_metadata=True``
+    carries EXIF, XMP, comments and PNG text over).
 
-    >>> from PIL import Image
-    >>> import io
-    >>> buf = io.BytesIO()
-    >>> Image.new("RGB", (4000, 3000), "teal").save(buf, "PNG")
-    >>> p = prepare_image(buf.getvalue(), model="gpt-4o", detail="high")
-    >>> (p.original_size, (p.info.width, p.info.height), p.mime, p.actions)
-    ((4000, 3000), (1024, 768), 'image/png', ('resized',))
+        >>> from PIL import Image
+        >>> import io
+        >>> buf = io.BytesIO()
+        >>> Image.new("RGB", (4000, 3000), "teal").save(buf, "PNG")
+        >>> p = prepare_image(buf.getvalue(), model="gpt-4o", detail="high")
+        >>> (p.original_size, (p.info.width, p.info.height), p.mime, p.actions)
+        ((4000, 3000), (1024, 768), 'image/png', ('resized',))
     """
     if detail not in DETAILS:
         raise InvalidDetailError(f"detail must be one of {', '.join(DETAILS)}, not {detail!r}")
     if animated not in ("reject", "first_frame"):
-        raise ValueError(f"animated must be 'reject' or 'first_frame', not {animated!r}")
+        raise InvalidOptionError(f"animated must be 'reject' or 'first_frame', not {animated!r}")
     if not 1 <= jpeg_quality <= 95:
-        raise ValueError(f"jpeg_quality must be between 1 and 95, not {jpeg_quality!r}")
+        raise InvalidOptionError(f"jpeg_quality must be between 1 and 95, not {jpeg_quality!r}")
     plan = _Plan(
         model=model if optimize else None,
         detail=detail,
@@ -312,7 +369,8 @@ def _prepare_bytes(data: bytes, plan: _Plan, *, done: tuple[Action, ...]) -> Pre
         _check_animation(im, plan.animated, actions)
         if fmt is None or im.mode in _TO_8BIT or _is_16bit_png(data):
             actions.append("converted")
-        orientation = _orientation(im) if plan.optimize else 1
+        must_encode = len(actions) > len(done)
+        orientation = _orientation(im) if plan.optimize or must_encode else 1
         upright = _upright_size(im.size, orientation)
         size = _sent_size(upright, plan)
         if orientation != 1:
@@ -330,7 +388,7 @@ def _prepare_pil(image: Image.Image, plan: _Plan) -> PreparedImage:
     _check_bomb(*image.size)
     actions: list[Action] = []
     _check_animation(image, plan.animated, actions)
-    orientation = _orientation(image) if plan.optimize else 1
+    orientation = _orientation(image)
     upright = _upright_size(image.size, orientation)
     size = _sent_size(upright, plan)
     if orientation != 1:
@@ -375,13 +433,19 @@ def _reencode(
     if "resized" in actions:
         _draft(im, size, swap=_orientation(im) in _ROTATED and "oriented" in actions)
     frame = ImageOps.exif_transpose(im) if "oriented" in actions else im
-    frame = _to_8bit(frame)
+    frame, icc = _to_8bit(frame, icc)
     fmt = _choose_format(frame)
     if frame.size != size:
         frame = _resize(frame, size)
-    out = _encode(
-        frame, fmt, plan, icc=icc, metadata=_metadata(frame) if plan.keep_metadata else {}
-    )
+    metadata = _metadata(im, frame, fmt) if plan.keep_metadata else _STRIPPED[fmt]
+    try:
+        out = _encode(frame, fmt, plan, icc=icc, metadata=metadata)
+    except (OSError, ValueError, KeyError) as exc:
+        raise UnsupportedImageFormatError(
+            f"the image ({source_format or 'in memory'}, mode {frame.mode}) cannot be converted "
+            f"to {fmt.upper()} ({exc}); convert it to 8-bit RGB PNG or JPEG first",
+            detected=source_format,
+        ) from None
     if not plan.keep_metadata and _has_metadata(im):
         actions.append("stripped_metadata")
     info = _info(out, fmt, frame.size)
@@ -428,9 +492,15 @@ def _resize(im: Image.Image, size: tuple[int, int]) -> Image.Image:
     return im.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
 
 
-def _to_8bit(im: Image.Image) -> Image.Image:
+def _to_8bit(im: Image.Image, icc: bytes | None) -> tuple[Image.Image, bytes | None]:
+    """``im`` in a mode PNG and JPEG can hold, and the ICC profile that still describes it.
+
+    A profile of another colour space (a CMYK profile after converting to RGB) would make
+    viewers and the model mis-render the colours, so it is dropped."""
     convert = _TO_8BIT.get(im.mode)
-    return convert(im) if convert is not None else im
+    if convert is None:
+        return im, icc
+    return convert(im), None if im.mode in _NEW_COLOUR_SPACE else icc
 
 
 def _scale_to_l(im: Image.Image, factor: float) -> Image.Image:
@@ -471,9 +541,8 @@ def _encode(
     metadata: Mapping[str, Any],
 ) -> bytes:
     buf = io.BytesIO()
-    options: dict[str, Any] = dict(metadata)
-    if icc:
-        options["icc_profile"] = icc
+    # icc_profile=None stops the PNG encoder falling back to a stale profile in ``im.info``
+    options: dict[str, Any] = {**metadata, "icc_profile": icc or None}
     if fmt == "jpeg":
         if im.mode not in ("RGB", "L"):
             im = im.convert("RGB")
@@ -482,15 +551,30 @@ def _encode(
     return buf.getvalue()
 
 
-def _metadata(im: Image.Image) -> dict[str, Any]:
-    """EXIF (orientation already applied and reset) and XMP to carry over on request."""
+def _metadata(
+    source: Image.Image, frame: Image.Image, fmt: Literal["png", "jpeg"]
+) -> dict[str, Any]:
+    """The metadata to carry over on request: EXIF (orientation already applied and removed),
+    XMP, and the JPEG comment or the PNG text chunks, as ``save()`` options for ``fmt``."""
     kept: dict[str, Any] = {}
-    exif = im.getexif()
+    exif = frame.getexif()
     if len(exif):
         kept["exif"] = exif.tobytes()
-    xmp = im.info.get("xmp")
-    if xmp:
-        kept["xmp"] = xmp
+    xmp = source.info.get("xmp") or source.info.get("XML:com.adobe.xmp")
+    text: Mapping[str, Any] = getattr(source, "text", None) or {}
+    if fmt == "jpeg":
+        if xmp:
+            kept["xmp"] = xmp.encode() if isinstance(xmp, str) else xmp
+        if source.info.get("comment"):
+            kept["comment"] = source.info["comment"]
+        return kept
+    chunks = PngImagePlugin.PngInfo()
+    for key, value in {**text, **({"XML:com.adobe.xmp": xmp} if xmp else {})}.items():
+        chunks.add_itxt(
+            key, value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+        )
+    if chunks.chunks:
+        kept["pnginfo"] = chunks
     return kept
 
 
@@ -569,10 +653,14 @@ def _require_heif_opener(data: bytes) -> None:
 
 @contextmanager
 def _decoding() -> Iterator[None]:
-    """Map Pillow's decode failures to typed errors; our own pixel cap replaces its warning."""
+    """Map Pillow's decode failures to typed errors; silence its warnings (our own pixel cap
+    replaces its bomb warning)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # "Corrupt EXIF data" and the like: a broken image fails below with a typed error,
+            # a decodable one is fine (its EXIF is stripped or rewritten anyway)
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
             yield
     except OpenAIVisionExtError:
         raise
@@ -601,6 +689,12 @@ def _opened(data: bytes) -> Iterator[Image.Image]:
     try:
         im = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
+        kind = _container(data)
+        if kind is not None:
+            raise CorruptImageError(
+                f"the bytes start like a {kind} image but cannot be decoded; the file is "
+                "truncated or corrupt: re-export it"
+            ) from None
         raise UnsupportedImageFormatError(
             "the bytes are not an image format that can be sent or converted (PNG, JPEG, "
             "WEBP, GIF, HEIC, AVIF, TIFF, BMP, ICO); convert it to PNG or JPEG first",
@@ -609,6 +703,16 @@ def _opened(data: bytes) -> Iterator[Image.Image]:
     with im:
         _check_bomb(*im.size)
         yield im
+
+
+def _container(data: bytes) -> str | None:
+    """The image format ``data``'s signature claims, if any (to tell corrupt from unknown)."""
+    if data[4:8] == b"ftyp":
+        brand = data[8:12]
+        return "AVIF" if brand in (b"avif", b"avis") else "HEIF" if brand in _HEIF_BRANDS else None
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return next((name for magic, name in _SIGNATURES if data.startswith(magic)), None)
 
 
 def _read_bytes(source: ImageSource) -> bytes:

@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Any, Literal, TypeAlias
 
 from . import _prices_data as data
-from ._exceptions import OpenAIVisionExtError
+from ._exceptions import PriceTableError
 
 __all__ = [
     "DEFAULT_PRICES",
@@ -36,10 +36,6 @@ Tier: TypeAlias = Literal["standard", "batch", "flex"]
 
 _SNAPSHOT = re.compile(r"^(?P<base>.+)-\d{4}-\d{2}-\d{2}$")
 _PER_TOKENS = Decimal(1_000_000)
-
-
-class PriceTableError(OpenAIVisionExtError, ValueError):
-    """A user-supplied price table is malformed; the message names the bad entry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,11 +188,13 @@ class PriceTable:
 def load_prices(path: str | os.PathLike[str], *, base: PriceTable | None = None) -> PriceTable:
     """Read a JSON price file and lay it over ``base`` (the shipped table by default).
 
-    Shape (prices in USD per 1M tokens; ``cached_input``, tiers, ``source``, ``as_of`` optional)::
+    Shape (prices in USD per 1M tokens; ``cached_input``, tiers, ``source``, ``as_of`` optional;
+    ``long_context`` rates apply above ``long_context_over`` input tokens, default 272,000)::
 
         {"version": "acme-2026-12",
          "models": {"my-ft-model": {"input": 3.0, "cached_input": 1.5, "output": 12.0,
                                     "batch": {"input": 1.5, "output": 6.0},
+                                    "long_context": {"input": 6.0, "output": 18.0},
                                     "source": "contract #42", "as_of": "2026-12-01"}},
          "prefixes": {"ft:gpt-4o-mini": "my-ft-model"}}
 
@@ -232,7 +230,10 @@ def _parse(raw: Mapping[str, Any]) -> tuple[dict[str, ModelPrice], dict[str, str
 def _parse_row(name: str, row: Any) -> ModelPrice:
     if not isinstance(row, Mapping):
         raise PriceTableError(f"price for {name!r} must be an object with input and output")
-    batch, flex = (row.get(t) for t in ("batch", "flex"))
+    batch, flex, long = (row.get(t) for t in ("batch", "flex", "long_context"))
+    over = row.get("long_context_over", data.LONG_CONTEXT_OVER if long is not None else None)
+    if over is not None and (not isinstance(over, int) or isinstance(over, bool) or over < 0):
+        raise PriceTableError(f"price for {name!r}: long_context_over must be a token count")
     return ModelPrice(
         model=name,
         standard=_parse_rates(name, row),
@@ -240,6 +241,8 @@ def _parse_row(name: str, row: Any) -> ModelPrice:
         as_of=str(row.get("as_of", "")),
         batch=None if batch is None else _parse_rates(name, batch),
         flex=None if flex is None else _parse_rates(name, flex),
+        long_context=None if long is None else _parse_rates(name, long),
+        long_context_over=None if long is None else over,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Iterator
 from typing import Final
 
@@ -29,6 +30,12 @@ EXTRA_KEY: Final = "openai_vision_ext"
 """The ``extra`` key (a ``LogRecord`` attribute) that holds ``record.to_dict()``."""
 
 _FLAGS: Final = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+
+_CONTROL: Final = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""Characters that could break a log line in two (or hide text) if a model name held them."""
+
+_LINE_BREAKS: Final = re.compile("[\x85\u2028\u2029]")
+"""Line breaks for ``str.splitlines()`` that ``json.dumps(ensure_ascii=False)`` leaves as is."""
 
 _MESSAGE: Final = (
     "vision audit api=%s model=%s status=%s images=%d estimated_input=%s billed_input=%s "
@@ -59,15 +66,15 @@ class LoggingSink:
         self.logger.log(
             self.level,
             _MESSAGE,
-            record.api,
-            record.model_served or record.model_requested,
-            record.status,
+            _one_line(record.api),
+            _one_line(record.model_served or record.model_requested),
+            _one_line(record.status),
             len(record.images),
             record.estimated_input_tokens,
             record.billed_input_tokens,
             _signed(record.delta_input_tokens),
             cost,
-            record.request_id,
+            _one_line(record.request_id),
             extra={EXTRA_KEY: record.to_dict()},
         )
 
@@ -103,6 +110,8 @@ class JsonlSink:
     def write_line(self, data: object) -> None:
         """Append ``data`` as one JSON line with a single locked ``O_APPEND`` write."""
         line = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        if _LINE_BREAKS.search(line):  # valid JSON, but str.splitlines() would cut the line
+            line = _LINE_BREAKS.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
         payload = memoryview(f"{line}\n".encode())
         fd = os.open(self.path, _FLAGS, self.mode)
         try:
@@ -130,6 +139,13 @@ def read_jsonl(path: str | os.PathLike[str]) -> Iterator[AuditRecord]:
         for line in f:
             if line.strip():
                 yield AuditRecord.from_dict(json.loads(line))
+
+
+def _one_line(value: str | None) -> str | None:
+    """``value`` with line breaks and other control characters escaped (``\\n``...)."""
+    if value is None or not _CONTROL.search(value):
+        return value
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
 
 
 def _signed(value: int | None) -> str | None:

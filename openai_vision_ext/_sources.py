@@ -4,9 +4,15 @@ This is the only module of the image pipeline that opens files or reads file obj
 two shapes of access:
 
 * :func:`open_source` yields a :class:`SourceReader` for header-only inspection: random access
-  (``read_at(offset, n)``), the total size (from ``stat`` for paths, so a 20 MB file is not
-  read), and a lazy sha256.
+  (``read_at(offset, n)``), the total size (from ``stat`` for paths and from ``seek`` for
+  seekable file objects, so a 20 MB file is not read to parse it), and the sha256 (lazy for
+  paths and immutable bytes; streamed in 1 MiB chunks, never held whole, for file objects).
+* :func:`scan_source` runs a header parser over a source the same way, with the least overhead
+  (for paths: one ``open``, ``fstat`` and ``pread``, no :class:`pathlib.Path`).
 * :func:`read_source` returns all the bytes (for building a data URL).
+
+A path must name a regular file: directories, devices (``/dev/zero`` would never end) and named
+pipes are refused at once (files are opened non-blocking, so a pipe never waits for a writer).
 
 ``data:`` URLs and ``http(s)://`` URLs are not handled here: callers decode data URLs
 (``_images.decode_data_url``) and never fetch URLs unless asked to (``fetch=True`` in
@@ -24,12 +30,13 @@ import hashlib
 import io
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from stat import S_ISREG
-from typing import IO, Any, Final, Literal
+from stat import S_ISDIR, S_ISREG
+from typing import IO, Any, Final, Literal, TypeVar
 
 from ._exceptions import AnimatedImageError, ImageSourceError
 
@@ -41,7 +48,10 @@ __all__ = [
     "is_http_url",
     "open_source",
     "read_source",
+    "scan_source",
 ]
+
+T = TypeVar("T")
 
 ACCEPTED_SOURCES: Final = (
     "a file path (str or os.PathLike), bytes/bytearray/memoryview, a binary file object "
@@ -107,9 +117,28 @@ def open_source(source: object) -> Iterator[SourceReader]:
     elif _is_pil_image(source):
         yield _memory_reader(encode_pil_image(source), kind="pil", label="the PIL image")
     elif _is_file_object(source):
-        yield _file_object_reader(source)
+        with _open_file_object(source) as reader:
+            yield reader
     else:
         raise _unsupported_type(source)
+
+
+def scan_source(
+    source: object, parse: Callable[[Callable[[int, int], bytes], int, str], T]
+) -> tuple[T, int, str | Callable[[], str]]:
+    """Run ``parse(read_at, size, label)`` over ``source``; return its result, the size in
+    bytes and the sha256 (a hex string or a callable computing it later).
+
+    Same reads as :func:`open_source`, minus its overhead for paths (the common, hot case).
+
+    >>> head, size, _ = scan_source(b"GIF89a...", lambda read_at, size, label: read_at(0, 6))
+    >>> head, size
+    (b'GIF89a', 9)
+    """
+    if isinstance(source, str | os.PathLike):
+        return _scan_path(source, parse)
+    with open_source(source) as src:
+        return parse(src.read_at, src.size, src.label), src.size, src.sha256
 
 
 def read_source(source: object) -> bytes | bytearray | memoryview:
@@ -119,11 +148,12 @@ def read_source(source: object) -> bytes | bytearray | memoryview:
     b'GIF89a'
     """
     if isinstance(source, str | os.PathLike):
-        path = _check_path(source)
+        path = _fspath(source)
+        fd, stat = _open_regular(path)
         try:
-            return path.read_bytes()
-        except OSError as exc:
-            raise _os_error(path, exc) from exc
+            return _pread_fully(fd, path, stat.st_size, 0)
+        finally:
+            os.close(fd)
     if isinstance(source, bytes | bytearray | memoryview):
         return source
     if _is_pil_image(source):
@@ -140,14 +170,23 @@ def read_source(source: object) -> bytes | bytearray | memoryview:
 
 # -- paths ---------------------------------------------------------------------------------
 
+_OPEN_FLAGS: Final = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+"""``O_NONBLOCK``: opening a FIFO (a named pipe) must not wait for a writer; it is refused as
+not a regular file right after. Reads from regular files are unaffected."""
 
-def _check_path(source: str | os.PathLike[Any]) -> Path:
-    if isinstance(source, str) and is_http_url(source):
+
+def _fspath(source: str | os.PathLike[Any]) -> str:
+    """The path as a string; URLs are refused with advice (they are never downloaded here)."""
+    path = source if isinstance(source, str) else os.fsdecode(source)
+    if path[:4].lower() == "http" and is_http_url(path):
         raise ImageSourceError(
-            f"{_short(source)} is a URL, and URLs are not downloaded here; pass it to "
+            f"{_short(path)} is a URL, and URLs are not downloaded here; pass it to "
             "image_part() as is (it is sent unchanged), or use image_part(url, fetch=True)"
         )
-    return Path(os.fspath(source))
+    if not path or "\0" in path:
+        what = "empty" if not path else "not a file path (it contains a NUL character)"
+        raise ImageSourceError(f"the image path {_short(path)} is {what}; pass {ACCEPTED_SOURCES}")
+    return path
 
 
 def _os_error(path: Path, exc: OSError) -> ImageSourceError:
@@ -157,7 +196,8 @@ def _os_error(path: Path, exc: OSError) -> ImageSourceError:
             "('data:image/png;base64,...') or the decoded bytes"
         )
     if isinstance(exc, FileNotFoundError):
-        return ImageSourceError(f"image file not found: '{path}'; check the path")
+        hint = " ('~' is not expanded: use os.path.expanduser)" if str(path)[:1] == "~" else ""
+        return ImageSourceError(f"image file not found: '{path}'; check the path{hint}")
     if isinstance(exc, IsADirectoryError) or path.is_dir():
         return ImageSourceError(f"'{path}' is a directory, not an image file")
     if isinstance(exc, PermissionError):
@@ -165,41 +205,96 @@ def _os_error(path: Path, exc: OSError) -> ImageSourceError:
     return ImageSourceError(f"cannot read image file '{path}': {exc.strerror or exc}")
 
 
-@contextmanager
-def _open_path(source: str | os.PathLike[Any]) -> Iterator[SourceReader]:
-    path = _check_path(source)
+if hasattr(os, "pread"):
+    _pread = os.pread
+else:  # pragma: no cover - Windows
+
+    def _pread(fd: int, n: int, offset: int) -> bytes:
+        os.lseek(fd, offset, os.SEEK_SET)
+        return os.read(fd, n)
+
+
+def _open_regular(path: str) -> tuple[int, os.stat_result]:
+    """Open ``path`` read-only; return the descriptor and its ``stat`` (regular files only)."""
     try:
-        stream = open(path, "rb", buffering=0)  # noqa: SIM115 - closed below
+        fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
-        raise _os_error(path, exc) from exc
-    with stream:
-        stat = os.fstat(stream.fileno())
-        if not S_ISREG(stat.st_mode):
-            raise ImageSourceError(f"'{path}' is not a regular file")
-        yield SourceReader(
-            read_at=_window_reader(stream, stat.st_size),
-            size=stat.st_size,
-            sha256=_lazy_file_digest(path, stat),
-            kind="path",
-            label=f"'{path.name}'",
-        )
+        raise _os_error(Path(path), exc) from exc
+    stat = os.fstat(fd)
+    if not S_ISREG(stat.st_mode):
+        os.close(fd)
+        what = "a directory" if S_ISDIR(stat.st_mode) else "not a regular file"
+        raise ImageSourceError(f"'{path}' is {what}, not an image file")
+    return fd, stat
 
 
-def _window_reader(stream: IO[bytes], size: int) -> Callable[[int, int], bytes]:
-    """``read_at`` for a seekable stream, serving the first few KiB from one cached read."""
-    stream.seek(0)
-    head = stream.read(min(size, _HEAD_SIZE)) or b""
+def _fd_reader(fd: int, path: str, size: int) -> Callable[[int, int], bytes]:
+    """``read_at`` over a descriptor, serving the first few KiB from one cached read."""
+    first = min(size, _HEAD_SIZE)
+    try:
+        head = _pread(fd, first, 0)
+    except OSError as exc:
+        raise _os_error(Path(path), exc) from exc
+    if len(head) < first:  # a short read (rare): retry until the end of the file
+        head = _pread_fully(fd, path, first, 0)
 
     def read_at(offset: int, n: int) -> bytes:
         if offset + n <= len(head):
             return head[offset : offset + n]
-        stream.seek(offset)
-        return stream.read(n) or b""
+        return _pread_fully(fd, path, n, offset)
 
     return read_at
 
 
-def _lazy_file_digest(path: Path, stat: os.stat_result) -> Callable[[], str]:
+def _pread_fully(fd: int, path: str, n: int, offset: int) -> bytes:
+    """Up to ``n`` bytes at ``offset``; fewer only at the end of the file."""
+    try:
+        data = _pread(fd, n, offset)
+        while 0 < len(data) < n:
+            more = _pread(fd, n - len(data), offset + len(data))
+            if not more:
+                break
+            data += more
+    except OSError as exc:
+        raise _os_error(Path(path), exc) from exc
+    return data
+
+
+def _label(path: str) -> str:
+    if os.altsep is None:  # POSIX: the fast path of os.path.basename
+        return f"'{path[path.rfind(os.sep) + 1 :]}'"
+    return f"'{os.path.basename(path)}'"  # pragma: no cover - Windows
+
+
+def _scan_path(
+    source: str | os.PathLike[Any], parse: Callable[[Callable[[int, int], bytes], int, str], T]
+) -> tuple[T, int, str | Callable[[], str]]:
+    path = _fspath(source)
+    fd, stat = _open_regular(path)
+    try:
+        result = parse(_fd_reader(fd, path, stat.st_size), stat.st_size, _label(path))
+    finally:
+        os.close(fd)
+    return result, stat.st_size, _lazy_file_digest(path, stat)
+
+
+@contextmanager
+def _open_path(source: str | os.PathLike[Any]) -> Iterator[SourceReader]:
+    path = _fspath(source)
+    fd, stat = _open_regular(path)
+    try:
+        yield SourceReader(
+            read_at=_fd_reader(fd, path, stat.st_size),
+            size=stat.st_size,
+            sha256=_lazy_file_digest(path, stat),
+            kind="path",
+            label=_label(path),
+        )
+    finally:
+        os.close(fd)
+
+
+def _lazy_file_digest(path: str, stat: os.stat_result) -> Callable[[], str]:
     def digest() -> str:
         try:
             with open(path, "rb") as stream:
@@ -210,7 +305,7 @@ def _lazy_file_digest(path: Path, stat: os.stat_result) -> Callable[[], str]:
                     )
                 return hashlib.file_digest(stream, "sha256").hexdigest()
         except OSError as exc:
-            raise _os_error(path, exc) from exc
+            raise _os_error(Path(path), exc) from exc
 
     return digest
 
@@ -279,23 +374,73 @@ def _read_all(stream: IO[bytes]) -> bytes:
     return bytes(data)
 
 
-def _file_object_reader(source: object) -> SourceReader:
-    """Read a file object from its current position to the end, then restore the position."""
+@contextmanager
+def _open_file_object(source: object) -> Iterator[SourceReader]:
+    """A file object from its current position to its end; the position is restored after.
+
+    Seekable streams are read header-only for parsing, and hashed in 1 MiB chunks (the image
+    is never held whole); others are read to the end (that consumes them)."""
     stream = _checked_stream(source)
-    start = _tell(stream)
-    data = _read_all(stream)
-    if start is not None:
-        stream.seek(start)
     name = getattr(stream, "name", None)
     label = f"'{os.path.basename(name)}'" if isinstance(name, str) else "the file object"
-    reader = _memory_reader(data, kind="file", label=label)
-    return SourceReader(
-        read_at=reader.read_at,
-        size=reader.size,
-        sha256=hashlib.sha256(data).hexdigest(),
-        kind="file",
-        label=label,
-    )
+    start = _tell(stream)
+    if start is None:
+        data = _read_all(stream)
+        yield SourceReader(
+            read_at=_memory_reader(data, kind="file", label=label).read_at,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            kind="file",
+            label=label,
+        )
+        return
+    try:
+        size = _guarded(lambda: stream.seek(0, os.SEEK_END)) - start
+        sha256 = _stream_digest(stream, start)
+
+        def read_at(offset: int, n: int) -> bytes:
+            _guarded(lambda: stream.seek(start + offset))
+            return _read_upto(stream, min(n, max(size - offset, 0)))
+
+        yield SourceReader(read_at=read_at, size=size, sha256=sha256, kind="file", label=label)
+    finally:
+        _guarded(lambda: stream.seek(start))
+
+
+def _guarded(action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except (OSError, ValueError) as exc:
+        raise ImageSourceError(f"cannot read the file object: {exc}") from exc
+
+
+def _read_upto(stream: IO[bytes], n: int) -> bytes:
+    """Up to ``n`` bytes (fewer only at the end), checking that the stream gives bytes."""
+    chunks: list[bytes] = []
+    while n > 0:
+        chunk = _guarded(partial(stream.read, n))
+        if isinstance(chunk, str):
+            raise ImageSourceError(
+                "the file object returned text; open images in binary mode: open(path, 'rb')"
+            )
+        if not chunk:
+            break
+        if not isinstance(chunk, bytes | bytearray | memoryview):
+            raise ImageSourceError(
+                f"the file object's read() returned {type(chunk).__name__}, expected bytes"
+            )
+        chunks.append(bytes(chunk))
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def _stream_digest(stream: IO[bytes], start: int) -> str:
+    """sha256 from ``start`` to the end, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    _guarded(lambda: stream.seek(start))
+    while chunk := _read_upto(stream, _HASH_CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 # -- PIL images -----------------------------------------------------------------------------
@@ -314,7 +459,16 @@ _PIL_SAVE: Final[dict[str, tuple[str, dict[str, Any]]]] = {
 }
 """Modes PNG cannot store, and how they are saved instead. Everything else becomes PNG."""
 
-_PNG_MODES: Final = frozenset({"1", "L", "LA", "I", "I;16", "RGB", "RGBA", "P"})
+_PNG_MODES: Final = frozenset({"1", "L", "LA", "I;16", "RGB", "RGBA", "P"})
+"""Modes Pillow writes as PNG unchanged."""
+
+_PIL_CONVERT: Final[Mapping[str, str]] = {"La": "LA", "RGBa": "RGBA", "PA": "RGBA"}
+"""Modes converted to a PNG mode that keeps their alpha (premultiplied -> straight alpha).
+Other modes become ``RGBA`` when they have an alpha band, ``RGB`` otherwise; 32-bit ``I``
+becomes 16-bit ``I;16`` when its values fit (lossless), ``RGB`` otherwise."""
+
+_PIL_ERRORS: Final = (OSError, ValueError, TypeError, KeyError, EOFError, SyntaxError)
+"""What Pillow raises on images it cannot load, convert or save (it uses all of these)."""
 
 
 def encode_pil_image(image: Any) -> bytes:
@@ -324,22 +478,43 @@ def encode_pil_image(image: Any) -> bytes:
     >>> encode_pil_image(Image.new("RGB", (2, 2)))[:8]
     b'\\x89PNG\\r\\n\\x1a\\n'
     """
-    frames = getattr(image, "n_frames", 1)
+    mode = getattr(image, "mode", "?")
+    try:
+        frames = getattr(image, "n_frames", 1)
+    except _PIL_ERRORS as exc:  # counting frames reads a lazily opened file to its end
+        raise ImageSourceError(
+            f"cannot read the PIL image's frames: {exc}; the file behind it is probably "
+            "truncated or corrupt"
+        ) from exc
     if isinstance(frames, int) and frames > 1:
         raise AnimatedImageError(
             f"this PIL image is animated ({frames} frames) and OpenAI accepts only still "
             "images; pick a frame with img.seek(i) and pass img.copy()",
             frames=frames,
         )
-    fmt, options = _PIL_SAVE.get(image.mode, ("PNG", {}))
-    if fmt == "PNG" and image.mode not in _PNG_MODES:
-        image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
-    buffer = io.BytesIO()
     try:
+        fmt, options = _PIL_SAVE.get(mode, ("PNG", {}))
+        if fmt == "PNG" and mode not in _PNG_MODES:
+            image = image.convert(_png_mode(image))
+        buffer = io.BytesIO()
         image.save(buffer, format=fmt, **options)
-    except (OSError, ValueError) as exc:
-        raise ImageSourceError(f"cannot encode the PIL image ({image.mode}): {exc}") from exc
+    except _PIL_ERRORS as exc:
+        raise ImageSourceError(
+            f"cannot encode the PIL image (mode {mode}): {exc}; convert it first, e.g. "
+            "img.convert('RGB'), or pass the image file itself"
+        ) from exc
     return buffer.getvalue()
+
+
+def _png_mode(image: Any) -> str:
+    """The PNG mode ``image`` (not in a PNG mode) is converted to."""
+    mode: str = image.mode
+    if mode in _PIL_CONVERT:
+        return _PIL_CONVERT[mode]
+    if mode == "I":
+        low, high = image.getextrema()
+        return "I;16" if low >= 0 and high <= 0xFFFF else "RGB"
+    return "RGBA" if {"A", "a"} & set(image.getbands()) else "RGB"
 
 
 # -- errors ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -23,9 +24,11 @@ from typing import Any, Final
 from ._audit import AuditRecord, _capture
 from ._estimate import ImageEstimate
 from ._report import VisionReport
+from ._sinks import EXTRA_KEY
 
 __all__ = [
     "SECRET_PATTERNS",
+    "SecretScanHandler",
     "capture_audit",
     "fake_openai_server",
     "find_secrets",
@@ -118,10 +121,13 @@ SECRET_PATTERNS: Final[dict[str, re.Pattern[str]]] = {
         r"[\"']?(?!redacted|null|none|\*|\[)[A-Za-z0-9._~+/=-]{8,}",
         re.IGNORECASE,
     ),
+    "org_id": re.compile(r"\borg-[A-Za-z0-9]{20,}"),
+    "project_id": re.compile(r"\bproj_[A-Za-z0-9]{20,}"),
     "data_url": re.compile(r"data:image/[a-z0-9.+-]+;base64,[A-Za-z0-9+/]{40}", re.IGNORECASE),
     "base64_run": re.compile(r"[A-Za-z0-9+/]{200,}={0,2}"),
 }
-"""What ``find_secrets`` looks for: API keys, bearer tokens, auth header values, image data URLs
+"""What ``find_secrets`` looks for: API keys, bearer tokens, auth header values, organization and
+project ids (``org-``/``proj_`` + 20 or more characters, as OpenAI issues them), image data URLs
 with a payload (40+ base64 characters; an elided ``data:image/png;base64,iVBOR...`` stub is
 fine) and long base64 runs (200+ characters: far longer than any hash or id we log)."""
 
@@ -143,6 +149,36 @@ def find_secrets(text: str) -> list[str]:
     return found
 
 
+class SecretScanHandler(logging.Handler):
+    """A logging handler that scans every record (message and audit extra) with ``find_secrets``.
+
+    Attach it to ``logging.getLogger("openai_vision_ext")`` for a whole test session and assert
+    ``findings == []`` at the end: no log line the package wrote leaked a key or an image.
+
+    >>> import logging
+    >>> scan = SecretScanHandler()
+    >>> log = logging.getLogger("doctest.scan")
+    >>> log.addHandler(scan)
+    >>> log.warning("request req_1 ok"); log.warning("key sk-abcdefghijklmnopqrstuv")
+    >>> scan.seen, scan.findings
+    (2, ['doctest.scan: api_key at 4: sk-abc...'])
+    >>> log.removeHandler(scan)
+    """
+
+    def __init__(self, level: int = logging.NOTSET) -> None:
+        super().__init__(level)
+        self.seen = 0
+        """Records scanned."""
+        self.findings: list[str] = []
+        """``"<logger>: <finding>"`` for each match, the secret itself cut to 6 characters."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Scan ``record``'s message and its ``EXTRA_KEY`` attribute (the audit record)."""
+        self.seen += 1
+        text = f"{record.getMessage()} {json.dumps(getattr(record, EXTRA_KEY, None), default=str)}"
+        self.findings += [f"{record.name}: {found}" for found in find_secrets(text)]
+
+
 @asynccontextmanager
 async def fake_openai_server(
     *, model: str = "gpt-4o-mini-2024-07-18", input_tokens: int = 100, output_tokens: int = 2
@@ -151,17 +187,22 @@ async def fake_openai_server(
 
     Yields the ``base_url`` to give a client (``http://127.0.0.1:<port>/v1``). Each answer has a
     unique ``x-request-id`` (``req_fake_<n>``) and response id. For tests and benchmarks that
-    must not touch the network; it checks nothing about the request.
+    must not touch the network; it checks nothing about the request. Typical use::
 
-    >>> import asyncio, openai
+        async with fake_openai_server(input_tokens=42) as url:
+            client = AsyncVisionOpenAI(api_key="test", base_url=url, audit=pipeline)
+            response = await client.responses.create(model="gpt-4o-mini", input="hi")
+            assert response.usage.input_tokens == 42
+
+    (Under ``pytest --block-network``, allow the loopback:
+    ``pytest.mark.block_network(allowed_hosts=[r"127\\.0\\.0\\.1$"])``.)
+
+    >>> import asyncio
     >>> async def demo():
-    ...     async with fake_openai_server(input_tokens=42) as url:
-    ...         client = openai.AsyncOpenAI(api_key="test", base_url=url, max_retries=0)
-    ...         response = await client.responses.create(model="gpt-4o-mini", input="hi")
-    ...         await client.close()
-    ...         return response.usage.input_tokens
+    ...     async with fake_openai_server() as url:
+    ...         return url.startswith("http://127.0.0.1:") and url.endswith("/v1")
     >>> asyncio.run(demo())
-    42
+    True
     """
     counter = itertools.count()
     handlers: dict[asyncio.Task[None], asyncio.StreamWriter] = {}

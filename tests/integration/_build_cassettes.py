@@ -12,6 +12,9 @@
    auth headers filtered, response headers scrubbed), then rewrite the recorded host to
    ``https://api.openai.com`` (Azure: ``AZURE_ENDPOINT``) so replays match the default base URL.
 
+4. Run the README's client example (``_readme_example.EXAMPLE``) the same way, against
+   mirascope-002's real bill, into ``cassettes/test_readme_example/``, and print what it printed.
+
 Re-recording against the real API instead: see ``cassettes/README.md`` (``--record-mode=rewrite``
 with ``OPENAI_API_KEY`` set).
 """
@@ -19,9 +22,13 @@ with ``OPENAI_API_KEY`` set).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import os
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +37,7 @@ sys.path.insert(0, str(HERE))
 
 import vcr  # noqa: E402
 from _fake_openai import FakeOpenAI, Reply  # noqa: E402
+from _readme_example import EXAMPLE, OBS_ID  # noqa: E402
 from _scenarios import (  # noqa: E402
     AZURE_API_VERSION,
     AZURE_ENDPOINT,
@@ -49,6 +57,7 @@ from openai_vision_ext._report import vision_report  # noqa: E402
 
 REPLAY_DIR = CASSETTES / "test_client_replay"
 EXACT_DIR = CASSETTES / "test_client_exact_count"
+README_CASSETTE = CASSETTES / "test_readme_example" / "readme-example.yaml"
 
 EXACT_COUNT_OBS = "mirascope-002"
 EXACT_COUNT_TEXT_TOKENS = 14
@@ -62,6 +71,7 @@ _KEEP = (
     "source",
     "source_commit",
     "source_commit_date",
+    "source_blob",
     "interaction_index",
     "api",
     "model",
@@ -151,19 +161,57 @@ def call(client: Any, scenario: Scenario) -> object:
     return result
 
 
-def record(scenario: Scenario, folder: Path, *, counted: int | None = None, **options: Any) -> None:
-    cassette = folder / f"{scenario.name}.yaml"
+@contextlib.contextmanager
+def recording(cassette: Path, reply: Reply, *, azure: bool = False) -> Iterator[FakeOpenAI]:
+    """Record whatever runs inside into ``cassette`` from a fake server answering ``reply``;
+    then point the cassette at the real host."""
+    cassette.parent.mkdir(parents=True, exist_ok=True)
     cassette.unlink(missing_ok=True)
-    with FakeOpenAI(reply=reply_for(scenario, counted=counted)) as fake:
+    with FakeOpenAI(reply=reply) as fake:
         recorder = vcr.VCR(record_mode="all", **vcr_settings())
         with recorder.use_cassette(str(cassette)):
-            result = call(client_for(scenario, fake.base_url, **options), scenario)
-        report = vision_report(result)
-        if report is None or report.billed_input_tokens != scenario.billed_input:
-            raise SystemExit(f"{scenario.name}: unexpected report {report}")
-        real_host = AZURE_ENDPOINT if scenario.azure else "https://api.openai.com"
+            yield fake
+        real_host = AZURE_ENDPOINT if azure else "https://api.openai.com"
         cassette.write_text(cassette.read_text().replace(fake.base_url, real_host))
     print(f"recorded {cassette.relative_to(CASSETTES.parent)}")
+
+
+def record(scenario: Scenario, folder: Path, *, counted: int | None = None, **options: Any) -> None:
+    cassette = folder / f"{scenario.name}.yaml"
+    with recording(cassette, reply_for(scenario, counted=counted), azure=scenario.azure) as fake:
+        result = call(client_for(scenario, fake.base_url, **options), scenario)
+    report = vision_report(result)
+    if report is None or report.billed_input_tokens != scenario.billed_input:
+        raise SystemExit(f"{scenario.name}: unexpected report {report}")
+
+
+@contextlib.contextmanager
+def environ(**values: str) -> Iterator[None]:
+    """Set environment variables inside the block only."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def record_readme_example() -> str:
+    """Run the README example (unchanged, from the repository root) and return its output."""
+    out = io.StringIO()
+    reply = reply_for(Scenario(OBS_ID, stream=False))
+    with (
+        recording(README_CASSETTE, reply) as fake,
+        contextlib.chdir(CASSETTES.parent),
+        environ(OPENAI_API_KEY="recording-without-a-key", OPENAI_BASE_URL=f"{fake.base_url}/v1"),
+        contextlib.redirect_stdout(out),
+    ):
+        exec(compile(EXAMPLE, "README example", "exec"), {})
+    return out.getvalue()
 
 
 def main() -> None:
@@ -179,6 +227,7 @@ def main() -> None:
     for stream in (False, True):
         scenario = Scenario(EXACT_COUNT_OBS, stream)
         record(scenario, EXACT_DIR, counted=EXACT_COUNT_TEXT_TOKENS, exact_count=True)
+    print("README example printed:\n" + record_readme_example())
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -21,6 +22,9 @@ from _vcr_setup import CASSETTES
 
 __all__ = [
     "AZURE_API_VERSION",
+    "azure_endpoint",
+    "azure_key",
+    "openai_key",
     "AZURE_DEPLOYMENT",
     "AZURE_ENDPOINT",
     "OBSERVATION_IDS",
@@ -36,11 +40,13 @@ OBSERVATION_IDS: Mapping[tuple[str, str], str] = {
     ("responses", "gpt-4.1"): "crewai-097",
     ("responses", "gpt-4.1-nano"): "rubyllm-005",
     ("responses", "gpt-5-mini"): "mirascope-024",
+    ("responses", "gpt-5-nano"): "rubyllm-036",
     ("responses", "o4-mini"): "crewai-025",
     ("chat.completions", "gpt-4o"): "mirascope-015",
     ("chat.completions", "gpt-4o large"): "ddtracepy-001",
     ("chat.completions", "gpt-4o azure"): "crewai-046",
     ("chat.completions", "gpt-4o-mini"): "crewai-047",
+    ("chat.completions", "gpt-4.1"): "rubyllm-119",
     ("chat.completions", "gpt-4.1-mini"): "crewai-050",
     ("chat.completions", "gpt-4.1-nano"): "rubyllm-012",
     ("chat.completions", "gpt-5"): "crewai-052",
@@ -48,8 +54,11 @@ OBSERVATION_IDS: Mapping[tuple[str, str], str] = {
     ("chat.completions", "gpt-5-nano"): "rubyllm-015",
     ("chat.completions", "o4-mini"): "crewai-054",
 }
-"""(api, model family) -> the observation replayed for it (the real-usage data has no gpt-5 or
-gpt-5-nano Responses call with a plain image, so those families are covered on Chat only)."""
+"""(api, model family) -> the observation replayed for it: each current family (gpt-4o, gpt-4o-mini,
+gpt-4.1, gpt-4.1-mini/nano, o4-mini, gpt-5, gpt-5-mini/nano) on each API where the real-usage
+data has a single-turn image request for it. The data has no gpt-5 and no gpt-4.1-mini call on
+the Responses API, so those two are replayed on Chat only; the retired
+gpt-4-1106-vision-preview is not replayed."""
 
 ESTIMATE_TOLERANCE: Mapping[str, tuple[int, str]] = {
     "crewai-052": (1, "the one counted request benchmarks/calibrate.py does not hit exactly"),
@@ -62,6 +71,26 @@ LOWER_BOUND = frozenset({"crewai-097"})
 AZURE_ENDPOINT = "https://example-resource.openai.azure.com"
 AZURE_DEPLOYMENT = "vision-prod"
 AZURE_API_VERSION = "2025-04-01-preview"
+
+
+
+def openai_key() -> str:
+    """The tests' API key: ``OPENAI_API_KEY`` when set (re-recording, see cassettes/README.md),
+    else a dummy (replay never sends it: the authorization header is neither recorded nor
+    matched)."""
+    return os.environ.get("OPENAI_API_KEY") or "sk-test"
+
+
+def azure_key() -> str:
+    """``AZURE_OPENAI_API_KEY`` when re-recording the Azure cassette, else a dummy."""
+    return os.environ.get("AZURE_OPENAI_API_KEY") or "test-key"
+
+
+def azure_endpoint() -> str:
+    """``AZURE_OPENAI_ENDPOINT`` when re-recording, else the placeholder the cassettes name
+    (cassettes match on method, path and body, so the host never matters in replay)."""
+    return os.environ.get("AZURE_OPENAI_ENDPOINT") or AZURE_ENDPOINT
+
 
 OBSERVATIONS_FILE = CASSETTES / "observations.json"
 IMAGES = CASSETTES / "images"

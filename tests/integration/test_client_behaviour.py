@@ -88,18 +88,49 @@ def _resource(client: Any, path: str) -> Any:
     return client
 
 
+AZURE = {"api_key": "k", "api_version": "2025-04-01-preview", "azure_endpoint": "https://x"}
+
+CLIENT_PAIRS = [
+    pytest.param(lambda: VisionOpenAI(api_key="k"), lambda: openai.OpenAI(api_key="k"), id="sync"),
+    pytest.param(
+        lambda: AsyncVisionOpenAI(api_key="k"), lambda: openai.AsyncOpenAI(api_key="k"), id="async"
+    ),
+    pytest.param(
+        lambda: VisionAzureOpenAI(**AZURE), lambda: openai.AzureOpenAI(**AZURE), id="azure"
+    ),
+    pytest.param(
+        lambda: AsyncVisionAzureOpenAI(**AZURE),
+        lambda: openai.AsyncAzureOpenAI(**AZURE),
+        id="async-azure",
+    ),
+]
+
+
 @pytest.mark.parametrize(("path", "method"), METHODS)
-@pytest.mark.parametrize(
-    ("ours", "sdk"), [(VisionOpenAI, openai.OpenAI), (AsyncVisionOpenAI, openai.AsyncOpenAI)]
-)
+@pytest.mark.parametrize(("ours", "sdk"), CLIENT_PAIRS)
 def test_signatures_equal_the_sdk(ours: Any, sdk: Any, path: str, method: str) -> None:
-    """Wrapped methods have exactly the SDK's signatures (also through with_raw_response)."""
-    mine, theirs = _resource(ours(api_key="k"), path), _resource(sdk(api_key="k"), path)
+    """Wrapped methods have exactly the SDK's signatures, also through with_raw_response and
+    with_streaming_response, on all four clients."""
+    mine, theirs = _resource(ours(), path), _resource(sdk(), path)
     assert inspect.signature(getattr(mine, method)) == inspect.signature(getattr(theirs, method))
     if method != "stream":
-        raw_mine = getattr(mine.with_raw_response, method)
-        raw_theirs = getattr(theirs.with_raw_response, method)
-        assert inspect.signature(raw_mine) == inspect.signature(raw_theirs)
+        for wrapper in ("with_raw_response", "with_streaming_response"):
+            wrapped_mine = getattr(getattr(mine, wrapper), method, None)
+            wrapped_theirs = getattr(getattr(theirs, wrapper), method, None)
+            assert (wrapped_mine is None) is (wrapped_theirs is None)
+            if wrapped_theirs is not None:  # the SDK has no with_streaming_response.parse
+                assert inspect.signature(wrapped_mine) == inspect.signature(wrapped_theirs)
+
+
+@pytest.mark.parametrize(("path", "method"), METHODS)
+def test_wrapped_methods_are_ours(path: str, method: str) -> None:
+    """The signature test compares our wrappers, not the SDK's methods reached by accident:
+    create/parse are replaced on our resources (stream() is the SDK's, over our create)."""
+    mine = type(_resource(VisionOpenAI(api_key="k"), path))
+    theirs = type(_resource(openai.OpenAI(api_key="k"), path))
+    assert mine is not theirs and issubclass(mine, theirs)
+    replaced = getattr(mine, method) is not getattr(theirs, method)
+    assert replaced is (method != "stream")
 
 
 # --- preflight -----------------------------------------------------------------------------

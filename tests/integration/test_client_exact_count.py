@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from _scenarios import Scenario
+from _scenarios import Scenario, openai_key
 from _vcr_setup import CASSETTES
 
 from openai_vision_ext._client import AsyncVisionOpenAI, VisionOpenAI
@@ -48,7 +48,7 @@ def _check(report: VisionReport | None, scenario: Scenario, vcr: Any) -> None:
 @pytest.mark.vcr
 def test_exact_count_attributes_image_tokens_from_the_count(scenario: Scenario, vcr: Any) -> None:
     """The count of the image-free request replaces the text estimate in the attribution."""
-    client = VisionOpenAI(api_key="sk-test", max_retries=0, exact_count=True)
+    client = VisionOpenAI(api_key=openai_key(), max_retries=0, exact_count=True)
     result: Any = client.responses.create(**scenario.request())
     if scenario.stream:
         for _ in result:
@@ -62,7 +62,7 @@ async def test_exact_count_attributes_image_tokens_from_the_count_async(
     scenario: Scenario, vcr: Any
 ) -> None:
     """Async twin: the count is awaited after the response (or the stream's last event)."""
-    client = AsyncVisionOpenAI(api_key="sk-test", max_retries=0, exact_count=True)
+    client = AsyncVisionOpenAI(api_key=openai_key(), max_retries=0, exact_count=True)
     result: Any = await client.responses.create(**scenario.request())
     if scenario.stream:
         async for _ in result:

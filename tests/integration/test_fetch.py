@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -52,7 +54,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         Handler.hits.append(self.path)
-        route = {
+        routes: dict[str, Callable[[], None]] = {
             "/small.png": lambda: self.body(SMALL),
             "/large.png": lambda: self.body(LARGE),
             "/redirect": lambda: self.redirect("/small.png"),
@@ -63,11 +65,21 @@ class Handler(BaseHTTPRequestHandler):
             "/big": lambda: self.body(b"\0" * 5000),
             "/big-unannounced": self.unannounced,
             "/slow": self.slow,
-        }.get(self.path)
+            "/drip-headers": self.drip_headers,
+            "/drip-body": self.drip_body,
+            "/redirect-name": lambda: self.redirect(
+                f"http://internal.example:{self.port}/small.png"
+            ),
+        }
+        route = routes.get(self.path)
         if route is None:
             self.send_error(404)
         else:
             route()
+
+    @property
+    def port(self) -> int:
+        return self.connection.getsockname()[1]  # type: ignore[no-any-return]
 
     def body(self, data: bytes) -> None:
         self.send_response(200)
@@ -96,6 +108,26 @@ class Handler(BaseHTTPRequestHandler):
         time.sleep(1.0)
         with contextlib.suppress(OSError):  # the client gave up, as it should
             self.body(SMALL)
+
+    def drip(self, data: bytes) -> None:
+        """Send ``data`` one byte every 20 ms: each read succeeds, the whole takes ages."""
+        with contextlib.suppress(OSError):  # the client hangs up, as it should
+            for i in range(len(data)):
+                self.wfile.write(data[i : i + 1])
+                self.wfile.flush()
+                time.sleep(0.02)
+
+    def drip_headers(self) -> None:
+        """Status line and 150 harmless headers, dripped (about 30 s in all)."""
+        headers = b"".join(b"X-Pad-%d: x\r\n" % i for i in range(150))
+        self.drip(b"HTTP/1.1 200 OK\r\n" + headers + b"Content-Length: 0\r\n\r\n")
+
+    def drip_body(self) -> None:
+        """Prompt headers, then a 1,500-byte body dripped (about 30 s)."""
+        self.send_response(200)
+        self.send_header("Content-Length", "1500")
+        self.end_headers()
+        self.drip(b"\0" * 1500)
 
 
 @pytest.fixture(scope="module")
@@ -188,6 +220,52 @@ def test_a_slow_server_times_out(base_url: str) -> None:
     opts = FetchOptions(allow_networks=LOOPBACK.allow_networks, timeout=0.2)
     with pytest.raises(FetchTimeoutError):
         fetch_image(f"{base_url}/slow", options=opts)
+
+
+@pytest.mark.parametrize("path", ["/drip-headers", "/drip-body"])
+def test_a_slow_drip_server_is_cut_off_by_the_total_timeout(base_url: str, path: str) -> None:
+    """A server sending a byte every 20 ms never trips the 2 s per-read timeout; the 0.5 s
+    total timeout still ends the fetch, whether it drips the headers or the body."""
+    opts = FetchOptions(allow_networks=LOOPBACK.allow_networks, timeout=2.0, total_timeout=0.5)
+    start = time.monotonic()
+    with pytest.raises(FetchTimeoutError, match="total timeout"):
+        fetch_image(f"{base_url}{path}", options=opts)
+    assert time.monotonic() - start < 1.5
+
+
+def test_a_redirect_to_a_name_resolving_to_a_private_address_is_refused(
+    base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every hop is resolved and checked again: a redirect to a host name whose DNS answer is
+    10.0.0.5 is refused before connecting, although the first hop was allowed."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+        if host == "internal.example":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.5", port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    with pytest.raises(FetchBlockedError) as info:
+        fetch_image(f"{base_url}/redirect-name", options=LOOPBACK)
+    assert info.value.address == "10.0.0.5"
+    assert Handler.hits == ["/redirect-name"]
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["localhost", "[::ffff:127.0.0.1]", "2130706433", "0x7f.0.0.1", "127.1"],
+    ids=["name", "ipv4-mapped-ipv6", "decimal", "hex", "short"],
+)
+def test_other_spellings_of_loopback_are_refused_without_connecting(
+    base_url: str, host: str
+) -> None:
+    """Loopback written as a name, an IPv4-mapped IPv6 literal or a decimal/hex/short IPv4 is
+    judged by the address it resolves to, and refused by default: the server sees nothing."""
+    port = base_url.rpartition(":")[2]
+    with pytest.raises(FetchBlockedError):
+        fetch_image(f"http://{host}:{port}/small.png")
+    assert Handler.hits == []
 
 
 def test_a_fetched_image_is_prepared_like_a_local_one(base_url: str) -> None:

@@ -13,9 +13,11 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from openai_vision_ext._audit import AuditPipeline, emit_report
+from openai_vision_ext._client import AsyncVisionOpenAI
 from openai_vision_ext._exceptions import MissingExtraError
 from openai_vision_ext._otel import OTelSink
-from openai_vision_ext.testing import make_record, make_report
+from openai_vision_ext._report import vision_report
+from openai_vision_ext.testing import fake_openai_server, make_record, make_report
 
 
 @pytest.fixture
@@ -129,6 +131,32 @@ def test_otel_sink_works_inside_a_pipeline(sink, exporter):
     """emit_report -> pipeline -> OTelSink produces the span."""
     emit_report(make_report(), AuditPipeline(sinks=[sink]))
     assert len(exporter.get_finished_spans()) == 1
+
+
+@pytest.mark.anyio
+@pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
+async def test_a_real_client_call_exports_billed_usage_and_its_estimate(sink, exporter, reader):
+    """AsyncVisionOpenAI -> local server -> OTelSink: the span has the server's billed usage under
+    gen_ai.*, the client's estimate under openai_vision_ext.*, and the delta is in the histogram."""
+    body = {
+        "model": "gpt-4o-mini",
+        "input": [{"role": "user", "content": [{"type": "input_text", "text": "Say hi"}]}],
+    }
+    async with fake_openai_server(input_tokens=321, output_tokens=4) as base_url:
+        client = AsyncVisionOpenAI(api_key="sk-test", base_url=base_url, audit=[sink])
+        try:
+            response = await client.responses.create(**body)
+        finally:
+            await client.close()
+    report = vision_report(response)
+    assert report is not None
+    assert report.estimated_input_tokens is not None
+    attrs = dict(exporter.get_finished_spans()[0].attributes)
+    assert (attrs["gen_ai.usage.input_tokens"], attrs["gen_ai.usage.output_tokens"]) == (321, 4)
+    assert attrs["openai_vision_ext.estimated_input_tokens"] == report.estimated_input_tokens
+    (point,) = metric_points(reader, "openai_vision_ext.estimate.delta")
+    assert point.attributes["gen_ai.request.model"] == "gpt-4o-mini"
+    assert point.sum == abs(report.estimated_input_tokens - 321)
 
 
 def test_without_the_extra_otel_sink_names_the_install_command(monkeypatch):

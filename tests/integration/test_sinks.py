@@ -12,8 +12,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import vcr
+from _scenarios import Scenario
+from _vcr_setup import CASSETTES, vcr_settings
 
 from openai_vision_ext._audit import AuditImage, AuditPipeline, emit_report
+from openai_vision_ext._client import VisionOpenAI
 from openai_vision_ext._sinks import AUDIT_LOGGER, EXTRA_KEY, JsonlSink, LoggingSink, read_jsonl
 from openai_vision_ext.testing import make_record, make_report
 
@@ -70,6 +74,17 @@ def test_logging_sink_skips_all_work_when_its_level_is_disabled(monkeypatch):
     LoggingSink(logger=logger).emit(record)
 
 
+@pytest.mark.parametrize("evil", ["gpt-4o\nFAKE audit line", "gpt-4o\r\x1b[2K", "gpt\u2028x"])
+def test_logging_sink_keeps_one_line_whatever_the_model_name(caplog, evil):
+    """Control characters in caller-supplied strings are escaped: no forged second log line."""
+    with caplog.at_level(logging.INFO, logger=AUDIT_LOGGER):
+        LoggingSink().emit(make_record(model_served=evil, request_id=evil))
+    message = caplog.records[0].getMessage()
+    assert message.splitlines() == [message]
+    assert not any(ch in message for ch in "\r\n\x1b\u2028")
+    assert "model=gpt" in message
+
+
 def test_logging_sink_shows_missing_numbers_as_none(caplog):
     """An error record without usage still logs one readable line."""
     record = make_record(
@@ -103,6 +118,17 @@ def test_jsonl_sink_round_trips_through_read_jsonl(tmp_path: Path):
     for record in records:
         JsonlSink(path).emit(record)
     assert list(read_jsonl(path)) == records
+
+
+def test_jsonl_lines_survive_any_line_splitter(tmp_path: Path):
+    """Unicode line breaks in text stay escaped: str.splitlines() sees one line per record."""
+    path = tmp_path / "audit.jsonl"
+    record = make_record(text="a\u2028b\u2029c\x85d\ne")
+    JsonlSink(path).emit(record)
+    JsonlSink(path).emit(record)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2
+    assert json.loads(lines[0])["text"] == "a\u2028b\u2029c\x85d\ne"
 
 
 def test_jsonl_sink_creates_files_readable_by_their_owner_only(tmp_path: Path):
@@ -211,3 +237,43 @@ def test_audit_images_never_hold_bytes():
         "detail",
         "estimated_tokens",
     }
+
+
+# -- a real replayed response, as the README shows it --------------------------------------------
+
+README_SCENARIO = Scenario("crewai-055", stream=False)
+"""A real Responses call (gpt-4o-mini, one image) whose billed usage the cassette replays."""
+
+
+def test_a_replayed_real_response_gives_one_log_line_and_one_jsonl_line(tmp_path: Path):
+    """One real response -> exactly one formatted log line and one JSONL line, both carrying the
+    usage OpenAI billed (from the observation file, not from our code). Run with ``-rP`` to see
+    the two lines quoted in the README's "Auditing" section."""
+    lines: list[str] = []
+    handler = logging.Handler(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.emit = lambda r: lines.append(handler.format(r))  # type: ignore[method-assign]
+    audit_logger = logging.getLogger(AUDIT_LOGGER)
+    old_level = audit_logger.level
+    audit_logger.addHandler(handler)
+    audit_logger.setLevel(logging.INFO)
+    path = tmp_path / "audit.jsonl"
+    client = VisionOpenAI(api_key="sk-test", max_retries=0, audit=[LoggingSink(), JsonlSink(path)])
+    cassette = CASSETTES / "test_client_replay" / f"{README_SCENARIO.name}.yaml"
+    try:
+        with vcr.VCR(**vcr_settings(), record_mode="none").use_cassette(str(cassette)):
+            client.responses.create(**README_SCENARIO.request())
+    finally:
+        audit_logger.removeHandler(handler)
+        audit_logger.setLevel(old_level)
+    usage = README_SCENARIO.obs["usage"]
+    (jsonl,) = path.read_text(encoding="utf-8").splitlines()
+    (line,) = lines
+    record = json.loads(jsonl)
+    assert (record["billed_input_tokens"], record["billed_output_tokens"]) == (
+        usage["input_tokens"],
+        usage["output_tokens"],
+    )
+    assert f"billed_input={usage['input_tokens']} " in line
+    assert f"request_id={record['request_id']}" in line
+    print(f"LOG   {line}\nJSONL {jsonl}")

@@ -13,6 +13,7 @@ import pytest
 
 from openai_vision_ext._audit import (
     SCHEMA_VERSION,
+    AuditConfigError,
     AuditPipeline,
     AuditRecord,
     add_context,
@@ -92,6 +93,57 @@ def test_record_carries_schema_version_first():
     data = record_of().to_dict()
     assert next(iter(data)) == "schema_version"
     assert data["schema_version"] == SCHEMA_VERSION
+
+
+# Issue 4's field list, written out by hand: (issue wording, key path in to_dict()).
+ISSUE_FIELDS = [
+    ("schema_version", ("schema_version",)),
+    ("time", ("time",)),
+    ("request id", ("request_id",)),
+    ("response id", ("response_id",)),
+    ("API", ("api",)),
+    ("model requested", ("model_requested",)),
+    ("model served", ("model_served",)),
+    ("image sha256", ("images", 0, "sha256")),
+    ("image mime", ("images", 0, "mime")),
+    ("image n_bytes", ("images", 0, "n_bytes")),
+    ("image width", ("images", 0, "width")),
+    ("image height", ("images", 0, "height")),
+    ("image detail", ("images", 0, "detail")),
+    ("image estimated tokens", ("images", 0, "estimated_tokens")),
+    ("estimated image tokens", ("estimated_image_tokens",)),
+    ("estimated text tokens", ("estimated_text_tokens",)),
+    ("estimated input tokens", ("estimated_input_tokens",)),
+    ("billed input tokens", ("billed_input_tokens",)),
+    ("billed cached tokens", ("billed_cached_tokens",)),
+    ("billed output tokens", ("billed_output_tokens",)),
+    ("billed reasoning tokens", ("billed_reasoning_tokens",)),
+    ("attributed billed image tokens", ("billed_image_tokens",)),
+    ("delta", ("delta_input_tokens",)),
+    ("USD cost input", ("cost", "input")),
+    ("USD cost cached input", ("cost", "cached_input")),
+    ("USD cost output", ("cost", "output")),
+    ("price table version (cost)", ("cost", "price_table_version")),
+    ("price table version", ("price_table_version",)),
+    ("stream flag", ("stream",)),
+    ("status", ("status",)),
+    ("attribution method", ("attribution",)),
+]
+
+
+@pytest.mark.parametrize(("wording", "path"), ISSUE_FIELDS, ids=[w for w, _ in ISSUE_FIELDS])
+def test_record_dict_has_every_field_the_issue_lists(wording, path):
+    """Each field issue 4 asks for is in to_dict() and set (not None) for a priced response."""
+    value = record_of(billed_cached_tokens=128, billed_reasoning_tokens=7).to_dict()
+    for key in path:
+        value = value[key]
+    assert value is not None, wording
+
+
+def test_record_is_frozen():
+    """Records are immutable values: processors must return a changed copy."""
+    with pytest.raises(AttributeError):
+        record_of().status = "error"  # type: ignore[misc]
 
 
 def test_record_dict_is_plain_json_and_round_trips():
@@ -199,6 +251,18 @@ def test_only_status_keeps_only_the_listed_statuses(status, kept):
     """only_status drops records whose status is not listed."""
     record = make_record(status=status)
     assert (only_status("error", "incomplete")(record) is record) is kept
+
+
+def test_add_context_rejects_values_json_cannot_hold():
+    """A non-serialisable value fails at set-up with a typed error, not later in every sink."""
+    with pytest.raises(AuditConfigError, match="JSON-serialisable"):
+        add_context(client=object())
+
+
+def test_pipeline_rejects_a_negative_text_limit():
+    """max_text_chars below zero is a configuration error."""
+    with pytest.raises(AuditConfigError, match="max_text_chars"):
+        AuditPipeline(max_text_chars=-1)
 
 
 def test_strip_text_removes_opted_in_text():

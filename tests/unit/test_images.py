@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import io
+import os
 import pickle
 import struct
 import zlib
@@ -488,3 +489,72 @@ def test_every_error_is_an_image_error() -> None:
             inspect_image(data)
         with pytest.raises(ValueError):  # noqa: PT011 - the parent class is the point
             inspect_image(data)
+
+
+# -- bombs in every format, header-only reads ---------------------------------------------------
+
+
+def _jpeg_with_size(width: int, height: int) -> bytes:
+    data = encode(rgb(), "JPEG")
+    sof = data.index(b"\xff\xc0")
+    return data[: sof + 5] + struct.pack(">HH", height, width) + data[sof + 9 :]
+
+
+def _gif_with_size(width: int, height: int) -> bytes:
+    data = encode(rgb(), "GIF")
+    return data[:6] + struct.pack("<HH", width, height) + data[10:]
+
+
+def _webp_with_size(width: int, height: int) -> bytes:
+    vp8x = b"VP8X" + struct.pack("<I", 10) + bytes(4)
+    vp8x += (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")
+    return b"RIFF" + struct.pack("<I", 4 + len(vp8x)) + b"WEBP" + vp8x
+
+
+BOMBS = {
+    "png": png_with_size,
+    "jpeg": _jpeg_with_size,
+    "gif": _gif_with_size,
+    "webp": _webp_with_size,
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(BOMBS))
+def test_a_bomb_header_is_refused_in_every_format(fmt: str) -> None:
+    """The largest size each format can declare (WEBP 16384, the others 65535 a side) is over
+    MAX_PIXELS: DecompressionBombError with the declared size, before any pixel is decoded."""
+    side = 16384 if fmt == "webp" else 65535
+    assert side * side > MAX_PIXELS
+    with pytest.raises(DecompressionBombError) as caught:
+        inspect_image(BOMBS[fmt](side, side))
+    assert (caught.value.width, caught.value.height) == (side, side)
+
+
+@pytest.mark.parametrize("fmt", sorted(BOMBS))
+def test_the_size_builders_make_headers_inspect_reads(fmt: str) -> None:
+    """Control for the bomb test: a modest declared size is read back exactly."""
+    info = inspect_image(BOMBS[fmt](300, 200))
+    assert (info.format, info.width, info.height) == (fmt, 300, 200)
+
+
+def test_a_big_exif_jpeg_file_is_read_in_a_few_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A phone-style JPEG with a 60 kB EXIF block, padded to 30 MB, is sized from a few small
+    reads (segments are skipped by length, not scanned)."""
+    from openai_vision_ext import _sources
+
+    path = tmp_path / "phone.jpg"
+    path.write_bytes(STILL_IMAGES["jpeg_big_exif"]())
+    os.truncate(path, 30_000_000)
+    sizes: list[int] = []
+    real = _sources._pread
+
+    def counted(fd: int, n: int, offset: int) -> bytes:
+        sizes.append(n)
+        return real(fd, n, offset)
+
+    monkeypatch.setattr(_sources, "_pread", counted)
+    info = inspect_image(path)
+    assert (info.width, info.height, info.n_bytes) == (37, 23, 30_000_000)
+    assert sum(sizes) <= 3 * 4096 + 64

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 from pathlib import Path
 from typing import Any
 
@@ -272,3 +273,62 @@ def test_build_data_url_round_trips(wrap: Any) -> None:
     for data in (b"", b"a", b"ab", b"abc", bytes(range(256))):
         url = build_data_url(wrap(data), "image/png")
         assert decode_url(url) == ("data:image/png;base64", data)
+
+
+# -- animations, phone JPEGs, big files ------------------------------------------------------
+
+
+def _two_frames(fmt: str) -> bytes:
+    frames = [Image.new("RGB", (6, 4), c) for c in ("red", "blue")]
+    return encode(frames[0], fmt, save_all=True, append_images=frames[1:])
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "WEBP", "PNG"], ids=["gif", "webp", "apng"])
+@pytest.mark.parametrize("make", [image_part, image_url_part], ids=["responses", "chat"])
+def test_every_kind_of_animation_is_refused(fmt: str, make: Any) -> None:
+    """Animated GIF, animated WEBP and APNG raise AnimatedImageError with 2 frames."""
+    data = _two_frames(fmt)
+    with Image.open(io.BytesIO(data)) as oracle:
+        assert getattr(oracle, "n_frames", 1) == 2
+    with pytest.raises(AnimatedImageError) as caught:
+        make(data)
+    assert caught.value.frames == 2
+
+
+def test_phone_mpo_jpeg_is_sent_as_jpeg() -> None:
+    """A JPEG that Pillow opens as MPO (phones save these) is sent, byte for byte, as JPEG."""
+    data = _two_frames("MPO")
+    with Image.open(io.BytesIO(data)) as oracle:
+        assert oracle.format == "MPO"
+    assert decode_url(image_part(data)["image_url"] or "") == ("data:image/jpeg;base64", data)
+
+
+def test_a_file_over_the_limit_is_refused_by_name_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 1 GiB (sparse) PNG path raises ImageTooLargeError naming the file, after reading only
+    its header."""
+    from openai_vision_ext import _sources
+
+    path = tmp_path / "scan.png"
+    path.write_bytes(PNG)
+    os.truncate(path, 1 << 30)
+    read: list[int] = []
+    real = _sources._pread
+
+    def counted(fd: int, n: int, offset: int) -> bytes:
+        read.append(n)
+        return real(fd, n, offset)
+
+    monkeypatch.setattr(_sources, "_pread", counted)
+    with pytest.raises(ImageTooLargeError, match=r"^'scan\.png' is 1,073,741,824 bytes"):
+        image_part(path)
+    assert sum(read) <= 4096
+
+
+def test_errors_about_a_path_name_the_file(tmp_path: Path) -> None:
+    """HTML saved as cat.png is refused with the file's name and what it really is."""
+    path = tmp_path / "cat.png"
+    path.write_bytes(b"<!DOCTYPE html><html><body>Access denied</body></html>")
+    with pytest.raises(UnsupportedImageFormatError, match=r"^'cat\.png' is an HTML page"):
+        image_part(path, detail="low")

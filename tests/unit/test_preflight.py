@@ -281,3 +281,140 @@ def test_limits_are_frozen() -> None:
 
     with pytest.raises(FrozenInstanceError):
         DEFAULT_LIMITS.max_images = 1  # type: ignore[misc]
+
+
+# -- animations, phone JPEGs, request shapes --------------------------------------------------
+
+
+def _two_frames(fmt: str) -> bytes:
+    frames = [Image.new("RGB", (6, 4), c) for c in ("red", "blue")]
+    return encode(frames[0], fmt, save_all=True, append_images=frames[1:])
+
+
+@pytest.mark.parametrize(
+    ("fmt", "mime"),
+    [("GIF", "image/gif"), ("WEBP", "image/webp"), ("PNG", "image/png")],
+    ids=["gif", "webp", "apng"],
+)
+def test_every_kind_of_animation_is_a_violation(fmt: str, mime: str) -> None:
+    """Animated GIF, animated WEBP and APNG data URLs are each flagged animated_image."""
+    outcome = check_request(
+        "responses", "gpt-4o", responses(part(data_url(_two_frames(fmt), mime)))
+    )
+    assert [(v.code, v.image_index) for v in outcome.violations] == [("animated_image", 0)]
+    assert "2 frames" in outcome.violations[0].message
+
+
+def test_a_phone_mpo_jpeg_passes() -> None:
+    """A JPEG Pillow opens as MPO, declared image/jpeg, is a still JPEG: no violation."""
+    mpo = _two_frames("MPO")
+    with Image.open(io.BytesIO(mpo)) as oracle:
+        assert oracle.format == "MPO"
+    assert codes(responses(part(data_url(mpo, "image/jpeg")))) == []
+
+
+def test_one_image_with_several_problems_reports_each() -> None:
+    """A bad detail and a MIME mismatch on the same image are two violations, same index."""
+    request = responses(part(data_url(PNG), detail="ultra"), part(data_url(PNG, "image/gif")))
+    request["input"][0]["content"][0]["image_url"] = data_url(PNG, "image/webp")
+    assert codes(request) == [("invalid_detail", 0), ("mime_mismatch", 0), ("mime_mismatch", 1)]
+
+
+def test_the_error_message_gives_each_position() -> None:
+    """str(PreflightError) names each image's index and location, one line per violation."""
+    request = responses(part(data_url(PNG)), VIOLATIONS["mime_mismatch"])
+    with pytest.raises(PreflightError) as caught:
+        preflight(**request)
+    assert "\n  - image 1 at input[0].content[1]: the data URL declares image/jpeg" in str(
+        caught.value
+    )
+
+
+def test_a_plain_string_input_has_no_images_and_passes() -> None:
+    """input="..." (a bare string) is walked: no images, no violations."""
+    outcome = preflight(model="gpt-4o", input="What is in this image?")
+    assert (outcome.ok, outcome.images) == (True, ())
+
+
+def test_images_in_any_message_and_any_depth_are_found() -> None:
+    """Images in several messages, string-content messages between them, and a tool output
+    nested in a list are all found, in request order."""
+    request = {
+        "input": [
+            {"role": "system", "content": "be brief"},
+            {"role": "user", "content": [part(data_url(PNG)), {"type": "input_text", "text": "a"}]},
+            {"role": "assistant", "content": "ok"},
+            {"type": "function_call_output", "call_id": "c", "output": [VIOLATIONS["empty_image"]]},
+            {"role": "user", "content": [VIOLATIONS["mime_mismatch"]]},
+        ]
+    }
+    outcome = check_request("responses", "gpt-4o", request)
+    assert [ref.location for ref, _ in outcome.images] == [
+        "input[1].content[0]",
+        "input[3].output[0]",
+        "input[4].content[0]",
+    ]
+    assert [(v.code, v.image_index) for v in outcome.violations] == [
+        ("empty_image", 1),
+        ("mime_mismatch", 2),
+    ]
+
+
+def test_a_chat_request_is_never_mutated() -> None:
+    """Chat Completions requests (tuples and legacy string image_url included) stay as given."""
+    request: dict[str, Any] = {
+        "messages": (
+            {"role": "system", "content": "hi"},
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image_url", "image_url": {"url": data_url(PNG, "image/gif")}},
+                    {"type": "image_url", "image_url": "https://example.com/a.png"},
+                    {"type": "image_url", "image_url": {"url": data_url(PNG), "detail": "x"}},
+                ],
+            },
+        )
+    }
+    before = copy.deepcopy(request)
+    with pytest.raises(PreflightError):
+        preflight(api="chat.completions", model="gpt-4o", **request)
+    assert request == before
+
+
+def test_the_2025_profile_is_the_issues_500_images_and_50_mb() -> None:
+    """The 2025 limits are 500 images, 50 MB per request and 20 MB per image (decimal MB)."""
+    limits = LIMIT_PROFILES["2025"]
+    assert (limits.max_images, limits.max_total_bytes, limits.max_image_bytes) == (
+        500,
+        50_000_000,
+        20_000_000,
+    )
+
+
+def test_500_images_pass_the_2025_profile_and_501_do_not() -> None:
+    """The image count limit is inclusive."""
+    urls = [part(f"https://example.com/{i}.png") for i in range(501)]
+    limits = LIMIT_PROFILES["2025"]
+    assert codes(responses(*urls[:500]), limits=limits) == []
+    assert codes(responses(*urls), limits=limits) == [("too_many_images", None)]
+
+
+@pytest.mark.parametrize(
+    ("api", "item", "code"),
+    [
+        ("responses", part({"url": "https://e.com/a.png"}), "invalid_image_url"),  # type: ignore[arg-type]
+        ("responses", part(file_id=123), "invalid_file_id"),
+        (
+            "chat.completions",
+            {"type": "image_url", "image_url": {"url": b"x"}},
+            "invalid_image_url",
+        ),
+    ],
+    ids=["responses-url-dict", "file-id-int", "chat-url-bytes"],
+)
+def test_a_wrongly_typed_image_field_is_named(api: Any, item: dict[str, Any], code: str) -> None:
+    """image_url or file_id set to a non-string says which field has the wrong type."""
+    key = "input" if api == "responses" else "messages"
+    outcome = check_request(api, "gpt-4o", {key: [{"role": "user", "content": [item]}]})
+    assert [(v.code, v.image_index) for v in outcome.violations] == [(code, 0)]
+    assert "must be a string" in outcome.violations[0].message

@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
@@ -21,7 +21,9 @@ from openai_vision_ext._exceptions import (
     InvalidDetailError,
     UnsupportedImageFormatError,
 )
+from openai_vision_ext._fetch import InvalidOptionError
 from openai_vision_ext._prepare import PreparedImage, prepare_image, prepared_size
+from openai_vision_ext._rules_data import RULES
 
 DETAILS = ("low", "high", "auto", "original")
 TILE_MODEL = "gpt-4o"
@@ -71,14 +73,20 @@ def sent(p: PreparedImage) -> Image.Image:
 sizes = st.tuples(st.integers(1, 9000), st.integers(1, 9000))
 
 
+ALL_MODELS = sorted(RULES)
+"""Every rule row: tile models (gpt-4o, gpt-4o-mini, o3, gpt-5, ...) and patch models with
+every kind of budget (gpt-4.1-mini, gpt-5-nano, gpt-5.4 with per-detail limits, gpt-5.5 whose
+auto is original, ...)."""
+
+
 @settings(max_examples=150, deadline=None)
-@given(size=sizes, model=st.sampled_from([TILE_MODEL, PATCH_MODEL, "gpt-5-mini"]))
+@given(size=sizes, model=st.sampled_from(ALL_MODELS))
 @pytest.mark.parametrize("detail", DETAILS)
 def test_prepared_size_keeps_the_estimate_identical(
     size: tuple[int, int], model: str, detail: Any
 ) -> None:
     """Sending the prepared size costs exactly the tokens the original would, for any size,
-    tile or patch model, and detail."""
+    any model's rule, and any detail."""
     w, h = prepared_size(*size, model=model, detail=detail)
     assert estimate_image_tokens(w, h, model=model, detail=detail) == estimate_image_tokens(
         *size, model=model, detail=detail
@@ -86,13 +94,31 @@ def test_prepared_size_keeps_the_estimate_identical(
 
 
 @settings(max_examples=150, deadline=None)
-@given(size=sizes, model=st.sampled_from([TILE_MODEL, PATCH_MODEL]))
+@given(size=sizes, model=st.sampled_from(ALL_MODELS))
 @pytest.mark.parametrize("detail", DETAILS)
 def test_prepared_size_never_upscales(size: tuple[int, int], model: str, detail: Any) -> None:
     """Neither side of the prepared size exceeds the original's."""
     w, h = prepared_size(*size, model=model, detail=detail)
     assert 1 <= w <= size[0]
     assert 1 <= h <= size[1]
+
+
+@settings(max_examples=150, deadline=None)
+@given(size=sizes, model=st.sampled_from(ALL_MODELS))
+@pytest.mark.parametrize("detail", DETAILS)
+def test_prepared_size_is_exactly_the_servers_size_when_that_is_stable(
+    size: tuple[int, int], model: str, detail: Any
+) -> None:
+    """Whenever the server's own target keeps the estimate and the server would leave an image
+    of that size as is, the target is exactly what is sent (the nudges and the ladder are only
+    for the rare sizes where rounding breaks this)."""
+    target = target_size(*size, model=model, detail=detail)
+    assume(target_size(*target, model=model, detail=detail) == target)
+    assume(
+        estimate_image_tokens(*target, model=model, detail=detail)
+        == estimate_image_tokens(*size, model=model, detail=detail)
+    )
+    assert prepared_size(*size, model=model, detail=detail) == target
 
 
 @pytest.mark.parametrize("model", [TILE_MODEL, PATCH_MODEL])
@@ -112,7 +138,7 @@ def test_prepared_size_nudges_a_pixel_when_rounding_changes_the_estimate(
     monkeypatch.setattr(_estimate, "estimate_image_tokens", lambda w, h, **_: 1 if w > 100 else 2)
     w, h = prepared_size(1000, 500, model="m", detail="high")
     assert (w, h) != (1000, 500)
-    assert _estimate.estimate_image_tokens(w, h) == 1
+    assert _estimate.estimate_image_tokens(w, h, model="m") == 1
     assert abs(w - 100) + abs(h - 50) == 1
 
 
@@ -144,6 +170,26 @@ def test_a_large_photo_is_resized_to_a_size_with_the_same_estimate(model: str, d
     ) == estimate_image_tokens(3000, 2000, model=model, detail=detail)
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    size=st.tuples(st.integers(1, 2600), st.integers(1, 2600)),
+    model=st.sampled_from(ALL_MODELS),
+    detail=st.sampled_from(DETAILS),
+)
+def test_the_decoded_sent_image_has_the_originals_estimate(
+    size: tuple[int, int], model: str, detail: Any
+) -> None:
+    """Whatever the size, model and detail, the image actually sent (decoded again) is never
+    larger than the original and costs exactly the original's estimated tokens."""
+    p = prepare_image(encode(Image.new("RGB", size, "teal"), "PNG"), model=model, detail=detail)
+    w, h = sent(p).size
+    assert w <= size[0]
+    assert h <= size[1]
+    assert estimate_image_tokens(w, h, model=model, detail=detail) == estimate_image_tokens(
+        *size, model=model, detail=detail
+    )
+
+
 def test_resized_photo_sends_far_fewer_bytes() -> None:
     """Shrinking a 3000x2000 photo for gpt-4o at high sends under a fifth of its bytes."""
     data = encode(photo((3000, 2000)), "JPEG", quality=92)
@@ -164,6 +210,26 @@ def test_the_sent_info_describes_the_sent_bytes() -> None:
     assert p.info.n_bytes == len(p.data)
     assert p.info.sha256 == hashlib.sha256(p.data).hexdigest()
     assert p.mime == p.info.mime == "image/jpeg"
+
+
+def test_the_original_and_the_sent_image_are_both_reported() -> None:
+    """original_* describe the input file, info the bytes sent, and summary() states both
+    (dims, bytes, ratio) with what was done."""
+    data = encode(photo((3000, 2000)), "JPEG", quality=92)
+    p = prepare_image(data, model=TILE_MODEL, detail="high")
+    out = sent(p)
+    assert p.info is not None
+    assert (p.original_format, p.original_size, p.original_n_bytes) == (
+        "jpeg",
+        (3000, 2000),
+        len(data),
+    )
+    assert (p.info.width, p.info.height, p.info.n_bytes) == (*out.size, len(p.data))
+    ratio = f"{len(p.data) / len(data):.1%}"
+    assert p.summary() == (
+        f"jpeg 3000x2000 {len(data):,} B -> jpeg {out.width}x{out.height} {len(p.data):,} B "
+        f"({ratio}): resized"
+    )
 
 
 def test_an_image_the_rule_does_not_shrink_is_passed_through_byte_for_byte() -> None:
@@ -279,6 +345,57 @@ def test_keep_metadata_keeps_gps_and_resets_orientation() -> None:
     assert "stripped_metadata" not in p.actions
 
 
+def test_a_jpeg_comment_and_xmp_are_stripped_when_reencoding() -> None:
+    """A JPEG comment and XMP packet (free-text places, names) do not survive a resize."""
+    data = encode(photo((3000, 2000)), "JPEG", comment=b"home: 48.85N", xmp=b"<x:xmpmeta/>")
+    p = prepare_image(data, model=TILE_MODEL, detail="high")
+    out = sent(p)
+    assert out.format == "JPEG"
+    assert (out.info.get("comment"), out.info.get("xmp")) == (None, None)
+    assert "stripped_metadata" in p.actions
+
+
+def test_keep_metadata_keeps_the_jpeg_comment_and_xmp() -> None:
+    """keep_metadata=True carries the comment and the XMP packet over unchanged."""
+    data = encode(photo((3000, 2000)), "JPEG", comment=b"home: 48.85N", xmp=b"<x:xmpmeta/>")
+    out = sent(prepare_image(data, model=TILE_MODEL, detail="high", keep_metadata=True))
+    assert (out.info.get("comment"), out.info.get("xmp")) == (b"home: 48.85N", b"<x:xmpmeta/>")
+
+
+def png_with_metadata(im: Image.Image) -> bytes:
+    """A PNG with a GPS EXIF chunk, a tEXt chunk and an XMP iTXt chunk."""
+    from PIL import PngImagePlugin
+
+    chunks = PngImagePlugin.PngInfo()
+    chunks.add_text("Location", "48.85N 2.35E")
+    chunks.add_itxt("XML:com.adobe.xmp", "<x:xmpmeta/>")
+    exif = Image.Exif()
+    exif.get_ifd(GPS_IFD)[2] = (48.0, 51.0, 24.0)
+    return encode(im, "PNG", pnginfo=chunks, exif=exif.tobytes())
+
+
+def test_png_text_xmp_and_gps_are_stripped_when_reencoding() -> None:
+    """A resized PNG screenshot is sent with no EXIF, no text and no XMP chunk."""
+    p = prepare_image(png_with_metadata(screenshot((3000, 2000))), model=TILE_MODEL, detail="high")
+    out = sent(p)
+    out.load()
+    assert out.format == "PNG"
+    assert (dict(out.getexif()), getattr(out, "text", None)) == ({}, {})
+    assert "stripped_metadata" in p.actions
+
+
+def test_keep_metadata_keeps_png_text_and_gps() -> None:
+    """keep_metadata=True carries a PNG's text chunks and GPS EXIF over to the resized PNG."""
+    data = png_with_metadata(screenshot((3000, 2000)))
+    out = sent(prepare_image(data, model=TILE_MODEL, detail="high", keep_metadata=True))
+    out.load()
+    assert getattr(out, "text", None) == {
+        "Location": "48.85N 2.35E",
+        "XML:com.adobe.xmp": "<x:xmpmeta/>",
+    }
+    assert out.getexif().get_ifd(GPS_IFD) == {2: (48.0, 51.0, 24.0)}
+
+
 def test_the_icc_profile_is_kept_when_reencoding() -> None:
     """Colour profiles are not privacy-sensitive metadata: they survive re-encoding."""
     from PIL import ImageCms
@@ -388,6 +505,66 @@ def test_a_truncated_image_raises_corrupt_image_error(
         prepare_image(data[: len(data) // 2], model=model, detail="high")
 
 
+TRUNCATABLE = {
+    "jpeg": ("JPEG", {}),
+    "png": ("PNG", {}),
+    "webp": ("WEBP", {}),
+    "gif": ("GIF", {}),
+    "tiff": ("TIFF", {"compression": "tiff_deflate"}),
+    "avif": ("AVIF", {}),
+    "heif": ("HEIF", {}),
+}
+
+
+@pytest.mark.parametrize("kind", TRUNCATABLE)
+@pytest.mark.parametrize("optimize", [True, False])
+def test_a_truncated_file_of_any_format_raises_corrupt_image_error(
+    kind: str, optimize: bool
+) -> None:
+    """The first half of a JPEG, PNG, WEBP, GIF, TIFF, AVIF or HEIC file raises
+    CorruptImageError (never a Pillow exception or warning), whether it would be passed
+    through, converted or resized."""
+    if kind == "heif":
+        pillow_heif = pytest.importorskip("pillow_heif")
+        pillow_heif.register_heif_opener()
+    fmt, options = TRUNCATABLE[kind]
+    data = encode(photo((640, 480)), fmt, **options)
+    with pytest.raises(CorruptImageError, match="truncated or corrupt"):
+        prepare_image(data[: len(data) // 2], model=TILE_MODEL, detail="high", optimize=optimize)
+
+
+def test_a_gif_whose_header_claims_a_huge_screen_is_a_bomb() -> None:
+    """A 40-byte GIF claiming 65535x65535 pixels (4.3 gigapixels) is refused as a bomb."""
+    import struct
+
+    size = struct.pack("<HH", 65535, 65535)
+    data = (
+        b"GIF89a" + size + b"\x00\x00\x00"  # logical screen, no colour table
+        b"\x2c\x00\x00\x00\x00" + size + b"\x00"  # one image of the same size
+        b"\x02\x02\x44\x01\x00\x3b"  # a tiny LZW stream and the trailer
+    )
+    with pytest.raises(DecompressionBombError):
+        prepare_image(data, model=TILE_MODEL)
+
+
+def test_an_in_memory_image_larger_than_the_pixel_cap_is_refused() -> None:
+    """A PIL image over MAX_PIXELS is refused before any work, with its size in the error."""
+    from openai_vision_ext._prepare import MAX_PIXELS
+
+    width = MAX_PIXELS // 1000 + 1
+    with pytest.raises(DecompressionBombError) as info:
+        prepare_image(Image.new("1", (width, 1000)), model=TILE_MODEL)
+    assert (info.value.width, info.value.height) == (width, 1000)
+
+
+def test_a_corrupt_container_is_reported_as_corrupt_not_unknown() -> None:
+    """Bytes that start like an AVIF file but cannot be decoded are a corrupt AVIF (re-export
+    it), not an unsupported format."""
+    data = encode(photo((320, 240)), "AVIF")
+    with pytest.raises(CorruptImageError, match="AVIF"):
+        prepare_image(data[:200])
+
+
 def test_a_decompression_bomb_is_refused_before_decoding() -> None:
     """A tiny PNG whose header claims 30000x30000 pixels is refused from its header alone."""
     import struct
@@ -404,9 +581,15 @@ def test_a_decompression_bomb_is_refused_before_decoding() -> None:
 
 
 def test_a_jpeg_quality_out_of_range_is_refused() -> None:
-    """jpeg_quality outside 1..95 is a programming error."""
-    with pytest.raises(ValueError, match="jpeg_quality"):
+    """jpeg_quality outside 1..95 is a programming error: InvalidOptionError, a ValueError."""
+    with pytest.raises(InvalidOptionError, match="jpeg_quality"):
         prepare_image(b"x", jpeg_quality=100)
+
+
+def test_an_unknown_animated_policy_is_refused() -> None:
+    """animated must be 'reject' or 'first_frame'."""
+    with pytest.raises(InvalidOptionError, match="animated"):
+        prepare_image(b"x", animated="loop")  # type: ignore[arg-type]
 
 
 def test_optimize_false_leaves_the_exif_orientation_to_the_caller() -> None:

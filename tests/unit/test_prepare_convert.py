@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from openai_vision_ext._exceptions import AnimatedImageError, MissingExtraError
+from openai_vision_ext._estimate import target_size
+from openai_vision_ext._exceptions import (
+    AnimatedImageError,
+    MissingExtraError,
+    UnsupportedImageFormatError,
+)
 from openai_vision_ext._prepare import PreparedImage, prepare_image
 
 TILE_MODEL = "gpt-4o"
@@ -96,9 +101,10 @@ def test_heic_is_converted_with_the_extra() -> None:
 
 
 def test_heic_is_also_shrunk_for_the_model() -> None:
-    """Conversion and shrinking combine: a 3000x2000 HEIC for gpt-4o is sent at 1152x768."""
+    """Conversion and shrinking combine: a 3000x2000 HEIC for gpt-4o is sent at the size the
+    server would resize it to."""
     p = prepare_image(heic_bytes(flat((3000, 2000))), model=TILE_MODEL, detail="high")
-    assert sent(p).size == (1152, 768)
+    assert sent(p).size == target_size(3000, 2000, model=TILE_MODEL, detail="high")
     assert p.actions == ("converted", "resized")
 
 
@@ -132,6 +138,68 @@ def test_a_cmyk_jpeg_is_converted_to_rgb() -> None:
     p = prepare_image(encode(flat().convert("CMYK"), "JPEG"))
     assert sent(p).mode in ("RGB", "L")
     assert p.actions == ("converted",)
+
+
+def test_a_converted_image_is_oriented_even_without_optimize() -> None:
+    """Re-encoding drops the EXIF orientation tag, so it is applied to the pixels: a CMYK
+    JPEG stored 600x400 with orientation 6 is sent upright, 400x600, also with optimize=False."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = encode(flat((600, 400)).convert("CMYK"), "JPEG", exif=exif.tobytes())
+    p = prepare_image(data, optimize=False)
+    assert sent(p).size == (400, 600)
+    assert p.actions == ("converted", "oriented", "stripped_metadata")
+
+
+def test_gps_is_stripped_from_a_converted_heic() -> None:
+    """A HEIC photo's EXIF GPS does not survive its conversion."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    exif = Image.Exif()
+    exif.get_ifd(0x8825)[2] = (48.0, 51.0, 24.0)
+    data = encode(flat((320, 240)), "HEIF", quality=90, exif=exif.tobytes())
+    with Image.open(io.BytesIO(data)) as original:
+        assert original.getexif().get_ifd(0x8825)  # the input really carries GPS
+    p = prepare_image(data)
+    assert 0x8825 not in sent(p).getexif()
+    assert "stripped_metadata" in p.actions
+
+
+def test_a_cmyk_images_colour_profile_is_not_attached_to_the_rgb_result() -> None:
+    """The ICC profile of a CMYK JPEG describes CMYK; after conversion to RGB it is dropped
+    rather than mislabelling the RGB pixels."""
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    data = encode(flat().convert("CMYK"), "JPEG", icc_profile=profile)
+    with Image.open(io.BytesIO(data)) as original:
+        assert original.info.get("icc_profile") == profile  # the input really carries one
+    assert "icc_profile" not in sent(prepare_image(data)).info
+
+
+@pytest.mark.parametrize("mode", ["PA", "RGBX", "LAB", "I", "F", "1"])
+def test_unusual_modes_are_converted_to_a_mode_png_or_jpeg_holds(mode: str) -> None:
+    """Palette+alpha, padded RGB, Lab, 32-bit integer/float grey and 1-bit images are sent as
+    8-bit images, not refused."""
+    im = Image.new("RGBA", (64, 48), (200, 30, 30, 255)).convert(mode)
+    out = sent(prepare_image(im))
+    assert out.mode in ("L", "LA", "RGB", "RGBA", "P")
+    assert out.size == (64, 48)
+
+
+def test_an_image_that_cannot_be_encoded_raises_a_typed_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """If the encoder fails anyway, the error is UnsupportedImageFormatError saying what to do,
+    not Pillow's OSError."""
+
+    def broken_save(*args: Any, **kwargs: Any) -> None:
+        raise OSError("cannot write mode XYZ as PNG")
+
+    monkeypatch.setattr(Image.Image, "save", broken_save)
+    with pytest.raises(UnsupportedImageFormatError, match="convert it to 8-bit RGB PNG or JPEG"):
+        prepare_image(flat())
 
 
 ANIMATIONS = {

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import socket
+import time
 from typing import Any
 
 import pytest
 
+from openai_vision_ext._exceptions import OpenAIVisionExtError
 from openai_vision_ext._fetch import (
     FetchBlockedError,
+    FetchError,
     FetchOptions,
+    FetchTimeoutError,
     FetchURLError,
+    InvalidOptionError,
     fetch_image,
     http_url,
 )
@@ -28,14 +33,25 @@ NON_PUBLIC = [
     "0.0.0.0",
     "224.0.0.1",
     "255.255.255.255",
+    "240.0.0.1",  # reserved
+    "198.18.0.1",  # benchmarking
+    "192.0.2.1",  # documentation
+    "::",
     "::1",
     "fe80::1",
+    "fe80::1%eth0",  # with a zone
     "fc00::1",
+    "fec0::1",  # site-local
+    "2001:db8::1",  # documentation
     "::ffff:127.0.0.1",  # IPv4-mapped
     "::ffff:10.0.0.1",
+    "::127.0.0.1",  # IPv4-compatible (deprecated)
     "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
+    "64:ff9b:1::a00:1",  # local-use NAT64
     "2002:a00:1::1",  # 6to4 of 10.0.0.1
+    "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
     "ff02::1",
+    "ff0e::1",  # global-scope multicast
 ]
 
 
@@ -46,7 +62,9 @@ def test_the_guard_refuses_non_public_addresses(address: str) -> None:
     assert not FetchOptions().allows(address)
 
 
-@pytest.mark.parametrize("address", ["8.8.8.8", "93.184.215.14", "2606:4700:4700::1111"])
+@pytest.mark.parametrize(
+    "address", ["8.8.8.8", "93.184.215.14", "2606:4700:4700::1111", "::ffff:8.8.8.8"]
+)
 def test_the_guard_lets_public_addresses_through(address: str) -> None:
     """Public IPv4 and IPv6 addresses are allowed."""
     assert FetchOptions().allows(address)
@@ -60,6 +78,36 @@ def test_allow_networks_opens_exactly_the_listed_networks() -> None:
         False,
         False,
     )
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"max_bytes": 0},
+        {"timeout": 0},
+        {"total_timeout": -1.0},
+        {"max_redirects": -1},
+        {"allow_networks": ("localhost",)},
+        {"allow_networks": "127.0.0.0/8"},
+    ],
+)
+def test_fetch_options_out_of_range_are_refused_when_made(options: dict[str, Any]) -> None:
+    """Non-positive limits, negative redirects and networks that are not CIDR tuples raise
+    InvalidOptionError (a ValueError of this package) at construction, not mid-fetch."""
+    with pytest.raises(InvalidOptionError) as info:
+        FetchOptions(**options)
+    assert isinstance(info.value, OpenAIVisionExtError)
+    assert isinstance(info.value, ValueError)
+
+
+def test_allow_networks_matches_an_ipv6_address_as_written() -> None:
+    """Allowing ::1/128 opens IPv6 loopback, although ::1 is not an IPv4-embedding address."""
+    assert FetchOptions(allow_networks=("::1/128",)).allows("::1")
+
+
+def test_an_ipv4_mapped_address_is_allowed_by_its_ipv4_network() -> None:
+    """::ffff:127.0.0.1 reaches 127.0.0.1, so allowing 127.0.0.0/8 allows it too."""
+    assert FetchOptions(allow_networks=("127.0.0.0/8",)).allows("::ffff:127.0.0.1")
 
 
 def fake_dns(answers: dict[str, list[str]]) -> Any:
@@ -90,6 +138,32 @@ def test_every_resolved_address_must_be_public(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(FetchBlockedError) as info:
         fetch_image("http://mixed.example/cat.png")
     assert info.value.address == "192.168.0.9"
+
+
+def test_a_dns_lookup_that_hangs_times_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """getaddrinfo has no timeout of its own; a resolver stuck for 3 s still ends the fetch
+    after the 0.2 s timeout with FetchTimeoutError."""
+
+    def stuck(*args: Any, **kwargs: Any) -> list[Any]:
+        time.sleep(3)
+        return []
+
+    monkeypatch.setattr(socket, "getaddrinfo", stuck)
+    start = time.monotonic()
+    with pytest.raises(FetchTimeoutError):
+        fetch_image("https://slow-dns.example/cat.png", options=FetchOptions(timeout=0.2))
+    assert time.monotonic() - start < 1.5
+
+
+def test_an_unresolvable_host_is_a_fetch_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name that does not resolve raises FetchError naming the host."""
+
+    def nxdomain(*args: Any, **kwargs: Any) -> list[Any]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", nxdomain)
+    with pytest.raises(FetchError, match=r"cannot resolve host 'nowhere\.example'"):
+        fetch_image("https://nowhere.example/cat.png")
 
 
 def test_cloud_metadata_is_refused_by_default() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array
+import contextlib
 import hashlib
 import io
 import os
@@ -225,3 +226,177 @@ def test_unreadable_file_is_refused(png_path: Path) -> None:
     png_path.chmod(0)
     with pytest.raises(ImageSourceError, match="no permission"):
         inspect_image(png_path)
+
+
+# -- header-only reads, special files, streams ----------------------------------------------
+
+
+@pytest.fixture
+def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Sizes of every read the path source makes (os.pread under the hood)."""
+    from openai_vision_ext import _sources
+
+    sizes: list[int] = []
+    real = _sources._pread
+
+    def counted(fd: int, n: int, offset: int) -> bytes:
+        data = real(fd, n, offset)
+        sizes.append(len(data))
+        return data
+
+    monkeypatch.setattr(_sources, "_pread", counted)
+    return sizes
+
+
+def test_inspecting_a_huge_file_reads_only_its_first_block(
+    tmp_path: Path, counted_reads: list[int]
+) -> None:
+    """A 1 GiB (sparse) PNG is inspected from one 4 KiB read; its size comes from fstat."""
+    path = tmp_path / "huge.png"
+    path.write_bytes(PNG)
+    os.truncate(path, 1 << 30)
+    info = inspect_image(path)
+    assert (info.width, info.height, info.n_bytes) == (12, 7, 1 << 30)
+    assert sum(counted_reads) <= 4096
+
+
+def _run_with_timeout(action: Any, seconds: float = 5.0) -> BaseException | None:
+    """Run ``action`` in a daemon thread; return what it raised, fail if it blocks."""
+    import threading
+
+    raised: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            action()
+        except BaseException as exc:  # handed back to the test
+            raised.append(exc)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "the call blocked"
+    return raised[0] if raised else None
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("read", [inspect_image, read_source], ids=["inspect", "read_source"])
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path, read: Any) -> None:
+    """A FIFO named like an image is refused at once, not waited on forever."""
+    fifo = tmp_path / "photo.png"
+    os.mkfifo(fifo)
+    try:
+        raised = _run_with_timeout(lambda: read(fifo))
+    finally:  # unblock a reader stuck in open(), should the test fail
+        with contextlib.suppress(OSError):
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    assert isinstance(raised, ImageSourceError)
+    assert "not a regular file" in str(raised)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_device_is_refused_instead_of_read_forever() -> None:
+    """/dev/zero never ends: it is refused as not a regular file, not read."""
+    raised = _run_with_timeout(lambda: read_source("/dev/zero"))
+    assert isinstance(raised, ImageSourceError)
+
+
+def test_read_source_refuses_a_directory(tmp_path: Path) -> None:
+    """Reading a directory's bytes raises ImageSourceError, like inspecting it."""
+    with pytest.raises(ImageSourceError, match="is a directory"):
+        read_source(tmp_path)
+
+
+class _SpyStream(io.BytesIO):
+    """A seekable binary stream that records the size of every read() request."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.requests: list[int] = []
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        self.requests.append(-1 if size is None else size)
+        return super().read(size)
+
+
+def test_seekable_stream_is_never_read_whole() -> None:
+    """A 3 MiB stream is parsed from small reads and hashed in chunks of at most 1 MiB."""
+    data = PNG + os.urandom(3 << 20)
+    stream = _SpyStream(b"xx" + data)
+    stream.seek(2)
+    info = inspect_image(stream)
+    assert (info.width, info.n_bytes, info.sha256) == (
+        12,
+        len(data),
+        hashlib.sha256(data).hexdigest(),
+    )
+    assert stream.tell() == 2
+    assert 0 < max(stream.requests) <= 1 << 20
+
+
+def test_stream_raising_on_read_gives_image_source_error() -> None:
+    """An OSError from the stream becomes ImageSourceError naming the cause."""
+
+    class Broken(io.BytesIO):
+        def read(self, size: int | None = -1, /) -> bytes:
+            raise OSError("disk on fire")
+
+    with pytest.raises(ImageSourceError, match="disk on fire"):
+        inspect_image(Broken(PNG))
+
+
+# -- PIL modes --------------------------------------------------------------------------------
+
+PIL_MODES = ["1", "L", "LA", "La", "P", "PA", "RGB", "RGBA", "RGBa", "RGBX", "CMYK"]
+PIL_MODES += ["YCbCr", "LAB", "HSV", "I", "F", "I;16", "I;16L", "I;16B", "I;16N"]
+
+
+@pytest.mark.parametrize("mode", PIL_MODES)
+def test_every_pil_mode_becomes_an_image_openai_accepts(mode: str) -> None:
+    """Any mode Pillow can create is sent as PNG (CMYK: JPEG), never a bare Pillow error."""
+    image = Image.new(mode, (5, 3))
+    info = inspect_image(image)
+    assert (info.format, info.width, info.height) == ("jpeg" if mode == "CMYK" else "png", 5, 3)
+
+
+@pytest.mark.parametrize("mode", ["La", "RGBa", "PA"])
+def test_alpha_survives_modes_png_cannot_store(mode: str) -> None:
+    """Premultiplied or palette alpha becomes a straight alpha band, not dropped."""
+    data = encode_pil_image(Image.new(mode, (4, 4)))
+    with Image.open(io.BytesIO(data)) as decoded:
+        assert "A" in decoded.getbands()
+
+
+def test_32_bit_integer_pixels_within_16_bits_are_kept_exactly() -> None:
+    """Mode I with values up to 65535 is stored as 16-bit PNG without loss."""
+    image = Image.new("I", (3, 2), 40_000)
+    with Image.open(io.BytesIO(encode_pil_image(image))) as decoded:
+        assert decoded.convert("I").getpixel((1, 1)) == 40_000
+
+
+def test_lazily_opened_truncated_file_gives_image_source_error() -> None:
+    """A PIL image whose file is cut off fails when encoded: typed, with advice."""
+    cut = encode(Image.effect_noise((64, 64), 50).convert("RGB"), "PNG")
+    with (
+        Image.open(io.BytesIO(cut[: len(cut) // 2])) as image,
+        pytest.raises(ImageSourceError, match="cannot encode the PIL image"),
+    ):
+        inspect_image(image)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [("", "is empty"), ("cat\x00.png", "NUL character")],
+    ids=["empty", "nul"],
+)
+def test_impossible_paths_are_refused_with_typed_errors(path: str, message: str) -> None:
+    """An empty path or one with a NUL byte gives ImageSourceError, not a bare ValueError."""
+    for read in (inspect_image, read_source):
+        with pytest.raises(ImageSourceError, match=message):
+            read(path)
+
+
+def test_a_tilde_path_that_is_not_found_says_tilde_is_not_expanded() -> None:
+    """'~/x.png' is taken literally; the error says to expand it."""
+    with pytest.raises(ImageSourceError, match="expanduser"):
+        inspect_image("~/surely-not-here-0b6e.png")
