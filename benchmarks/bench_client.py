@@ -3,9 +3,9 @@
 Run: ``python benchmarks/bench_client.py`` (about 25 s). Both clients send the same
 ``responses.create`` requests (1 and 20 images, sync and async) to one local fake Responses
 server (stdlib ``http.server`` on 127.0.0.1, in a child process so it never competes with the
-clients for the GIL), in interleaved rounds. The images are distinct JPEGs (about 2560x1669,
-100 KB each) cut from a real photo in the cassettes, base64-encoded once by ``image_part``: that
-encoding is shared by both clients and not timed.
+clients for the GIL), in interleaved rounds. The images are distinct JPEGs (about 2540x1669,
+110 KB each) cut from the 2560x1669 stand-in image of ddtracepy-001 in the cassettes, base64-
+encoded once by ``image_part``: that encoding is shared by both clients and not timed.
 
 Prints, per case and in ms per request (best round, the least disturbed by other processes, as
 ``timeit`` recommends): the plain client, ours, their ratio and the difference, all measured in
@@ -258,7 +258,11 @@ def main() -> int:
     watch = Stopwatch()
     watch.install()
     benches = {"sync": bench_sync, "async": bench_async}
-    print(f"images: cut from {IMAGE.name}; best of {ROUNDS} rounds of {PER_ROUND} requests")
+    sizes = [len(data) for data in photos(max(IMAGE_COUNTS))]
+    print(
+        f"images: distinct JPEGs cut from {IMAGE.name}, {sum(sizes) / len(sizes) / 1e3:.0f} KB "
+        f"each on average; best of {ROUNDS} rounds of {PER_ROUND} requests"
+    )
     print(
         f"target: our bookkeeping beyond image inspection <= {TARGET_MS:.1f} ms/request "
         "(ms per request below)"

@@ -166,10 +166,17 @@ class _StreamState:
     tracker: StreamTracker
     report: VisionReport | None = None
     extra_notes: list[str] = field(default_factory=list)
+    failed: bool = False
+    """Our bookkeeping broke on an event: no report for this stream (a warning was logged)."""
 
-    def snapshot(self) -> VisionReport:
+    @property
+    def pending(self) -> bool:
+        """Still to be concluded: no report yet and no bookkeeping failure."""
+        return self.report is None and not self.failed
+
+    def snapshot(self) -> VisionReport | None:
         """The final report, or an incomplete one while the stream is open or was abandoned."""
-        if self.report is not None:
+        if self.report is not None or self.failed:
             return self.report
         return finish(
             self.plan,
@@ -261,13 +268,12 @@ def _parsed_body(raw: APIResponse[Any] | AsyncAPIResponse[Any]) -> object:
 
 
 def _unparsed(plan: Plan, request_id: str | None) -> VisionReport:
-    return finish(
-        plan,
-        None,
-        status="incomplete",
-        request_id=request_id,
-        notes=("with_streaming_response: the report is made once the body is parsed (parse())",),
+    why = (
+        "with_streaming_response(stream=True): events are not followed; use create(stream=True)"
+        if plan.stream
+        else "with_streaming_response: the report is made once the body is parsed (parse())"
     )
+    return finish(plan, None, status="incomplete", request_id=request_id, notes=(why,))
 
 
 def _count_sync(
@@ -302,13 +308,25 @@ def _observed_iter(client: Any, state: _StreamState, events: Iterator[_T]) -> It
         state.extra_notes.append(f"stream ended by {_name(exc)}")
         raise
     finally:
-        if state.report is None:
+        if state.pending:
             _conclude_sync(client, state)
 
 
-@_guarded("stream bookkeeping")
 def _feed(state: _StreamState, event: object) -> bool:
-    return state.tracker.feed(event)
+    """Show ``event`` to the tracker; True when it ended the stream. A failure here stops
+    the bookkeeping of this stream (warning, report ``None``), never the stream itself."""
+    if state.failed:
+        return False
+    try:
+        return state.tracker.feed(event)
+    except Exception as exc:
+        state.failed = True
+        logger.warning(
+            "openai_vision_ext: stream bookkeeping failed (%s: %s); no report for this stream",
+            _name(exc),
+            exc,
+        )
+        return False
 
 
 @_guarded("stream report")
@@ -420,7 +438,7 @@ async def _observed_aiter(
         state.extra_notes.append(f"stream ended by {_name(exc)}")
         raise
     finally:
-        if state.report is None:
+        if state.pending:
             # No await here: this may run while the generator is being closed.
             _guarded("stream report")(state.conclude)(None)
 

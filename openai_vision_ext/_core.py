@@ -242,9 +242,10 @@ def text_only_request(request: Mapping[str, Any]) -> dict[str, Any] | None:
     the request cannot be counted that way (e.g. a ``prompt`` template).
 
     >>> part = {"type": "input_image", "image_url": "https://x/y.png", "detail": "low"}
-    >>> text_only_request({"model": "gpt-4o", "input": [{"role": "user", "content": [
+    >>> args = text_only_request({"model": "gpt-4o", "input": [{"role": "user", "content": [
     ...     {"type": "input_text", "text": "Hi"}, part]}], "stream": True})
-    {'input': [{'role': 'user', 'content': [{'type': 'input_text', 'text': 'Hi'}]}], 'model': 'gpt-4o'}
+    >>> sorted(args), args["input"]
+    (['input', 'model'], [{'role': 'user', 'content': [{'type': 'input_text', 'text': 'Hi'}]}])
     """
     if request.get("prompt") is not None:
         return None

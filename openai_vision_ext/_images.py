@@ -161,7 +161,9 @@ _NAMES: Final[Mapping[str, str]] = {
     "text": "text",
 }
 
-_CONVERT: Final = "convert it to PNG or JPEG first, e.g. PIL.Image.open(path).save('image.png')"
+_CONVERT: Final = (
+    "convert it to PNG or JPEG first: image_part(source, optimize=True) converts it for you"
+)
 _HINTS: Final[Mapping[str, str]] = {
     "heic": (
         "convert it to JPEG or PNG first, or install the heic extra "
@@ -334,6 +336,24 @@ def _parse_png(read_at: ReadAt, size: int, label: str) -> Header:
 _SOF_MARKERS: Final = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 _STANDALONE_MARKERS: Final = frozenset({0x01, *range(0xD0, 0xD8)})
 
+_SEGMENT, _FRAME, _STANDALONE, _FILL, _NO_FRAME = range(5)
+
+
+def _marker_kind(marker: int) -> int:
+    if marker in _SOF_MARKERS:
+        return _FRAME
+    if marker in _STANDALONE_MARKERS:
+        return _STANDALONE
+    if marker == 0xFF:
+        return _FILL
+    if marker in (0xD9, 0xDA):  # EOI, or start of scan before any frame header
+        return _NO_FRAME
+    return _SEGMENT  # APPn, DQT, DHT, COM, ...: skipped by their length
+
+
+_JPEG_MARKER_KIND: Final = tuple(_marker_kind(marker) for marker in range(256))
+"""What each JPEG marker byte is, as one table lookup on the hot path."""
+
 
 def _parse_jpeg(read_at: ReadAt, size: int, label: str) -> Header:
     offset = 2
@@ -348,24 +368,25 @@ def _parse_jpeg(read_at: ReadAt, size: int, label: str) -> Header:
                 raise _truncated(label, "it ends inside its JPEG segment markers")
             offset = _next_marker(read_at, offset, label)  # junk between segments
             continue
-        marker = block[i + 1]
-        if marker == 0xFF:  # fill byte
-            offset += 1
-        elif marker in _STANDALONE_MARKERS:
-            offset += 2
-        elif marker in (0xD9, 0xDA):  # EOI or start of scan before any frame header
-            raise _truncated(label, "the JPEG has no frame header (SOF)")
-        elif marker in _SOF_MARKERS:
+        kind = _JPEG_MARKER_KIND[block[i + 1]]
+        if kind == _SEGMENT:
+            if available < 4:
+                raise _truncated(label, "it ends inside its JPEG segment headers")
+            length = (block[i + 2] << 8) | block[i + 3]
+            if length < 2:
+                raise _truncated(label, f"a JPEG segment has an impossible length ({length})")
+            offset += 2 + length
+        elif kind == _FRAME:
             if available < 9:
                 raise _truncated(label, "it ends inside its JPEG frame header (SOF)")
             height, width = _TWO_U16.unpack_from(block, i + 5)
             return Header("jpeg", width, height)
-        elif available < 4:
-            raise _truncated(label, "it ends inside its JPEG segment headers")
-        elif (length := _u16be(block, i + 2)) < 2:
-            raise _truncated(label, f"a JPEG segment has an impossible length ({length})")
+        elif kind == _STANDALONE:
+            offset += 2
+        elif kind == _FILL:
+            offset += 1
         else:
-            offset += 2 + length
+            raise _truncated(label, "the JPEG has no frame header (SOF)")
     raise _truncated(label, f"more than {_MAX_CHUNKS} JPEG segments before the frame header")
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import binascii
 import os
-from typing import Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from openai.types.chat.chat_completion_content_part_image_param import (
     ChatCompletionContentPartImageParam,
@@ -32,6 +32,10 @@ from ._images import check_sendable, inspect_data_url, inspect_image
 from ._preflight import DEFAULT_LIMITS
 from ._sources import is_data_url, is_http_url, read_source
 from ._types import DETAILS, Detail, ImageSource
+
+if TYPE_CHECKING:  # Pillow is imported only when preparing
+    from ._fetch import FetchOptions
+    from ._prepare import AnimatedPolicy
 
 __all__ = ["build_data_url", "check_detail", "image_part", "image_url_part"]
 
@@ -78,11 +82,17 @@ def image_part(
     optimize: bool = False,
     model: str | None = None,
     fetch: bool = False,
+    animated: AnimatedPolicy = "reject",
+    keep_metadata: bool = False,
+    jpeg_quality: int = 85,
+    fetch_options: FetchOptions | None = None,
 ) -> ResponseInputImageParam:
     """A Responses API ``input_image`` part from an image source or an uploaded ``file_id``.
 
     Exactly one of ``source`` and ``file_id``. See the module docstring for how each source is
-    treated; ``optimize``/``model``/``fetch`` delegate to ``prepare_image``.
+    treated. ``optimize``, ``model``, ``fetch``, ``animated="first_frame"``, ``keep_metadata``,
+    ``jpeg_quality`` and ``fetch_options`` go to :func:`prepare_image` (which also converts
+    HEIC, TIFF, BMP, ... to a format OpenAI accepts).
 
     >>> image_part("https://example.com/cat.png", detail="low")
     {'type': 'input_image', 'image_url': 'https://example.com/cat.png', 'detail': 'low'}
@@ -103,7 +113,10 @@ def image_part(
         if not isinstance(file_id, str) or not file_id:
             raise ImageSourceError(f"file_id must be a non-empty string, not {file_id!r}")
         return {"type": "input_image", "file_id": file_id, "detail": checked}
-    url = _image_url(source, detail=checked, optimize=optimize, model=model, fetch=fetch)
+    prepare = _PrepareArgs(
+        optimize, model, fetch, animated, keep_metadata, jpeg_quality, fetch_options
+    )
+    url = _image_url(source, detail=checked, prepare=prepare)
     return {"type": "input_image", "image_url": url, "detail": checked}
 
 
@@ -114,6 +127,10 @@ def image_url_part(
     optimize: bool = False,
     model: str | None = None,
     fetch: bool = False,
+    animated: AnimatedPolicy = "reject",
+    keep_metadata: bool = False,
+    jpeg_quality: int = 85,
+    fetch_options: FetchOptions | None = None,
 ) -> ChatCompletionContentPartImageParam:
     """A Chat Completions ``image_url`` content part; sources as for :func:`image_part`.
 
@@ -121,17 +138,40 @@ def image_url_part(
     {'type': 'image_url', 'image_url': {'url': 'https://example.com/cat.png', 'detail': 'high'}}
     """
     checked = check_detail(detail)
-    url = _image_url(source, detail=checked, optimize=optimize, model=model, fetch=fetch)
+    prepare = _PrepareArgs(
+        optimize, model, fetch, animated, keep_metadata, jpeg_quality, fetch_options
+    )
+    url = _image_url(source, detail=checked, prepare=prepare)
     return {"type": "image_url", "image_url": {"url": url, "detail": checked}}
 
 
-def _image_url(
-    source: object, *, detail: Detail, optimize: bool, model: str | None, fetch: bool
-) -> str:
+class _PrepareArgs(NamedTuple):
+    """The ``prepare_image`` options of ``image_part``; any non-default one means preparing."""
+
+    optimize: bool
+    model: str | None
+    fetch: bool
+    animated: AnimatedPolicy
+    keep_metadata: bool
+    jpeg_quality: int
+    fetch_options: FetchOptions | None
+
+    @property
+    def wanted(self) -> bool:
+        return (
+            self.optimize
+            or self.model is not None
+            or self.fetch
+            or self.animated != "reject"
+            or self.keep_metadata
+        )
+
+
+def _image_url(source: object, *, detail: Detail, prepare: _PrepareArgs) -> str:
     if source is None:
         raise ImageSourceError("no image source given (None)")
-    if optimize or model is not None or fetch:
-        return _prepared_url(source, detail=detail, optimize=optimize, model=model, fetch=fetch)
+    if prepare.wanted:
+        return _prepared_url(source, detail=detail, prepare=prepare)
     if isinstance(source, str) and is_http_url(source):
         return source
     max_bytes = DEFAULT_LIMITS.max_image_bytes
@@ -158,17 +198,13 @@ def _label(path: str | os.PathLike[str]) -> str:
     return f"'{os.path.basename(os.fsdecode(path))}'"
 
 
-def _prepared_url(
-    source: object, *, detail: Detail, optimize: bool, model: str | None, fetch: bool
-) -> str:
+def _prepared_url(source: object, *, detail: Detail, prepare: _PrepareArgs) -> str:
     from ._prepare import prepare_image  # Pillow is imported only when preparing
 
     prepared = prepare_image(
         source,  # type: ignore[arg-type]  # validated by prepare_image
         detail=detail,
-        model=model,
-        optimize=optimize,
-        fetch=fetch,
+        **prepare._asdict(),
     )
     if prepared.info is not None:
         check_sendable(prepared.info, max_bytes=DEFAULT_LIMITS.max_image_bytes)

@@ -123,7 +123,9 @@ def vision_report(response: object) -> VisionReport | None:
     """Return the estimated-vs-billed report of a response made by a ``Vision*`` client.
 
     ``response`` may be a ``Response``, a ``ParsedResponse``, a ``ChatCompletion``, the final
-    response of a stream, the ``Stream`` itself, or a raw response from ``with_raw_response``.
+    response of a stream, the ``Stream`` itself, a raw response from ``with_raw_response``, or
+    one from ``with_streaming_response`` once its body was parsed (``raw.parse()``; before that
+    the report is incomplete, and the body is never read for you).
     Returns ``None`` for objects our clients did not make, or when bookkeeping failed (a warning
     was logged then). A stream that has not finished yet reports ``status="incomplete"``.
 

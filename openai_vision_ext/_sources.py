@@ -294,12 +294,17 @@ def _open_path(source: str | os.PathLike[Any]) -> Iterator[SourceReader]:
         os.close(fd)
 
 
+def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
+    """Which file, in which state: a replaced or rewritten file differs in one of these."""
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
 def _lazy_file_digest(path: str, stat: os.stat_result) -> Callable[[], str]:
     def digest() -> str:
         try:
             with open(path, "rb") as stream:
                 now = os.fstat(stream.fileno())
-                if (now.st_size, now.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+                if _identity(now) != _identity(stat):
                     raise ImageSourceError(
                         f"'{path}' changed after it was inspected; inspect it again"
                     )

@@ -90,19 +90,20 @@ class ImageInfo:
         n_bytes: int,
         sha256: str | Callable[[], str],
     ) -> None:
-        values: dict[str, object] = {
-            "format": format,
-            "mime": mime,
-            "width": width,
-            "height": height,
-            "frames": frames,
-            "animated": animated,
-            "n_bytes": n_bytes,
-            "_sha256": sha256 if isinstance(sha256, str) else None,
-            "_digest": None if isinstance(sha256, str) else sha256,
-        }
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
+        set_field = object.__setattr__  # frozen: bypass our own __setattr__, field by field
+        set_field(self, "format", format)
+        set_field(self, "mime", mime)
+        set_field(self, "width", width)
+        set_field(self, "height", height)
+        set_field(self, "frames", frames)
+        set_field(self, "animated", animated)
+        set_field(self, "n_bytes", n_bytes)
+        if isinstance(sha256, str):
+            set_field(self, "_sha256", sha256)
+            set_field(self, "_digest", None)
+        else:
+            set_field(self, "_sha256", None)
+            set_field(self, "_digest", sha256)
 
     @property
     def sha256(self) -> str:

@@ -81,6 +81,9 @@ def iter_image_refs(api: Api, request: Mapping[str, Any]) -> Iterator[ImageRef]:
     yield from _walk(root, key, counter)
 
 
+_URL_OR_FILE_IMAGES = frozenset({"input_image", "computer_screenshot"})
+"""Part types holding ``image_url``/``file_id`` directly (``computer_screenshot`` has no detail)."""
+
 _LEAVE = object()
 """Stack marker: the walk has finished the node below it (it is no longer an ancestor)."""
 
@@ -117,7 +120,7 @@ def _walk(root: object, path: str, counter: Iterator[int]) -> Iterator[ImageRef]
 
 def _as_image_ref(node: Mapping[str, Any], path: str, counter: Iterator[int]) -> ImageRef | None:
     kind = node.get("type")
-    if kind == "input_image":
+    if kind in _URL_OR_FILE_IMAGES:
         url = node.get("image_url")
         return ImageRef(
             index=next(counter),

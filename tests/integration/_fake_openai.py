@@ -1,7 +1,7 @@
 """A local fake OpenAI server (stdlib ``http.server`` on 127.0.0.1) and SDK-valid bodies.
 
 Used by ``_build_cassettes.py`` (to record cassettes whose responses carry the REAL billed usage
-of an observation from ``/work/shared/real-usage``) and by ``benchmarks/bench_client_overhead.py``.
+of an observation from ``/work/shared/real-usage``); ``_mock.py`` reuses its bodies.
 It answers ``POST /v1/responses``, ``/v1/chat/completions`` (also Azure's
 ``/openai/deployments/<name>/chat/completions``) and ``/v1/responses/input_tokens``, JSON or
 server-sent events. What it answers is set by ``FakeOpenAI.reply`` (a ``Reply``).

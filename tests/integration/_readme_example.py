@@ -17,14 +17,14 @@ EXAMPLE = """\
 from openai_vision_ext import VisionOpenAI, image_part, vision_report
 
 client = VisionOpenAI()  # takes openai.OpenAI()'s arguments; reads OPENAI_API_KEY
-response = client.responses.create(model="gpt-4o", input=[{"role": "user", "content": [
-    {"type": "input_text", "text": "Describe the following image in one sentence"},
-    image_part("cassettes/images/mirascope-001_img0.png"),
-]}])
-report = vision_report(response)
-for image in report.images:
-    print(f"{report.model_served}: {image.width}x{image.height} {image.mime}, detail {image.detail}")
-print(f"input tokens: estimated {report.estimated_input_tokens}, billed {report.billed_input_tokens}")
-print(f"image tokens: estimated {report.estimated_image_tokens}, billed {report.billed_image_tokens}")
+text = {"type": "input_text", "text": "Describe the following image in one sentence"}
+image = image_part("cassettes/images/mirascope-001_img0.png")
+message = {"role": "user", "content": [text, image]}
+response = client.responses.create(model="gpt-4o", input=[message])
+r = vision_report(response)
+print(r.model_served, [(i.width, i.height, i.detail) for i in r.images])
+print("input tokens: estimated", r.estimated_input_tokens, "billed", r.billed_input_tokens)
+print("image tokens: estimated", r.estimated_image_tokens, "billed", r.billed_image_tokens)
 """
-"""Runnable as is with a real key (``OPENAI_API_KEY``) from the repository root."""
+"""Runnable as is with a real key (``OPENAI_API_KEY``) from the repository root; laid out as
+``ruff format`` leaves it (``ruff format --check`` also checks the README's code blocks)."""

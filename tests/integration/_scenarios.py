@@ -73,7 +73,6 @@ AZURE_DEPLOYMENT = "vision-prod"
 AZURE_API_VERSION = "2025-04-01-preview"
 
 
-
 def openai_key() -> str:
     """The tests' API key: ``OPENAI_API_KEY`` when set (re-recording, see cassettes/README.md),
     else a dummy (replay never sends it: the authorization header is neither recorded nor

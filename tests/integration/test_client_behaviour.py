@@ -4,6 +4,8 @@ response. Error paths go through ``httpx2.MockTransport`` (no sockets, no casset
 from __future__ import annotations
 
 import copy
+import gc
+import hashlib
 import inspect
 import json
 import logging
@@ -13,8 +15,8 @@ from typing import Any
 import httpx2
 import openai
 import pytest
-from _fake_openai import response_body, responses_sse
-from _mock import IMAGE_URL, Mock, chat_request, reply, responses_request
+from _fake_openai import chat_body, response_body, responses_sse
+from _mock import IMAGE, IMAGE_URL, Mock, chat_reply, chat_request, reply, responses_request
 from pydantic import BaseModel
 
 from openai_vision_ext import _client as client_module
@@ -44,21 +46,31 @@ def async_client(mock: Mock, **options: Any) -> AsyncVisionOpenAI:
 
 # --- drop-in: types, options, signatures ---------------------------------------------------
 
+AZURE_ARGS = {"api_key": "k", "api_version": "2025-04-01-preview", "azure_endpoint": "https://x"}
+
 
 def test_clients_are_the_sdk_clients() -> None:
     """Each client is an instance of the SDK client it replaces."""
-    azure = {"api_key": "k", "api_version": "2025-04-01-preview", "azure_endpoint": "https://x"}
+    azure = AZURE_ARGS
     assert isinstance(VisionOpenAI(api_key="k"), openai.OpenAI)
     assert isinstance(AsyncVisionOpenAI(api_key="k"), openai.AsyncOpenAI)
     assert isinstance(VisionAzureOpenAI(**azure), openai.AzureOpenAI)
     assert isinstance(AsyncVisionAzureOpenAI(**azure), openai.AsyncAzureOpenAI)
 
 
-@pytest.mark.parametrize("cls", [VisionOpenAI, AsyncVisionOpenAI])
-def test_with_options_and_copy_keep_our_options(cls: Any) -> None:
+@pytest.mark.parametrize(
+    ("cls", "args"),
+    [
+        (VisionOpenAI, {"api_key": "k"}),
+        (AsyncVisionOpenAI, {"api_key": "k"}),
+        (VisionAzureOpenAI, {**AZURE_ARGS, "model_map": {"vision-prod": "gpt-4o"}}),
+        (AsyncVisionAzureOpenAI, {**AZURE_ARGS, "model_map": {"vision-prod": "gpt-4o"}}),
+    ],
+)
+def test_with_options_and_copy_keep_our_options(cls: Any, args: dict[str, Any]) -> None:
     """``with_options()``/``copy()`` keep our options and the class; they can override them."""
     sink: list[AuditRecord] = []
-    client = cls(api_key="k", preflight="warn", exact_count=True, audit=[sink.append])
+    client = cls(**args, preflight="warn", exact_count=True, audit=[sink.append])
     copied = client.with_options(timeout=3)
     assert type(copied) is cls
     assert copied.timeout == 3
@@ -88,19 +100,19 @@ def _resource(client: Any, path: str) -> Any:
     return client
 
 
-AZURE = {"api_key": "k", "api_version": "2025-04-01-preview", "azure_endpoint": "https://x"}
-
 CLIENT_PAIRS = [
     pytest.param(lambda: VisionOpenAI(api_key="k"), lambda: openai.OpenAI(api_key="k"), id="sync"),
     pytest.param(
         lambda: AsyncVisionOpenAI(api_key="k"), lambda: openai.AsyncOpenAI(api_key="k"), id="async"
     ),
     pytest.param(
-        lambda: VisionAzureOpenAI(**AZURE), lambda: openai.AzureOpenAI(**AZURE), id="azure"
+        lambda: VisionAzureOpenAI(**AZURE_ARGS),
+        lambda: openai.AzureOpenAI(**AZURE_ARGS),
+        id="azure",
     ),
     pytest.param(
-        lambda: AsyncVisionAzureOpenAI(**AZURE),
-        lambda: openai.AsyncAzureOpenAI(**AZURE),
+        lambda: AsyncVisionAzureOpenAI(**AZURE_ARGS),
+        lambda: openai.AsyncAzureOpenAI(**AZURE_ARGS),
         id="async-azure",
     ),
 ]
@@ -128,7 +140,8 @@ def test_wrapped_methods_are_ours(path: str, method: str) -> None:
     create/parse are replaced on our resources (stream() is the SDK's, over our create)."""
     mine = type(_resource(VisionOpenAI(api_key="k"), path))
     theirs = type(_resource(openai.OpenAI(api_key="k"), path))
-    assert mine is not theirs and issubclass(mine, theirs)
+    assert mine is not theirs
+    assert issubclass(mine, theirs)
     replaced = getattr(mine, method) is not getattr(theirs, method)
     assert replaced is (method != "stream")
 
@@ -236,7 +249,12 @@ def test_report_of_a_plain_response() -> None:
     assert report is not None
     assert report.billed_input_tokens == BILLED_INPUT
     assert report.request_id == "req_mock_1"
-    assert [(i.width, i.height, i.mime) for i in report.images] == [(100, 100, "image/png")]
+    (image,) = report.images
+    assert (image.index, image.width, image.height, image.mime) == (0, 100, 100, "image/png")
+    assert (image.sha256, image.n_bytes) == (hashlib.sha256(IMAGE).hexdigest(), len(IMAGE))
+    assert (image.detail, image.location) == ("auto", "input[0].content[1]")
+    assert report.model_requested == "gpt-4o"
+    assert report.model_served == reply().model
 
 
 @pytest.mark.anyio
@@ -590,3 +608,536 @@ def test_audit_sinks_get_one_record_per_response() -> None:
     client.responses.create(**responses_request())
     list(client.responses.create(**responses_request(), stream=True))
     assert [r.stream for r in records] == [False, True]
+
+
+# --- async twins of the tests above --------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_preflight_raise_covers_chat_image_url_parts_async() -> None:
+    """Async twin: Chat ``image_url`` parts are checked, and nothing is sent."""
+    mock = Mock.ok()
+    bad = chat_request()
+    bad["messages"][0]["content"][1]["image_url"]["url"] = "data:image/png;base64,bm90IGFuIGltYWdl"
+    with pytest.raises(PreflightError):
+        await async_client(mock).chat.completions.create(**bad)
+    assert mock.sent == []
+
+
+@pytest.mark.anyio
+async def test_preflight_warn_sends_and_logs_async(caplog: pytest.LogCaptureFixture) -> None:
+    """Async twin of ``test_preflight_warn_sends_and_logs``."""
+    mock = Mock.ok()
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        response = await async_client(mock, preflight="warn").responses.create(
+            **responses_request(detail="ultra")
+        )
+    assert len(mock.sent) == 1
+    assert "preflight problem" in caplog.text
+    report = vision_report(response)
+    assert report is not None
+    assert [v.code for v in report.violations] == ["invalid_detail"]
+
+
+@pytest.mark.anyio
+async def test_preflight_off_sends_without_violations_async() -> None:
+    """Async twin of ``test_preflight_off_sends_without_violations``."""
+    mock = Mock.ok()
+    response = await async_client(mock, preflight="off").responses.create(
+        **responses_request(detail="ultra")
+    )
+    report = vision_report(response)
+    assert len(mock.sent) == 1
+    assert report is not None
+    assert report.violations == ()
+
+
+@pytest.mark.parametrize(("mock", "error"), ERRORS, ids=["429", "500", "timeout"])
+@pytest.mark.anyio
+async def test_sdk_errors_are_the_plain_clients_errors_async(mock: Mock, error: str) -> None:
+    """Async: the exception type and message equal the plain AsyncOpenAI's."""
+    plain = openai.AsyncOpenAI(api_key="k", max_retries=0, http_client=mock.async_client())
+    with pytest.raises(getattr(openai, error)) as theirs:
+        await plain.responses.create(**responses_request())
+    with pytest.raises(getattr(openai, error)) as ours:
+        await async_client(mock).responses.create(**responses_request())
+    assert type(ours.value) is type(theirs.value)
+    assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.anyio
+async def test_report_of_a_streaming_response_async() -> None:
+    """Async ``with_streaming_response``: once the caller has parsed the body, the raw
+    response's report holds the bill (and is the parsed response's report)."""
+    client = async_client(Mock.ok())
+    async with client.responses.with_streaming_response.create(**responses_request()) as raw:
+        response = await raw.parse()
+        report = vision_report(raw)
+    assert report is not None
+    assert (report.status, report.billed_input_tokens) == ("ok", BILLED_INPUT)
+    assert vision_report(response) == report
+
+
+def test_streaming_response_not_yet_parsed_is_incomplete() -> None:
+    """Before the body is parsed the report is incomplete, and asking for it never reads the
+    body behind the caller's back (``iter_bytes`` still gets every byte)."""
+    client = sync_client(Mock.ok())
+    with client.responses.with_streaming_response.create(**responses_request()) as raw:
+        report = vision_report(raw)
+        body = b"".join(raw.iter_bytes())
+    assert report is not None
+    assert (report.status, report.billed_input_tokens) == ("incomplete", None)
+    assert json.loads(body)["usage"]["input_tokens"] == BILLED_INPUT
+
+
+@pytest.mark.anyio
+async def test_streaming_response_not_yet_parsed_is_incomplete_async() -> None:
+    """Async twin of ``test_streaming_response_not_yet_parsed_is_incomplete``."""
+    client = async_client(Mock.ok())
+    async with client.responses.with_streaming_response.create(**responses_request()) as raw:
+        report = vision_report(raw)
+        body = b"".join([chunk async for chunk in raw.iter_bytes()])
+    assert report is not None
+    assert (report.status, report.billed_input_tokens) == ("incomplete", None)
+    assert json.loads(body)["usage"]["input_tokens"] == BILLED_INPUT
+
+
+@pytest.mark.anyio
+async def test_azure_model_map_picks_the_rule_async() -> None:
+    """Async twin of ``test_azure_model_map_picks_the_rule``."""
+    mock = Mock.ok()
+    client = AsyncVisionAzureOpenAI(
+        api_key="k",
+        api_version="2025-04-01-preview",
+        azure_endpoint="https://example-resource.openai.azure.com",
+        http_client=mock.async_client(),
+        max_retries=0,
+        model_map={"vision-prod": "gpt-4o"},
+    )
+    response = await client.responses.create(**responses_request(model="vision-prod"))
+    report = vision_report(response)
+    assert report is not None
+    assert (report.model_requested, report.rule) == ("vision-prod", "gpt-4o")
+    assert json.loads(mock.sent[0].content)["model"] == "vision-prod"  # the request is unchanged
+
+
+@pytest.mark.anyio
+async def test_stream_closed_early_is_incomplete_async() -> None:
+    """Async twin of ``test_stream_closed_early_is_incomplete``."""
+    stream = await async_client(Mock.ok()).responses.create(**responses_request(), stream=True)
+    async with stream:
+        await stream.__anext__()
+    report = vision_report(stream)
+    assert report is not None
+    assert (report.status, report.billed_input_tokens) == ("incomplete", None)
+
+
+@pytest.mark.anyio
+async def test_stream_error_passes_through_and_is_incomplete_async() -> None:
+    """Async twin of ``test_stream_error_passes_through_and_is_incomplete``."""
+
+    async def chunks() -> Any:
+        for chunk in responses_sse(reply(), cut_after=3):
+            yield chunk
+        raise httpx2.ReadError("connection reset")
+
+    headers = {"content-type": "text/event-stream"}
+    mock = Mock(lambda _: httpx2.Response(200, content=chunks(), headers=headers))
+    stream = await async_client(mock).responses.create(**responses_request(), stream=True)
+    with pytest.raises(openai.APIConnectionError):
+        async for _ in stream:
+            pass
+    report = vision_report(stream)
+    assert report is not None
+    assert report.status == "incomplete"
+    assert report.billed_input_tokens is None
+
+
+@pytest.mark.anyio
+async def test_chat_stream_without_usage_says_how_to_get_it_async() -> None:
+    """Async twin of ``test_chat_stream_without_usage_says_how_to_get_it``."""
+    client = async_client(Mock.ok())
+    stream = await client.chat.completions.create(**chat_request(), stream=True)
+    assert type(stream) is openai.AsyncStream
+    async for _ in stream:
+        pass
+    report = vision_report(stream)
+    assert report is not None
+    assert report.billed_input_tokens is None
+    assert any("include_usage" in note for note in report.notes)
+
+
+@pytest.mark.anyio
+async def test_chat_stream_with_usage_is_complete_async() -> None:
+    """Async twin of ``test_chat_stream_with_usage_is_complete``."""
+    stream = await async_client(Mock.ok()).chat.completions.create(
+        **chat_request(), stream=True, stream_options={"include_usage": True}
+    )
+    async for _ in stream:
+        pass
+    report = vision_report(stream)
+    assert report is not None
+    assert (report.status, report.billed_input_tokens) == ("ok", 269)
+
+
+@pytest.mark.anyio
+async def test_unknown_model_warns_and_estimates_nothing_async(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Async twin of ``test_unknown_model_warns_and_estimates_nothing``."""
+    mock = Mock.json(response_body(reply(model="acme-vision-1")))
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        response = await async_client(mock).responses.create(
+            **responses_request(model="acme-vision-1")
+        )
+    report = vision_report(response)
+    assert report is not None
+    assert (report.estimated_input_tokens, report.billed_image_tokens) == (None, None)
+    assert report.billed_input_tokens == BILLED_INPUT
+    assert "acme-vision-1" in caplog.text
+
+
+@pytest.mark.anyio
+async def test_logs_hold_no_image_bytes_async(caplog: pytest.LogCaptureFixture) -> None:
+    """Async twin of ``test_logs_hold_no_image_bytes``."""
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        await async_client(Mock.ok(), preflight="warn").responses.create(
+            **responses_request(detail="ultra")
+        )
+    assert caplog.records
+    assert IMAGE_URL.split(",")[1][:40] not in caplog.text
+
+
+@pytest.mark.anyio
+async def test_audit_sinks_get_one_record_per_response_async() -> None:
+    """Async twin of ``test_audit_sinks_get_one_record_per_response``."""
+    records: list[AuditRecord] = []
+    client = async_client(Mock.ok(), audit=[records.append])
+    await client.responses.create(**responses_request())
+    async for _ in await client.responses.create(**responses_request(), stream=True):
+        pass
+    assert [r.stream for r in records] == [False, True]
+
+
+# --- terminal stream events ----------------------------------------------------------------
+
+
+def _incomplete_stream() -> Mock:
+    """Two events, then ``response.incomplete`` (max_output_tokens hit) carrying a usage."""
+    events = list(responses_sse(reply(), cut_after=2))
+    incomplete = {
+        **response_body(reply(), status="incomplete"),
+        "incomplete_details": {"reason": "max_output_tokens"},
+        "usage": reply().usage,
+    }
+    event = {"type": "response.incomplete", "sequence_number": 2, "response": incomplete}
+    events.append(f"event: response.incomplete\ndata: {json.dumps(event)}\n\n".encode())
+    return Mock.sse(events)
+
+
+def test_incomplete_event_marks_the_report_incomplete() -> None:
+    """``response.incomplete`` ends the stream: the report is marked incomplete and says the
+    billed numbers are not final."""
+    stream = sync_client(_incomplete_stream()).responses.create(**responses_request(), stream=True)
+    events = list(stream)
+    report = vision_report(stream)
+    assert events[-1].type == "response.incomplete"
+    assert report is not None
+    assert report.status == "incomplete"
+    assert any("not final" in note for note in report.notes)
+
+
+@pytest.mark.anyio
+async def test_incomplete_event_marks_the_report_incomplete_async() -> None:
+    """Async twin of ``test_incomplete_event_marks_the_report_incomplete``."""
+    client = async_client(_incomplete_stream())
+    stream = await client.responses.create(**responses_request(), stream=True)
+    async for _ in stream:
+        pass
+    report = vision_report(stream)
+    assert report is not None
+    assert report.status == "incomplete"
+
+
+def test_stream_closed_early_from_the_helper_is_incomplete() -> None:
+    """Leaving ``responses.stream()`` after one event: the SDK stream under the helper reports
+    incomplete, and once dropped its one audit record has no billed number."""
+    records: list[AuditRecord] = []
+    client = sync_client(Mock.ok(), audit=[records.append])
+    with client.responses.stream(**responses_request()) as stream:
+        for _ in stream:
+            break
+    report = vision_report(stream._raw_stream)  # the SDK Stream our create() returned
+    assert report is not None
+    assert (report.status, report.billed_input_tokens) == ("incomplete", None)
+    del stream
+    gc.collect()
+    assert [(r.status, r.billed_input_tokens) for r in records] == [("incomplete", None)]
+
+
+@pytest.mark.anyio
+async def test_stream_closed_early_from_the_helper_is_incomplete_async() -> None:
+    """Async twin: the SDK AsyncStream under the helper reports incomplete, and no audit
+    record carries a billed number."""
+    records: list[AuditRecord] = []
+    client = async_client(Mock.ok(), audit=[records.append])
+    async with client.responses.stream(**responses_request()) as stream:
+        async for _ in stream:
+            break
+    report = vision_report(stream._raw_stream)
+    assert report is not None
+    assert (report.status, report.billed_input_tokens) == ("incomplete", None)
+    assert all(r.billed_input_tokens is None for r in records)
+
+
+# --- the SDK's objects are untouched (every flavour, sync and async) -----------------------
+
+
+def _parse_body() -> dict[str, Any]:
+    body = response_body(reply())
+    body["output"][0]["content"][0]["text"] = json.dumps({"caption": "a red square"})
+    return body
+
+
+FLAVOURS = {
+    "response": (lambda c: c.responses.create(**responses_request()), response_body(reply())),
+    "parsed": (
+        lambda c: c.responses.parse(**responses_request(), text_format=Caption),
+        _parse_body(),
+    ),
+    "chat": (lambda c: c.chat.completions.create(**chat_request()), chat_body(chat_reply())),
+}
+
+
+def _same_serialisation(ours: Any, theirs: Any) -> None:
+    assert vision_report(ours) is not None
+    assert ours.model_dump() == theirs.model_dump()
+    assert ours.model_dump_json() == theirs.model_dump_json()
+    assert copy.copy(ours).model_dump_json() == copy.copy(theirs).model_dump_json()
+    assert copy.deepcopy(ours).model_dump_json() == copy.deepcopy(theirs).model_dump_json()
+    assert pickle.dumps(ours) == pickle.dumps(theirs)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_every_flavour_serialises_like_the_sdks(flavour: str) -> None:
+    """Response, ParsedResponse and ChatCompletion: byte-identical dumps, copies and pickles."""
+    call, body = FLAVOURS[flavour]
+    mock = Mock.json(body)
+    theirs = call(openai.OpenAI(api_key="k", max_retries=0, http_client=mock.sync_client()))
+    _same_serialisation(call(sync_client(mock)), theirs)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.anyio
+async def test_every_flavour_serialises_like_the_sdks_async(flavour: str) -> None:
+    """Async twin of ``test_every_flavour_serialises_like_the_sdks``."""
+    call, body = FLAVOURS[flavour]
+    mock = Mock.json(body)
+    plain = openai.AsyncOpenAI(api_key="k", max_retries=0, http_client=mock.async_client())
+    _same_serialisation(await call(async_client(mock)), await call(plain))
+
+
+# --- exact_count -------------------------------------------------------------------------
+
+
+def _count_mock(counted: int | None) -> Mock:
+    """Answers creates like ``Mock.ok()``; answers ``input_tokens`` with ``counted`` (or 500)."""
+    ok = Mock.ok()
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        if not request.url.path.endswith("/responses/input_tokens"):
+            return ok.handler(request)
+        if counted is None:
+            return httpx2.Response(500, json={"error": {"message": "down", "type": "server"}})
+        return httpx2.Response(
+            200, json={"object": "response.input_tokens", "input_tokens": counted}
+        )
+
+    return Mock(handle)
+
+
+def _sent_count_request(mock: Mock) -> dict[str, Any]:
+    (count,) = [r for r in mock.sent if r.url.path.endswith("/responses/input_tokens")]
+    body: dict[str, Any] = json.loads(count.content)
+    return body
+
+
+def _check_counted(mock: Mock, report: Any, counted: int) -> None:
+    body = _sent_count_request(mock)
+    assert body["model"] == "gpt-4o"
+    assert "stream" not in body
+    assert [part["type"] for part in body["input"][0]["content"]] == ["input_text"]
+    assert report.attribution == "input_tokens.count"
+    assert report.billed_image_tokens == BILLED_INPUT - counted
+
+
+def test_exact_count_counts_the_request_without_its_images() -> None:
+    """``exact_count=True`` sends the request minus its images to ``input_tokens.count`` and
+    attributes billed image tokens by that count; the report names the method."""
+    mock = _count_mock(20)
+    response = sync_client(mock, exact_count=True).responses.create(**responses_request())
+    _check_counted(mock, vision_report(response), 20)
+
+
+@pytest.mark.anyio
+async def test_exact_count_counts_the_request_without_its_images_async() -> None:
+    """Async twin of ``test_exact_count_counts_the_request_without_its_images``."""
+    mock = _count_mock(20)
+    client = async_client(mock, exact_count=True)
+    _check_counted(mock, vision_report(await client.responses.create(**responses_request())), 20)
+
+
+def test_exact_count_failure_falls_back_to_the_estimate(caplog: pytest.LogCaptureFixture) -> None:
+    """A failing count never fails the call: a warning, and the report says it used the
+    estimate and why."""
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        response = sync_client(_count_mock(None), exact_count=True).responses.create(
+            **responses_request()
+        )
+    report = vision_report(response)
+    assert report is not None
+    assert report.attribution == "estimate"
+    assert any("input_tokens.count failed" in note for note in report.notes)
+    assert "input_tokens.count failed" in caplog.text
+
+
+@pytest.mark.anyio
+async def test_exact_count_failure_falls_back_to_the_estimate_async(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Async twin of ``test_exact_count_failure_falls_back_to_the_estimate``."""
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        response = await async_client(_count_mock(None), exact_count=True).responses.create(
+            **responses_request()
+        )
+    report = vision_report(response)
+    assert report is not None
+    assert report.attribution == "estimate"
+    assert "input_tokens.count failed" in caplog.text
+
+
+def test_exact_count_on_chat_says_it_used_the_estimate() -> None:
+    """Chat Completions has no count endpoint: no extra request, and the report says so."""
+    mock = _count_mock(20)
+    completion = sync_client(mock, exact_count=True).chat.completions.create(**chat_request())
+    report = vision_report(completion)
+    assert len(mock.sent) == 1
+    assert report is not None
+    assert report.attribution == "estimate"
+    assert any("Chat Completions has no input_tokens.count" in n for n in report.notes)
+
+
+# --- bookkeeping failures inside a stream ----------------------------------------------------
+
+
+def _break_the_tracker(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(self: Any, event: object) -> bool:
+        raise RuntimeError("tracker bug")
+
+    monkeypatch.setattr(client_module.StreamTracker, "feed", broken)
+
+
+def test_stream_bookkeeping_failure_keeps_the_stream(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """If following a stream fails, every event still reaches the caller; one warning, the
+    report is None and no audit record is written."""
+    _break_the_tracker(monkeypatch)
+    records: list[AuditRecord] = []
+    client = sync_client(Mock.ok(), audit=[records.append])
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        stream = client.responses.create(**responses_request(), stream=True)
+        events = list(stream)
+    assert events[-1].type == "response.completed"
+    assert vision_report(stream) is None
+    assert records == []
+    assert caplog.text.count("tracker bug") == 1
+
+
+@pytest.mark.anyio
+async def test_stream_bookkeeping_failure_keeps_the_stream_async(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Async twin of ``test_stream_bookkeeping_failure_keeps_the_stream``."""
+    _break_the_tracker(monkeypatch)
+    records: list[AuditRecord] = []
+    client = async_client(Mock.ok(), audit=[records.append])
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        stream = await client.responses.create(**responses_request(), stream=True)
+        events = [event async for event in stream]
+    assert events[-1].type == "response.completed"
+    assert vision_report(stream) is None
+    assert records == []
+    assert caplog.text.count("tracker bug") == 1
+
+
+# --- more flavours: Chat parse, raw streams ------------------------------------------------
+
+
+def _chat_parse_mock() -> Mock:
+    body = chat_body(chat_reply())
+    body["choices"][0]["message"]["content"] = json.dumps({"caption": "a red square"})
+    return Mock.json(body)
+
+
+def test_report_of_a_parsed_chat_completion() -> None:
+    """``chat.completions.parse`` returns the SDK's ParsedChatCompletion, with a report."""
+    completion = sync_client(_chat_parse_mock()).chat.completions.parse(
+        **chat_request(), response_format=Caption
+    )
+    assert completion.choices[0].message.parsed == Caption(caption="a red square")
+    report = vision_report(completion)
+    assert report is not None
+    assert (report.api, report.billed_input_tokens) == ("chat.completions", 269)
+
+
+@pytest.mark.anyio
+async def test_report_of_a_parsed_chat_completion_async() -> None:
+    """Async twin of ``test_report_of_a_parsed_chat_completion``."""
+    completion = await async_client(_chat_parse_mock()).chat.completions.parse(
+        **chat_request(), response_format=Caption
+    )
+    report = vision_report(completion)
+    assert report is not None
+    assert (report.api, report.billed_input_tokens) == ("chat.completions", 269)
+
+
+def test_report_of_a_raw_stream() -> None:
+    """``with_raw_response.create(stream=True)``: the parsed Stream is followed; the raw
+    response's report is complete once the stream is."""
+    raw = sync_client(Mock.ok()).responses.with_raw_response.create(
+        **responses_request(), stream=True
+    )
+    stream = raw.parse()
+    assert type(stream) is openai.Stream
+    list(stream)
+    report = vision_report(raw)
+    assert report is not None
+    assert (report.status, report.billed_input_tokens) == ("ok", BILLED_INPUT)
+
+
+@pytest.mark.anyio
+async def test_report_of_a_raw_stream_async() -> None:
+    """Async twin of ``test_report_of_a_raw_stream``."""
+    raw = await async_client(Mock.ok()).responses.with_raw_response.create(
+        **responses_request(), stream=True
+    )
+    stream = raw.parse()
+    assert type(stream) is openai.AsyncStream
+    async for _ in stream:
+        pass
+    report = vision_report(raw)
+    assert report is not None
+    assert (report.status, report.billed_input_tokens) == ("ok", BILLED_INPUT)
+
+
+def test_streaming_response_of_a_stream_says_it_is_not_followed() -> None:
+    """``with_streaming_response.create(stream=True)`` is not followed event by event: the
+    report is incomplete (never a guessed bill) and says to use ``create(stream=True)``."""
+    client = sync_client(Mock.ok())
+    with client.responses.with_streaming_response.create(**responses_request(), stream=True) as raw:
+        list(raw.parse())
+        report = vision_report(raw)
+    assert report is not None
+    assert (report.status, report.billed_input_tokens) == ("incomplete", None)
+    assert any("create(stream=True)" in note for note in report.notes)

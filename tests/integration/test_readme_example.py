@@ -27,14 +27,16 @@ def _expected_output() -> str:
     (image,) = obs["images"]
     width, height = image["width"], image["height"]
     assert max(width, height) <= 768  # no downscaling step applies: tiles straight from the size
-    image_tokens = GPT_4O_BASE + GPT_4O_PER_TILE * math.ceil(width / TILE) * math.ceil(height / TILE)
+    image_tokens = GPT_4O_BASE + GPT_4O_PER_TILE * math.ceil(width / TILE) * math.ceil(
+        height / TILE
+    )
     billed = obs["usage"]["input_tokens"]
     # The calibration is exact for this request (tests/unit/test_calibration.py), so the
     # estimate is the bill, and the bill minus the text estimate is the image estimate.
     return (
-        f"{obs['response_model']}: {width}x{height} {image['mime']}, detail {image['detail']}\n"
-        f"input tokens: estimated {billed}, billed {billed}\n"
-        f"image tokens: estimated {image_tokens}, billed {image_tokens}\n"
+        f"{obs['response_model']} [({width}, {height}, '{image['detail']}')]\n"
+        f"input tokens: estimated {billed} billed {billed}\n"
+        f"image tokens: estimated {image_tokens} billed {image_tokens}\n"
     )
 
 
@@ -59,7 +61,8 @@ def test_example_prints_the_real_bill(
     """Run unchanged against the replayed response, the example prints the served model, the
     image, and estimated vs billed tokens equal to the observed bill."""
     assert _run_example(monkeypatch, capsys) == _expected_output()
-    assert getattr(vcr, "play_count", None) == 1
+    if getattr(vcr, "record_mode", None) == "none":  # replay (CI), not re-recording
+        assert getattr(vcr, "play_count", None) == 1
 
 
 def _readme_blocks() -> tuple[str, str] | None:

@@ -558,3 +558,20 @@ def test_a_big_exif_jpeg_file_is_read_in_a_few_blocks(
     info = inspect_image(path)
     assert (info.width, info.height, info.n_bytes) == (37, 23, 30_000_000)
     assert sum(sizes) <= 3 * 4096 + 64
+
+
+def test_a_file_replaced_by_another_of_the_same_size_and_time_is_noticed(tmp_path: Path) -> None:
+    """The lazy digest checks it reads the inspected file: an atomic replace with identical
+    size and mtime (another inode) is refused, not hashed as if it were the original."""
+    path = tmp_path / "a.png"
+    data = encode(rgb(), "PNG")
+    path.write_bytes(data)
+    info = inspect_image(path)
+    stat = path.stat()
+    other = tmp_path / "b.png"
+    other.write_bytes(encode(rgb(colour=BLUE), "PNG")[: len(data)].ljust(len(data), b"\0"))
+    os.utime(other, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    os.replace(other, path)
+    assert path.stat().st_size == stat.st_size
+    with pytest.raises(ImageSourceError, match="changed after it was inspected"):
+        _ = info.sha256

@@ -237,13 +237,19 @@ def test_chat_part_refuses_bad_detail() -> None:
 
 @pytest.mark.parametrize(
     "options",
-    [{"optimize": True}, {"model": "gpt-4o"}, {"fetch": True}],
-    ids=["optimize", "model", "fetch"],
+    [
+        {"optimize": True},
+        {"model": "gpt-4o"},
+        {"fetch": True},
+        {"animated": "first_frame"},
+        {"keep_metadata": True},
+    ],
+    ids=["optimize", "model", "fetch", "animated", "keep_metadata"],
 )
 def test_preparation_options_delegate_to_prepare_image(
     options: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """optimize=, model= or fetch= hand the source and options to prepare_image."""
+    """Any preparation option hands the source and all options to prepare_image."""
     calls: list[tuple[object, dict[str, Any]]] = []
 
     def fake(source: object, **kwargs: Any) -> _prepare.PreparedImage:
@@ -253,7 +259,17 @@ def test_preparation_options_delegate_to_prepare_image(
     monkeypatch.setattr(_prepare, "prepare_image", fake)
     part = image_part(URL, detail="low", **options)
     assert part["image_url"] == "https://example.com/prepared.png"
-    expected = {"detail": "low", "model": None, "optimize": False, "fetch": False, **options}
+    expected = {
+        "detail": "low",
+        "model": None,
+        "optimize": False,
+        "fetch": False,
+        "animated": "reject",
+        "keep_metadata": False,
+        "jpeg_quality": 85,
+        "fetch_options": None,
+        **options,
+    }
     assert calls == [(URL, expected)]
 
 

@@ -112,3 +112,18 @@ def test_repr_never_shows_image_bytes() -> None:
     (ref,) = iter_image_refs("responses", {"input": [_img(PNG_URL)]})
     assert "iVBORw0KGgo" not in repr(ref)
     assert "<12 chars>" in repr(ref)
+
+
+def test_computer_screenshots_in_tool_outputs_are_images() -> None:
+    """A ``computer_call_output`` screenshot is found (and so preflighted and counted)."""
+    request = {
+        "input": [
+            {
+                "type": "computer_call_output",
+                "call_id": "c1",
+                "output": {"type": "computer_screenshot", "image_url": PNG_URL},
+            }
+        ]
+    }
+    (ref,) = iter_image_refs("responses", request)
+    assert (ref.location, ref.url, ref.detail) == ("input[0].output", PNG_URL, None)
