@@ -304,20 +304,20 @@ def prepare_image(
 ) -> PreparedImage:
     """Turn an image source into the bytes to send (see the module docstring for the rules).
 
-        ``source`` is a path, bytes, a binary file object, a PIL image, a ``data:`` URL or an
-        http(s) URL (passed through unless ``fetch=True``). With ``optimize`` and a ``model``, an
-        image the server would shrink is shrunk here to the same size; without a ``model`` nothing
-        is resized. ``optimize=False`` only converts what OpenAI would reject. Whenever the image is
+    ``source`` is a path, bytes, a binary file object, a PIL image, a ``data:`` URL or an
+    http(s) URL (passed through unless ``fetch=True``). With ``optimize`` and a ``model``, an
+    image the server would shrink is shrunk here to the same size; without a ``model`` nothing
+    is resized. ``optimize=False`` only converts what OpenAI would reject. Whenever the image is
     re-encoded, its EXIF orientation is applied and its metadata stripped (``keep_metadata=True``
     carries EXIF, XMP, comments and PNG text over).
 
-        >>> from PIL import Image
-        >>> import io
-        >>> buf = io.BytesIO()
-        >>> Image.new("RGB", (4000, 3000), "teal").save(buf, "PNG")
-        >>> p = prepare_image(buf.getvalue(), model="gpt-4o", detail="high")
-        >>> (p.original_size, (p.info.width, p.info.height), p.mime, p.actions)
-        ((4000, 3000), (1024, 768), 'image/png', ('resized',))
+    >>> from PIL import Image
+    >>> import io
+    >>> buf = io.BytesIO()
+    >>> Image.new("RGB", (4000, 3000), "teal").save(buf, "PNG")
+    >>> p = prepare_image(buf.getvalue(), model="gpt-4o", detail="high")
+    >>> (p.original_size, (p.info.width, p.info.height), p.mime, p.actions)
+    ((4000, 3000), (1024, 768), 'image/png', ('resized',))
     """
     if detail not in DETAILS:
         raise InvalidDetailError(f"detail must be one of {', '.join(DETAILS)}, not {detail!r}")
