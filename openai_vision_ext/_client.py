@@ -19,7 +19,15 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterat
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
-from openai import AsyncAzureOpenAI, AsyncOpenAI, AsyncStream, AzureOpenAI, OpenAI, Stream
+from openai import (
+    APIError,
+    AsyncAzureOpenAI,
+    AsyncOpenAI,
+    AsyncStream,
+    AzureOpenAI,
+    OpenAI,
+    Stream,
+)
 from openai._compat import cached_property
 from openai._legacy_response import LegacyAPIResponse
 from openai._response import APIResponse, AsyncAPIResponse
@@ -217,10 +225,29 @@ def _call_sync(
 ) -> Any:
     options = _options_of(resource)
     plan = _safe_prepare(api, kwargs, options)
-    result = method(resource, *args, **kwargs)
+    try:
+        result = method(resource, *args, **kwargs)
+    except APIError as exc:
+        if plan is not None:
+            _report_error(options, plan, exc)
+        raise
     if plan is not None:
         _track_sync(resource._client, options, plan, result)
     return result
+
+
+@_guarded("error report")
+def _report_error(options: VisionOptions, plan: Plan, exc: APIError) -> None:
+    """An SDK error still leaves an audit record (status ``error``, nothing billed known)."""
+    request_id = getattr(exc, "request_id", None)
+    report = finish(
+        plan,
+        None,
+        status="error",
+        request_id=request_id if isinstance(request_id, str) else None,
+        notes=(f"the API call failed: {_name(exc)}",),
+    )
+    _emit(options, report)
 
 
 @_guarded("report")
@@ -351,7 +378,12 @@ async def _call_async(
 ) -> Any:
     options = _options_of(resource)
     plan = _safe_prepare(api, kwargs, options)
-    result = await method(resource, *args, **kwargs)
+    try:
+        result = await method(resource, *args, **kwargs)
+    except APIError as exc:
+        if plan is not None:
+            _report_error(options, plan, exc)
+        raise
     if plan is not None:
         await _track_async(resource._client, options, plan, result)
     return result

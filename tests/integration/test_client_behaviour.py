@@ -29,6 +29,7 @@ from openai_vision_ext._client import (
 )
 from openai_vision_ext._exceptions import PreflightError
 from openai_vision_ext._report import vision_report
+from openai_vision_ext.testing import capture_audit
 
 BILLED_INPUT = reply().usage["input_tokens"]
 LOGGER = "openai_vision_ext"
@@ -236,6 +237,26 @@ async def test_sdk_errors_pass_through_async(mock: Mock, error: str) -> None:
     """Async twin: the SDK's exception, unchanged."""
     with pytest.raises(getattr(openai, error)):
         await async_client(mock).responses.create(**responses_request())
+
+
+@pytest.mark.parametrize(("mock", "error"), ERRORS, ids=["429", "500", "timeout"])
+def test_sdk_errors_leave_one_error_audit_record(mock: Mock, error: str) -> None:
+    """A failed call is audited once, status ``error``, with the estimate and nothing billed."""
+    with capture_audit() as records, pytest.raises(getattr(openai, error)):
+        sync_client(mock).responses.create(**responses_request())
+    (record,) = records
+    assert (record.status, record.billed_input_tokens) == ("error", None)
+    assert record.estimated_input_tokens is not None
+    assert error in " ".join(record.notes)
+
+
+@pytest.mark.parametrize(("mock", "error"), ERRORS, ids=["429", "500", "timeout"])
+@pytest.mark.anyio
+async def test_sdk_errors_leave_one_error_audit_record_async(mock: Mock, error: str) -> None:
+    """Async twin: one ``error`` record, and the SDK's exception still raised."""
+    with capture_audit() as records, pytest.raises(getattr(openai, error)):
+        await async_client(mock).responses.create(**responses_request())
+    assert [r.status for r in records] == ["error"]
 
 
 # --- reports on every response flavour -----------------------------------------------------
