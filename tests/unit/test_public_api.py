@@ -67,3 +67,14 @@ def test_version_matches_the_installed_distribution() -> None:
     from importlib.metadata import version
 
     assert openai_vision_ext.__version__ == version("openai-vision-ext")
+
+
+def test_every_exported_function_has_a_runnable_example() -> None:
+    """Each public function's docstring has a ``>>>`` example (run by --doctest-modules)."""
+    without = [
+        name
+        for name in openai_vision_ext.__all__
+        if inspect.isfunction(obj := getattr(openai_vision_ext, name))
+        and ">>>" not in (obj.__doc__ or "")
+    ]
+    assert without == []
