@@ -42,8 +42,17 @@ __all__ = [
     "strip_text",
 ]
 
-SCHEMA_VERSION: Final = 1
-"""Bumped on any change to the meaning or shape of ``AuditRecord.to_dict()``."""
+SCHEMA_VERSION: Final = 2
+"""Bumped on any change to the meaning or shape of ``AuditRecord.to_dict()``.
+
+- 1: first release.
+- 2: each image also has ``original_width``, ``original_height``, ``original_n_bytes``,
+  ``original_mime`` (``null`` unless ``prepare_image`` changed it) and ``prepared_actions``
+  (a list, empty unless prepared). Bumped although only keys were added, because a version-1
+  ``from_dict`` refuses unknown image keys. ``from_dict`` reads version-1 records (the new keys
+  default to ``null``/``[]``) and, from version 2 on, ignores keys it does not know, so later
+  additive changes can be read by older code.
+"""
 
 DEFAULT_MAX_TEXT_CHARS: Final = 500
 
@@ -68,6 +77,16 @@ class AuditImage:
     height: int | None
     detail: str
     estimated_tokens: int | None
+    original_width: int | None = None
+    """Width before client-side preparation (``image_part(..., optimize=True)``); ``None`` when
+    the image was sent as given. ``sha256``, ``mime``, ``n_bytes``, ``width`` and ``height``
+    always describe the image as sent."""
+    original_height: int | None = None
+    original_n_bytes: int | None = None
+    """Encoded size before preparation (``None`` also for an in-memory PIL image)."""
+    original_mime: str | None = None
+    prepared_actions: tuple[str, ...] = ()
+    """What preparation did (``resized``, ``converted``, ``oriented``, ``stripped_metadata``...)."""
 
     @classmethod
     def from_estimate(cls, image: ImageEstimate) -> AuditImage:
@@ -82,7 +101,26 @@ class AuditImage:
             height=image.height,
             detail=image.detail,
             estimated_tokens=image.tokens,
+            original_width=image.original_width,
+            original_height=image.original_height,
+            original_n_bytes=image.original_n_bytes,
+            original_mime=image.original_mime,
+            prepared_actions=tuple(image.prepared_actions),
         )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AuditImage:
+        """Rebuild an image from ``to_dict()`` output of any schema version (unknown keys are
+        ignored; keys added after version 1 default to ``None``/empty).
+
+        >>> AuditImage.from_dict({"index": 0, "source": "url", "sha256": None, "mime": None,
+        ...     "n_bytes": None, "width": None, "height": None, "detail": "low",
+        ...     "estimated_tokens": None, "added_later": 1}).prepared_actions
+        ()
+        """
+        known = {k: v for k, v in data.items() if k in _IMAGE_FIELDS}
+        known["prepared_actions"] = tuple(known.get("prepared_actions") or ())
+        return cls(**known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,17 +265,22 @@ class AuditRecord:
     def from_dict(cls, data: Mapping[str, Any]) -> AuditRecord:
         """Rebuild a record from ``to_dict()`` output (e.g. a JSONL line read back).
 
+        Reads every schema version so far: keys a version lacks take their defaults, keys this
+        version does not know are ignored, and the record is rebuilt in the current shape
+        (``schema_version`` is ``SCHEMA_VERSION``).
+
         >>> from openai_vision_ext.testing import make_report
         >>> rec = AuditRecord.from_report(make_report(), now=datetime(2026, 1, 1, tzinfo=UTC))
         >>> AuditRecord.from_dict(rec.to_dict()) == rec
         True
         """
-        values = dict(data)
+        values = {k: v for k, v in data.items() if k in _RECORD_FIELDS}
+        values.pop("schema_version", None)  # rebuilt in the current shape: SCHEMA_VERSION
         cost = values.pop("cost")
         return cls(
             **{
                 **values,
-                "images": tuple(AuditImage(**image) for image in values["images"]),
+                "images": tuple(AuditImage.from_dict(image) for image in values["images"]),
                 "notes": tuple(values.get("notes", ())),
                 "violations": tuple(values.get("violations", ())),
                 "context": MappingProxyType(dict(values.get("context", {}))),
@@ -245,6 +288,9 @@ class AuditRecord:
             }
         )
 
+
+_IMAGE_FIELDS: Final = frozenset(AuditImage.__dataclass_fields__)
+_RECORD_FIELDS: Final = frozenset(AuditRecord.__dataclass_fields__)
 
 Processor: TypeAlias = Callable[[AuditRecord], "AuditRecord | None"]
 """A pipeline step: return the record (changed or not), or ``None`` to drop it."""
@@ -549,6 +595,11 @@ def _image_dict(image: AuditImage) -> dict[str, Any]:
         "height": image.height,
         "detail": image.detail,
         "estimated_tokens": image.estimated_tokens,
+        "original_width": image.original_width,
+        "original_height": image.original_height,
+        "original_n_bytes": image.original_n_bytes,
+        "original_mime": image.original_mime,
+        "prepared_actions": list(image.prepared_actions),
     }
 
 

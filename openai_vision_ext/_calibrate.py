@@ -6,9 +6,10 @@ Callers pass the parsed JSON records of ``real-usage/observations.jsonl`` (or
 ``ImageInfo`` built from the recorded width/height, so the real code path (roles, system
 messages, content lists, tools, multi-turn items) is what gets checked.
 
-Requests are *excluded* from the headline numbers, never silently: each ``Outcome`` carries
-the reason (a sanity flag on the record, an image whose size was never recorded, no rule for
-the model) and ``render_markdown`` lists them.
+Requests are *excluded* from the headline numbers, never silently and never by id: each
+``Outcome`` carries a reason that starts with the label of one of ``EXCLUSION_RULES``, and
+``render_markdown`` prints every rule with its count (and how many of the excluded requests
+would have been exact anyway) and lists every excluded request.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ._walk import iter_image_refs
 
 __all__ = [
     "EXACT_TARGET",
+    "EXCLUSION_RULES",
     "ImageCheck",
     "Observation",
     "Outcome",
@@ -35,7 +37,9 @@ __all__ = [
     "check_images",
     "evaluate",
     "evaluate_all",
+    "exclusion_rule",
     "failed_targets",
+    "mark_drift",
     "observation_from_record",
     "render_markdown",
     "summarize",
@@ -44,9 +48,32 @@ __all__ = [
 EXACT_TARGET = 0.97
 """Share of counted requests without tools whose estimate must equal the bill."""
 
-Subset: TypeAlias = Literal["all", "simple", "tools"]
-_SUBSETS: tuple[Subset, ...] = ("all", "simple", "tools")
+Subset: TypeAlias = Literal["all", "simple", "tools", "multi-turn"]
+_SUBSETS: tuple[Subset, ...] = ("all", "simple", "tools", "multi-turn")
 _FORMATS: Mapping[str, ImageFormat] = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp", "GIF": "gif"}
+
+_NO_RULE = "no image token rule"
+_MISMATCH = "recorded images do not match the request"
+_SIZE_UNKNOWN = "image size unknown"
+_FLAG = "sanity flag"
+_DRIFT = "billing drift"
+
+EXCLUSION_RULES: tuple[tuple[str, str], ...] = (
+    (_NO_RULE, "neither the requested nor the served model has an image token rule"),
+    (_MISMATCH, "the record's image list does not match the image parts of its request"),
+    (
+        _SIZE_UNKNOWN,
+        "an image passed by URL whose size was never recorded: it cannot be known offline",
+    ),
+    (_FLAG, "the data set flags the record (round-input-tokens: a bill that may be hand-edited)"),
+    (
+        _DRIFT,
+        "identical requests (same dedupe_key) were billed different counts: the group's most "
+        "common bill (ties: the most recent) is kept, requests billed otherwise are excluded",
+    ),
+)
+"""Why a request can be left out of the headline numbers: ``(label, rule)``, checked in this
+order; an excluded request's reason starts with the label."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +99,8 @@ class Observation:
     """Per image, in request order; ``None`` when the size was not recorded."""
     dedupe_key: str | None = None
     """Requests with the same key differ only in things that do not change tokens."""
+    multi_turn: bool = False
+    """The input replays earlier turns (assistant messages, tool calls and outputs)."""
 
     @property
     def has_tools(self) -> bool:
@@ -109,6 +138,8 @@ class SummaryRow:
     exact: int
     mean_residual: float
     max_abs_residual: int
+    distinct: int = 0
+    """Distinct requests among the ``n`` (same ``dedupe_key``: one request recorded again)."""
 
     @property
     def exact_share(self) -> float:
@@ -161,6 +192,7 @@ def observation_from_record(record: Mapping[str, Any]) -> Observation:
         request=record["request_skeleton"],
         images=tuple(_image_info(image) for image in record.get("images") or ()),
         dedupe_key=record.get("dedupe_key"),
+        multi_turn=bool(record.get("multi_turn", False)),
     )
 
 
@@ -194,38 +226,58 @@ def evaluate(observation: Observation) -> Outcome:
         get_model_rule(model)
     except UnknownModelError:
         if observation.response_model is None:
-            return Outcome(observation, None, model, f"no image token rule for {model!r}")
+            return Outcome(observation, None, model, f"{_NO_RULE}: {model!r}")
         model = observation.response_model
     try:
         estimate = estimate_with_infos(
             observation.api, model, observation.request, observation.images
         )
     except UnknownModelError:
-        return Outcome(observation, None, model, f"no image token rule for {model!r}")
+        return Outcome(observation, None, model, f"{_NO_RULE}: {model!r}")
     return Outcome(observation, estimate, model, _exclusion(observation, estimate))
 
 
 def evaluate_all(observations: Sequence[Observation]) -> list[Outcome]:
-    """``evaluate`` each observation, and exclude billing-drift outliers.
+    """``evaluate`` each observation, then ``mark_drift``."""
+    return mark_drift([evaluate(obs) for obs in observations])
+
+
+def mark_drift(outcomes: Sequence[Outcome]) -> list[Outcome]:
+    """Exclude billing-drift outliers (the last of ``EXCLUSION_RULES``).
 
     A request is a drift outlier when identical requests (same ``dedupe_key``) were billed a
     different count: the typical bill of the group is the most common one (ties: the one billed
-    most recently), and a request billed otherwise is excluded with its date and count, so a
-    rule is never bent to a one-off bill.
+    most recently), decided from the bills alone, never from our estimate. A request billed
+    otherwise is excluded with its date and count, so a rule is never bent to a one-off bill;
+    the report prints the headline both with and without these requests.
     """
-    typical = _typical_bills(observations)
-    outcomes = []
-    for obs in observations:
-        outcome = evaluate(obs)
+    typical = _typical_bills(o.observation for o in outcomes)
+    marked = []
+    for outcome in outcomes:
+        obs = outcome.observation
         usual = typical.get(obs.dedupe_key) if obs.dedupe_key else None
         if outcome.excluded is None and usual is not None and obs.billed != usual:
             outcome = replace(
                 outcome,
-                excluded=f"billing drift: billed {obs.billed} on {obs.date or 'unknown date'}, "
+                excluded=f"{_DRIFT}: billed {obs.billed} on {obs.date or 'unknown date'}, "
                 f"identical requests typically {usual}",
             )
-        outcomes.append(outcome)
-    return outcomes
+        marked.append(outcome)
+    return marked
+
+
+def exclusion_rule(outcome: Outcome) -> str | None:
+    """The label (of ``EXCLUSION_RULES``) that excluded ``outcome``; ``None`` when counted.
+
+    >>> obs = observation_from_record({"id": "x", "api": "responses", "model": "gpt-4o",
+    ...     "usage": {"input_tokens": 9}, "request_skeleton": {"input": "Say hello"},
+    ...     "sanity_flags": ["round-input-tokens"]})
+    >>> exclusion_rule(evaluate(obs))
+    'sanity flag'
+    """
+    if outcome.excluded is None:
+        return None
+    return outcome.excluded.split(":", 1)[0]
 
 
 def _typical_bills(observations: Iterable[Observation]) -> dict[str, int]:
@@ -242,40 +294,42 @@ def _typical_bills(observations: Iterable[Observation]) -> dict[str, int]:
 
 
 def _exclusion(observation: Observation, estimate: RequestEstimate) -> str | None:
-    if observation.flags:
-        return f"sanity flag: {', '.join(observation.flags)}"
     n_refs = sum(1 for _ in iter_image_refs(observation.api, observation.request))
     if n_refs != len(observation.images):
-        return "recorded images do not match the request's image parts"
+        return f"{_MISMATCH}: {len(observation.images)} recorded, {n_refs} in the request"
     if not estimate.complete:
-        return "image size unknown (URL image, size never recorded)"
+        return f"{_SIZE_UNKNOWN}: URL image whose size was never recorded"
+    if observation.flags:
+        return f"{_FLAG}: {', '.join(observation.flags)}"
     return None
 
 
 def summarize(outcomes: Iterable[Outcome]) -> list[SummaryRow]:
     """Per (api, model, subset) exactness of the counted outcomes, sorted.
 
-    Subsets: ``all`` counted requests, ``simple`` (single turn, no tools), ``tools``.
+    Subsets: ``all`` counted requests, ``simple`` (single turn, no tools), ``tools``,
+    ``multi-turn`` (the input replays earlier turns).
     """
-    groups: dict[tuple[str, str, Subset], list[int]] = defaultdict(list)
+    groups: dict[tuple[str, str, Subset], list[tuple[int, str]]] = defaultdict(list)
     for outcome in outcomes:
         residual = outcome.residual
         if outcome.excluded is not None or residual is None:
             continue
         obs = outcome.observation
         for subset in _subsets_of(obs):
-            groups[obs.api, obs.model, subset].append(residual)
+            groups[obs.api, obs.model, subset].append((residual, obs.dedupe_key or obs.id))
     return [
         SummaryRow(
             api=api,
             model=model,
             subset=subset,
-            n=len(residuals),
-            exact=sum(1 for r in residuals if r == 0),
-            mean_residual=statistics.fmean(residuals),
-            max_abs_residual=max(abs(r) for r in residuals),
+            n=len(pairs),
+            exact=sum(1 for r, _ in pairs if r == 0),
+            mean_residual=statistics.fmean(r for r, _ in pairs),
+            max_abs_residual=max(abs(r) for r, _ in pairs),
+            distinct=len({key for _, key in pairs}),
         )
-        for (api, model, subset), residuals in sorted(
+        for (api, model, subset), pairs in sorted(
             groups.items(), key=lambda kv: (kv[0][0], kv[0][1], _SUBSETS.index(kv[0][2]))
         )
     ]
@@ -287,6 +341,8 @@ def _subsets_of(obs: Observation) -> Iterable[Subset]:
         yield "simple"
     if obs.has_tools:
         yield "tools"
+    if obs.multi_turn:
+        yield "multi-turn"
 
 
 def check_images(outcomes: Iterable[Outcome]) -> list[ImageCheck]:
@@ -355,7 +411,7 @@ def failed_targets(outcomes: Sequence[Outcome], checks: Sequence[ImageCheck]) ->
         share = sum(1 for o in no_tools if o.residual == 0) / len(no_tools)
         if share < EXACT_TARGET:
             failures.append(
-                f"exact on requests without tools: {share:.1%} < {EXACT_TARGET:.0%} target"
+                f"exact on requests without tools: {share:.2%} < {EXACT_TARGET:.0%} target"
             )
     wrong = [c for c in checks if not c.units_match]
     if wrong:
@@ -373,12 +429,14 @@ def render_markdown(
     *,
     text_only: Sequence[Outcome] = (),
 ) -> str:
-    """The calibration report: summary, per-group table, image part, every miss and exclusion."""
+    """The calibration report: headline, per-group table, image part, every miss, the exclusion
+    rules with their counts, and every excluded request."""
     parts = [
         _headline(outcomes, checks),
         _table(summarize(outcomes)),
         _image_table(checks),
         _misses(outcomes),
+        _exclusion_rules(outcomes),
         _excluded(outcomes),
     ]
     if text_only:
@@ -393,38 +451,68 @@ def _headline(outcomes: Sequence[Outcome], checks: Sequence[ImageCheck]) -> str:
     counted = [o for o in outcomes if o.excluded is None and o.estimate is not None]
     no_tools = [o for o in counted if not o.observation.has_tools]
     tools = [o for o in counted if o.observation.has_tools]
-
-    def share(items: Sequence[Outcome]) -> str:
-        exact = sum(1 for o in items if o.residual == 0)
-        pct = f"{exact / len(items):.2%}" if items else "n/a"
-        return f"{exact}/{len(items)} ({pct})"
-
-    drift = [o for o in outcomes if (o.excluded or "").startswith("billing drift")]
-    with_drift = [o for o in [*no_tools, *drift] if not o.observation.has_tools]
+    multi = [o for o in counted if o.observation.multi_turn]
+    drift = [o for o in outcomes if exclusion_rule(o) == _DRIFT and not o.observation.has_tools]
     units = sum(1 for c in checks if c.units_match)
     tokens = sum(1 for c in checks if c.token_exact)
+    keys = {o.observation.dedupe_key or o.observation.id for o in no_tools}
+    exact_keys = keys - {
+        o.observation.dedupe_key or o.observation.id for o in no_tools if o.residual != 0
+    }
     return "\n".join(
         [
             f"- requests: {len(outcomes)}; counted: {len(counted)}; "
-            f"excluded: {len(outcomes) - len(counted)} (listed below with the reason)",
-            f"- exact input tokens, requests without tools: {share(no_tools)} "
-            f"(target {EXACT_TARGET:.0%})",
-            f"- the same, counting the {len(drift)} billing-drift outliers as misses: "
-            f"{share(with_drift)}",
-            f"- exact input tokens, requests with tools: {share(tools)}",
+            f"excluded: {len(outcomes) - len(counted)} (rules and counts below)",
+            f"- **exact input tokens, requests without tools: {_share(no_tools)}** "
+            f"(target {EXACT_TARGET:.0%}); {len(exact_keys)}/{len(keys)} distinct requests "
+            "(same dedupe_key = one request)",
+            f"- **the same with the {len(drift)} billing-drift requests counted as misses: "
+            f"{_share([*no_tools, *drift])}**",
+            f"- exact input tokens, requests with tools: {_share(tools)}",
+            f"- exact input tokens, multi-turn requests (with or without tools): {_share(multi)}",
             f"- image part, {len(checks)} image configurations: tiles/patches match on {units}, "
             f"token-exact on {tokens}",
         ]
     )
 
 
+def _share(items: Sequence[Outcome]) -> str:
+    exact = sum(1 for o in items if o.residual == 0)
+    pct = f"{exact / len(items):.2%}" if items else "n/a"
+    return f"{exact}/{len(items)} ({pct})"
+
+
+def _exclusion_rules(outcomes: Sequence[Outcome]) -> str:
+    lines = [
+        "### Exclusion rules\n",
+        "| rule | excluded | of them without tools | exact if counted anyway |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, text in EXCLUSION_RULES:
+        hits = [o for o in outcomes if exclusion_rule(o) == label]
+        priced = [o for o in hits if o.estimate is not None and o.estimate.complete]
+        exact = sum(1 for o in priced if o.residual == 0)
+        if_counted = f"{exact}/{len(priced)}" if priced else "n/a (not priced)" if hits else ""
+        no_tools = sum(1 for o in hits if not o.observation.has_tools)
+        lines.append(f"| {label}: {text} | {len(hits)} | {no_tools} | {if_counted} |")
+    other = [o for o in outcomes if o.excluded is not None and exclusion_rule(o) not in _LABELS]
+    if other:  # never expected: every reason starts with a rule label
+        lines.append(f"| (no rule) | {len(other)} | | |")
+    return "\n".join(lines)
+
+
+_LABELS = frozenset(label for label, _ in EXCLUSION_RULES)
+
+
 def _table(rows: Sequence[SummaryRow]) -> str:
     lines = [
-        "| api | model | subset | n | exact | exact % | mean residual | max abs residual |",
-        "|---|---|---|---:|---:|---:|---:|---:|",
+        "| api | model | subset | n | distinct | exact | exact % | mean residual "
+        "| max abs residual |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     lines += [
-        f"| {r.api} | {r.model} | {r.subset} | {r.n} | {r.exact} | {r.exact_share:.1%} | "
+        f"| {r.api} | {r.model} | {r.subset} | {r.n} | {r.distinct} | {r.exact} | "
+        f"{r.exact_share:.1%} | "
         f"{r.mean_residual:+.2f} | {r.max_abs_residual} |"
         for r in rows
     ]

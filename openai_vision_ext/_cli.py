@@ -7,15 +7,18 @@ the command that needs them, so ``--help`` starts fast.
 
 Exit codes (``ExitCode``):
 
-==  =====================================================================================
-0   success, nothing to report
-1   problems found and listed: unreadable images, preflight violations, bad batch or log
-    lines, drift beyond the threshold; everything else was still processed
-2   usage error: unknown option or model, bad ``--detail``, missing argument
-3   an input file (batch file, log, request body, observations) cannot be read
-4   an optional extra is missing (``--png``/``--html`` charts need ``[chart]``)
-70  internal error (a bug: please report it; ``OPENAI_VISION_EXT_DEBUG=1`` shows the traceback)
-==  =====================================================================================
+===  ====================================================================================
+0    success, nothing to report
+1    problems found and listed: missing or unreadable images, preflight violations, bad batch
+     or log lines, drift beyond the threshold, missed calibration targets; everything else
+     was still processed
+2    usage error: unknown option or model, bad ``--detail``, missing argument
+3    an input file (batch file, log, request body, observations, price file) cannot be read,
+     or an output file cannot be written
+4    an optional extra is missing (``--png``/``--html`` charts need ``[chart]``)
+70   internal error (a bug: please report it; ``OPENAI_VISION_EXT_DEBUG=1`` shows the traceback)
+130  interrupted (Ctrl-C)
+===  ====================================================================================
 
 Errors are one line on stderr: ``error: <what is wrong and what to do>``.
 """
@@ -26,6 +29,7 @@ import enum
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -58,6 +62,7 @@ class ExitCode(enum.IntEnum):
     UNREADABLE_INPUT = 3
     MISSING_EXTRA = 4
     INTERNAL = 70
+    INTERRUPTED = 130
 
 
 DETAIL_CHOICES: Final = ("low", "high", "auto", "original")
@@ -72,7 +77,11 @@ listed as unsupported, which is what the API would say)."""
 PIPE_WIDTH: Final = 160
 """Table width when output is not a terminal (``COLUMNS`` overrides)."""
 READ_CHUNK: Final = 64
-"""Files per thread-pool task when reading headers."""
+"""Files per chunk (and per thread-pool task) when reading headers."""
+AUTO_JOBS: Final = 8
+"""Header-reading threads once reads are found to wait on the disk (``--jobs`` unset)."""
+IO_WAIT_RATIO: Final = 2.0
+"""A chunk whose wall time exceeds this many times its CPU time was waiting on I/O."""
 PROGRESS_MIN_ITEMS: Final = 200
 """Fewer images than this never show a progress bar."""
 
@@ -102,15 +111,24 @@ class _Group(click.Group):
         return code
 
 
+_NO_ARGS_IS_HELP: Final[type[Exception] | tuple[()]] = getattr(
+    click.exceptions, "NoArgsIsHelpError", ()
+)
+"""click >= 8.2 raises this for a bare group (``openai-vision-ext``, ``... audit``)."""
+
+
 def _run(invoke: Callable[[], object]) -> int:
     try:
         rv = invoke()
+    except _NO_ARGS_IS_HELP as exc:  # the group's help, as click prints it: not an "error:"
+        click.echo(exc.format_message(), err=True)  # type: ignore[attr-defined]
+        return int(ExitCode.USAGE)
     except click.UsageError as exc:
         return _report_error(exc.format_message(), ExitCode.USAGE)
     except click.ClickException as exc:
         return _report_error(exc.format_message(), exc.exit_code)
-    except click.Abort:
-        return _report_error("aborted", ExitCode.PROBLEMS)
+    except (click.Abort, KeyboardInterrupt):
+        return _report_error("interrupted", ExitCode.INTERRUPTED)
     except CliError as exc:
         return _report_error(str(exc), exc.code)
     except UnknownModelError as exc:
@@ -144,7 +162,8 @@ def cli() -> None:
 
     \b
     Exit codes: 0 ok, 1 problems listed, 2 usage error (e.g. unknown model),
-    3 unreadable input file, 4 missing optional extra, 70 internal error.
+    3 unreadable input file, 4 missing optional extra, 70 internal error,
+    130 interrupted.
     """
 
 
@@ -178,6 +197,12 @@ _api_option = click.option(
     show_default=True,
     help="API the requests go to.",
 )
+_jobs_option = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Header-reading threads [default: 1, or 8 once reads wait on the disk].",
+)
 _prices_option = click.option(
     "--prices",
     "prices_path",
@@ -200,8 +225,10 @@ def _table(title: str, *, text: Sequence[str], numbers: Sequence[str] = ()) -> T
     """A table with left-aligned text columns (folded when narrow) and right-aligned numbers
     (never squeezed below their header)."""
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, title_justify="left")
+    # min_width: a title longer than the columns stays on one line instead of wrapping.
+    table = Table(title=title, title_justify="left", min_width=Text.from_markup(title).cell_len)
     for name in text:
         table.add_column(name, overflow="fold")
     for name in numbers:
@@ -342,36 +369,60 @@ def _inspect_one(path: Path) -> ImageInfo | str:
 
 
 def read_headers(
-    files: Sequence[Path], *, jobs: int, advance: Callable[[int], None] = lambda n: None
+    files: Sequence[Path],
+    *,
+    jobs: int | None = None,
+    advance: Callable[[int], None] = lambda n: None,
 ) -> list[ImageInfo | str]:
     """``inspect_image`` of every file, in order; a failure is its one-line reason.
 
-    With ``jobs > 1`` the files are read in chunks on a thread pool: header reads wait on the
-    disk (cold caches, network drives), and chunks keep the per-file overhead low when they
-    do not (warm cache, where the work is GIL-bound).
+    Files are read in chunks of ``READ_CHUNK``. ``jobs=1`` reads them in this thread; ``jobs > 1``
+    reads them on a pool of that many threads. ``jobs=None`` (the CLI default) adapts: chunks
+    are read in this thread while the work is CPU-bound (a warm page cache, where threads only
+    contend for the GIL and are slower), and the rest go to a pool of ``AUTO_JOBS`` threads as
+    soon as one chunk spends most of its time waiting on the disk (cold cache, network drive:
+    there the reads overlap).
     """
     chunks = [files[i : i + READ_CHUNK] for i in range(0, len(files), READ_CHUNK)]
     results: list[ImageInfo | str] = []
-    if jobs <= 1 or len(chunks) <= 1:
+    done = 0  # chunks already read
+    if jobs is None:
+        jobs = 1
         for chunk in chunks:
+            wall, cpu = time.perf_counter(), time.thread_time()
+            results.extend(_inspect_chunk(chunk))
+            advance(len(chunk))
+            done += 1
+            if waits_on_io(wall=time.perf_counter() - wall, cpu=time.thread_time() - cpu):
+                jobs = AUTO_JOBS
+                break
+    rest = chunks[done:]
+    if jobs <= 1 or len(rest) <= 1:
+        for chunk in rest:
             results.extend(_inspect_chunk(chunk))
             advance(len(chunk))
         return results
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="ove-header") as pool:
-        for chunk, done in zip(chunks, pool.map(_inspect_chunk, chunks), strict=True):
-            results.extend(done)
+        for chunk, infos in zip(rest, pool.map(_inspect_chunk, rest), strict=True):
+            results.extend(infos)
             advance(len(chunk))
     return results
 
 
+def waits_on_io(*, wall: float, cpu: float) -> bool:
+    """True when a chunk of header reads took ``IO_WAIT_RATIO`` times longer than the CPU time
+    it used: the thread mostly waited on the disk, so more readers would overlap the waits.
+
+    >>> waits_on_io(wall=0.010, cpu=0.009), waits_on_io(wall=0.050, cpu=0.009)
+    (False, True)
+    """
+    return wall > IO_WAIT_RATIO * max(cpu, 1e-6)
+
+
 def _inspect_chunk(paths: Sequence[Path]) -> list[ImageInfo | str]:
     return [_inspect_one(p) for p in paths]
-
-
-def _default_jobs() -> int:
-    return min(8, (os.cpu_count() or 1) * 2)
 
 
 @cli.command()
@@ -381,7 +432,7 @@ def _default_jobs() -> int:
 @_api_option
 @_prices_option
 @click.option("--rows", default=40, show_default=True, help="Image rows in the table (0: all).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Parallel header readers.")
+@_jobs_option
 @_json_option
 def estimate(
     paths: tuple[Path, ...],
@@ -407,7 +458,7 @@ def estimate(
     table = _price_table(prices_path)
     files, missing = collect_paths(paths)
     with _progress(len(files), "reading headers", enabled=len(files) >= PROGRESS_MIN_ITEMS) as adv:
-        infos = read_headers(files, jobs=jobs or _default_jobs(), advance=adv)
+        infos = read_headers(files, jobs=jobs, advance=adv)
     priced = _Pricer(table, model, detail)
     image_rows = [_ImageRow(str(p), None, None, None, reason) for p, reason in missing]
     image_rows += [priced.row(str(path), info) for path, info in zip(files, infos, strict=True)]
@@ -588,7 +639,13 @@ class _Problem:
     show_default=True,
     help="Dated limit profile.",
 )
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Parallel header readers.")
+@click.option(
+    "--decode",
+    is_flag=True,
+    help="Also decode every image with Pillow: catches files cut short after their header "
+    "(slower: reads all pixels).",
+)
+@_jobs_option
 @_json_option
 def validate(
     paths: tuple[Path, ...],
@@ -597,13 +654,15 @@ def validate(
     api: str,
     request_path: Path | None,
     limits_name: str,
+    decode: bool,
     jobs: int | None,
     as_json: bool,
 ) -> int:
     """Preflight image files (and a request body) for MODEL; exit 1 listing every problem.
 
     Each image is checked as OpenAI would: format, animation, size limits, and that the
-    model can take it at DETAIL. A --request body is checked whole (image count and bytes).
+    model can take it at DETAIL. Only headers are read unless --decode is given. A --request
+    body is checked whole (image count and bytes).
     """
     from ._preflight import LIMIT_PROFILES
 
@@ -614,9 +673,12 @@ def validate(
     files, missing = collect_paths(paths)
     problems = [_Problem(str(p), "unreadable_image", reason) for p, reason in missing]
     with _progress(len(files), "checking images", enabled=len(files) >= PROGRESS_MIN_ITEMS) as adv:
-        infos = read_headers(files, jobs=jobs or _default_jobs(), advance=adv)
+        infos = read_headers(files, jobs=jobs, advance=adv)
     for path, info in zip(files, infos, strict=True):
-        problems += _image_problems(str(path), info, model, detail, limits.max_image_bytes)
+        found = _image_problems(str(path), info, model, detail, limits.max_image_bytes)
+        if decode and not found:
+            found = _decode_problems(path)
+        problems += found
     if request_path is not None:
         problems += _request_problems(request_path, api, model, limits)
     checked = len(files) + len(missing) + (request_path is not None)
@@ -664,6 +726,19 @@ def _image_problems(
     except (OpenAIVisionExtError, ValueError) as exc:
         problems.append(_Problem(where, "not_accepted_by_model", error_reason(exc)))
     return problems
+
+
+def _decode_problems(path: Path) -> list[_Problem]:
+    """Decode all pixels with Pillow; a truncated or damaged file is a ``corrupt_image``."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            img.load()
+    except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError... on bad data
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        return [_Problem(str(path), "corrupt_image", f"cannot decode the pixels: {reason}")]
+    return []
 
 
 def _request_problems(path: Path, api: str, model: str, limits: Any) -> list[_Problem]:
@@ -756,7 +831,7 @@ def calibrate(observations: Path, subset: str, markdown: bool, as_json: bool) ->
 
 def _load_observations(path: Path) -> tuple[list[Any], list[tuple[int, str]]]:
     from ._batch import error_reason, json_object_line
-    from ._calibrate import evaluate, observation_from_record
+    from ._calibrate import evaluate, mark_drift, observation_from_record
 
     outcomes, problems = [], []
     with _open_input(path, "observations file") as handle:
@@ -771,7 +846,7 @@ def _load_observations(path: Path) -> tuple[list[Any], list[tuple[int, str]]]:
                 outcomes.append(evaluate(observation_from_record(record)))
             except (OpenAIVisionExtError, KeyError, TypeError, ValueError, AttributeError) as exc:
                 problems.append((line_no, f"not an observation ({error_reason(exc)})"))
-    return outcomes, problems
+    return mark_drift(outcomes), problems
 
 
 def _print_calibration(
@@ -790,7 +865,10 @@ def _print_calibration(
             r.api, r.model, f"{r.n:,}", f"{r.exact:,}", f"{r.exact_share:.1%}",
             f"{r.mean_residual:+.2f}", f"{r.max_abs_residual:,}", style=style,
         )  # fmt: skip
-    console.print(table)
+    if rows:
+        console.print(table)
+    else:
+        console.print("[yellow]no observations to compare[/]")
     _print_problems(console, [(f"line {n}", why) for n, why in problems])
     for failure in failures:
         console.print(f"[red]target missed:[/] {failure}")
@@ -903,15 +981,30 @@ def audit() -> None:
 @click.option(
     "--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), help="HTML report."
 )
+@click.option(
+    "--model",
+    "-m",
+    "models",
+    multiple=True,
+    help="Only these models (repeatable; the requested model name).",
+)
 @_json_option
 def summarize(
-    log: Path, threshold: float, png_path: Path | None, html_path: Path | None, as_json: bool
+    log: Path,
+    threshold: float,
+    png_path: Path | None,
+    html_path: Path | None,
+    models: tuple[str, ...],
+    as_json: bool,
 ) -> int:
     """Estimated vs billed input tokens per model and day, with drift flags.
 
-    A model-day is flagged when the mean of (estimated - billed) / billed leaves
-    +-THRESHOLD percent. --png and --html need the [chart] extra.
+    LOG is a JSONL audit log (JsonlSink), read line by line. A model-day is flagged when the
+    mean of (estimated - billed) / billed leaves +-THRESHOLD percent. --png and --html need
+    the [chart] extra.
     """
+    from dataclasses import replace
+
     from ._drift import parse_log_line, render_drift_html, render_drift_png, summarize_drift
 
     with _open_input(log, "audit log") as handle:
@@ -921,6 +1014,8 @@ def summarize(
             if (rec := parse_log_line(raw, line_no=n)) is not None
         )
         summary = summarize_drift(records, threshold_pct=threshold)
+    if models:
+        summary = replace(summary, rows=tuple(r for r in summary.rows if r.model in models))
     png = render_drift_png(summary) if (png_path or html_path) else None
     if png_path is not None and png is not None:
         _write_output(png_path, png)
@@ -975,7 +1070,10 @@ def _print_drift(summary: DriftSummary, log: Path, *, written: Sequence[Path]) -
             f"{r.mean_delta_pct:+.2f} %",
             flag,
         )
-    console.print(table)
+    if summary.rows:
+        console.print(table)
+    else:
+        console.print("[yellow]no audit records with both estimated and billed input tokens[/]")
     _print_problems(console, [(f"line {p.line_no}", p.reason) for p in summary.problems])
     console.print(
         f"{len(summary.flagged)} of {len(summary.rows)} model-days drift beyond "

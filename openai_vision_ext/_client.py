@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import weakref
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
@@ -206,7 +207,8 @@ class _StreamState:
             notes=(*tracker.end_notes(), *self.extra_notes, *notes),
         )
         self.report = report
-        if self.plan.api == "responses" and final is not None:
+        if final is not None:  # also found from what the SDK's stream helpers rebuild from it:
+            # responses.stream().get_final_response(), chat.completions.stream()'s final completion
             remember(final, report, by_response_id=True)
         _emit(self.options, report, final)
         return report
@@ -257,7 +259,12 @@ def _track_sync(client: Any, options: VisionOptions, plan: Plan, result: object)
         _track_sync(client, options, plan, parsed)
         remember(result, _follow(parsed))
     elif isinstance(result, APIResponse):  # with_streaming_response: the body is read later
-        remember(result, _lazy_sync(client, options, plan, result))
+        if _is_event_stream(result):
+            stream = result.parse()  # builds the caller's Stream, reads nothing
+            _track_sync(client, options, plan, stream)
+            remember(result, _follow(stream))
+        else:
+            remember(result, _lazy_sync(client, options, plan, result))
     elif isinstance(result, Stream):
         _observe_stream_sync(client, options, plan, result)
     else:
@@ -270,6 +277,17 @@ def _track_sync(client: Any, options: VisionOptions, plan: Plan, result: object)
 
 def _follow(obj: object) -> Callable[[], VisionReport | None]:
     return lambda: vision_report(obj)
+
+
+def _is_event_stream(raw: APIResponse[Any] | AsyncAPIResponse[Any]) -> bool:
+    """``with_streaming_response.create(stream=True)``: the body is server-sent events.
+
+    Then ``parse()`` only builds the SDK's ``Stream`` (no byte is read until it is iterated) and
+    caches it, so we call it first and follow that very object: the caller's own ``raw.parse()``
+    returns it. (``raw.parse(to=...)`` or ``raw.iter_lines()`` bypass it: the report then stays
+    incomplete, never a guessed bill.)
+    """
+    return getattr(raw, "_is_sse_stream", False) is True
 
 
 def _lazy_sync(
@@ -295,11 +313,7 @@ def _parsed_body(raw: APIResponse[Any] | AsyncAPIResponse[Any]) -> object:
 
 
 def _unparsed(plan: Plan, request_id: str | None) -> VisionReport:
-    why = (
-        "with_streaming_response(stream=True): events are not followed; use create(stream=True)"
-        if plan.stream
-        else "with_streaming_response: the report is made once the body is parsed (parse())"
-    )
+    why = "with_streaming_response: the report is made once the body is parsed (parse())"
     return finish(plan, None, status="incomplete", request_id=request_id, notes=(why,))
 
 
@@ -322,6 +336,22 @@ def _observe_stream_sync(
     state = _StreamState(plan, options, _stream_request_id(stream), StreamTracker(plan.api))
     stream._iterator = _observed_iter(client, state, stream._iterator)
     remember(stream, state.snapshot)
+    _conclude_when_dropped(stream, state)
+
+
+def _conclude_when_dropped(stream: object, state: _StreamState) -> None:
+    """A stream dropped before its end still gets its one audit record (incomplete), written
+    when it is garbage collected, if nothing concluded it yet: a stream never iterated runs no
+    ``finally`` of ours. Not at interpreter exit."""
+    finalizer = weakref.finalize(stream, _abandoned, state)
+    finalizer.atexit = False
+
+
+@_guarded("stream report")
+def _abandoned(state: _StreamState) -> None:
+    if state.pending:
+        state.extra_notes.append("stream dropped before its end")
+        state.conclude(None)
 
 
 def _observed_iter(client: Any, state: _StreamState, events: Iterator[_T]) -> Iterator[_T]:
@@ -396,7 +426,12 @@ async def _track_async(client: Any, options: VisionOptions, plan: Plan, result: 
             await _track_async(client, options, plan, parsed)
             remember(result, _follow(parsed))
         elif isinstance(result, AsyncAPIResponse):
-            remember(result, _lazy_async(options, plan, result))
+            if _is_event_stream(result):
+                stream = await result.parse()  # builds the caller's AsyncStream, reads nothing
+                await _track_async(client, options, plan, stream)
+                remember(result, _follow(stream))
+            else:
+                remember(result, _lazy_async(options, plan, result))
         elif isinstance(result, AsyncStream):
             _observe_stream_async(client, options, plan, result)
         else:
@@ -455,6 +490,7 @@ def _observe_stream_async(
     state = _StreamState(plan, options, _stream_request_id(stream), StreamTracker(plan.api))
     stream._iterator = _observed_aiter(client, state, stream._iterator)
     remember(stream, state.snapshot)
+    _conclude_when_dropped(stream, state)
 
 
 async def _observed_aiter(

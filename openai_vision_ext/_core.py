@@ -15,6 +15,7 @@ from typing import Any, Literal, TypeAlias
 from ._audit import AuditPipeline
 from ._estimate import RequestEstimate, estimate_with_infos
 from ._exceptions import OpenAIVisionExtError, PreflightError, UnknownModelError, Violation
+from ._originals import with_originals
 from ._preflight import check_request
 from ._report import ReportStatus, VisionReport
 from ._types import Api, ImageInfo
@@ -139,9 +140,10 @@ def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Pla
 def _estimate(
     api: Api, model: str, request: Mapping[str, Any], infos: Sequence[ImageInfo | None]
 ) -> tuple[RequestEstimate | None, str | None]:
-    """The estimate, or ``None`` and why (``None`` reason: no rule for ``model``)."""
+    """The estimate, or ``None`` and why (``None`` reason: no rule for ``model``). Images that
+    ``prepare_image`` changed in this process get their original facts (``_originals``)."""
     try:
-        return estimate_with_infos(api, model, request, infos), None
+        return with_originals(estimate_with_infos(api, model, request, infos)), None
     except UnknownModelError:
         return None, None
     except OpenAIVisionExtError as exc:  # a request preflight let through (warn/off mode)

@@ -55,6 +55,20 @@ class ImageEstimate:
     """Estimated input tokens for this image; ``None`` when its size is unknown (URL, file id)."""
     billed_detail: str | None = None
     """The detail the image is billed at (``auto`` resolved by the model's rule)."""
+    original_width: int | None = None
+    """Width of the image before ``image_part(..., optimize=True)``/``prepare_image`` changed it
+    (as stored, before EXIF rotation); ``None`` when it was sent as given (or prepared in
+    another process, or too long ago to be remembered). ``width``/``height``/``n_bytes``/
+    ``mime`` above always describe what is sent."""
+    original_height: int | None = None
+    """Height before preparation; ``None`` as for ``original_width``."""
+    original_n_bytes: int | None = None
+    """Encoded size before preparation; ``None`` also for a prepared in-memory PIL image."""
+    original_mime: str | None = None
+    """MIME type before preparation (e.g. ``image/heif`` for a converted HEIC)."""
+    prepared_actions: tuple[str, ...] = ()
+    """What preparation did, in order (``resized``, ``converted``, ``oriented``,
+    ``stripped_metadata``, ...); empty when the image was sent as given."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,7 @@ __all__ = [
     "ImageTooLargeError",
     "InvalidDataURLError",
     "InvalidDetailError",
+    "InvalidModelRuleError",
     "InvalidOptionError",
     "InvalidRequestError",
     "MimeMismatchError",
@@ -220,6 +221,10 @@ class PriceTableError(OpenAIVisionExtError, ValueError):
 
 class InvalidOptionError(OpenAIVisionExtError, ValueError):
     """An image preparation or fetch option is out of range (a programming error)."""
+
+
+class InvalidModelRuleError(OpenAIVisionExtError, ValueError):
+    """``register_model_rule`` was given values that cannot form a rule."""
 
 
 class FetchError(ImageSourceError):

@@ -356,9 +356,23 @@ _JPEG_MARKER_KIND: Final = tuple(_marker_kind(marker) for marker in range(256))
 
 
 def _parse_jpeg(read_at: ReadAt, size: int, label: str) -> Header:
-    offset = 2
     start, block = 0, _read_block(read_at, 0)
-    for _ in range(_MAX_CHUNKS):
+    # Fast path: well-formed segments inside the first block (the usual JPEG: APP0, DQT, SOF),
+    # the same steps as the general loop below, which takes over at anything else.
+    offset, end, steps = 2, len(block) - 9, 0
+    while offset <= end and block[offset] == 0xFF and steps < _MAX_CHUNKS:
+        kind = _JPEG_MARKER_KIND[block[offset + 1]]
+        if kind == _FRAME:
+            height, width = _TWO_U16.unpack_from(block, offset + 5)
+            return Header("jpeg", width, height)
+        if kind != _SEGMENT:
+            break
+        length = (block[offset + 2] << 8) | block[offset + 3]
+        if length < 2:
+            break
+        offset += 2 + length
+        steps += 1
+    for _ in range(_MAX_CHUNKS - steps):
         i = offset - start
         if i + 9 > len(block):  # a marker, a segment length and a frame header's size fields
             start, block, i = offset, _read_block(read_at, offset), 0
@@ -520,15 +534,16 @@ def read_header(read_at: ReadAt, size: int, *, label: str = "the image") -> Head
     """
     fmt = sniff_format(read_at(0, 1024), label=label)
     header = _PARSERS[fmt](read_at, size, label)
-    if header.width <= 0 or header.height <= 0:
-        raise _truncated(label, f"its header declares a size of {header.width}x{header.height}")
-    if header.width * header.height > MAX_PIXELS:
+    _, width, height, _ = header
+    if width <= 0 or height <= 0:
+        raise _truncated(label, f"its header declares a size of {width}x{height}")
+    if width * height > MAX_PIXELS:
         raise DecompressionBombError(
-            f"{label} declares {header.width}x{header.height} pixels, more than the "
+            f"{label} declares {width}x{height} pixels, more than the "
             f"{MAX_PIXELS:,} any real photo has (a decompression bomb or a corrupt header); "
             "send a smaller image",
-            width=header.width,
-            height=header.height,
+            width=width,
+            height=height,
         )
     return header
 
@@ -571,8 +586,8 @@ def inspect_image(source: ImageSource) -> ImageInfo:
     """
     if isinstance(source, str) and source[:5].lower() == "data:":
         return inspect_data_url(source)
-    header, size, sha256 = scan_source(source, _read_header)
-    return _info(header, size, sha256)
+    (fmt, width, height, frames), size, sha256 = scan_source(source, _read_header)
+    return ImageInfo(fmt, MIME_TYPES[fmt], width, height, frames, frames > 1, size, sha256)
 
 
 def _read_header(read_at: ReadAt, size: int, label: str) -> Header:

@@ -4,7 +4,8 @@ Billed usage goes under the GenAI semantic conventions (``gen_ai.usage.input_tok
 our estimates and costs under the ``openai_vision_ext.*`` namespace. Metrics: a histogram of
 ``|estimated - billed|`` input tokens per model and direction (OTel histograms take no negative
 values: ``openai_vision_ext.direction`` is ``over``, ``under`` or ``exact``), and counters of
-reports and USD cost.
+reports and USD cost. Images that ``prepare_image`` changed add
+``openai_vision_ext.image.prepared_count`` and their total ``original_bytes``/``sent_bytes``.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def span_attributes(record: AuditRecord) -> dict[str, AttributeValue]:
         f"{NAMESPACE}.attribution": record.attribution,
         f"{NAMESPACE}.image_count": len(record.images),
         f"{NAMESPACE}.image.sha256": [i.sha256 for i in record.images if i.sha256] or None,
+        **_prepared_attributes(record),
         f"{NAMESPACE}.estimated_input_tokens": record.estimated_input_tokens,
         f"{NAMESPACE}.estimated_image_tokens": record.estimated_image_tokens,
         f"{NAMESPACE}.estimated_text_tokens": record.estimated_text_tokens,
@@ -65,6 +67,20 @@ def span_attributes(record: AuditRecord) -> dict[str, AttributeValue]:
         f"{NAMESPACE}.schema_version": record.schema_version,
     }
     return {key: value for key, value in values.items() if value is not None}
+
+
+def _prepared_attributes(record: AuditRecord) -> dict[str, int | None]:
+    """Images changed client-side by ``prepare_image``: how many, and their total bytes before
+    and after (only images whose original size is known count in the byte totals)."""
+    prepared = [i for i in record.images if i.prepared_actions]
+    sized = [i for i in prepared if i.original_n_bytes is not None and i.n_bytes is not None]
+    if not prepared:
+        return {}
+    return {
+        f"{NAMESPACE}.image.prepared_count": len(prepared),
+        f"{NAMESPACE}.image.original_bytes": sum(i.original_n_bytes or 0 for i in sized) or None,
+        f"{NAMESPACE}.image.sent_bytes": sum(i.n_bytes or 0 for i in sized) or None,
+    }
 
 
 def metric_attributes(record: AuditRecord) -> dict[str, AttributeValue]:

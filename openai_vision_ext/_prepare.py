@@ -24,6 +24,10 @@
   ``jpeg_quality``.
 
 An image that is already sendable and would not be shrunk is passed through byte for byte.
+When the bytes are changed, the original's facts (dimensions, bytes, MIME, actions; never its
+bytes) are remembered under the sent bytes' sha256 in ``_originals.ORIGINALS`` (a bounded,
+thread-safe LRU), so a ``VisionOpenAI`` report and audit record of a request built with
+``image_part(..., optimize=True)`` show the original beside what was sent.
 URLs pass through unless ``fetch=True`` (see ``_fetch``). Decoding is CPU-bound, not I/O: the only
 I/O here is reading the source (file, file object) and the opt-in fetch.
 """
@@ -56,6 +60,7 @@ from ._exceptions import (
     UnsupportedImageFormatError,
 )
 from ._fetch import FetchOptions, InvalidOptionError, fetch_image, http_url
+from ._originals import ORIGINALS, Original
 from ._sources import is_data_url, read_source
 from ._types import DETAILS, Detail, ImageFormat, ImageInfo, ImageSource
 
@@ -87,6 +92,21 @@ _ACCEPTED: Final[Mapping[str, ImageFormat]] = {
     "GIF": "gif",
 }
 """Pillow format name -> the format OpenAI accepts as is."""
+
+_ORIGINAL_MIMES: Final[Mapping[str, str]] = {
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "mpo": "image/jpeg",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "heif": "image/heif",
+    "heic": "image/heic",
+    "avif": "image/avif",
+    "tiff": "image/tiff",
+    "bmp": "image/bmp",
+    "ico": "image/x-icon",
+}
+"""Lower-cased Pillow format of an input -> its MIME type (MPO phone photos are JPEGs)."""
 
 _MIMES: Final[Mapping[ImageFormat, str]] = {
     "png": "image/png",
@@ -202,6 +222,18 @@ class PreparedImage:
     def from_url(cls, url: str) -> PreparedImage:
         """A URL passed through untouched (``fetch=False``)."""
         return cls(data=b"", info=None, original=None, mime=None, url=url)
+
+    @property
+    def original_mime(self) -> str | None:
+        """MIME type of the input (``image/heif``, ``image/tiff``, ...), ``None`` if unknown.
+
+        >>> PreparedImage(data=b"", info=None, original=None, mime=None,
+        ...               original_format="heif").original_mime
+        'image/heif'
+        """
+        if self.original is not None:
+            return self.original.mime
+        return _ORIGINAL_MIMES.get(self.original_format or "")
 
     @property
     def image_url(self) -> str:
@@ -335,14 +367,33 @@ def prepare_image(
     )
     if isinstance(source, Image.Image):
         with _decoding():
-            return _prepare_pil(source, plan)
+            return _remember(_prepare_pil(source, plan))
     url = http_url(source) if isinstance(source, str) else None
     if url is not None and not fetch:
         return PreparedImage.from_url(url)
     done: tuple[Action, ...] = ("fetched",) if url is not None else ()
     data = fetch_image(url, options=fetch_options) if url is not None else _read_bytes(source)
     with _decoding():
-        return _prepare_bytes(data, plan, done=done)
+        return _remember(_prepare_bytes(data, plan, done=done))
+
+
+def _remember(prepared: PreparedImage) -> PreparedImage:
+    """Record the original of an image whose bytes were changed (see ``_originals``)."""
+    changed = [a for a in prepared.actions if a != "fetched"]
+    if prepared.info is None or prepared.original_size is None or not changed:
+        return prepared  # passed through byte for byte: what is sent is the original
+    width, height = prepared.original_size
+    ORIGINALS.put(
+        prepared.info.sha256,
+        Original(
+            width=width,
+            height=height,
+            n_bytes=prepared.original_n_bytes,
+            mime=prepared.original_mime,
+            actions=prepared.actions,
+        ),
+    )
+    return prepared
 
 
 @dataclass(frozen=True, slots=True)

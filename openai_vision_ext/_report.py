@@ -37,6 +37,9 @@ class VisionReport:
     request_id: str | None
     response_id: str | None
     images: tuple[ImageEstimate, ...]
+    """One estimate per image, as sent (``width``, ``n_bytes``, ``sha256``...); an image that
+    ``image_part(..., optimize=True)`` changed also shows its ``original_width``,
+    ``original_height``, ``original_n_bytes``, ``original_mime`` and ``prepared_actions``."""
     estimated_image_tokens: int | None
     estimated_text_tokens: int | None
     estimated_input_tokens: int | None

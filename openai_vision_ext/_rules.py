@@ -3,7 +3,10 @@
 Lookup order: a rule registered with ``register_model_rule`` or a built-in row of exactly that
 name, then the name without a dated snapshot suffix (``gpt-4o-2024-08-06`` -> ``gpt-4o``), then
 the longest prefix ending at a ``-`` (``gpt-4o-mini-search-preview`` -> ``gpt-4o-mini``).
-Registered rules win over built-in rows at every step.
+Registered rules win over built-in rows at every step. Lookups are cached by model id; the
+cache is emptied whenever a rule is registered or unregistered.
+
+All sizes are whole numbers and every rounding is exact integer arithmetic (no floats).
 """
 
 from __future__ import annotations
@@ -16,7 +19,12 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Literal
 
-from ._exceptions import ImageError, InvalidDetailError, OpenAIVisionExtError, UnknownModelError
+from ._exceptions import (
+    ImageError,
+    InvalidDetailError,
+    InvalidModelRuleError,
+    UnknownModelError,
+)
 from ._rules_data import RULES, Family, ModelRule, PatchLimit, SizedDetail
 from ._types import DETAILS
 
@@ -42,6 +50,12 @@ _TILE = 512
 _PATCH = 32
 
 _registered: dict[str, ModelRule] = {}
+
+_resolved: dict[str, ModelRule] = {}
+"""``get_model_rule`` answers by model id; emptied by ``register_model_rule`` and
+``unregister_model_rule`` (misses are not cached: they raise)."""
+_RESOLVED_MAX = 4096
+"""Entries kept before the cache starts over (model ids may come from user input)."""
 
 
 def builtin_rules() -> MappingProxyType[str, ModelRule]:
@@ -73,15 +87,18 @@ def get_model_rule(model: str) -> ModelRule:
     >>> get_model_rule("gpt-4o-mini-2024-07-18").name
     'gpt-4o-mini'
     """
+    try:
+        return _resolved[model]
+    except (KeyError, TypeError):  # not seen yet, or not a hashable id (the walk refuses it)
+        pass
     for name in _candidates(model):
         rule = _row(name)
         if rule is not None:
+            if len(_resolved) >= _RESOLVED_MAX:
+                _resolved.clear()
+            _resolved[model] = rule
             return rule
     raise UnknownModelError(model)
-
-
-class InvalidModelRuleError(OpenAIVisionExtError, ValueError):
-    """``register_model_rule`` was given values that cannot form a rule."""
 
 
 def register_model_rule(
@@ -141,6 +158,7 @@ def register_model_rule(
         encoding=encoding,
     )
     _registered[name] = rule
+    _resolved.clear()
     return rule
 
 
@@ -164,6 +182,7 @@ def unregister_model_rule(name: str) -> None:
     >>> unregister_model_rule("never-registered")
     """
     _registered.pop(name, None)
+    _resolved.clear()
 
 
 def sized_detail(rule: ModelRule, detail: object) -> SizedDetail:
@@ -179,32 +198,47 @@ def sized_detail(rule: ModelRule, detail: object) -> SizedDetail:
     raise InvalidDetailError(f"detail must be one of {', '.join(DETAILS)}, not {detail!r}")
 
 
+def _round_div(numerator: int, denominator: int) -> int:
+    """``round(numerator / denominator)`` exactly, halves to even (as ``round(Fraction(...))``);
+    ``denominator`` > 0.
+
+    >>> [_round_div(n, 2) for n in (1, 3, 5, 7)]
+    [0, 2, 2, 4]
+    """
+    quotient, remainder = divmod(numerator, denominator)
+    twice = remainder << 1
+    if twice > denominator or (twice == denominator and quotient & 1):
+        return quotient + 1
+    return quotient
+
+
 def _scale_to_fit(width: int, height: int, side: int) -> tuple[int, int]:
     """Shrink (never grow) so the longest side is at most ``side``; sides round to nearest."""
-    longest = max(width, height)
+    longest = width if width >= height else height
     if longest <= side:
         return width, height
     return (
-        max(1, round(Fraction(width * side, longest))),
-        max(1, round(Fraction(height * side, longest))),
-    )
-
-
-def _scale_short_side(width: int, height: int, side: int) -> tuple[int, int]:
-    shortest = min(width, height)
-    if shortest <= side:
-        return width, height
-    return (
-        max(1, round(Fraction(width * side, shortest))),
-        max(1, round(Fraction(height * side, shortest))),
+        max(1, _round_div(width * side, longest)),
+        max(1, _round_div(height * side, longest)),
     )
 
 
 def _tile_size(width: int, height: int, detail: SizedDetail) -> tuple[int, int]:
     if detail == "low":
         return _scale_to_fit(width, height, _TILE_LOW_SIDE)
-    fitted = _scale_to_fit(width, height, _TILE_FIT)
-    return _scale_short_side(*fitted, _TILE_SHORT_SIDE)
+    # Fit in 2048 x 2048 (as _scale_to_fit), then shrink the short side to 768.
+    # The side being scaled to a length becomes exactly that length: only the other rounds.
+    if width >= height:
+        if width > _TILE_FIT:
+            width, height = _TILE_FIT, max(1, _round_div(height * _TILE_FIT, width))
+        if height > _TILE_SHORT_SIDE:
+            width, height = max(1, _round_div(width * _TILE_SHORT_SIDE, height)), _TILE_SHORT_SIDE
+    else:
+        if height > _TILE_FIT:
+            width, height = max(1, _round_div(width * _TILE_FIT, height)), _TILE_FIT
+        if width > _TILE_SHORT_SIDE:
+            width, height = _TILE_SHORT_SIDE, max(1, _round_div(height * _TILE_SHORT_SIDE, width))
+    return width, height
 
 
 def _patch_grid(width: int, height: int, limit: PatchLimit) -> tuple[int, int, int, int]:
@@ -217,9 +251,9 @@ def _patch_grid(width: int, height: int, limit: PatchLimit) -> tuple[int, int, i
     # Guide: shrink by sqrt(budget * 32^2 / (w * h)), then further so the width is a whole
     # number of patches. floor(sqrt(x)) == isqrt(floor(x)) keeps this exact.
     across = max(1, math.isqrt(limit.max_patches * width // height))
-    new_height = Fraction(height * across * _PATCH, width)
-    down = max(1, math.ceil(new_height / _PATCH))
-    return across, down, across * _PATCH, max(1, round(new_height))
+    # The new height is height * across * 32 / width; in patches, that over 32 rounded up.
+    down = max(1, -(-height * across // width))
+    return across, down, across * _PATCH, max(1, _round_div(height * across * _PATCH, width))
 
 
 def patch_count(rule: ModelRule, width: int, height: int, detail: object = "auto") -> int:
@@ -253,7 +287,8 @@ def image_tokens(rule: ModelRule, width: int, height: int, detail: object) -> in
     >>> image_tokens(get_model_rule("gpt-4o"), 1024, 1024, "high")
     765
     """
-    _check_size(width, height)
+    if width < 1 or height < 1:
+        _check_size(width, height)
     sized = sized_detail(rule, detail)
     if rule.family == "tile":
         if sized == "low":

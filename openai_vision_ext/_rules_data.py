@@ -87,6 +87,12 @@ _PATCH_GPT54: tuple[tuple[SizedDetail, PatchLimit], ...] = (
     ("original", PatchLimit(10_000, max_side=6000)),
 )
 _LOW_UNVERIFIED = "detail='low' has no billed example: estimated with the high limit"
+_GPT41_MINI_LOW = (
+    "detail='low' is estimated with the high limit (1,536 patches): the 2026 guide copies give "
+    "gpt-4.1-mini one budget at every detail (6,144), so low = high either way; real-usage has "
+    "no low-detail bill (its 4 gpt-4.1-mini bills are 640x480 auto, 300 patches, which cannot "
+    "tell 1,536 from 6,144); the 1,536 budget rests on 2025 bills (facts file), unresolved"
+)
 _LOW_GPT54 = (
     "detail='low': 6,144 patches per the 2026 guide copies (more than high's 2,500); litellm "
     "gives low a 512 px max side instead; no bills: unverified"
@@ -202,7 +208,7 @@ _ROWS: tuple[ModelRule, ...] = (
         "1.62",
         _GPT41_SMALL,
         date(2026, 1, 23),
-        _LOW_UNVERIFIED,
+        _GPT41_MINI_LOW,
         reasoning=False,
         rounding="floor",
         image_overhead=2,

@@ -90,28 +90,29 @@ class ImageInfo:
         n_bytes: int,
         sha256: str | Callable[[], str],
     ) -> None:
-        set_field = object.__setattr__  # frozen: bypass our own __setattr__, field by field
-        set_field(self, "format", format)
-        set_field(self, "mime", mime)
-        set_field(self, "width", width)
-        set_field(self, "height", height)
-        set_field(self, "frames", frames)
-        set_field(self, "animated", animated)
-        set_field(self, "n_bytes", n_bytes)
+        # Frozen: fields are written through their slot descriptors, which bypass our own
+        # __setattr__ (and cost half of object.__setattr__: one is built per inspection).
+        _set_format(self, format)
+        _set_mime(self, mime)
+        _set_width(self, width)
+        _set_height(self, height)
+        _set_frames(self, frames)
+        _set_animated(self, animated)
+        _set_n_bytes(self, n_bytes)
         if isinstance(sha256, str):
-            set_field(self, "_sha256", sha256)
-            set_field(self, "_digest", None)
+            _set_sha256(self, sha256)
+            _set_digest(self, None)
         else:
-            set_field(self, "_sha256", None)
-            set_field(self, "_digest", sha256)
+            _set_sha256(self, None)
+            _set_digest(self, sha256)
 
     @property
     def sha256(self) -> str:
         """Hex sha256 of the encoded bytes: how audit records identify an image."""
         if self._sha256 is None:
             assert self._digest is not None
-            object.__setattr__(self, "_sha256", self._digest())
-            object.__setattr__(self, "_digest", None)
+            _set_sha256(self, self._digest())
+            _set_digest(self, None)
         assert self._sha256 is not None
         return self._sha256
 
@@ -165,3 +166,14 @@ class ImageInfo:
         fields["sha256"] = self._sha256 if self._sha256 is not None else self._digest
         fields.update(changes)
         return ImageInfo(**fields)  # type: ignore[arg-type]
+
+
+_set_format = ImageInfo.__dict__["format"].__set__
+_set_mime = ImageInfo.__dict__["mime"].__set__
+_set_width = ImageInfo.__dict__["width"].__set__
+_set_height = ImageInfo.__dict__["height"].__set__
+_set_frames = ImageInfo.__dict__["frames"].__set__
+_set_animated = ImageInfo.__dict__["animated"].__set__
+_set_n_bytes = ImageInfo.__dict__["n_bytes"].__set__
+_set_sha256 = ImageInfo.__dict__["_sha256"].__set__
+_set_digest = ImageInfo.__dict__["_digest"].__set__

@@ -42,8 +42,8 @@ from _scenarios import (  # noqa: E402
     AZURE_API_VERSION,
     AZURE_ENDPOINT,
     IMAGES,
-    OBSERVATION_IDS,
     OBSERVATIONS_FILE,
+    REPLAYED_IDS,
     Scenario,
     image_path,
     observations,
@@ -89,7 +89,7 @@ _KEEP = (
 
 
 def snapshot_observations(real_usage: Path) -> None:
-    wanted = set(OBSERVATION_IDS.values())
+    wanted = set(REPLAYED_IDS)
     rows = [json.loads(line) for line in (real_usage / "observations.jsonl").open()]
     kept = [{k: row[k] for k in _KEEP if k in row} for row in rows if row["id"] in wanted]
     missing = wanted - {row["id"] for row in kept}

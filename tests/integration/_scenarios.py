@@ -28,6 +28,8 @@ __all__ = [
     "AZURE_DEPLOYMENT",
     "AZURE_ENDPOINT",
     "OBSERVATION_IDS",
+    "REAL_STREAM_IDS",
+    "REPLAYED_IDS",
     "Scenario",
     "image_path",
     "observations",
@@ -59,6 +61,19 @@ gpt-4.1, gpt-4.1-mini/nano, o4-mini, gpt-5, gpt-5-mini/nano) on each API where t
 data has a single-turn image request for it. The data has no gpt-5 and no gpt-4.1-mini call on
 the Responses API, so those two are replayed on Chat only; the retired
 gpt-4-1106-vision-preview is not replayed."""
+
+REAL_STREAM_IDS: Mapping[str, str] = {
+    "gpt-4o": "magentic-001",
+    "gpt-4o two messages": "magentic-002",
+}
+"""(Chat Completions family) -> an observation that was STREAMED for real (``stream=True`` with
+``stream_options={"include_usage": True}``), replayed streaming only. They are the only streamed
+image requests of a current family in the real-usage data (its third, magentic-003, is the
+retired gpt-4-vision-preview); every other ``-stream`` cassette replays a non-streamed
+observation's bill as a stream (see cassettes/README.md)."""
+
+REPLAYED_IDS: tuple[str, ...] = (*OBSERVATION_IDS.values(), *REAL_STREAM_IDS.values())
+"""Every observation a cassette replays."""
 
 ESTIMATE_TOLERANCE: Mapping[str, tuple[int, str]] = {
     "crewai-052": (1, "the one counted request benchmarks/calibrate.py does not hit exactly"),
@@ -164,6 +179,11 @@ class Scenario:
         return body
 
     @property
+    def observed_streaming(self) -> bool:
+        """The observed request itself was streamed (its bill came from a real stream)."""
+        return self.obs["request_skeleton"].get("stream") is True
+
+    @property
     def billed_input(self) -> int:
         usage = self.obs["usage"]
         return int(usage.get("input_tokens", usage.get("prompt_tokens")))
@@ -190,6 +210,8 @@ def _replace_images(node: Any, next_url: Any) -> None:
 
 
 def scenarios() -> list[Scenario]:
-    """Every replayed observation, plain and streaming."""
+    """Every replayed observation: one per API and family plain and streaming, then the
+    observations streamed for real, streaming."""
     ids = OBSERVATION_IDS.values()
-    return [Scenario(obs_id, stream) for obs_id in ids for stream in (False, True)]
+    both = [Scenario(obs_id, stream) for obs_id in ids for stream in (False, True)]
+    return both + [Scenario(obs_id, True) for obs_id in REAL_STREAM_IDS.values()]

@@ -38,8 +38,14 @@ def request(image_url: str) -> dict:
 
 
 async def run_requests(base_url: str, pipeline: AuditPipeline, n: int) -> list:
+    # A generous timeout (the SDK's connect timeout is 5 s): on a loaded 2-core machine 1,000
+    # connections can wait that long in the fake server's backlog; the test is about records.
     client = AsyncVisionOpenAI(
-        api_key="sk-test-not-a-real-key-000000", base_url=base_url, max_retries=0, audit=pipeline
+        api_key="sk-test-not-a-real-key-000000",
+        base_url=base_url,
+        max_retries=0,
+        timeout=120.0,
+        audit=pipeline,
     )
     body = request(png_data_url(64, 48))
     try:

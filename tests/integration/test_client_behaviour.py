@@ -20,6 +20,7 @@ from _mock import IMAGE, IMAGE_URL, Mock, chat_reply, chat_request, reply, respo
 from pydantic import BaseModel
 
 from openai_vision_ext import _client as client_module
+from openai_vision_ext import _core as core_module
 from openai_vision_ext._audit import AuditRecord
 from openai_vision_ext._client import (
     AsyncVisionAzureOpenAI,
@@ -80,6 +81,26 @@ def test_with_options_and_copy_keep_our_options(cls: Any, args: dict[str, Any]) 
     assert copied.copy(preflight="off").vision_options.exact_count is True
 
 
+def test_copied_client_still_preflights_and_sends_nothing() -> None:
+    """A client from ``with_options()``/``copy()`` uses our resources: a bad request raises
+    PreflightError and no HTTP request is made."""
+    mock = Mock.ok()
+    for copied in (sync_client(mock).with_options(timeout=3), sync_client(mock).copy()):
+        with pytest.raises(PreflightError):
+            copied.responses.create(**responses_request(detail="ultra"))
+    assert mock.sent == []
+
+
+@pytest.mark.anyio
+async def test_copied_client_still_preflights_and_sends_nothing_async() -> None:
+    """Async twin of ``test_copied_client_still_preflights_and_sends_nothing``."""
+    mock = Mock.ok()
+    for copied in (async_client(mock).with_options(timeout=3), async_client(mock).copy()):
+        with pytest.raises(PreflightError):
+            await copied.responses.create(**responses_request(detail="ultra"))
+    assert mock.sent == []
+
+
 def test_unknown_preflight_mode_is_refused() -> None:
     """A misspelt ``preflight`` mode is a ValueError naming the valid ones."""
     with pytest.raises(ValueError, match="raise"):
@@ -92,6 +113,7 @@ METHODS = [
     ("responses", "stream"),
     ("chat.completions", "create"),
     ("chat.completions", "parse"),
+    ("chat.completions", "stream"),
 ]
 
 
@@ -240,6 +262,31 @@ async def test_sdk_errors_pass_through_async(mock: Mock, error: str) -> None:
 
 
 @pytest.mark.parametrize(("mock", "error"), ERRORS, ids=["429", "500", "timeout"])
+def test_sdk_errors_pass_through_chat(mock: Mock, error: str) -> None:
+    """Chat Completions: the same exception type and message as the plain client's."""
+    plain = openai.OpenAI(api_key="k", max_retries=0, http_client=mock.sync_client())
+    with pytest.raises(getattr(openai, error)) as theirs:
+        plain.chat.completions.create(**chat_request())
+    with pytest.raises(getattr(openai, error)) as ours:
+        sync_client(mock).chat.completions.create(**chat_request())
+    assert type(ours.value) is type(theirs.value)
+    assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize(("mock", "error"), ERRORS, ids=["429", "500", "timeout"])
+@pytest.mark.anyio
+async def test_sdk_errors_pass_through_chat_async(mock: Mock, error: str) -> None:
+    """Async twin of ``test_sdk_errors_pass_through_chat``."""
+    plain = openai.AsyncOpenAI(api_key="k", max_retries=0, http_client=mock.async_client())
+    with pytest.raises(getattr(openai, error)) as theirs:
+        await plain.chat.completions.create(**chat_request())
+    with pytest.raises(getattr(openai, error)) as ours:
+        await async_client(mock).chat.completions.create(**chat_request())
+    assert type(ours.value) is type(theirs.value)
+    assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize(("mock", "error"), ERRORS, ids=["429", "500", "timeout"])
 def test_sdk_errors_leave_one_error_audit_record(mock: Mock, error: str) -> None:
     """A failed call is audited once, status ``error``, with the estimate and nothing billed."""
     with capture_audit() as records, pytest.raises(getattr(openai, error)):
@@ -382,6 +429,85 @@ def test_azure_model_map_picks_the_rule() -> None:
     assert (report.model_requested, report.rule) == ("vision-prod", "gpt-4o")
 
 
+def _azure(mock: Mock, cls: Any = VisionAzureOpenAI, **options: Any) -> Any:
+    http = mock.async_client() if cls is AsyncVisionAzureOpenAI else mock.sync_client()
+    return cls(
+        api_key="k",
+        api_version="2025-04-01-preview",
+        azure_endpoint="https://example-resource.openai.azure.com",
+        http_client=http,
+        max_retries=0,
+        **options,
+    )
+
+
+def _server_error() -> Mock:
+    return Mock.json({"error": {"message": "boom", "type": "server_error"}}, status=500)
+
+
+def test_azure_model_map_is_used_before_the_response() -> None:
+    """``model_map`` names the model before anything comes back: a call that fails still
+    leaves an error record with the deployment's estimate; without the map there is none."""
+    with capture_audit() as records:
+        for model_map in ({"vision-prod": "gpt-4o"}, None):
+            with pytest.raises(openai.InternalServerError):
+                _azure(_server_error(), model_map=model_map).responses.create(
+                    **responses_request(model="vision-prod")
+                )
+    assert [(r.status, r.estimated_input_tokens) for r in records] == [
+        ("error", BILLED_INPUT),
+        ("error", None),
+    ]
+
+
+@pytest.mark.anyio
+async def test_azure_model_map_is_used_before_the_response_async() -> None:
+    """Async twin of ``test_azure_model_map_is_used_before_the_response``."""
+    with capture_audit() as records:
+        for model_map in ({"vision-prod": "gpt-4o"}, None):
+            client = _azure(_server_error(), AsyncVisionAzureOpenAI, model_map=model_map)
+            with pytest.raises(openai.InternalServerError):
+                await client.responses.create(**responses_request(model="vision-prod"))
+    assert [(r.status, r.estimated_input_tokens) for r in records] == [
+        ("error", BILLED_INPUT),
+        ("error", None),
+    ]
+
+
+def test_azure_chat_with_model_map_reports_image_url_parts() -> None:
+    """Azure Chat Completions with ``image_url`` parts and a deployment name: the mapped rule,
+    the image, and the bill."""
+    mock = Mock.ok()
+    request = {**chat_request(), "model": "vision-prod"}
+    completion = _azure(mock, model_map={"vision-prod": "gpt-4o"}).chat.completions.create(
+        **request
+    )
+    report = vision_report(completion)
+    assert report is not None
+    assert (report.api, report.model_requested, report.rule) == (
+        "chat.completions",
+        "vision-prod",
+        "gpt-4o",
+    )
+    assert (len(report.images), report.billed_input_tokens) == (1, 269)
+    assert "/deployments/vision-prod/" in str(mock.sent[0].url)
+
+
+@pytest.mark.anyio
+async def test_azure_chat_with_model_map_reports_image_url_parts_async() -> None:
+    """Async twin of ``test_azure_chat_with_model_map_reports_image_url_parts``."""
+    mock = Mock.ok()
+    client = _azure(mock, AsyncVisionAzureOpenAI, model_map={"vision-prod": "gpt-4o"})
+    completion = await client.chat.completions.create(**{**chat_request(), "model": "vision-prod"})
+    report = vision_report(completion)
+    assert report is not None
+    assert (report.api, report.rule, report.billed_input_tokens) == (
+        "chat.completions",
+        "gpt-4o",
+        269,
+    )
+
+
 # --- streams -------------------------------------------------------------------------------
 
 
@@ -435,6 +561,45 @@ async def test_stream_helper_reports_once_async() -> None:
     assert len(records) == 1
 
 
+def test_chat_stream_helper_reports_once() -> None:
+    """``chat.completions.stream()`` goes through our ``create(stream=True)``: one report and
+    one audit record, found from the SDK's final completion (which it rebuilds from chunks)."""
+    records: list[AuditRecord] = []
+    client = sync_client(Mock.ok(), audit=[records.append])
+    with client.chat.completions.stream(
+        **chat_request(), stream_options={"include_usage": True}
+    ) as stream:
+        final = stream.get_final_completion()
+    report = vision_report(final)
+    assert report is not None
+    assert (report.api, report.status, report.billed_input_tokens) == (
+        "chat.completions",
+        "ok",
+        269,
+    )
+    assert report.response_id == final.id
+    assert [(r.status, r.billed_input_tokens) for r in records] == [("ok", 269)]
+
+
+@pytest.mark.anyio
+async def test_chat_stream_helper_reports_once_async() -> None:
+    """Async twin of ``test_chat_stream_helper_reports_once``."""
+    records: list[AuditRecord] = []
+    client = async_client(Mock.ok(), audit=[records.append])
+    async with client.chat.completions.stream(
+        **chat_request(), stream_options={"include_usage": True}
+    ) as stream:
+        final = await stream.get_final_completion()
+    report = vision_report(final)
+    assert report is not None
+    assert (report.api, report.status, report.billed_input_tokens) == (
+        "chat.completions",
+        "ok",
+        269,
+    )
+    assert [(r.status, r.billed_input_tokens) for r in records] == [("ok", 269)]
+
+
 def _cut_stream() -> Mock:
     return Mock.sse(responses_sse(reply(), cut_after=5))
 
@@ -472,11 +637,56 @@ def test_stream_closed_early_is_incomplete() -> None:
     assert (report.status, report.billed_input_tokens) == ("incomplete", None)
 
 
-def _failed_stream() -> Mock:
+def test_stream_dropped_unread_leaves_one_incomplete_record() -> None:
+    """A stream closed and dropped before its first event: one audit record, incomplete,
+    nothing billed (written when the stream is garbage collected)."""
+    records: list[AuditRecord] = []
+    stream = sync_client(Mock.ok(), audit=[records.append]).responses.create(
+        **responses_request(), stream=True
+    )
+    stream.close()
+    assert records == []
+    del stream
+    gc.collect()
+    assert [(r.status, r.billed_input_tokens, r.stream) for r in records] == [
+        ("incomplete", None, True)
+    ]
+
+
+@pytest.mark.anyio
+async def test_stream_dropped_unread_leaves_one_incomplete_record_async() -> None:
+    """Async twin of ``test_stream_dropped_unread_leaves_one_incomplete_record``."""
+    records: list[AuditRecord] = []
+    stream = await async_client(Mock.ok(), audit=[records.append]).responses.create(
+        **responses_request(), stream=True
+    )
+    await stream.close()
+    del stream
+    gc.collect()
+    assert [(r.status, r.billed_input_tokens, r.stream) for r in records] == [
+        ("incomplete", None, True)
+    ]
+
+
+def test_stream_read_to_its_end_is_recorded_once_even_after_collection() -> None:
+    """A finished stream, once dropped, is not recorded a second time."""
+    records: list[AuditRecord] = []
+    stream = sync_client(Mock.ok(), audit=[records.append]).responses.create(
+        **responses_request(), stream=True
+    )
+    list(stream)
+    del stream
+    gc.collect()
+    assert [(r.status, r.billed_input_tokens) for r in records] == [("ok", BILLED_INPUT)]
+
+
+def _failed_stream(*, usage: bool = False) -> Mock:
+    """Two events, then ``response.failed`` (with or without a usage on the failed response)."""
     events = list(responses_sse(reply(), cut_after=2))
     failed = {
         **response_body(reply(), status="failed"),
         "error": {"code": "server_error", "message": "x"},
+        "usage": reply().usage if usage else None,
     }
     event = {"type": "response.failed", "sequence_number": 2, "response": failed}
     events.append(f"event: response.failed\ndata: {json.dumps(event)}\n\n".encode())
@@ -504,6 +714,35 @@ async def test_failed_stream_is_incomplete_async() -> None:
     report = vision_report(stream)
     assert report is not None
     assert report.status == "incomplete"
+
+
+def test_failed_stream_with_a_usage_is_still_incomplete() -> None:
+    """A ``response.failed`` that carries a usage is still marked incomplete, with a note that
+    its billed numbers are not final (never reported as a completed bill)."""
+    records: list[AuditRecord] = []
+    client = sync_client(_failed_stream(usage=True), audit=[records.append])
+    stream = client.responses.create(**responses_request(), stream=True)
+    list(stream)
+    report = vision_report(stream)
+    assert report is not None
+    assert report.status == "incomplete"
+    assert any("not final" in note for note in report.notes)
+    assert [r.status for r in records] == ["incomplete"]
+
+
+@pytest.mark.anyio
+async def test_failed_stream_with_a_usage_is_still_incomplete_async() -> None:
+    """Async twin of ``test_failed_stream_with_a_usage_is_still_incomplete``."""
+    records: list[AuditRecord] = []
+    client = async_client(_failed_stream(usage=True), audit=[records.append])
+    stream = await client.responses.create(**responses_request(), stream=True)
+    async for _ in stream:
+        pass
+    report = vision_report(stream)
+    assert report is not None
+    assert report.status == "incomplete"
+    assert any("not final" in note for note in report.notes)
+    assert [r.status for r in records] == ["incomplete"]
 
 
 def _broken_stream() -> Mock:
@@ -567,15 +806,25 @@ def test_responses_serialise_exactly_like_the_sdks() -> None:
 # --- bookkeeping never breaks the call -----------------------------------------------------
 
 
-def test_internal_error_logs_and_leaves_no_report(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    """If building the report fails, the call still returns; a warning is logged."""
+BOOKKEEPING_STEPS = ["prepare", "finish", "billed_usage"]
+"""Where an internal error is planted: before the request, after it, reading the bill."""
 
+
+def _break(monkeypatch: pytest.MonkeyPatch, step: str) -> None:
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("bookkeeping bug")
 
-    monkeypatch.setattr(client_module, "finish", broken)
+    module = core_module if step == "billed_usage" else client_module
+    monkeypatch.setattr(module, step, broken)
+
+
+@pytest.mark.parametrize("step", BOOKKEEPING_STEPS)
+def test_internal_error_logs_and_leaves_no_report(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, step: str
+) -> None:
+    """If our bookkeeping fails (before or after the call), the call still returns the SDK's
+    response; a warning is logged and the report is None."""
+    _break(monkeypatch, step)
     with caplog.at_level(logging.WARNING, logger=LOGGER):
         response = sync_client(Mock.ok()).responses.create(**responses_request())
     assert response.usage is not None
@@ -583,18 +832,16 @@ def test_internal_error_logs_and_leaves_no_report(
     assert "bookkeeping bug" in caplog.text
 
 
+@pytest.mark.parametrize("step", BOOKKEEPING_STEPS)
 @pytest.mark.anyio
 async def test_internal_error_logs_and_leaves_no_report_async(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, step: str
 ) -> None:
     """Async twin: the call succeeds, the report is None, a warning is logged."""
-
-    def broken(*args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("bookkeeping bug")
-
-    monkeypatch.setattr(client_module, "prepare", broken)
+    _break(monkeypatch, step)
     with caplog.at_level(logging.WARNING, logger=LOGGER):
         response = await async_client(Mock.ok()).responses.create(**responses_request())
+    assert response.usage is not None
     assert vision_report(response) is None
     assert "bookkeeping bug" in caplog.text
 
@@ -1048,6 +1295,19 @@ def test_exact_count_on_chat_says_it_used_the_estimate() -> None:
     assert any("Chat Completions has no input_tokens.count" in n for n in report.notes)
 
 
+@pytest.mark.anyio
+async def test_exact_count_on_chat_says_it_used_the_estimate_async() -> None:
+    """Async twin of ``test_exact_count_on_chat_says_it_used_the_estimate``."""
+    mock = _count_mock(20)
+    client = async_client(mock, exact_count=True)
+    completion = await client.chat.completions.create(**chat_request())
+    report = vision_report(completion)
+    assert len(mock.sent) == 1
+    assert report is not None
+    assert report.attribution == "estimate"
+    assert any("Chat Completions has no input_tokens.count" in n for n in report.notes)
+
+
 # --- bookkeeping failures inside a stream ----------------------------------------------------
 
 
@@ -1152,13 +1412,186 @@ async def test_report_of_a_raw_stream_async() -> None:
     assert (report.status, report.billed_input_tokens) == ("ok", BILLED_INPUT)
 
 
-def test_streaming_response_of_a_stream_says_it_is_not_followed() -> None:
-    """``with_streaming_response.create(stream=True)`` is not followed event by event: the
-    report is incomplete (never a guessed bill) and says to use ``create(stream=True)``."""
-    client = sync_client(Mock.ok())
+# --- with_streaming_response.create(stream=True): the SDK stream is followed ----------------
+
+
+def _fixed_stream() -> Mock:
+    """The same server-sent events for every request (so two clients can be compared)."""
+    return Mock.sse(list(responses_sse(reply())))
+
+
+def test_streaming_response_of_a_stream_is_followed() -> None:
+    """``with_streaming_response.create(stream=True)``: ``raw.parse()`` is the SDK's Stream with
+    the plain client's events; the report is completed on ``response.completed`` and found from
+    the raw response, the stream and the final response; one audit record."""
+    mock = _fixed_stream()
+    plain = openai.OpenAI(api_key="k", max_retries=0, http_client=mock.sync_client())
+    with plain.responses.with_streaming_response.create(**responses_request(), stream=True) as r:
+        theirs = [event.model_dump() for event in r.parse()]
+    records: list[AuditRecord] = []
+    client = sync_client(mock, audit=[records.append])
     with client.responses.with_streaming_response.create(**responses_request(), stream=True) as raw:
-        list(raw.parse())
-        report = vision_report(raw)
+        before = vision_report(raw)
+        stream = raw.parse()
+        assert type(stream) is openai.Stream
+        events = list(stream)
+    report = vision_report(raw)
+    assert before is not None
+    assert (before.status, before.billed_input_tokens) == ("incomplete", None)
+    assert [event.model_dump() for event in events] == theirs
+    assert report is not None
+    assert (report.status, report.stream, report.billed_input_tokens) == ("ok", True, BILLED_INPUT)
+    assert report.request_id == "req_mock_1"
+    assert vision_report(stream) == report
+    assert vision_report(events[-1].response) == report
+    assert [(r.status, r.billed_input_tokens) for r in records] == [("ok", BILLED_INPUT)]
+
+
+@pytest.mark.anyio
+async def test_streaming_response_of_a_stream_is_followed_async() -> None:
+    """Async twin of ``test_streaming_response_of_a_stream_is_followed``."""
+    mock = _fixed_stream()
+    plain = openai.AsyncOpenAI(api_key="k", max_retries=0, http_client=mock.async_client())
+    async with plain.responses.with_streaming_response.create(
+        **responses_request(), stream=True
+    ) as r:
+        theirs = [event.model_dump() async for event in await r.parse()]
+    records: list[AuditRecord] = []
+    client = async_client(mock, audit=[records.append])
+    async with client.responses.with_streaming_response.create(
+        **responses_request(), stream=True
+    ) as raw:
+        before = vision_report(raw)
+        stream = await raw.parse()
+        assert type(stream) is openai.AsyncStream
+        events = [event async for event in stream]
+    report = vision_report(raw)
+    assert before is not None
+    assert (before.status, before.billed_input_tokens) == ("incomplete", None)
+    assert [event.model_dump() for event in events] == theirs
+    assert report is not None
+    assert (report.status, report.stream, report.billed_input_tokens) == ("ok", True, BILLED_INPUT)
+    assert vision_report(stream) == report
+    assert vision_report(events[-1].response) == report
+    assert [(r.status, r.billed_input_tokens) for r in records] == [("ok", BILLED_INPUT)]
+
+
+def test_streaming_response_of_a_cut_stream_is_incomplete() -> None:
+    """A ``with_streaming_response`` stream that ends before ``response.completed``: the report
+    is incomplete with no billed number."""
+    client = sync_client(_cut_stream())
+    with client.responses.with_streaming_response.create(**responses_request(), stream=True) as raw:
+        assert len(list(raw.parse())) == 5
+    report = vision_report(raw)
     assert report is not None
     assert (report.status, report.billed_input_tokens) == ("incomplete", None)
-    assert any("create(stream=True)" in note for note in report.notes)
+    assert report.estimated_input_tokens == BILLED_INPUT
+
+
+@pytest.mark.anyio
+async def test_streaming_response_of_a_cut_stream_is_incomplete_async() -> None:
+    """Async twin of ``test_streaming_response_of_a_cut_stream_is_incomplete``."""
+    client = async_client(_cut_stream())
+    async with client.responses.with_streaming_response.create(
+        **responses_request(), stream=True
+    ) as raw:
+        assert len([event async for event in await raw.parse()]) == 5
+    report = vision_report(raw)
+    assert report is not None
+    assert (report.status, report.billed_input_tokens) == ("incomplete", None)
+
+
+def test_streaming_response_of_a_failed_stream_is_incomplete() -> None:
+    """``response.failed`` through ``with_streaming_response``: incomplete, nothing billed."""
+    client = sync_client(_failed_stream())
+    with client.responses.with_streaming_response.create(**responses_request(), stream=True) as raw:
+        events = list(raw.parse())
+    report = vision_report(raw)
+    assert events[-1].type == "response.failed"
+    assert report is not None
+    assert (report.status, report.billed_input_tokens) == ("incomplete", None)
+
+
+@pytest.mark.anyio
+async def test_streaming_response_of_a_failed_stream_is_incomplete_async() -> None:
+    """Async twin of ``test_streaming_response_of_a_failed_stream_is_incomplete``."""
+    client = async_client(_failed_stream())
+    async with client.responses.with_streaming_response.create(
+        **responses_request(), stream=True
+    ) as raw:
+        events = [event async for event in await raw.parse()]
+    report = vision_report(raw)
+    assert events[-1].type == "response.failed"
+    assert report is not None
+    assert (report.status, report.billed_input_tokens) == ("incomplete", None)
+
+
+def test_streaming_response_of_a_chat_stream_is_followed() -> None:
+    """Chat Completions through ``with_streaming_response`` with ``include_usage``: the last
+    chunk's usage is the bill."""
+    client = sync_client(Mock.ok())
+    with client.chat.completions.with_streaming_response.create(
+        **chat_request(), stream=True, stream_options={"include_usage": True}
+    ) as raw:
+        list(raw.parse())
+    report = vision_report(raw)
+    assert report is not None
+    assert (report.api, report.status, report.billed_input_tokens) == (
+        "chat.completions",
+        "ok",
+        269,
+    )
+
+
+@pytest.mark.anyio
+async def test_streaming_response_of_a_chat_stream_is_followed_async() -> None:
+    """Async twin of ``test_streaming_response_of_a_chat_stream_is_followed``."""
+    client = async_client(Mock.ok())
+    async with client.chat.completions.with_streaming_response.create(
+        **chat_request(), stream=True, stream_options={"include_usage": True}
+    ) as raw:
+        async for _ in await raw.parse():
+            pass
+    report = vision_report(raw)
+    assert report is not None
+    assert (report.api, report.status, report.billed_input_tokens) == (
+        "chat.completions",
+        "ok",
+        269,
+    )
+
+
+def test_streaming_response_of_a_stream_read_as_bytes_is_incomplete() -> None:
+    """A caller who reads the event stream's bytes instead of ``parse()`` gets every byte (we
+    read nothing behind their back); the report stays incomplete, never a guessed bill."""
+    sent = b"".join(responses_sse(reply()))
+    records: list[AuditRecord] = []
+    client = sync_client(Mock.sse([sent]), audit=[records.append])
+    with client.responses.with_streaming_response.create(**responses_request(), stream=True) as raw:
+        body = b"".join(raw.iter_bytes())
+    report = vision_report(raw)
+    assert body == sent
+    assert report is not None
+    assert (report.status, report.billed_input_tokens) == ("incomplete", None)
+    del raw
+    gc.collect()
+    assert [(r.status, r.billed_input_tokens) for r in records] == [("incomplete", None)]
+
+
+@pytest.mark.anyio
+async def test_streaming_response_of_a_stream_read_as_bytes_is_incomplete_async() -> None:
+    """Async twin of ``test_streaming_response_of_a_stream_read_as_bytes_is_incomplete``."""
+    sent = b"".join(responses_sse(reply()))
+    records: list[AuditRecord] = []
+    client = async_client(Mock.sse([sent]), audit=[records.append])
+    async with client.responses.with_streaming_response.create(
+        **responses_request(), stream=True
+    ) as raw:
+        body = b"".join([chunk async for chunk in raw.iter_bytes()])
+    report = vision_report(raw)
+    assert body == sent
+    assert report is not None
+    assert (report.status, report.billed_input_tokens) == ("incomplete", None)
+    del raw
+    gc.collect()
+    assert [(r.status, r.billed_input_tokens) for r in records] == [("incomplete", None)]

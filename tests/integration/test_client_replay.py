@@ -8,6 +8,7 @@ a local fake server: see ``cassettes/README.md``). Expected numbers come from
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -17,12 +18,15 @@ from _scenarios import (
     AZURE_DEPLOYMENT,
     ESTIMATE_TOLERANCE,
     LOWER_BOUND,
+    REAL_STREAM_IDS,
     Scenario,
     azure_endpoint,
     azure_key,
+    observations,
     openai_key,
     scenarios,
 )
+from _vcr_setup import CASSETTES
 
 from openai_vision_ext._client import (
     AsyncVisionAzureOpenAI,
@@ -148,6 +152,37 @@ async def test_estimate_matches_the_bill_async(scenario: Scenario) -> None:
     _check_estimate(_check_billed(await _run_async(scenario), scenario), scenario)
 
 
+STREAMS = [s for s in SCENARIOS if s.stream]
+
+
+def _resource(client: Any, scenario: Scenario) -> Any:
+    return client.responses if scenario.api == "responses" else client.chat.completions
+
+
+@pytest.mark.vcr
+@pytest.mark.parametrize("scenario", STREAMS, ids=[s.name for s in STREAMS])
+def test_streaming_response_replay_carries_the_real_bill(scenario: Scenario) -> None:
+    """``with_streaming_response.create(stream=True)`` on the same cassette: the stream the
+    caller parses is followed to its end and the raw response's report has the real bill."""
+    raw_api = _resource(_sync_client(scenario), scenario).with_streaming_response
+    with raw_api.create(**scenario.request()) as raw:
+        for _ in raw.parse():
+            pass
+    _check_billed(vision_report(raw), scenario)
+
+
+@pytest.mark.vcr
+@pytest.mark.anyio
+@pytest.mark.parametrize("scenario", STREAMS, ids=[s.name for s in STREAMS])
+async def test_streaming_response_replay_carries_the_real_bill_async(scenario: Scenario) -> None:
+    """Async twin of ``test_streaming_response_replay_carries_the_real_bill``."""
+    raw_api = _resource(_async_client(scenario), scenario).with_streaming_response
+    async with raw_api.create(**scenario.request()) as raw:
+        async for _ in await raw.parse():
+            pass
+    _check_billed(vision_report(raw), scenario)
+
+
 FAMILIES = frozenset(
     {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "o4-mini"}
     | {"gpt-5", "gpt-5-mini", "gpt-5-nano"}
@@ -178,3 +213,38 @@ def test_azure_scenario_uses_a_deployment_name() -> None:
     azure = [s for s in SCENARIOS if s.azure]
     assert azure
     assert {s.request()["model"] for s in azure} == {AZURE_DEPLOYMENT}
+
+
+def test_every_real_stream_of_a_current_family_is_replayed_streaming() -> None:
+    """Each snapshotted observation that was streamed for real (a current family) is replayed
+    as a stream, and only as one; every other observation was not streamed."""
+    real = {s.obs_id for s in SCENARIOS if s.observed_streaming}
+    assert real == set(REAL_STREAM_IDS.values())
+    assert {s.stream for s in SCENARIOS if s.obs_id in real} == {True}
+    for obs_id in real:
+        obs = observations()[obs_id]
+        assert _family(obs["response_model"]) in FAMILIES
+        assert obs["request_skeleton"]["stream_options"] == {"include_usage": True}
+
+
+@pytest.mark.parametrize("azure", [False, True], ids=["openai", "azure"])
+def test_replay_clients_never_retry(azure: bool) -> None:
+    """Replay clients use ``max_retries=0``: a missing cassette fails once, not after retries."""
+    scenario = next(s for s in SCENARIOS if s.azure is azure)
+    assert _sync_client(scenario).max_retries == 0
+    assert _async_client(scenario).max_retries == 0
+
+
+REAL_USAGE = CASSETTES.parents[1] / "shared" / "real-usage" / "observations.jsonl"
+"""The full real-usage data (beside the repository; absent in a bare checkout)."""
+
+
+@pytest.mark.skipif(not REAL_USAGE.exists(), reason="../shared/real-usage is not beside the repo")
+def test_real_usage_has_no_other_streamed_request_of_a_current_family() -> None:
+    """The data's streamed image requests of a current family are exactly the ones replayed."""
+    streamed = set()
+    for line in REAL_USAGE.read_text().splitlines():
+        row = json.loads(line)
+        if row["request_skeleton"].get("stream") and _family(row["response_model"]) in FAMILIES:
+            streamed.add(row["id"])
+    assert streamed == set(REAL_STREAM_IDS.values())

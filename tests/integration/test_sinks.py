@@ -236,6 +236,11 @@ def test_audit_images_never_hold_bytes():
         "height",
         "detail",
         "estimated_tokens",
+        "original_width",
+        "original_height",
+        "original_n_bytes",
+        "original_mime",
+        "prepared_actions",
     }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from _mock import IMAGE
-from _scenarios import OBSERVATION_IDS, observations
+from _scenarios import REPLAYED_IDS, Scenario, observations
 from _vcr_setup import CASSETTES, scrub_data_urls
 
 REQUIRED_FILTERS = {"authorization", "api-key", "openai-organization", "openai-project", "cookie"}
@@ -94,11 +94,22 @@ def test_cassettes_live_in_one_folder_per_test_module() -> None:
 def test_readme_documents_each_replayed_observation() -> None:
     """``cassettes/README.md`` names every replayed observation with its source and date."""
     readme = (CASSETTES / "README.md").read_text()
-    for obs_id in OBSERVATION_IDS.values():
+    for obs_id in REPLAYED_IDS:
         obs = observations()[obs_id]
         row = next(line for line in readme.splitlines() if line.startswith(f"| `{obs_id}` "))
         assert obs["source"].split(":", 1)[1] in row
         assert (obs["source_commit_date"] or "not recorded") in row
+
+
+def test_readme_says_which_stream_cassettes_are_synthesised() -> None:
+    """Each observation's row says whether its ``-stream`` cassette replays a real stream or
+    a non-streamed bill synthesised into one."""
+    readme = (CASSETTES / "README.md").read_text()
+    for obs_id in REPLAYED_IDS:
+        row = next(line for line in readme.splitlines() if line.startswith(f"| `{obs_id}` "))
+        last = row.rstrip(" |").rsplit("|", 1)[1].strip()
+        real = Scenario(obs_id, stream=True).observed_streaming
+        assert last.startswith("real stream" if real else "synthesised from the non-streamed")
 
 
 def test_readme_names_each_cassette_folder_and_the_build_script() -> None:

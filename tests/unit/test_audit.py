@@ -543,3 +543,84 @@ async def _emit_async(request_id: str) -> None:
 
 def _fields(report: VisionReport) -> dict[str, object]:
     return {name: getattr(report, name) for name in VisionReport.__dataclass_fields__}
+
+
+# -- original vs sent images (schema version 2) -------------------------------------------------
+
+
+def prepared_report() -> VisionReport:
+    """make_report's image, as if image_part(optimize=True) had shrunk a 4000x3000 JPEG."""
+    (image,) = make_report().images
+    prepared = replace(
+        image,
+        original_width=4000,
+        original_height=3000,
+        original_n_bytes=2_654_321,
+        original_mime="image/jpeg",
+        prepared_actions=("resized", "stripped_metadata"),
+    )
+    return make_report(images=(prepared,))
+
+
+def test_schema_version_is_2_since_images_carry_their_original():
+    """Version 2 added the original_* keys and prepared_actions to each image."""
+    assert SCHEMA_VERSION == 2
+    assert record_of().to_dict()["schema_version"] == 2
+
+
+def test_record_image_carries_original_and_sent_facts():
+    """A prepared image's record shows the original beside what was sent, in plain JSON."""
+    (image,) = AuditRecord.from_report(prepared_report(), now=NOW).to_dict()["images"]
+    assert (image["width"], image["height"], image["n_bytes"]) == (640, 480, 12_345)
+    assert (image["original_width"], image["original_height"]) == (4000, 3000)
+    assert (image["original_n_bytes"], image["original_mime"]) == (2_654_321, "image/jpeg")
+    assert image["prepared_actions"] == ["resized", "stripped_metadata"]
+
+
+def test_unprepared_image_has_null_originals_and_no_actions():
+    """An image sent as given has original_* null and an empty prepared_actions list."""
+    (image,) = record_of().to_dict()["images"]
+    assert [image[k] for k in ("original_width", "original_height", "original_n_bytes")] == [
+        None,
+        None,
+        None,
+    ]
+    assert (image["original_mime"], image["prepared_actions"]) == (None, [])
+
+
+def test_record_with_originals_round_trips_through_json():
+    """from_dict(json(to_dict())) gives back the record, actions as a tuple again."""
+    record = AuditRecord.from_report(prepared_report(), now=NOW)
+    data = json.loads(json.dumps(record.to_dict(), allow_nan=False))
+    rebuilt = AuditRecord.from_dict(data)
+    assert rebuilt == record
+    assert rebuilt.images[0].prepared_actions == ("resized", "stripped_metadata")
+
+
+def test_version_1_lines_are_still_read():
+    """A version-1 line (no original_* keys) is read; the new fields take their defaults and the
+    record is rebuilt in the current shape."""
+    data = record_of().to_dict()
+    data["schema_version"] = 1
+    for image in data["images"]:
+        for key in (
+            "original_width",
+            "original_height",
+            "original_n_bytes",
+            "original_mime",
+            "prepared_actions",
+        ):
+            del image[key]
+    rebuilt = AuditRecord.from_dict(data)
+    assert rebuilt.images[0].original_width is None
+    assert rebuilt.images[0].prepared_actions == ()
+    assert rebuilt.schema_version == SCHEMA_VERSION
+    assert rebuilt == record_of()
+
+
+def test_keys_added_by_later_versions_are_ignored():
+    """Unknown keys in a record or an image do not stop older code from reading a line."""
+    data = record_of().to_dict()
+    data["added_in_v9"] = {"x": 1}
+    data["images"][0]["added_in_v9"] = 1
+    assert AuditRecord.from_dict(data) == record_of()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any, get_args
 
@@ -86,7 +89,7 @@ class TestTopLevel:
         """The exit-code table in the module docstring covers the whole enum."""
         doc = _cli.__doc__ or ""
         for code in ExitCode:
-            assert f"\n{int(code):<2}  " in doc
+            assert re.search(rf"^{int(code)} +\S", doc, re.MULTILINE), code
 
     def test_version(self) -> None:
         """--version prints the package version."""
@@ -107,6 +110,38 @@ class TestTopLevel:
         result = run("estimate", "x.png", "--model", "gpt-4o", "--detail", "ultra")
         assert result.exit_code == ExitCode.USAGE
         assert "'ultra'" in one_error_line(result)
+
+    @pytest.mark.parametrize(
+        "command",
+        [("estimate",), ("validate",), ("batch",), ("audit", "summarize"), ("calibrate",)],
+    )
+    def test_every_command_offers_json(self, command: tuple[str, ...]) -> None:
+        """Scripts can ask any command for JSON."""
+        result = run(*command, "--help")
+        assert result.exit_code == 0
+        assert "--json" in result.stdout
+
+    @pytest.mark.parametrize("args", [(), ("audit",)])
+    def test_bare_group_prints_its_help_as_a_usage_error(self, args: tuple[str, ...]) -> None:
+        """No command: the group's help (not an "error:" line wrapping it) and exit code 2."""
+        result = run(*args)
+        assert result.exit_code == ExitCode.USAGE
+        assert result.stderr.startswith("Usage: ")
+        assert "error:" not in result.output
+
+    def test_ctrl_c_is_exit_130_on_one_line(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """An interrupt ends the run with the conventional 130, not a traceback."""
+
+        def interrupted(*args: Any, **kwargs: Any) -> Any:
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(_cli, "collect_paths", interrupted)
+        result = run("estimate", str(tmp_path), "--model", "gpt-4o")
+        assert result.exit_code == ExitCode.INTERRUPTED
+        assert int(ExitCode.INTERRUPTED) == 130
+        assert one_error_line(result) == "error: interrupted"
 
     def test_internal_errors_are_one_line_with_code_70(
         self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
@@ -183,6 +218,18 @@ class TestEstimate:
         assert report["totals"]["images"] == 1
         assert report["totals"]["problems"] == 2
 
+    def test_corrupt_header_is_a_problem_not_a_crash(self, tmp_path: Path) -> None:
+        """A PNG signature followed by garbage is listed with a readable reason."""
+        bad = tmp_path / "bad.png"
+        bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 3)
+        result = run("estimate", str(bad), "-m", "gpt-4o")
+        assert result.exit_code == ExitCode.PROBLEMS
+        assert "bad.png" in result.stdout
+        assert "Traceback" not in result.output
+        code, report = run_json("estimate", str(bad), "-m", "gpt-4o")
+        assert code == ExitCode.PROBLEMS
+        assert report["images"][0]["error"]
+
     def test_animated_gif_is_a_problem(self, tmp_path: Path) -> None:
         """OpenAI refuses animated images, so the estimate lists one instead of pricing it."""
         frames = [Image.new("RGB", (16, 16), c) for c in ((255, 0, 0), (0, 255, 0))]
@@ -218,6 +265,80 @@ class TestEstimate:
         code, report = run_json("estimate", str(tmp_path), "-m", "gpt-4o", "--jobs", jobs)
         assert code == 0
         assert [(i["width"], i["height"]) for i in report["images"]] == sizes
+
+
+class TestHeaderReads:
+    """read_headers: serial while reads are CPU-bound, a thread pool once they wait on I/O."""
+
+    def _files(self, tmp_path: Path, n: int) -> list[Path]:
+        return [tmp_path / f"{i:04d}.png" for i in range(n)]
+
+    def _record_threads(self, monkeypatch: pytest.MonkeyPatch, *, sleep: float) -> set[str]:
+        threads: set[str] = set()
+
+        def fake_inspect(path: Path) -> str:
+            if sleep:
+                time.sleep(sleep)  # waiting, not computing: what a cold disk looks like
+            threads.add(threading.current_thread().name)
+            return path.name
+
+        monkeypatch.setattr(_cli, "_inspect_one", fake_inspect)
+        return threads
+
+    def test_cpu_bound_reads_stay_in_the_calling_thread(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """Warm-cache reads (no waiting) never start threads, which would only fight for the GIL."""
+        threads = self._record_threads(monkeypatch, sleep=0)
+        files = self._files(tmp_path, 5 * _cli.READ_CHUNK)
+        assert _cli.read_headers(files) == [f.name for f in files]
+        assert threads == {threading.current_thread().name}
+
+    def test_reads_that_wait_on_the_disk_move_to_a_thread_pool(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """After one slow chunk the rest is read on the pool, in the original order."""
+        threads = self._record_threads(monkeypatch, sleep=0.0005)
+        files = self._files(tmp_path, 5 * _cli.READ_CHUNK)
+        done: list[int] = []
+        assert _cli.read_headers(files, advance=done.append) == [f.name for f in files]
+        assert threading.current_thread().name in threads  # the first chunk
+        assert any(name.startswith("ove-header") for name in threads)
+        assert sum(done) == len(files)
+
+    def test_jobs_1_never_uses_threads(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """--jobs 1 is serial even when reads are slow."""
+        threads = self._record_threads(monkeypatch, sleep=0.0005)
+        files = self._files(tmp_path, 3 * _cli.READ_CHUNK)
+        assert _cli.read_headers(files, jobs=1) == [f.name for f in files]
+        assert threads == {threading.current_thread().name}
+
+    def test_progress_bar_is_drawn_on_a_terminal_only(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Long runs show a rich progress bar on stderr when it is a terminal, nothing otherwise."""
+
+        class Terminal(io.StringIO):
+            def isatty(self) -> bool:
+                return True
+
+        for stream, drawn in ((Terminal(), True), (io.StringIO(), False)):
+            monkeypatch.setattr(sys, "stderr", stream)
+            with _cli._progress(300, "reading headers", enabled=True) as advance:
+                advance(300)
+            assert ("reading headers" in stream.getvalue()) is drawn
+
+    @pytest.mark.parametrize(
+        ("wall", "cpu", "expected"),
+        [(0.010, 0.010, False), (0.019, 0.010, False), (0.021, 0.010, True), (0.001, 0.0, True)],
+    )
+    def test_waiting_means_wall_time_well_above_cpu_time(
+        self, wall: float, cpu: float, expected: bool
+    ) -> None:
+        """A chunk waited on I/O when it took over twice the CPU time it used."""
+        assert _cli.waits_on_io(wall=wall, cpu=cpu) is expected
 
 
 class TestValidate:
@@ -285,6 +406,20 @@ class TestValidate:
         result = run("validate", "--request", str(req), "--model", "gpt-4o")
         assert result.exit_code == ExitCode.UNREADABLE_INPUT
         assert "not JSON" in one_error_line(result)
+
+    def test_decode_catches_a_file_cut_short_after_its_header(self, tmp_path: Path) -> None:
+        """Header checks pass a truncated PNG (the API would refuse it); --decode finds it."""
+        full = save(tmp_path / "full.png", (256, 256))
+        Image.frombytes("RGB", (256, 256), bytes(range(256)) * 768).save(full)
+        cut = tmp_path / "cut.png"
+        cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+        code, report = run_json("validate", str(cut), str(full), "-m", "gpt-4o")
+        assert (code, report["problems"]) == (0, [])
+        code, report = run_json("validate", str(cut), str(full), "-m", "gpt-4o", "--decode")
+        assert code == ExitCode.PROBLEMS
+        (problem,) = report["problems"]
+        assert (Path(problem["where"]).name, problem["code"]) == ("cut.png", "corrupt_image")
+        assert "truncated" in problem["message"]
 
     def test_nothing_to_check_is_a_usage_error(self) -> None:
         """validate needs paths or --request."""
@@ -454,6 +589,24 @@ class TestAuditSummarize:
         assert result.exit_code == ExitCode.MISSING_EXTRA
         assert "openai-vision-ext[chart]" in one_error_line(result)
 
+    def test_model_filter_keeps_only_those_models(self, tmp_path: Path) -> None:
+        """--model narrows the table (and the exit code) to the models asked for."""
+        log = _audit_log(tmp_path / "a.jsonl", {"2026-11-01": [0]}, model="gpt-4o")
+        _audit_log(log, {"2026-11-01": [50]}, model="gpt-5-mini")  # appends, drifts
+        code, report = run_json("audit", "summarize", str(log), "--model", "gpt-4o")
+        assert (code, [r["model"] for r in report["rows"]]) == (0, ["gpt-4o"])
+        code, report = run_json("audit", "summarize", str(log), "-m", "gpt-4o", "-m", "gpt-5-mini")
+        assert (code, report["flagged"], len(report["rows"])) == (ExitCode.PROBLEMS, 1, 2)
+
+    def test_log_without_usable_records_says_so(self, tmp_path: Path) -> None:
+        """Error records only (no billed usage): a sentence instead of an empty table."""
+        log = tmp_path / "a.jsonl"
+        log.write_text(json.dumps({"time": "2026-11-01T00:00:00Z", "model": "gpt-4o"}) + "\n")
+        result = run("audit", "summarize", str(log))
+        assert result.exit_code == 0
+        assert "no audit records with both estimated and billed input tokens" in result.stdout
+        assert "1 record(s) without both counts skipped" in result.stdout
+
     def test_missing_log_is_exit_3(self, tmp_path: Path) -> None:
         """A log that does not exist: one line, exit code 3."""
         result = run("audit", "summarize", str(tmp_path / "none.jsonl"))
@@ -494,6 +647,15 @@ class TestCalibrate:
         code, report = run_json("calibrate", str(path))
         assert code == ExitCode.PROBLEMS
         assert report["problems"][0]["line_no"] == 1
+
+    def test_real_usage_applies_the_same_rules_as_the_script(self) -> None:
+        """On the shared real data the CLI excludes billing drift like benchmarks/calibrate.py."""
+        path = Path(__file__).resolve().parents[2].parent / "shared/real-usage/observations.jsonl"
+        if not path.is_file():
+            pytest.skip("../shared/real-usage not present")
+        code, report = run_json("calibrate", str(path))
+        assert report["failed_targets"] == []
+        assert code == ExitCode.OK
 
     def test_markdown_report(self, tmp_path: Path) -> None:
         """--markdown prints the calibration report's markdown table."""

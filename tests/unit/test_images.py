@@ -296,6 +296,48 @@ def test_junk_between_jpeg_segments_is_skipped_like_pillow() -> None:
     assert (info.width, info.height) == (21, 9)
 
 
+def _jpeg_with_segments(n_segments: int, *, width: int = 21, height: int = 9) -> bytes:
+    """SOI, ``n_segments`` empty COM segments (4 bytes each), then a baseline SOF."""
+    sof = b"\xff\xc0\x00\x11\x08" + struct.pack(">HH", height, width) + b"\x03" + bytes(9)
+    return b"\xff\xd8" + b"\xff\xfe\x00\x02" * n_segments + sof + b"\xff\xd9"
+
+
+@pytest.mark.parametrize("n_segments", [0, 1, 1000, 1022, 1023, 1024, 1100, 4095])
+def test_jpeg_segments_are_followed_within_and_past_the_first_block(
+    n_segments: int, tmp_path: Path
+) -> None:
+    """The frame header is found after any number of segments up to the limit, whether it is
+    in the first 4 KiB block (the fast path) or past it, from bytes and from a file."""
+    data = _jpeg_with_segments(n_segments)
+    path = tmp_path / "many.jpg"
+    path.write_bytes(data)
+    for source in (data, path):
+        info = inspect_image(source)
+        assert (info.format, info.width, info.height) == ("jpeg", 21, 9)
+
+
+def test_jpeg_segment_limit_counts_segments_in_and_after_the_first_block() -> None:
+    """4096 segments before the frame header is one too many, wherever they lie."""
+    with pytest.raises(CorruptImageError, match="more than 4096 JPEG segments"):
+        inspect_image(_jpeg_with_segments(4096))
+
+
+@pytest.mark.parametrize("length", [0, 1])
+def test_jpeg_segment_with_impossible_length_in_the_first_block_is_corrupt(length: int) -> None:
+    """A segment length below 2 (it counts itself) is refused, not skipped."""
+    data = b"\xff\xd8\xff\xe0" + struct.pack(">H", length) + _jpeg_with_segments(0)[2:]
+    with pytest.raises(CorruptImageError, match=f"impossible length \\({length}\\)"):
+        inspect_image(data)
+
+
+def test_jpeg_fill_bytes_and_restart_markers_before_the_frame_header() -> None:
+    """0xFF fill bytes and standalone markers leave the fast path and are still handled."""
+    tail = _jpeg_with_segments(2)[2:]
+    for filler in (b"\xff", b"\xff\xd0", b"\xff\x01"):
+        info = inspect_image(b"\xff\xd8\xff\xfe\x00\x02" + filler + tail)
+        assert (info.width, info.height) == (21, 9)
+
+
 # -- sizes: bombs and impossible dimensions -----------------------------------------------------
 
 

@@ -15,9 +15,17 @@ from hypothesis import strategies as st
 from openai.types.shared.chat_model import ChatModel
 from openai.types.shared.responses_model import ResponsesModel
 
-from openai_vision_ext._exceptions import ImageError, InvalidDetailError, UnknownModelError
+import openai_vision_ext
+from openai_vision_ext import _exceptions, _rules
+from openai_vision_ext._exceptions import (
+    ImageError,
+    InvalidDetailError,
+    OpenAIVisionExtError,
+    UnknownModelError,
+)
 from openai_vision_ext._rules import (
     InvalidModelRuleError,
+    ModelRule,
     PatchLimit,
     builtin_rules,
     get_model_rule,
@@ -334,3 +342,155 @@ def test_tokens_positive_and_patches_within_budget(model: str, w: int, h: int, d
     if rule.family == "patch":
         limit = rule.patch_limit(sized_detail(rule, detail))
         assert tokens <= math.ceil(limit.max_patches * rule.multiplier) + rule.image_overhead
+
+
+# --- exact integer rounding, checked against the Fraction arithmetic it replaced -------------
+
+
+def test_round_div_matches_fraction_rounding_exhaustively() -> None:
+    """round(n / d) with halves to even, exactly as round(Fraction(n, d)), for every small case
+    (every remainder of every quotient up to 132, so every exact half for even d)."""
+    for denominator in range(1, 130):
+        for numerator in range(132 * denominator + 7):
+            expected = round(Fraction(numerator, denominator))
+            assert _rules._round_div(numerator, denominator) == expected, (numerator, denominator)
+
+
+@settings(max_examples=500, deadline=None)
+@given(numerator=st.integers(0, 10**40), denominator=st.integers(1, 10**20))
+def test_round_div_matches_fraction_rounding_on_large_numbers(
+    numerator: int, denominator: int
+) -> None:
+    """Exact for any size (no floats): agrees with round(Fraction(n, d))."""
+    assert _rules._round_div(numerator, denominator) == round(Fraction(numerator, denominator))
+
+
+@settings(max_examples=500, deadline=None)
+@given(half=st.integers(0, 10**12), denominator=st.integers(1, 10**6))
+def test_round_div_rounds_exact_halves_to_even(half: int, denominator: int) -> None:
+    """Exact halves (2n + 1) / 2 scaled by any d round to the even neighbour, as Fraction does."""
+    numerator, twice_denominator = (2 * half + 1) * denominator, 2 * denominator
+    result = _rules._round_div(numerator, twice_denominator)
+    assert result == round(Fraction(numerator, twice_denominator))
+    assert result % 2 == 0
+
+
+def _fraction_scale(width: int, height: int, side: int, *, short: bool) -> tuple[int, int]:
+    """The pre-1.x Fraction implementation of _scale_to_fit / _scale_short_side (reference)."""
+    edge = min(width, height) if short else max(width, height)
+    if edge <= side:
+        return width, height
+    return (
+        max(1, round(Fraction(width * side, edge))),
+        max(1, round(Fraction(height * side, edge))),
+    )
+
+
+def _fraction_tokens(rule: ModelRule, width: int, height: int, detail: str) -> tuple[int, ...]:
+    """Reference tokens and resized size, computed with Fractions the way they used to be."""
+    sized = sized_detail(rule, detail)
+    if rule.family == "tile":
+        if sized == "low":
+            w, h = _fraction_scale(width, height, 512, short=False)
+            return rule.base_tokens, w, h
+        w, h = _fraction_scale(*_fraction_scale(width, height, 2048, short=False), 768, short=True)
+        return rule.base_tokens + rule.tile_tokens * -(-w // 512) * -(-h // 512), w, h
+    limit = rule.patch_limit(sized)
+    w, h = width, height
+    if limit.max_side is not None:
+        w, h = _fraction_scale(w, h, limit.max_side, short=False)
+    across, down = -(-w // 32), -(-h // 32)
+    if across * down > limit.max_patches:
+        across = max(1, math.isqrt(limit.max_patches * w // h))
+        new_height = Fraction(h * across * 32, w)
+        down = max(1, math.ceil(new_height / 32))
+        w, h = across * 32, max(1, round(new_height))
+    exact = min(across * down, limit.max_patches) * rule.multiplier
+    tokens = math.floor(exact) if rule.rounding == "floor" else math.ceil(exact)
+    return tokens + rule.image_overhead, min(w, width), min(h, height)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    model=st.sampled_from(ALL_MODELS),
+    w=st.integers(1, 20_000),
+    h=st.integers(1, 20_000),
+    detail=st.sampled_from(["low", "high", "original", "auto"]),
+)
+def test_integer_math_matches_the_fraction_reference(
+    model: str, w: int, h: int, detail: str
+) -> None:
+    """Tokens and resized sizes are exactly what the Fraction-based math gave, every rule."""
+    rule = get_model_rule(model)
+    tokens, rw, rh = _fraction_tokens(rule, w, h, detail)
+    assert image_tokens(rule, w, h, detail) == tokens
+    assert resize_for_rule(rule, w, h, detail) == (rw, rh)
+
+
+@pytest.mark.parametrize("model", ALL_MODELS)
+@pytest.mark.parametrize("detail", ["low", "high", "original"])
+def test_integer_math_matches_the_fraction_reference_at_the_edges(model: str, detail: str) -> None:
+    """Around every threshold (512, 768, 2048, patch and side limits) and at exact halves."""
+    rule = get_model_rule(model)
+    edges = [1, 2, 3, 31, 32, 33, 511, 512, 513, 767, 768, 769, 1023, 1024, 1025, 1536, 1537]
+    edges += [2047, 2048, 2049, 3072, 4095, 4096, 4097, 6000, 6001, 8192, 12_000]
+    for w in edges:
+        for h in edges:
+            tokens, rw, rh = _fraction_tokens(rule, w, h, detail)
+            assert image_tokens(rule, w, h, detail) == tokens, (w, h)
+            assert resize_for_rule(rule, w, h, detail) == (rw, rh), (w, h)
+
+
+# --- lookup cache ------------------------------------------------------------------------------
+
+
+def test_lookup_cache_is_invalidated_by_register_and_unregister(registry: list[str]) -> None:
+    """A cached answer (gpt-4o for a dated id) gives way to a rule registered afterwards, and
+    comes back when that rule is unregistered."""
+    dated = "gpt-4o-2099-01-01"
+    builtin = get_model_rule(dated)
+    assert builtin.name == "gpt-4o"
+    assert get_model_rule(dated) is builtin  # served from the cache
+    registry.append("gpt-4o")
+    mine = register_model_rule(
+        "gpt-4o", family="tile", base_tokens=1, tile_tokens=2, source="t", as_of=date(2026, 1, 1)
+    )
+    assert get_model_rule(dated) is mine
+    assert image_tokens(get_model_rule(dated), 1024, 1024, "high") == 1 + 2 * 4
+    unregister_model_rule("gpt-4o")
+    assert get_model_rule(dated) is builtin
+
+
+def test_lookup_cache_does_not_cache_unknown_models(registry: list[str]) -> None:
+    """A model unknown now is found once a rule for it is registered."""
+    with pytest.raises(UnknownModelError):
+        get_model_rule("zz-vision-1")
+    registry.append("zz-vision")
+    rule = register_model_rule(
+        "zz-vision", family="tile", tile_tokens=1, source="t", as_of=date(2026, 1, 1)
+    )
+    assert get_model_rule("zz-vision-1") is rule
+
+
+def test_lookup_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many distinct model ids (e.g. from user input) do not grow the cache without bound."""
+    monkeypatch.setattr(_rules, "_RESOLVED_MAX", 8)
+    for i in range(50):
+        assert get_model_rule(f"gpt-4o-variant{i}").name == "gpt-4o"
+        assert len(_rules._resolved) <= 8
+
+
+def test_unhashable_model_fails_as_before() -> None:
+    """A model id that is not a string fails as before the cache: a TypeError."""
+    with pytest.raises(TypeError):
+        get_model_rule(["gpt-4o"])  # type: ignore[arg-type]
+
+
+def test_invalid_model_rule_error_lives_with_the_other_errors() -> None:
+    """Defined in _exceptions (one exception root), the same class from _rules and the package,
+    a ValueError under the package root."""
+    assert InvalidModelRuleError is _exceptions.InvalidModelRuleError
+    assert openai_vision_ext.InvalidModelRuleError is _exceptions.InvalidModelRuleError
+    assert InvalidModelRuleError.__module__ == "openai_vision_ext._exceptions"
+    assert InvalidModelRuleError.__bases__ == (OpenAIVisionExtError, ValueError)
+    assert "InvalidModelRuleError" in _exceptions.__all__

@@ -400,3 +400,56 @@ def test_a_tilde_path_that_is_not_found_says_tilde_is_not_expanded() -> None:
     """'~/x.png' is taken literally; the error says to expand it."""
     with pytest.raises(ImageSourceError, match="expanduser"):
         inspect_image("~/surely-not-here-0b6e.png")
+
+
+# -- the path fast path (scan_source for str / PathLike) ---------------------------------------
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
+def test_inspecting_paths_closes_every_descriptor(tmp_path: Path, png_path: Path) -> None:
+    """Success, a non-image, a directory and a device: no file descriptor is left open."""
+    text = tmp_path / "notes.png"
+    text.write_bytes(b"just some text\n")
+    before = _open_fds()
+    for _ in range(20):
+        inspect_image(png_path)
+        for bad in (text, tmp_path, Path("/dev/null")):
+            with contextlib.suppress(ImageSourceError, ValueError):
+                inspect_image(bad)
+    assert _open_fds() == before
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_inspecting_a_device_is_refused_at_once() -> None:
+    """/dev/zero is refused as not a regular file by inspect_image too, not read."""
+    raised = _run_with_timeout(lambda: inspect_image("/dev/zero"))
+    assert isinstance(raised, ImageSourceError)
+    assert "not a regular file" in str(raised)
+
+
+def test_short_reads_of_the_first_block_are_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pread that returns fewer bytes than asked (allowed by POSIX) is continued."""
+    from openai_vision_ext import _sources
+
+    real = _sources._pread
+
+    def dribble(fd: int, n: int, offset: int) -> bytes:
+        return real(fd, min(n, 5), offset)
+
+    monkeypatch.setattr(_sources, "_pread", dribble)
+    path = tmp_path / "p.png"
+    path.write_bytes(PNG)
+    info = inspect_image(str(path))
+    assert (info.format, info.width, info.height, info.n_bytes) == ("png", 12, 7, len(PNG))
+
+
+def test_a_str_path_and_a_path_object_give_the_same_info(png_path: Path) -> None:
+    """The str fast path and os.PathLike agree, lazy digest included."""
+    assert inspect_image(str(png_path)) == inspect_image(png_path)
+    assert inspect_image(str(png_path)).sha256 == hashlib.sha256(png_path.read_bytes()).hexdigest()
