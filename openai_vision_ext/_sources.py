@@ -270,37 +270,15 @@ def _scan_path(
     source: str | os.PathLike[Any], parse: Callable[[Callable[[int, int], bytes], int, str], T]
 ) -> tuple[T, int, str | Callable[[], str]]:
     """The hot path of :func:`scan_source`: ``open``, ``fstat``, one ``pread`` of the first
-    block (more only if the header runs past it), ``close``; what ``_open_regular`` and
-    ``_fd_reader`` do, inlined (this runs once per inspected file)."""
+    block (more only if the header runs past it), ``close``; no context manager and no
+    ``SourceReader`` (this runs once per inspected file)."""
     path = _fspath(source)
+    fd, stat = _open_regular(path)
     try:
-        fd = os.open(path, _OPEN_FLAGS)
-    except OSError as exc:
-        raise _os_error(Path(path), exc) from exc
-    try:
-        stat = os.fstat(fd)
-        if not S_ISREG(stat.st_mode):
-            what = "a directory" if S_ISDIR(stat.st_mode) else "not a regular file"
-            raise ImageSourceError(f"'{path}' is {what}, not an image file")
-        size = stat.st_size
-        first = size if size < _HEAD_SIZE else _HEAD_SIZE
-        try:
-            head = _pread(fd, first, 0)
-        except OSError as exc:
-            raise _os_error(Path(path), exc) from exc
-        if len(head) < first:  # a short read (rare): retry until the end of the file
-            head = _pread_fully(fd, path, first, 0)
-        n_head = len(head)
-
-        def read_at(offset: int, n: int) -> bytes:
-            if offset + n <= n_head:
-                return head[offset : offset + n]
-            return _pread_fully(fd, path, n, offset)
-
-        result = parse(read_at, size, _label(path))
+        result = parse(_fd_reader(fd, path, stat.st_size), stat.st_size, _label(path))
     finally:
         os.close(fd)
-    return result, size, _lazy_file_digest(path, stat)
+    return result, stat.st_size, _lazy_file_digest(path, stat)
 
 
 @contextmanager
