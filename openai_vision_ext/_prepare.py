@@ -93,27 +93,24 @@ _ACCEPTED: Final[Mapping[str, ImageFormat]] = {
 }
 """Pillow format name -> the format OpenAI accepts as is."""
 
-_ORIGINAL_MIMES: Final[Mapping[str, str]] = {
-    "png": "image/png",
-    "jpeg": "image/jpeg",
-    "mpo": "image/jpeg",
-    "webp": "image/webp",
-    "gif": "image/gif",
-    "heif": "image/heif",
-    "heic": "image/heic",
-    "avif": "image/avif",
-    "tiff": "image/tiff",
-    "bmp": "image/bmp",
-    "ico": "image/x-icon",
-}
-"""Lower-cased Pillow format of an input -> its MIME type (MPO phone photos are JPEGs)."""
-
 _MIMES: Final[Mapping[ImageFormat, str]] = {
     "png": "image/png",
     "jpeg": "image/jpeg",
     "webp": "image/webp",
     "gif": "image/gif",
 }
+
+_ORIGINAL_MIMES: Final[Mapping[str, str]] = dict[str, str](
+    _MIMES.items(),
+    mpo="image/jpeg",
+    heif="image/heif",
+    heic="image/heic",
+    avif="image/avif",
+    tiff="image/tiff",
+    bmp="image/bmp",
+    ico="image/x-icon",
+)
+"""Lower-cased Pillow format of an input -> its MIME type (MPO phone photos are JPEGs)."""
 
 _HEIF_BRANDS: Final = frozenset(
     {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
