@@ -21,6 +21,7 @@ from ._audit import (
     only_status,
     strip_text,
 )
+from ._budget import Advice, AdviceRow, Fit, FitOption, Prefer, advise, fit_size
 from ._client import AsyncVisionAzureOpenAI, AsyncVisionOpenAI, VisionAzureOpenAI, VisionOpenAI
 from ._core import PreflightMode, VisionOptions
 from ._estimate import (
@@ -32,6 +33,7 @@ from ._estimate import (
 )
 from ._exceptions import (
     AnimatedImageError,
+    BudgetExceededError,
     CorruptImageError,
     DecompressionBombError,
     EmptyImageError,
@@ -87,6 +89,8 @@ __all__ = [
     "DETAILS",
     "LIMIT_PROFILES",
     "SCHEMA_VERSION",
+    "Advice",
+    "AdviceRow",
     "AnimatedImageError",
     "AnimatedPolicy",
     "Api",
@@ -97,6 +101,7 @@ __all__ = [
     "AuditPipeline",
     "AuditRecord",
     "AuditSink",
+    "BudgetExceededError",
     "CorruptImageError",
     "Cost",
     "DecompressionBombError",
@@ -110,6 +115,8 @@ __all__ = [
     "FetchTimeoutError",
     "FetchTooLargeError",
     "FetchURLError",
+    "Fit",
+    "FitOption",
     "ImageError",
     "ImageEstimate",
     "ImageFormat",
@@ -132,6 +139,7 @@ __all__ = [
     "OTelSink",
     "OpenAIVisionExtError",
     "PatchLimit",
+    "Prefer",
     "PreflightError",
     "PreflightMode",
     "PreflightOutcome",
@@ -150,9 +158,11 @@ __all__ = [
     "VisionReport",
     "__version__",
     "add_context",
+    "advise",
     "count_tokens",
     "estimate_image_tokens",
     "estimate_request",
+    "fit_size",
     "get_model_rule",
     "image_part",
     "image_url_part",

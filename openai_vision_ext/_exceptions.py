@@ -31,6 +31,7 @@ Tree::
     ├── InvalidOptionError              (also ValueError) a preparation/fetch option out of range
     ├── InvalidModelRuleError           (also ValueError) ``register_model_rule`` got a bad rule
     ├── AuditConfigError                (also ValueError) an audit pipeline set up wrongly
+    ├── BudgetExceededError             an image or request costs more than its budget
     └── PriceTableError                 (also ValueError) a user price table is malformed
 """
 
@@ -38,10 +39,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 __all__ = [
     "AnimatedImageError",
     "AuditConfigError",
+    "BudgetExceededError",
     "CorruptImageError",
     "DecompressionBombError",
     "EmptyImageError",
@@ -271,3 +274,35 @@ class FetchTooLargeError(FetchError, ImageTooLargeError):
     def __init__(self, message: str, *, url: str, n_bytes: int, limit: int) -> None:
         ImageTooLargeError.__init__(self, message, n_bytes=n_bytes, limit=limit)
         self.url = url
+
+
+class BudgetExceededError(OpenAIVisionExtError):
+    """An image cannot be fitted to a budget, or a request's estimate is over its budget.
+
+    Nothing was sent. The message says by how much, and what the cheapest option costs (a fit)
+    or which images cost most (a request).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        unit: Literal["tokens", "usd"],
+        limit: float,
+        cost: float,
+        cheapest: tuple[str, int, int, int] | None = None,
+        images: Sequence[tuple[int, int]] = (),
+    ) -> None:
+        super().__init__(message)
+        self.unit = unit
+        """What ``limit`` and ``cost`` count: input ``tokens`` or ``usd``."""
+        self.limit = limit
+        """The budget that was exceeded."""
+        self.cost = cost
+        """The estimate over it: the cheapest possible fit, or the request's upper bound."""
+        self.over_by = cost - limit
+        """``cost - limit``."""
+        self.cheapest = cheapest
+        """A fit's cheapest option as ``(detail, width, height, tokens)``, else ``None``."""
+        self.images: tuple[tuple[int, int], ...] = tuple(images)
+        """A request's images as ``(index, tokens)``, most expensive first."""
