@@ -22,6 +22,14 @@ Tree::
     │           ├── FetchStatusError    a non-2xx answer
     │           ├── FetchTimeoutError   too slow
     │           └── FetchTooLargeError  (also ImageTooLargeError) body over the cap
+    ├── FileError                       (also ValueError) something is wrong with one file input
+    │   ├── UnsupportedFileTypeError    empty, or not a PDF, OOXML document or UTF-8 text
+    │   ├── CorruptFileError            a PDF that cannot be parsed (truncated, no pages)
+    │   ├── EncryptedPdfError           a PDF that needs a password to open
+    │   ├── PdfBombError                absurd page count or page box (refused before reading on)
+    │   ├── FileTooLargeError           over the per-file byte limit
+    │   ├── FileDataURLError            malformed file ``data:`` URL, or its MIME disagrees
+    │   └── FileSourceError             the source cannot be read (missing file, bad type)
     ├── InvalidDetailError              (also ValueError) ``detail`` not low|high|auto|original
     ├── InvalidRequestError             (also ValueError) request shape we cannot walk
     ├── PreflightError                  (also ValueError) one or more violations in a request
@@ -45,9 +53,11 @@ __all__ = [
     "AnimatedImageError",
     "AuditConfigError",
     "BudgetExceededError",
+    "CorruptFileError",
     "CorruptImageError",
     "DecompressionBombError",
     "EmptyImageError",
+    "EncryptedPdfError",
     "FetchBlockedError",
     "FetchError",
     "FetchRedirectError",
@@ -55,6 +65,10 @@ __all__ = [
     "FetchTimeoutError",
     "FetchTooLargeError",
     "FetchURLError",
+    "FileDataURLError",
+    "FileError",
+    "FileSourceError",
+    "FileTooLargeError",
     "ImageError",
     "ImageSourceError",
     "ImageTooLargeError",
@@ -66,10 +80,12 @@ __all__ = [
     "MimeMismatchError",
     "MissingExtraError",
     "OpenAIVisionExtError",
+    "PdfBombError",
     "PreflightError",
     "PriceTableError",
     "TokenizerError",
     "UnknownModelError",
+    "UnsupportedFileTypeError",
     "UnsupportedImageFormatError",
     "Violation",
 ]
@@ -141,6 +157,61 @@ class MimeMismatchError(ImageError):
 
 class ImageSourceError(ImageError):
     """The image source cannot be read: missing file, unsupported source type, closed file."""
+
+
+class FileError(OpenAIVisionExtError, ValueError):
+    """A file input (PDF, document, text) cannot be used as given; the message says what to do."""
+
+
+class UnsupportedFileTypeError(FileError):
+    """The bytes are empty, or not a PDF, an OOXML document (docx/xlsx/pptx) or UTF-8 text."""
+
+    def __init__(self, message: str, *, detected: str | None = None) -> None:
+        super().__init__(message)
+        self.detected = detected
+        """What the bytes look like (e.g. ``"png"``, ``"zip"``, ``"binary"``), if known."""
+
+
+class CorruptFileError(FileError):
+    """A PDF that cannot be parsed: truncated, no page tree, or pages that cannot be read."""
+
+
+class EncryptedPdfError(FileError):
+    """A PDF that needs a password to open; OpenAI cannot read it either."""
+
+
+class PdfBombError(FileError):
+    """A PDF claims an absurd page count or page box; refused before it is read further."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        pages: int | None = None,
+        width_pt: float | None = None,
+        height_pt: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.pages = pages
+        self.width_pt = width_pt
+        self.height_pt = height_pt
+
+
+class FileTooLargeError(FileError):
+    """The file is larger than the per-file byte limit."""
+
+    def __init__(self, message: str, *, n_bytes: int, limit: int) -> None:
+        super().__init__(message)
+        self.n_bytes = n_bytes
+        self.limit = limit
+
+
+class FileDataURLError(FileError):
+    """A file ``data:`` URL is malformed, or declares a MIME type its bytes are not."""
+
+
+class FileSourceError(FileError):
+    """The file source cannot be read: missing file, unsupported source type, closed file."""
 
 
 class InvalidDetailError(OpenAIVisionExtError, ValueError):

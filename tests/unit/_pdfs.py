@@ -1,0 +1,64 @@
+"""Tiny hand-built PDFs for tests: valid ones, lying page trees, huge boxes, encrypted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "files"
+"""Public one-page PDFs that real bills in ``shared/real-usage/file_inputs.jsonl`` used."""
+
+
+def make_pdf(
+    *,
+    pages: int = 1,
+    count: int | None = None,
+    box: tuple[int, int] = (612, 792),
+    text: str | None = None,
+    encrypt: bool = False,
+    kids_repeat: int = 1,
+) -> bytes:
+    """A PDF with ``pages`` pages of ``box`` points; ``count`` may lie about the page count;
+    ``text`` is drawn on every page in Helvetica; ``encrypt`` adds a standard security handler
+    whose user password is not empty (so a password is needed)."""
+    first_page = 5 if text is not None else 3
+    kids = " ".join(f"{first_page + i} 0 R" for i in range(pages) for _ in range(kids_repeat))
+    page = f"<</Type/Page/Parent 2 0 R/MediaBox[0 0 {box[0]} {box[1]}]"
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        f"<</Type/Pages/Kids[{kids}]/Count {count if count is not None else pages}>>".encode(),
+    ]
+    if text is not None:
+        stream = f"BT /F1 24 Tf 72 700 Td ({text}) Tj ET".encode()
+        objects.append(b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>")
+        objects.append(b"<</Length %d>>\nstream\n%s\nendstream" % (len(stream), stream))
+        page += "/Resources<</Font<</F1 3 0 R>>>>/Contents 4 0 R"
+    objects += [(page + ">>").encode()] * pages
+    trailer = f"<</Size {len(objects) + 1}/Root 1 0 R"
+    if encrypt:
+        objects.append(
+            b"<</Filter/Standard/V 1/R 2/O<" + b"ab" * 32 + b">/U<" + b"cd" * 32 + b">/P -4>>"
+        )
+        trailer = f"<</Size {len(objects) + 1}/Root 1 0 R/Encrypt {len(objects)} 0 R"
+        trailer += "/ID[<00112233445566778899aabbccddeeff><00112233445566778899aabbccddeeff>]"
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += f"trailer\n{trailer}>>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def make_ooxml(part: str) -> bytes:
+    """A minimal zip holding ``[Content_Types].xml`` and one part (e.g. ``word/document.xml``)."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(part, "<doc/>")
+    return buf.getvalue()
