@@ -305,9 +305,11 @@ class FetchError(ImageSourceError):
     """An image URL could not be downloaded (only raised with ``fetch=True``)."""
 
     def __init__(self, message: str, *, url: str) -> None:
-        super().__init__(message)
-        self.url = url
-        """The URL of the failing hop (after redirects)."""
+        from ._redact import redact_text, redact_url
+
+        super().__init__(redact_text(message))
+        self.url = redact_url(url)
+        """The URL of the failing hop (after redirects), credentials and signatures redacted."""
 
 
 class FetchURLError(FetchError):
@@ -343,8 +345,10 @@ class FetchTooLargeError(FetchError, ImageTooLargeError):
     """The body is larger than ``FetchOptions.max_bytes``; the download was cut off."""
 
     def __init__(self, message: str, *, url: str, n_bytes: int, limit: int) -> None:
-        ImageTooLargeError.__init__(self, message, n_bytes=n_bytes, limit=limit)
-        self.url = url
+        from ._redact import redact_text, redact_url
+
+        ImageTooLargeError.__init__(self, redact_text(message), n_bytes=n_bytes, limit=limit)
+        self.url = redact_url(url)
 
 
 class BudgetExceededError(OpenAIVisionExtError):

@@ -25,11 +25,12 @@ Errors (all ``FetchError``, an ``ImageSourceError``)::
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 from urllib.parse import urljoin, urlsplit
@@ -47,6 +48,7 @@ from ._exceptions import (
     FetchURLError,
     InvalidOptionError,
 )
+from ._redact import elide, redact_url, safe
 
 __all__ = [
     "FetchBlockedError",
@@ -142,7 +144,7 @@ def http_url(source: str) -> str | None:
         return None
     if scheme.lower() not in _SCHEMES:
         raise FetchURLError(
-            f"only http and https image URLs are supported, not {scheme}://; "
+            f"only http and https image URLs are supported, not {elide(scheme, 20)}://; "
             "download it yourself and pass the bytes or a path",
             url=source,
         )
@@ -196,7 +198,9 @@ def _get(
                 return _location(url, resp.headers)
             if not 200 <= resp.status < 300:
                 raise FetchStatusError(
-                    f"fetching {url} failed with HTTP {resp.status}", url=url, status=resp.status
+                    f"fetching {_shown(url)} failed with HTTP {resp.status}",
+                    url=url,
+                    status=resp.status,
                 )
             _check_length(url, resp.headers, opts.max_bytes)
             return _read_capped(url, resp.iter_stream(), opts.max_bytes, deadline)
@@ -204,23 +208,92 @@ def _get(
         if time.monotonic() >= deadline:
             raise _total_timeout(url, opts.total_timeout) from None
         raise FetchTimeoutError(
-            f"fetching {url} timed out (timeout={opts.timeout}s per operation); "
+            f"fetching {_shown(url)} timed out (timeout={opts.timeout}s per operation); "
             "raise FetchOptions(timeout=...) for a slow server",
             url=url,
         ) from None
     except httpcore2.NetworkError as exc:
-        raise FetchError(f"fetching {url} failed: {exc or type(exc).__name__}", url=url) from None
+        raise FetchError(
+            f"fetching {_shown(url)} failed: {exc or type(exc).__name__}", url=url
+        ) from None
     except httpcore2.ProtocolError as exc:
-        raise FetchError(f"fetching {url} failed: bad HTTP response ({exc})", url=url) from None
+        raise FetchError(
+            f"fetching {_shown(url)} failed: bad HTTP response ({exc})", url=url
+        ) from None
+
+
+_MAX_URL: Final = 8192
+"""Longest URL fetched (browsers and servers commonly stop at 8 KiB)."""
+
+_LABEL: Final = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
+"""One DNS label of an ASCII host name (``_`` allowed: real hosts use it in subdomains)."""
+
+
+_BRACKETED: Final = re.compile(r"\[[0-9A-Fa-f:.]+(?:%25[\w.~-]+)?\](?::[0-9]{1,5})?")
 
 
 def _check_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in _SCHEMES or not parts.hostname:
-        raise FetchURLError(f"cannot fetch {url!r}: only http(s) URLs with a host", url=url)
-    if parts.username or parts.password:
-        raise FetchURLError(f"refusing to fetch {url!r}: URLs with credentials", url=url)
-    return parts.netloc.rpartition("@")[2]
+    """Validate ``url`` completely, before any connection; return the ``Host`` header value.
+
+    Every problem is a :class:`FetchURLError` whose message shows the URL redacted."""
+    shown = redact_url(url)
+
+    def bad(why: str) -> FetchURLError:
+        return FetchURLError(f"cannot fetch {safe(shown)!r}: {why}", url=shown)
+
+    if len(url) > _MAX_URL:
+        raise bad(f"the URL is {len(url):,} characters long (at most {_MAX_URL:,})")
+    if not url.isascii():
+        raise bad(
+            "the URL contains non-ASCII characters; percent-encode the path "
+            "(urllib.parse.quote) and write the host in punycode (str.encode('idna'))"
+        )
+    if any(c <= " " or c == "\x7f" for c in url):
+        raise bad("the URL contains spaces or control characters; percent-encode them")
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+        port = parts.port
+    except ValueError as exc:  # bad port, unbalanced IPv6 brackets, ...
+        raise bad(f"it is malformed ({exc})") from None
+    if parts.scheme.lower() not in _SCHEMES or not hostname:
+        raise bad("only http(s) URLs with a host can be fetched")
+    if parts.username is not None or parts.password is not None:
+        raise bad("URLs with credentials are refused (they would be sent to the server)")
+    if port == 0:
+        raise bad("port 0 cannot be connected to")
+    netloc = parts.netloc
+    if netloc.startswith("[") or ":" in hostname:
+        if not _BRACKETED.fullmatch(netloc):
+            raise bad(f"the host {elide(netloc, 60)!r} is not a well-formed [IPv6]:port")
+        _check_ipv6(hostname, bad)
+    else:
+        _check_hostname(hostname, bad)
+    return netloc
+
+
+def _check_ipv6(hostname: str, bad: Callable[[str], FetchURLError]) -> None:
+    try:
+        ipaddress.IPv6Address(hostname)
+    except ValueError:
+        raise bad(f"{hostname!r} is not a valid IPv6 address") from None
+
+
+def _check_hostname(hostname: str, bad: Callable[[str], FetchURLError]) -> None:
+    name = hostname.removesuffix(".")
+    if len(name) > 253:
+        raise bad("the host name is longer than 253 characters")
+    for label in name.split("."):
+        if not _LABEL.fullmatch(label):
+            raise bad(
+                f"the host name has an invalid label {elide(label, 20)!r} (labels are 1-63 "
+                "letters, digits or hyphens, not starting or ending with a hyphen)"
+            )
+
+
+def _shown(url: str) -> str:
+    """``url`` as error messages show it: redacted, escaped and elided."""
+    return safe(redact_url(url))
 
 
 def _location(url: str, headers: Iterable[tuple[bytes, bytes]]) -> str:
@@ -229,7 +302,7 @@ def _location(url: str, headers: Iterable[tuple[bytes, bytes]]) -> str:
             target = urljoin(url, value.decode("latin-1").strip())
             _check_url(target)
             return target
-    raise FetchRedirectError(f"{url} redirected without a Location header", url=url)
+    raise FetchRedirectError(f"{_shown(url)} redirected without a Location header", url=url)
 
 
 def _check_length(url: str, headers: Iterable[tuple[bytes, bytes]], limit: int) -> None:
@@ -252,7 +325,7 @@ def _read_capped(url: str, chunks: Iterator[bytes], limit: int, deadline: float)
 def _total_timeout(url: str, total: float | None) -> FetchTimeoutError:
     limit = "" if total is None else f" of {total}s"
     return FetchTimeoutError(
-        f"fetching {url} took longer than the total timeout{limit}; "
+        f"fetching {_shown(url)} took longer than the total timeout{limit}; "
         "raise FetchOptions(total_timeout=...) for a slow server",
         url=url,
     )
@@ -260,7 +333,7 @@ def _total_timeout(url: str, total: float | None) -> FetchTimeoutError:
 
 def _too_large(url: str, n_bytes: int, limit: int) -> FetchTooLargeError:
     return FetchTooLargeError(
-        f"the image at {url} is larger than {limit:,} bytes (got at least {n_bytes:,}); "
+        f"the image at {_shown(url)} is larger than {limit:,} bytes (got at least {n_bytes:,}); "
         "raise FetchOptions(max_bytes=...) or pass a smaller image",
         url=url,
         n_bytes=n_bytes,
@@ -294,7 +367,7 @@ class _GuardedBackend(NetworkBackend):
         for address in addresses:
             if not self._options.allows(address):
                 raise FetchBlockedError(
-                    f"refusing to fetch {self.url}: {address} is not a public address "
+                    f"refusing to fetch {_shown(self.url)}: {address} is not a public address "
                     "(allow it with FetchOptions(allow_networks=...))",
                     url=self.url,
                     address=address,

@@ -40,6 +40,7 @@ from ._exceptions import (
     MimeMismatchError,
     UnsupportedImageFormatError,
 )
+from ._redact import safe
 from ._sources import is_data_url, scan_source
 from ._types import ImageFormat, ImageInfo, ImageSource
 
@@ -611,8 +612,8 @@ bytes are image/gif; build it with the real type (image_part(bytes_or_path) does
     info = _info(header, len(data), hashlib.sha256(data).hexdigest())
     if normalize_mime(declared) != info.mime:
         raise MimeMismatchError(
-            f"the data URL declares {declared} but its bytes are {info.mime}; build it with the "
-            "real type (image_part(bytes_or_path) does this for you)",
+            f"the data URL declares {safe(declared, 40)} but its bytes are {info.mime}; "
+            "build it with the real type (image_part(bytes_or_path) does this for you)",
             declared=declared,
             actual=info.mime,
         )
@@ -655,7 +656,7 @@ def decode_data_url(url: str) -> tuple[str, bytes]:
         )
     if not mime.startswith("image/"):
         raise InvalidDataURLError(
-            f"the data URL declares {mime or 'no MIME type'!r}, not an image type; "
+            f"the data URL declares {safe(mime, 40) or 'no MIME type'!r}, not an image type; "
             "use e.g. 'data:image/png;base64,...'"
         )
     try:

@@ -53,14 +53,15 @@ from ._exceptions import (
     DecompressionBombError,
     EmptyImageError,
     ImageSourceError,
-    InvalidDataURLError,
     InvalidDetailError,
     MissingExtraError,
     OpenAIVisionExtError,
     UnsupportedImageFormatError,
 )
 from ._fetch import FetchOptions, InvalidOptionError, fetch_image, http_url
+from ._images import decode_data_url
 from ._originals import ORIGINALS, Original
+from ._redact import redact_url, safe
 from ._sources import is_data_url, read_source
 from ._types import DETAILS, Detail, ImageFormat, ImageInfo, ImageSource
 
@@ -186,7 +187,7 @@ _PIL_ERRORS: Final = (OSError, SyntaxError, ValueError, EOFError, struct.error, 
 """What Pillow's decoders raise on truncated or malformed data."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class PreparedImage:
     """An image ready to send, and what was done to it.
 
@@ -214,6 +215,19 @@ class PreparedImage:
     """Encoded size of the input in bytes, or ``None`` (URL passed through, PIL image)."""
     actions: tuple[Action, ...] = field(default=())
     """What was done, in order; empty when the input is sent byte for byte."""
+
+    def __repr__(self) -> str:
+        """Never the bytes or a signed URL: the sizes, formats and actions only.
+
+        >>> PreparedImage(data=b"x" * 10_000, info=None, original=None, mime="image/png")
+        PreparedImage(data=<10,000 bytes>, mime='image/png', info=None, actions=())
+        """
+        if self.url is not None:
+            return f"PreparedImage(url={safe(redact_url(self.url))!r})"
+        return (
+            f"PreparedImage(data=<{len(self.data):,} bytes>, mime={self.mime!r}, "
+            f"info={self.info!r}, actions={self.actions!r})"
+        )
 
     @classmethod
     def from_url(cls, url: str) -> PreparedImage:
@@ -251,7 +265,7 @@ class PreparedImage:
         'URL passed through unfetched: https://example.com/cat.png'
         """
         if self.info is None:
-            return f"URL passed through unfetched: {self.url}"
+            return f"URL passed through unfetched: {safe(redact_url(self.url or ''))}"
         w, h = self.original_size or ("?", "?")
         before = f"{self.original_format or 'image'} {w}x{h}"
         if self.original_n_bytes is not None:
@@ -766,15 +780,5 @@ def _container(data: bytes) -> str | None:
 def _read_bytes(source: ImageSource) -> bytes:
     """The encoded bytes of a path, bytes-like, binary file object or ``data:`` URL."""
     if is_data_url(source):
-        return _decode_data_url(cast("str", source))
+        return decode_data_url(cast("str", source))[1]
     return bytes(read_source(source))
-
-
-def _decode_data_url(url: str) -> bytes:
-    header, sep, payload = url.partition(",")
-    if not sep or not header.endswith(";base64"):
-        raise InvalidDataURLError("a data: URL must look like data:image/png;base64,<payload>")
-    try:
-        return base64.b64decode(payload, validate=True)
-    except ValueError:
-        raise InvalidDataURLError("the data: URL's base64 payload is malformed") from None

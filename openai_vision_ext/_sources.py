@@ -38,7 +38,8 @@ from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 from typing import IO, Any, Final, Literal, TypeVar
 
-from ._exceptions import AnimatedImageError, ImageSourceError
+from ._exceptions import AnimatedImageError, ImageSourceError, InvalidDataURLError
+from ._redact import escape, safe
 
 __all__ = [
     "ACCEPTED_SOURCES",
@@ -178,6 +179,7 @@ not a regular file right after. Reads from regular files are unaffected."""
 def _fspath(source: str | os.PathLike[Any]) -> str:
     """The path as a string; URLs are refused with advice (they are never downloaded here)."""
     path = source if isinstance(source, str) else os.fsdecode(source)
+    _refuse_non_path(path)
     if path[:4].lower() == "http" and is_http_url(path):
         raise ImageSourceError(
             f"{_short(path)} is a URL, and URLs are not downloaded here; pass it to "
@@ -189,6 +191,47 @@ def _fspath(source: str | os.PathLike[Any]) -> str:
     return path
 
 
+_MAX_PATH: Final = 4096
+"""Longest path accepted (Linux's ``PATH_MAX``); a longer string is data, never a file name."""
+
+_WRAPPED_DATA_URL: Final = re.compile(r"""\s*(?:url\(\s*)?["'`]?\s*data:""", re.IGNORECASE)
+_BARE_DATA_URL: Final = re.compile(r"[\w.+-]+/[\w.+-]+;base64,", re.ASCII)
+
+
+def _refuse_non_path(path: str) -> None:
+    """Refuse strings that are data URLs in disguise, or too long to be a path.
+
+    Nothing of the string is echoed: it may hold megabytes of image data."""
+    if _WRAPPED_DATA_URL.match(path, 0, 64):
+        what = (
+            "wrapped in CSS url(...)"
+            if path.lstrip()[:4].lower() == "url("
+            else "wrapped in quotes"
+            if path.lstrip()[:1] in "\"'`"
+            else "preceded by whitespace"
+        )
+        raise InvalidDataURLError(
+            f"this string is a data URL {what}; pass the bare 'data:image/...;base64,...' URL "
+            "(strip it, e.g. text.strip().strip('\"\\'')), or the decoded bytes"
+        )
+    if _BARE_DATA_URL.match(path, 0, 80):
+        raise InvalidDataURLError(
+            "this string looks like a data URL without its 'data:' prefix "
+            f"({_short(path.partition(',')[0], 40)}); prepend 'data:'"
+        )
+    if len(path) > _MAX_PATH:
+        raise ImageSourceError(
+            f"this string is {len(path):,} characters long, too long to be a file path "
+            f"(at most {_MAX_PATH:,})"
+            + (
+                "; it looks like raw base64: pass a data URL ('data:image/png;base64,...') "
+                "or the decoded bytes"
+                if _looks_like_base64(path[:4096])
+                else f"; pass {ACCEPTED_SOURCES}"
+            )
+        )
+
+
 def _os_error(path: Path, exc: OSError) -> ImageSourceError:
     if _looks_like_base64(str(path)):
         return ImageSourceError(
@@ -197,12 +240,21 @@ def _os_error(path: Path, exc: OSError) -> ImageSourceError:
         )
     if isinstance(exc, FileNotFoundError):
         hint = " ('~' is not expanded: use os.path.expanduser)" if str(path)[:1] == "~" else ""
-        return ImageSourceError(f"image file not found: '{path}'; check the path{hint}")
-    if isinstance(exc, IsADirectoryError) or path.is_dir():
-        return ImageSourceError(f"'{path}' is a directory, not an image file")
+        return ImageSourceError(f"image file not found: {_shown_path(path)}; check the path{hint}")
+    if isinstance(exc, IsADirectoryError) or _is_dir(path):
+        return ImageSourceError(f"{_shown_path(path)} is a directory, not an image file")
     if isinstance(exc, PermissionError):
-        return ImageSourceError(f"no permission to read image file '{path}'")
-    return ImageSourceError(f"cannot read image file '{path}': {exc.strerror or exc}")
+        return ImageSourceError(f"no permission to read image file {_shown_path(path)}")
+    return ImageSourceError(
+        f"cannot read image file {_shown_path(path)}: {exc.strerror or type(exc).__name__}"
+    )
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
 
 
 if hasattr(os, "pread"):
@@ -547,5 +599,11 @@ _BASE64_IMAGE_STARTS: Final = ("iVBORw0KGgo", "/9j/", "R0lGOD", "UklGR")
 _BASE64_TEXT: Final = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
 
+def _shown_path(path: Path) -> str:
+    """A path for a message: escaped, and its middle elided if long (its end names the file)."""
+    text = escape(str(path))
+    return repr(text if len(text) <= 240 else f"{text[:80]}...{text[-150:]}")
+
+
 def _short(text: str, limit: int = 60) -> str:
-    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+    return repr(safe(text, limit))
