@@ -37,6 +37,7 @@ __all__ = [
     "advise",
     "advise_size",
     "fit_size",
+    "fitter",
     "supported_details",
 ]
 
@@ -394,6 +395,57 @@ def advise(
     return advise_size(
         width, height, models=models, details=details, min_side=min_side, prices=prices
     )
+
+
+def fitter(
+    *,
+    model: str | None,
+    detail: Detail,
+    max_tokens: int | None,
+    max_usd: float | None,
+    min_side: int | None,
+    prefer: Prefer,
+    prices: PriceTable = DEFAULT_PRICES,
+) -> Callable[[int, int], Fit] | None:
+    """The fit ``prepare_image``/``image_part`` apply once the image's size is known, with its
+    options checked now (before any decoding); ``None`` without a budget.
+
+    ``detail="auto"`` lets the fit choose among the model's details; any other detail is kept.
+
+    >>> fitter(model="gpt-4o", detail="auto", max_tokens=None, max_usd=None, min_side=None,
+    ...        prefer="size") is None
+    True
+    >>> fit = fitter(model="gpt-4o", detail="high", max_tokens=500, max_usd=None,
+    ...              min_side=None, prefer="size")
+    >>> fit(4032, 3024).detail
+    'high'
+    """
+    if max_tokens is None and max_usd is None:
+        if min_side is not None or prefer != "size":
+            raise InvalidOptionError("min_side and prefer need max_tokens= or max_usd=")
+        return None
+    if model is None:
+        raise InvalidOptionError(
+            "fitting to max_tokens/max_usd needs model=: the token rules depend on the model"
+        )
+    _check_budget(max_tokens, max_usd, min_side, prefer)
+    details = None if detail == "auto" else _details(model, [detail])
+    _pricer(model, prices, needed=max_usd is not None)
+
+    def fit(width: int, height: int) -> Fit:
+        return fit_size(
+            width,
+            height,
+            model=model,
+            max_tokens=max_tokens,
+            max_usd=max_usd,
+            min_side=min_side,
+            prefer=prefer,
+            details=details,
+            prices=prices,
+        )
+
+    return fit
 
 
 # --------------------------------------------------------------------------------------------

@@ -27,13 +27,14 @@ from openai.types.chat.chat_completion_content_part_image_param import (
 )
 from openai.types.responses.response_input_image_param import ResponseInputImageParam
 
-from ._exceptions import ImageSourceError, InvalidDetailError
+from ._exceptions import ImageSourceError, InvalidDetailError, InvalidOptionError
 from ._images import check_sendable, inspect_data_url, inspect_image
 from ._preflight import DEFAULT_LIMITS
 from ._sources import is_data_url, is_http_url, read_source
 from ._types import DETAILS, Detail, ImageSource
 
 if TYPE_CHECKING:  # Pillow is imported only when preparing
+    from ._budget import Prefer
     from ._fetch import FetchOptions
     from ._prepare import AnimatedPolicy
 
@@ -86,13 +87,19 @@ def image_part(
     keep_metadata: bool = False,
     jpeg_quality: int = 85,
     fetch_options: FetchOptions | None = None,
+    max_tokens: int | None = None,
+    max_usd: float | None = None,
+    min_side: int | None = None,
+    prefer: Prefer = "size",
 ) -> ResponseInputImageParam:
     """A Responses API ``input_image`` part from an image source or an uploaded ``file_id``.
 
     Exactly one of ``source`` and ``file_id``. See the module docstring for how each source is
     treated. ``optimize``, ``model``, ``fetch``, ``animated="first_frame"``, ``keep_metadata``,
     ``jpeg_quality`` and ``fetch_options`` go to :func:`prepare_image` (which also converts
-    HEIC, TIFF, BMP, ... to a format OpenAI accepts).
+    HEIC, TIFF, BMP, ... to a format OpenAI accepts). ``max_tokens``/``max_usd`` (with
+    ``model``, ``min_side``, ``prefer``) fit the image to a budget there; the part then carries
+    the chosen ``detail``.
 
     >>> image_part("https://example.com/cat.png", detail="low")
     {'type': 'input_image', 'image_url': 'https://example.com/cat.png', 'detail': 'low'}
@@ -109,15 +116,27 @@ def image_part(
             "image_part() needs exactly one of an image source or file_id=, "
             f"got {'both' if file_id is not None else 'neither'}"
         )
+    prepare = _PrepareArgs(
+        optimize,
+        model,
+        fetch,
+        animated,
+        keep_metadata,
+        jpeg_quality,
+        fetch_options,
+        max_tokens,
+        max_usd,
+        min_side,
+        prefer,
+    )
     if file_id is not None:
         if not isinstance(file_id, str) or not file_id:
             raise ImageSourceError(f"file_id must be a non-empty string, not {file_id!r}")
+        if prepare.fitting:
+            raise InvalidOptionError("a file_id image cannot be fitted to max_tokens/max_usd")
         return {"type": "input_image", "file_id": file_id, "detail": checked}
-    prepare = _PrepareArgs(
-        optimize, model, fetch, animated, keep_metadata, jpeg_quality, fetch_options
-    )
-    url = _image_url(source, detail=checked, prepare=prepare)
-    return {"type": "input_image", "image_url": url, "detail": checked}
+    url, sent_detail = _image_url(source, detail=checked, prepare=prepare)
+    return {"type": "input_image", "image_url": url, "detail": sent_detail}
 
 
 def image_url_part(
@@ -131,6 +150,10 @@ def image_url_part(
     keep_metadata: bool = False,
     jpeg_quality: int = 85,
     fetch_options: FetchOptions | None = None,
+    max_tokens: int | None = None,
+    max_usd: float | None = None,
+    min_side: int | None = None,
+    prefer: Prefer = "size",
 ) -> ChatCompletionContentPartImageParam:
     """A Chat Completions ``image_url`` content part; sources as for :func:`image_part`.
 
@@ -139,10 +162,20 @@ def image_url_part(
     """
     checked = check_detail(detail)
     prepare = _PrepareArgs(
-        optimize, model, fetch, animated, keep_metadata, jpeg_quality, fetch_options
+        optimize,
+        model,
+        fetch,
+        animated,
+        keep_metadata,
+        jpeg_quality,
+        fetch_options,
+        max_tokens,
+        max_usd,
+        min_side,
+        prefer,
     )
-    url = _image_url(source, detail=checked, prepare=prepare)
-    return {"type": "image_url", "image_url": {"url": url, "detail": checked}}
+    url, sent_detail = _image_url(source, detail=checked, prepare=prepare)
+    return {"type": "image_url", "image_url": {"url": url, "detail": sent_detail}}
 
 
 class _PrepareArgs(NamedTuple):
@@ -155,11 +188,22 @@ class _PrepareArgs(NamedTuple):
     keep_metadata: bool
     jpeg_quality: int
     fetch_options: FetchOptions | None
+    max_tokens: int | None
+    max_usd: float | None
+    min_side: int | None
+    prefer: Prefer
+
+    @property
+    def fitting(self) -> bool:
+        return self.max_tokens is not None or self.max_usd is not None
 
     @property
     def wanted(self) -> bool:
         return (
-            self.optimize
+            self.fitting
+            or self.min_side is not None
+            or self.prefer != "size"
+            or self.optimize
             or self.model is not None
             or self.fetch
             or self.animated != "reject"
@@ -167,11 +211,16 @@ class _PrepareArgs(NamedTuple):
         )
 
 
-def _image_url(source: object, *, detail: Detail, prepare: _PrepareArgs) -> str:
+def _image_url(source: object, *, detail: Detail, prepare: _PrepareArgs) -> tuple[str, Detail]:
+    """The URL to send and the detail to send it at (a budget fit may choose the detail)."""
     if source is None:
         raise ImageSourceError("no image source given (None)")
     if prepare.wanted:
         return _prepared_url(source, detail=detail, prepare=prepare)
+    return _plain_url(source), detail
+
+
+def _plain_url(source: object) -> str:
     if isinstance(source, str) and is_http_url(source):
         return source
     max_bytes = DEFAULT_LIMITS.max_image_bytes
@@ -198,7 +247,7 @@ def _label(path: str | os.PathLike[str]) -> str:
     return f"'{os.path.basename(os.fsdecode(path))}'"
 
 
-def _prepared_url(source: object, *, detail: Detail, prepare: _PrepareArgs) -> str:
+def _prepared_url(source: object, *, detail: Detail, prepare: _PrepareArgs) -> tuple[str, Detail]:
     from ._prepare import prepare_image  # Pillow is imported only when preparing
 
     prepared = prepare_image(
@@ -208,4 +257,4 @@ def _prepared_url(source: object, *, detail: Detail, prepare: _PrepareArgs) -> s
     )
     if prepared.info is not None:
         check_sendable(prepared.info, max_bytes=DEFAULT_LIMITS.max_image_bytes)
-    return prepared.image_url
+    return prepared.image_url, detail if prepared.fit is None else prepared.fit.detail

@@ -41,12 +41,13 @@ import struct
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal, TypeAlias, cast
 
 from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from . import _estimate
+from ._budget import Fit, Prefer, fitter
 from ._exceptions import (
     AnimatedImageError,
     CorruptImageError,
@@ -215,6 +216,9 @@ class PreparedImage:
     """Encoded size of the input in bytes, or ``None`` (URL passed through, PIL image)."""
     actions: tuple[Action, ...] = field(default=())
     """What was done, in order; empty when the input is sent byte for byte."""
+    fit: Fit | None = None
+    """With ``max_tokens``/``max_usd``: the detail and size chosen, and why (``fit.reason``);
+    send the image at ``fit.detail``."""
 
     def __repr__(self) -> str:
         """Never the bytes or a signed URL: the sizes, formats and actions only.
@@ -273,7 +277,8 @@ class PreparedImage:
         after = f"{self.info.format} {self.info.width}x{self.info.height} {self.info.n_bytes:,} B"
         if self.original_n_bytes:
             after += f" ({self.info.n_bytes / self.original_n_bytes:.1%})"
-        return f"{before} -> {after}: {', '.join(self.actions) or 'sent as is'}"
+        done = f"{before} -> {after}: {', '.join(self.actions) or 'sent as is'}"
+        return done if self.fit is None else f"{done}; fitted: {self.fit.reason}"
 
     def data_url(self) -> str:
         """The image as a ``data:<mime>;base64,...`` URL.
@@ -344,6 +349,10 @@ def prepare_image(
     keep_metadata: bool = False,
     jpeg_quality: int = 85,
     fetch_options: FetchOptions | None = None,
+    max_tokens: int | None = None,
+    max_usd: float | None = None,
+    min_side: int | None = None,
+    prefer: Prefer = "size",
 ) -> PreparedImage:
     """Turn an image source into the bytes to send (see the module docstring for the rules).
 
@@ -354,6 +363,12 @@ def prepare_image(
     re-encoded, its EXIF orientation is applied and its metadata stripped (``keep_metadata=True``
     carries EXIF, XMP, comments and PNG text over).
 
+    ``max_tokens``/``max_usd`` (with ``model``) fit the image to a budget: the detail (any of
+    the model's with ``detail="auto"``, else the one given) and the largest size whose estimate
+    fits, at least ``min_side`` on the short side, preferring pixels or detail (``prefer``);
+    ``fit_size`` decides, on the upright size, and the pixels are resized once. ``.fit`` says
+    what was chosen and why; a ``BudgetExceededError`` says the cheapest possible cost.
+
     >>> from PIL import Image
     >>> import io
     >>> buf = io.BytesIO()
@@ -361,6 +376,9 @@ def prepare_image(
     >>> p = prepare_image(buf.getvalue(), model="gpt-4o", detail="high")
     >>> (p.original_size, (p.info.width, p.info.height), p.mime, p.actions)
     ((4000, 3000), (1024, 768), 'image/png', ('resized',))
+    >>> p = prepare_image(buf.getvalue(), model="gpt-4o", max_tokens=500)
+    >>> ((p.info.width, p.info.height), p.fit.detail, p.fit.tokens)
+    ((683, 512), 'high', 425)
     """
     if detail not in DETAILS:
         raise InvalidDetailError(f"detail must be one of {', '.join(DETAILS)}, not {detail!r}")
@@ -368,13 +386,26 @@ def prepare_image(
         raise InvalidOptionError(f"animated must be 'reject' or 'first_frame', not {animated!r}")
     if not 1 <= jpeg_quality <= 95:
         raise InvalidOptionError(f"jpeg_quality must be between 1 and 95, not {jpeg_quality!r}")
-    plan = _Plan(
-        model=model if optimize else None,
+    fit = fitter(
+        model=model,
         detail=detail,
-        optimize=optimize,
+        max_tokens=max_tokens,
+        max_usd=max_usd,
+        min_side=min_side,
+        prefer=prefer,
+    )
+    if fit is not None and isinstance(source, str) and http_url(source) and not fetch:
+        raise InvalidOptionError(
+            "fitting to max_tokens/max_usd needs the image's size: pass fetch=True for a URL"
+        )
+    plan = _Plan(
+        model=model if optimize or fit else None,
+        detail=detail,
+        optimize=optimize or fit is not None,
         animated=animated,
         keep_metadata=keep_metadata,
         jpeg_quality=jpeg_quality,
+        fit=fit,
     )
     if isinstance(source, Image.Image):
         with _decoding():
@@ -417,6 +448,8 @@ class _Plan:
     animated: AnimatedPolicy
     keep_metadata: bool
     jpeg_quality: int
+    fit: Callable[[int, int], Fit] | None = None
+    """The budget fit, when ``max_tokens``/``max_usd`` were given."""
 
 
 def _prepare_bytes(data: bytes, plan: _Plan, *, done: tuple[Action, ...]) -> PreparedImage:
@@ -434,15 +467,17 @@ def _prepare_bytes(data: bytes, plan: _Plan, *, done: tuple[Action, ...]) -> Pre
         must_encode = len(actions) > len(done)
         orientation = _orientation(im) if plan.optimize or must_encode else 1
         upright = _upright_size(im.size, orientation)
-        size = _sent_size(upright, plan)
+        fit = plan.fit(*upright) if plan.fit else None
+        size = (fit.width, fit.height) if fit else _sent_size(upright, plan)
         if orientation != 1:
             actions.append("oriented")
         if size != upright:
             actions.append("resized")
         if original is not None and len(actions) == len(done):
             im.load()  # refuse a truncated file here rather than at the server
-            return _passthrough(data, original, done)
-        return _reencode(im, plan, size=size, actions=actions, original=original, data=data)
+            return replace(_passthrough(data, original, done), fit=fit)
+        prepared = _reencode(im, plan, size=size, actions=actions, original=original, data=data)
+        return replace(prepared, fit=fit)
 
 
 def _prepare_pil(image: Image.Image, plan: _Plan) -> PreparedImage:
@@ -452,12 +487,14 @@ def _prepare_pil(image: Image.Image, plan: _Plan) -> PreparedImage:
     _check_animation(image, plan.animated, actions)
     orientation = _orientation(image)
     upright = _upright_size(image.size, orientation)
-    size = _sent_size(upright, plan)
+    fit = plan.fit(*upright) if plan.fit else None
+    size = (fit.width, fit.height) if fit else _sent_size(upright, plan)
     if orientation != 1:
         actions.append("oriented")
     if size != upright:
         actions.append("resized")
-    return _reencode(image, plan, size=size, actions=actions, original=None, data=None)
+    prepared = _reencode(image, plan, size=size, actions=actions, original=None, data=None)
+    return replace(prepared, fit=fit)
 
 
 def _sent_size(upright: tuple[int, int], plan: _Plan) -> tuple[int, int]:

@@ -373,3 +373,95 @@ def test_advise_needs_a_model() -> None:
     """An empty model list is a typed error."""
     with pytest.raises(InvalidOptionError):
         advise((10, 10), models=[])
+
+
+# --------------------------------------------------------------------------------------------
+# image_part / image_url_part / prepare_image with a budget
+
+
+def _png(width: int, height: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), "teal").save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_image_part_fits_the_budget_and_sends_the_chosen_detail() -> None:
+    """The part's detail is the fit's, its image is the fitted size, and the whole request's
+    image estimate equals the fit's tokens."""
+    from openai_vision_ext import estimate_request, image_part, inspect_image
+
+    part = image_part(_png(4000, 3000), model="gpt-4o", max_tokens=500)
+    info = inspect_image(part["image_url"])
+    fit = fit_size(4000, 3000, model="gpt-4o", max_tokens=500)
+    assert (info.width, info.height, part["detail"]) == (fit.width, fit.height, fit.detail)
+    est = estimate_request(model="gpt-4o", input=[{"role": "user", "content": [part]}])
+    assert est.image_tokens == fit.tokens <= 500
+
+
+def test_image_url_part_keeps_a_detail_that_was_asked_for() -> None:
+    """An explicit detail is kept; the fit only chooses the size."""
+    from openai_vision_ext import image_url_part, inspect_image
+
+    part = image_url_part(_png(4000, 3000), model="gpt-4o", detail="high", max_tokens=300)
+    assert part["image_url"]["detail"] == "high"
+    info = inspect_image(part["image_url"]["url"])
+    assert estimate_image_tokens(info.width, info.height, model="gpt-4o", detail="high") <= 300
+
+
+def test_prepare_image_reports_what_was_chosen_and_why() -> None:
+    """PreparedImage.fit carries original size, sent size, detail and tokens; summary says it."""
+    from openai_vision_ext import prepare_image
+
+    p = prepare_image(_png(4000, 3000), model="gpt-4o", max_tokens=500)
+    assert p.fit is not None
+    assert (p.fit.original_width, p.fit.original_height) == (4000, 3000)
+    assert p.info is not None
+    assert (p.info.width, p.info.height) == (p.fit.width, p.fit.height)
+    assert "fitted: 4000x3000 -> " in p.summary()
+    assert "425 tokens <= 500" in p.summary()
+
+
+def test_prepare_image_fits_the_upright_size_of_a_rotated_jpeg() -> None:
+    """EXIF orientation 6 (stored 400x300, shown 300x400): the fit sees 300x400."""
+    import io
+
+    from PIL import Image
+
+    from openai_vision_ext import prepare_image
+
+    im = Image.new("RGB", (400, 300), "white")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", exif=exif.tobytes())
+    p = prepare_image(buf.getvalue(), model="gpt-4o", max_tokens=90)
+    assert p.fit is not None
+    assert (p.fit.original_width, p.fit.original_height) == (300, 400)
+    assert p.info is not None
+    assert p.info.width < p.info.height
+
+
+@pytest.mark.parametrize(
+    ("source", "kwargs", "error"),
+    [
+        ("https://example.com/a.png", {"model": "gpt-4o", "max_tokens": 100}, InvalidOptionError),
+        (None, {"model": "gpt-4o", "max_tokens": 100, "file_id": "file-1"}, InvalidOptionError),
+        ("png", {"max_tokens": 100}, InvalidOptionError),
+        ("png", {"model": "gpt-4o", "min_side": 100}, InvalidOptionError),
+        ("png", {"model": "gpt-4o", "max_tokens": 10}, BudgetExceededError),
+    ],
+)
+def test_image_part_budget_misuse_is_a_typed_error(
+    source: str | None, kwargs: dict[str, object], error: type[Exception]
+) -> None:
+    """A URL (unfetched), a file_id or a missing model cannot be fitted; an unreachable budget
+    says so; nothing is built."""
+    from openai_vision_ext import image_part
+
+    src = _png(800, 600) if source == "png" else source
+    with pytest.raises(error):
+        image_part(src, **kwargs)  # type: ignore[arg-type]

@@ -243,8 +243,9 @@ def test_chat_part_refuses_bad_detail() -> None:
         {"fetch": True},
         {"animated": "first_frame"},
         {"keep_metadata": True},
+        {"model": "gpt-4o", "max_tokens": 500},
     ],
-    ids=["optimize", "model", "fetch", "animated", "keep_metadata"],
+    ids=["optimize", "model", "fetch", "animated", "keep_metadata", "max_tokens"],
 )
 def test_preparation_options_delegate_to_prepare_image(
     options: dict[str, Any], monkeypatch: pytest.MonkeyPatch
@@ -268,6 +269,10 @@ def test_preparation_options_delegate_to_prepare_image(
         "keep_metadata": False,
         "jpeg_quality": 85,
         "fetch_options": None,
+        "max_tokens": None,
+        "max_usd": None,
+        "min_side": None,
+        "prefer": "size",
         **options,
     }
     assert calls == [(URL, expected)]
