@@ -16,13 +16,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, runtime_checkable
 
 from ._exceptions import AuditConfigError
-from ._prices import DEFAULT_PRICES, Cost, PriceTable, Tier
+from ._prices import DEFAULT_PRICES, Cost, PriceTable, price_usage
+from ._usage import BilledUsage
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._estimate import ImageEstimate
@@ -42,7 +43,7 @@ __all__ = [
     "strip_text",
 ]
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 """Bumped on any change to the meaning or shape of ``AuditRecord.to_dict()``.
 
 - 1: first release.
@@ -52,15 +53,19 @@ SCHEMA_VERSION: Final = 2
   ``from_dict`` refuses unknown image keys. ``from_dict`` reads version-1 records (the new keys
   default to ``null``/``[]``) and, from version 2 on, ignores keys it does not know, so later
   additive changes can be read by older code.
+- 3: ``cost`` is priced at the tier the response reports (``cost.tier`` may be ``flex``,
+  ``priority``...; before, every response was priced as standard) with cache writes
+  (``cost.cache_write``) and ``cost.long_context``; new keys ``counted_text_tokens``,
+  ``estimate_exact``, ``estimated_input_lower``, ``estimated_input_upper``,
+  ``billed_cache_write_tokens``, ``service_tier``; ``billed_image_tokens`` is ``null`` for a
+  request without images. Every report field is copied by one field list
+  (``dataclasses.fields``), so a new report field reaches the record and its dict.
 """
 
 DEFAULT_MAX_TEXT_CHARS: Final = 500
 
 logger = logging.getLogger("openai_vision_ext")
 """Our own warnings (a failing sink...). Records themselves go to ``openai_vision_ext.audit``."""
-
-_TIERS: Final[Mapping[str, Tier]] = {"flex": "flex", "batch": "batch"}
-"""``service_tier`` values priced at a non-standard tier; ``default``/``auto``/None = standard."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +170,16 @@ class AuditRecord:
     """Output text, only when the pipeline opts in (``include_text=True``), truncated."""
     context: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     """Extra JSON-safe fields added by processors such as ``add_context``."""
+    counted_text_tokens: int | None = None
+    """``responses.input_tokens.count`` of the request without images (``exact_count=True``)."""
+    estimate_exact: bool | None = None
+    """Whether the estimate was exact; drift is judged only on exact estimates."""
+    estimated_input_lower: int | None = None
+    estimated_input_upper: int | None = None
+    """Bounds of the input estimate (``None`` upper: unbounded, e.g. server-side state)."""
+    billed_cache_write_tokens: int | None = None
+    service_tier: str | None = None
+    """``service_tier`` the response reported; ``cost.tier`` is the price tier it maps to."""
     schema_version: int = SCHEMA_VERSION
 
     @classmethod
@@ -193,32 +208,26 @@ class AuditRecord:
         >>> rec.time, rec.cost.model, rec.cost.total_usd
         ('2026-11-24T18:00:00.000Z', 'gpt-4o-mini', 2.7e-06)
         """
-        table = prices or DEFAULT_PRICES
+        copied = {
+            f.name: getattr(report, f.name)
+            for f in fields(cls)
+            if f.name in _REPORT_FIELDS and f.name != "cost"
+        }
+        cost = report.cost if prices is None and report.cost is not None else None
+        if cost is None:
+            cost = _cost(report, prices or DEFAULT_PRICES)
         return cls(
+            **{
+                **copied,
+                "images": tuple(AuditImage.from_estimate(image) for image in report.images),
+                "notes": tuple(report.notes),
+                "violations": tuple(v.code for v in report.violations),
+            },
             time=_iso_utc(now),
-            api=report.api,
-            model_requested=report.model_requested,
-            model_served=report.model_served,
-            request_id=report.request_id,
-            response_id=report.response_id,
-            status=report.status,
-            stream=report.stream,
-            attribution=report.attribution,
-            images=tuple(AuditImage.from_estimate(image) for image in report.images),
-            estimated_image_tokens=report.estimated_image_tokens,
-            estimated_text_tokens=report.estimated_text_tokens,
-            estimated_input_tokens=report.estimated_input_tokens,
-            billed_input_tokens=report.billed_input_tokens,
-            billed_cached_tokens=report.billed_cached_tokens,
-            billed_output_tokens=report.billed_output_tokens,
-            billed_reasoning_tokens=report.billed_reasoning_tokens,
-            billed_image_tokens=report.billed_image_tokens,
-            delta_input_tokens=report.delta_input_tokens,
-            cost=_cost(report, table),
-            price_table_version=table.version,
-            notes=tuple(report.notes),
-            rule=getattr(report, "rule", None),
-            violations=tuple(v.code for v in getattr(report, "violations", ())),
+            cost=cost,
+            price_table_version=(
+                cost.price_table_version if cost else (prices or DEFAULT_PRICES).version
+            ),
             text=_truncate(text, max_text_chars) if include_text else None,
         )
 
@@ -231,35 +240,11 @@ class AuditRecord:
         >>> list(rec.to_dict())[:3], json.loads(json.dumps(rec.to_dict())) == rec.to_dict()
         (['schema_version', 'time', 'api'], True)
         """
-        return {
-            "schema_version": self.schema_version,
-            "time": self.time,
-            "api": self.api,
-            "model_requested": self.model_requested,
-            "model_served": self.model_served,
-            "request_id": self.request_id,
-            "response_id": self.response_id,
-            "status": self.status,
-            "stream": self.stream,
-            "attribution": self.attribution,
-            "images": [_image_dict(image) for image in self.images],
-            "estimated_image_tokens": self.estimated_image_tokens,
-            "estimated_text_tokens": self.estimated_text_tokens,
-            "estimated_input_tokens": self.estimated_input_tokens,
-            "billed_input_tokens": self.billed_input_tokens,
-            "billed_cached_tokens": self.billed_cached_tokens,
-            "billed_output_tokens": self.billed_output_tokens,
-            "billed_reasoning_tokens": self.billed_reasoning_tokens,
-            "billed_image_tokens": self.billed_image_tokens,
-            "delta_input_tokens": self.delta_input_tokens,
-            "cost": None if self.cost is None else _cost_dict(self.cost),
-            "price_table_version": self.price_table_version,
-            "notes": list(self.notes),
-            "rule": self.rule,
-            "violations": list(self.violations),
-            "text": self.text,
-            "context": dict(self.context),
-        }
+        out: dict[str, Any] = {"schema_version": self.schema_version}
+        for f in fields(self):
+            if f.name != "schema_version":
+                out[f.name] = _jsonable(getattr(self, f.name))
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AuditRecord:
@@ -276,7 +261,7 @@ class AuditRecord:
         """
         values = {k: v for k, v in data.items() if k in _RECORD_FIELDS}
         values.pop("schema_version", None)  # rebuilt in the current shape: SCHEMA_VERSION
-        cost = values.pop("cost")
+        cost = values.pop("cost", None)
         return cls(
             **{
                 **values,
@@ -289,8 +274,17 @@ class AuditRecord:
         )
 
 
-_IMAGE_FIELDS: Final = frozenset(AuditImage.__dataclass_fields__)
-_RECORD_FIELDS: Final = frozenset(AuditRecord.__dataclass_fields__)
+_IMAGE_FIELDS: Final = frozenset(f.name for f in fields(AuditImage))
+_RECORD_FIELDS: Final = frozenset(f.name for f in fields(AuditRecord))
+
+
+def _report_fields() -> frozenset[str]:
+    from ._report import VisionReport  # a cycle at import time: _report -> _prices, not _audit
+
+    return frozenset(f.name for f in fields(VisionReport))
+
+
+_REPORT_FIELDS: Final = _report_fields()
 
 Processor: TypeAlias = Callable[[AuditRecord], "AuditRecord | None"]
 """A pipeline step: return the record (changed or not), or ``None`` to drop it."""
@@ -491,7 +485,7 @@ def emit_report(
         record = AuditRecord.from_report(
             report,
             now=datetime.now(UTC),
-            prices=prices or (pipeline.prices if pipeline else None),
+            prices=prices or (pipeline.prices if pipeline and report.cost is None else None),
             include_text=bool(pipeline and pipeline.include_text),
             text=text,
             max_text_chars=pipeline.max_text_chars if pipeline else DEFAULT_MAX_TEXT_CHARS,
@@ -555,22 +549,17 @@ def _deliver_to_captures(record: AuditRecord) -> None:
 
 
 def _cost(report: VisionReport, table: PriceTable) -> Cost | None:
-    service_tier = str(getattr(report, "service_tier", None))
-    if report.billed_input_tokens is None or report.billed_output_tokens is None:
-        return None
-    if service_tier == "priority":
-        return None  # priority processing has its own prices, not in the table: do not guess
-    tier = _TIERS.get(service_tier, "standard")
-    for model in (report.model_served, report.model_requested):
-        if model and table.lookup(model) is not None:
-            return table.cost(
-                model,
-                input_tokens=report.billed_input_tokens,
-                cached_tokens=report.billed_cached_tokens or 0,
-                output_tokens=report.billed_output_tokens,
-                tier=tier,
-            )
-    return None
+    """Price a report's billed numbers with ``table`` (the report's own ``cost`` used another)."""
+    usage = BilledUsage(
+        input_tokens=report.billed_input_tokens,
+        cached_tokens=report.billed_cached_tokens,
+        output_tokens=report.billed_output_tokens,
+        reasoning_tokens=report.billed_reasoning_tokens,
+        cache_write_tokens=report.billed_cache_write_tokens,
+        service_tier=report.service_tier,
+    )
+    cost, _ = price_usage(usage, (report.model_served, report.model_requested), table)
+    return cost
 
 
 def _iso_utc(now: datetime) -> str:
@@ -584,23 +573,17 @@ def _truncate(text: str | None, limit: int) -> str | None:
     return f"{text[:limit]}…[+{len(text) - limit} chars]"
 
 
-def _image_dict(image: AuditImage) -> dict[str, Any]:
-    return {
-        "index": image.index,
-        "source": image.source,
-        "sha256": image.sha256,
-        "mime": image.mime,
-        "n_bytes": image.n_bytes,
-        "width": image.width,
-        "height": image.height,
-        "detail": image.detail,
-        "estimated_tokens": image.estimated_tokens,
-        "original_width": image.original_width,
-        "original_height": image.original_height,
-        "original_n_bytes": image.original_n_bytes,
-        "original_mime": image.original_mime,
-        "prepared_actions": list(image.prepared_actions),
-    }
+def _jsonable(value: object) -> Any:
+    """A record field's value as plain JSON types (dataclass rows by their own field list)."""
+    if isinstance(value, Cost):
+        return _cost_dict(value)
+    if isinstance(value, AuditImage):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return dict(value)
+    return value
 
 
 def _cost_dict(cost: Cost) -> dict[str, Any]:
@@ -608,10 +591,12 @@ def _cost_dict(cost: Cost) -> dict[str, Any]:
         "currency": "USD",
         "input": cost.input_usd,
         "cached_input": cost.cached_input_usd,
+        "cache_write": cost.cache_write_usd,
         "output": cost.output_usd,
         "total": cost.total_usd,
         "price_model": cost.model,
         "tier": cost.tier,
+        "long_context": cost.long_context,
         "price_as_of": cost.price_as_of,
         "price_table_version": cost.price_table_version,
     }
@@ -621,10 +606,12 @@ def _cost_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "input_usd": data["input"],
         "cached_input_usd": data["cached_input"],
+        "cache_write_usd": data.get("cache_write", 0.0),
         "output_usd": data["output"],
         "total_usd": data["total"],
         "model": data["price_model"],
         "tier": data["tier"],
+        "long_context": data.get("long_context", False),
         "price_as_of": data["price_as_of"],
         "price_table_version": data["price_table_version"],
     }

@@ -17,6 +17,7 @@ from ._estimate import RequestEstimate, estimate_with_infos
 from ._exceptions import OpenAIVisionExtError, PreflightError, UnknownModelError, Violation
 from ._originals import with_originals
 from ._preflight import check_request
+from ._prices import DEFAULT_PRICES, PriceTable, price_usage
 from ._report import ReportStatus, VisionReport
 from ._types import Api, ImageInfo
 from ._usage import BilledUsage, billed_usage
@@ -28,6 +29,7 @@ __all__ = [
     "StreamTracker",
     "VisionOptions",
     "finish",
+    "given",
     "prepare",
     "text_only_request",
     "unknown_model_note",
@@ -99,6 +101,8 @@ class Plan:
     """Messages the client logs as warnings (``%s``-free, no request content)."""
     estimate_error: str | None = None
     """Why there is no estimate when the model is known (an invalid request sent anyway)."""
+    prices: PriceTable = DEFAULT_PRICES
+    """Price table for the estimate's and the report's cost (the audit pipeline's, if set)."""
 
 
 def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Plan:
@@ -108,6 +112,7 @@ def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Pla
     >>> (plan.model, plan.estimate.image_tokens, plan.violations)
     ('gpt-4o', 0, ())
     """
+    request = given(request)
     model_requested = str(request.get("model", ""))
     model = options.model_map.get(model_requested, model_requested)
     outcome = check_request(api, model, request)
@@ -121,7 +126,8 @@ def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Pla
             f"request sent despite {len(violations)} preflight problem(s): "
             + "; ".join(str(v) for v in violations)
         )
-    estimate, estimate_error = _estimate(api, model, request, infos)
+    prices = (options.audit.prices if options.audit is not None else None) or DEFAULT_PRICES
+    estimate, estimate_error = _estimate(api, model, request, infos, prices)
     return Plan(
         api=api,
         model_requested=model_requested,
@@ -134,16 +140,42 @@ def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Pla
         notes=tuple(outcome.notes),
         estimate_error=estimate_error,
         warnings=tuple(warnings),
+        prices=prices,
     )
 
 
+def given(request: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``request`` without the SDK's "not given" placeholders (``openai.omit``,
+    ``openai.NOT_GIVEN``), which ``responses.stream()`` passes for every option left out: they
+    are not values, and must not read as a stored prompt, a ``previous_response_id``...
+
+    >>> class Omit: ...
+    >>> Omit.__module__ = "openai._types"
+    >>> sorted(given({"model": "gpt-4o", "prompt": Omit(), "input": "Hi"}))
+    ['input', 'model']
+    """
+    if not any(_is_placeholder(v) for v in request.values()):
+        return request
+    return {k: v for k, v in request.items() if not _is_placeholder(v)}
+
+
+def _is_placeholder(value: object) -> bool:
+    kind = type(value)
+    return kind.__name__ in ("Omit", "NotGiven") and kind.__module__.startswith("openai")
+
+
 def _estimate(
-    api: Api, model: str, request: Mapping[str, Any], infos: Sequence[ImageInfo | None]
+    api: Api,
+    model: str,
+    request: Mapping[str, Any],
+    infos: Sequence[ImageInfo | None],
+    prices: PriceTable,
 ) -> tuple[RequestEstimate | None, str | None]:
     """The estimate, or ``None`` and why (``None`` reason: no rule for ``model``). Images that
     ``prepare_image`` changed in this process get their original facts (``_originals``)."""
     try:
-        return with_originals(estimate_with_infos(api, model, request, infos)), None
+        estimate = estimate_with_infos(api, model, request, infos, prices=prices)
+        return with_originals(estimate), None
     except UnknownModelError:
         return None, None
     except OpenAIVisionExtError as exc:  # a request preflight let through (warn/off mode)
@@ -171,12 +203,16 @@ def finish(
     model_served = served if isinstance(served, str) else None
     estimate, more_notes = _estimate_after(plan, model_served)
     billed = usage or BilledUsage(None, None, None, None)
+    cost, cost_notes = price_usage(
+        billed, (model_served, plan.model_requested, plan.model), plan.prices
+    )
     text_basis = counted_text_tokens
     attribution: Literal["estimate", "input_tokens.count", "none"] = "input_tokens.count"
     if text_basis is None:
         text_basis = estimate.text_tokens if estimate is not None else None
         attribution = "estimate" if text_basis is not None else "none"
-    if billed.input_tokens is None:
+    has_images = bool(plan.infos) or bool(estimate is not None and estimate.images)
+    if billed.input_tokens is None or not has_images:
         attribution = "none"
     response_id = getattr(response, "id", None)
     return VisionReport(
@@ -193,17 +229,23 @@ def finish(
         billed_cached_tokens=billed.cached_tokens,
         billed_output_tokens=billed.output_tokens,
         billed_reasoning_tokens=billed.reasoning_tokens,
-        billed_image_tokens=_minus(billed.input_tokens, text_basis),
+        billed_image_tokens=_minus(billed.input_tokens, text_basis) if has_images else None,
         delta_input_tokens=_minus(
             estimate.input_tokens if estimate is not None else None, billed.input_tokens
         ),
         attribution=attribution,
         stream=plan.stream,
         status=status if billed.input_tokens is not None or status != "ok" else "incomplete",
-        notes=(*plan.notes, *more_notes, *notes),
+        notes=(*plan.notes, *more_notes, *notes, *cost_notes),
         rule=estimate.rule if estimate is not None else None,
         counted_text_tokens=counted_text_tokens,
         violations=plan.violations,
+        estimate_exact=estimate.exact if estimate is not None else None,
+        estimated_input_lower=estimate.lower if estimate is not None else None,
+        estimated_input_upper=estimate.upper if estimate is not None else None,
+        billed_cache_write_tokens=billed.cache_write_tokens,
+        service_tier=billed.service_tier,
+        cost=cost,
     )
 
 
@@ -216,7 +258,7 @@ def _estimate_after(
         return None, (plan.estimate_error,)
     estimate, notes = plan.estimate, []
     if estimate is None and model_served is not None:
-        estimate, error = _estimate(plan.api, model_served, plan.request, plan.infos)
+        estimate, error = _estimate(plan.api, model_served, plan.request, plan.infos, plan.prices)
         if error is not None:
             return None, (error,)
         if estimate is not None:

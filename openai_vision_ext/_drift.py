@@ -5,7 +5,10 @@ For every (model, UTC day) the summary sums estimated and billed input tokens an
 of each record's relative delta ``(estimated - billed) / billed``; a group whose mean leaves
 ``+-threshold_pct`` (1 % by default) is flagged as drift: the token rules or the framing
 overhead no longer match what OpenAI bills. Records without both numbers (errors, streams cut
-short) are counted as skipped, never guessed.
+short) are counted as skipped, never guessed; records whose estimate was not exact (an image of
+unknown size, an approximated part: ``estimate_exact`` false) are counted as ``inexact`` and kept
+out of the drift, since their delta says nothing about the rules. Spend (``cost.total`` in USD)
+is summed per model and day over every record that has one.
 
 Rendering helpers turn a summary into a PNG chart (needs the ``[chart]`` extra, imported lazily)
 or a self-contained HTML page; they return bytes/text and never touch files.
@@ -30,7 +33,9 @@ __all__ = [
     "DriftRow",
     "DriftSummary",
     "LogProblem",
+    "SpendRow",
     "drift_point",
+    "is_inexact",
     "parse_log_line",
     "render_drift_html",
     "render_drift_png",
@@ -90,6 +95,20 @@ class DriftRow:
 
 
 @dataclass(frozen=True, slots=True)
+class SpendRow:
+    """USD spent on one model on one UTC day (every record, exact estimate or not)."""
+
+    model: str
+    day: str
+    records: int
+    """Records of this model-day, priced or not."""
+    usd: float
+    """Sum of the priced records' ``cost.total``."""
+    unpriced: int
+    """Records without a cost (no usage, no published price, odd usage)."""
+
+
+@dataclass(frozen=True, slots=True)
 class DriftSummary:
     """Drift rows sorted by model then day, plus what could not be used."""
 
@@ -99,6 +118,10 @@ class DriftSummary:
     """Records without both an estimated and a billed input token count (or billed 0)."""
     problems: tuple[LogProblem, ...] = ()
     problem_count: int = 0
+    inexact: int = 0
+    """Records left out of the drift because their estimate was not exact."""
+    spend: tuple[SpendRow, ...] = ()
+    """USD per model and day, sorted like ``rows``."""
 
     @property
     def flagged(self) -> tuple[DriftRow, ...]:
@@ -149,9 +172,42 @@ class _Group:
     rel_sum: float = 0.0
 
 
+def is_inexact(record: Mapping[str, Any]) -> bool:
+    """Whether a record's estimate was not exact: ``estimate_exact`` false, or (records before
+    schema 3, which lack the key) an image whose tokens were unknown.
+
+    >>> is_inexact({"estimate_exact": False}), is_inexact({"images": [{"estimated_tokens": None}]})
+    (True, True)
+    """
+    exact = record.get("estimate_exact")
+    if isinstance(exact, bool):
+        return not exact
+    images = record.get("images")
+    return isinstance(images, list) and any(
+        isinstance(im, Mapping) and im.get("estimated_tokens") is None for im in images
+    )
+
+
+def _spend_of(record: Mapping[str, Any]) -> float | None:
+    cost = record.get("cost")
+    total = cost.get("total") if isinstance(cost, Mapping) else None
+    if isinstance(total, int | float) and not isinstance(total, bool) and 0 <= total < 1e12:
+        return float(total)
+    return None
+
+
+@dataclass(slots=True)
+class _Spend:
+    records: int = 0
+    usd: float = 0.0
+    unpriced: int = 0
+
+
 @dataclass(slots=True)
 class _Fold:
     groups: dict[tuple[str, str], _Group] = field(default_factory=dict)
+    spend: dict[tuple[str, str], _Spend] = field(default_factory=dict)
+    inexact: int = 0
     skipped: int = 0
     problems: list[LogProblem] = field(default_factory=list)
     problem_count: int = 0
@@ -181,9 +237,13 @@ def summarize_drift(
             if len(fold.problems) < max_problems:
                 fold.problems.append(rec)
             continue
+        _add_spend(fold, rec)
         point = drift_point(rec)
         if point is None:
             fold.skipped += 1
+            continue
+        if is_inexact(rec):
+            fold.inexact += 1
             continue
         group = fold.groups.setdefault((point.model, point.day), _Group())
         group.records += 1
@@ -193,7 +253,33 @@ def summarize_drift(
     rows = tuple(
         _row(model, day, g, threshold_pct) for (model, day), g in sorted(fold.groups.items())
     )
-    return DriftSummary(rows, threshold_pct, fold.skipped, tuple(fold.problems), fold.problem_count)
+    spend = tuple(
+        SpendRow(model, day, g.records, round(g.usd, 9), g.unpriced)
+        for (model, day), g in sorted(fold.spend.items())
+    )
+    return DriftSummary(
+        rows,
+        threshold_pct,
+        fold.skipped,
+        tuple(fold.problems),
+        fold.problem_count,
+        inexact=fold.inexact,
+        spend=spend,
+    )
+
+
+def _add_spend(fold: _Fold, record: Mapping[str, Any]) -> None:
+    model = _first(record, _MODEL_KEYS, str)
+    day = _utc_day(_first(record, _TIME_KEYS, (str, int, float)))
+    if model is None or day is None:
+        return
+    group = fold.spend.setdefault((model, day), _Spend())
+    group.records += 1
+    usd = _spend_of(record)
+    if usd is None:
+        group.unpriced += 1
+    else:
+        group.usd += usd
 
 
 def _row(model: str, day: str, g: _Group, threshold_pct: float) -> DriftRow:

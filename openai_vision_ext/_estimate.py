@@ -15,8 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ._images import inspect_image
-from ._rules import get_model_rule, image_tokens, resize_for_rule, sized_detail
-from ._rules_data import ModelRule
+from ._prices import DEFAULT_PRICES, Cost, PriceTable, tier_for_service_tier
+from ._rules import (
+    get_model_rule,
+    image_token_range,
+    image_tokens,
+    resize_for_rule,
+    sized_detail,
+)
+from ._rules_data import ModelRule, SizedDetail
 from ._text import count_tokens
 from ._types import Api, Detail, ImageInfo
 from ._walk import ImageRef, iter_image_refs, request_root
@@ -92,8 +99,25 @@ class RequestEstimate:
     notes: tuple[str, ...] = ()
     """Caveats, e.g. tools or response formats whose framing is approximate."""
     exact: bool = True
-    """False when some part (tools, response format, replayed reasoning, unknown item types) is
-    approximated, so ``input_tokens`` may differ from the bill even with every image known."""
+    """True only when ``input_tokens`` is exact: every image's size is known and no part (tools,
+    response format, replayed reasoning, unknown item types, server-side state) is approximated
+    or left out."""
+    lower: int = 0
+    """Least the input can be billed: known parts plus, per image of unknown size, the fewest
+    tokens its detail can cost on this model. Equals ``input_tokens`` when every size is known."""
+    upper: int | None = None
+    """Most the input can be billed: known parts plus, per image of unknown size, the most its
+    detail can cost on this model; ``None`` when unbounded (a stored ``prompt``,
+    ``previous_response_id`` or ``conversation``, whose server-side text is unknown). The
+    bounds cover image sizes; approximated text (see ``notes``) can move the bill past them."""
+    cost: Cost | None = None
+    """Estimated USD: input at ``input_tokens`` and, when the request sets a maximum
+    (``max_output_tokens``, ``max_completion_tokens``, ``max_tokens``), output at that maximum
+    (an upper bound; 0 without one); priced at the request's ``service_tier`` (standard when
+    unset). ``None`` when the model or tier has no published price."""
+    cost_upper_usd: float | None = None
+    """Most the request can cost: ``upper`` input tokens plus the maximum output; ``None``
+    without ``upper``, a price, or an output maximum."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -208,23 +232,31 @@ def target_size(width: int, height: int, *, model: str, detail: Detail = "auto")
     return resize_for_rule(get_model_rule(model), width, height, detail)
 
 
-def estimate_request(*, api: Api = "responses", model: str, **request: Any) -> RequestEstimate:
+def estimate_request(
+    *, api: Api = "responses", model: str, prices: PriceTable | None = None, **request: Any
+) -> RequestEstimate:
     """Estimate the billed input tokens of a request given as ``create(...)`` keyword arguments.
 
     ``data:`` URL images are inspected here; URL and ``file_id`` images have unknown size, so
-    their tokens are ``None`` and the estimate is ``complete=False``.
+    their tokens are ``None``, the estimate is ``complete=False`` and ``exact=False``, and
+    ``lower``/``upper`` say how far the bill can be. ``prices`` defaults to ``DEFAULT_PRICES``.
 
     >>> est = estimate_request(model="gpt-4o", input="Say hello")
-    >>> est.input_tokens, est.complete
-    (9, True)
+    >>> est.input_tokens, est.complete, est.exact, (est.lower, est.upper)
+    (9, True, True, (9, 9))
     """
     body = {"model": model, **request}
     infos = [_inspect_ref(ref) for ref in iter_image_refs(api, body)]
-    return estimate_with_infos(api, model, body, infos)
+    return estimate_with_infos(api, model, body, infos, prices=prices)
 
 
 def estimate_with_infos(
-    api: Api, model: str, request: Mapping[str, Any], infos: Sequence[ImageInfo | None]
+    api: Api,
+    model: str,
+    request: Mapping[str, Any],
+    infos: Sequence[ImageInfo | None],
+    *,
+    prices: PriceTable | None = None,
 ) -> RequestEstimate:
     """Like ``estimate_request`` but with each image's ``ImageInfo`` already known (by index),
     so callers that inspected images once (preflight) do not decode them again.
@@ -254,9 +286,16 @@ def estimate_with_infos(
     complete = all(im.tokens is not None for im in images)
     if not complete:
         tally.note(
-            "some images have unknown size (URL or file_id): input_tokens is a lower bound",
-            exact=True,
+            "some images have unknown size (URL or file_id): input_tokens counts only the known "
+            "ones; lower/upper bound the bill"
         )
+    unknown = [im for im in images if im.tokens is None]
+    input_tokens = image_total + text_tokens
+    lower = input_tokens + sum(image_token_range(rule, _sized(im))[0] for im in unknown)
+    upper: int | None = input_tokens + sum(image_token_range(rule, _sized(im))[1] for im in unknown)
+    if _server_side_state(request):
+        upper = None
+    cost, cost_upper = _estimate_cost(api, model, request, input_tokens, upper, prices, tally)
     return RequestEstimate(
         api=api,
         model=model,
@@ -264,11 +303,62 @@ def estimate_with_infos(
         images=images,
         image_tokens=image_total,
         text_tokens=text_tokens,
-        input_tokens=image_total + text_tokens,
+        input_tokens=input_tokens,
         complete=complete,
         notes=tuple(tally.notes),
-        exact=tally.exact,
+        exact=tally.exact and complete,
+        lower=lower,
+        upper=upper,
+        cost=cost,
+        cost_upper_usd=cost_upper,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Bounds and cost
+
+
+_MAX_OUTPUT_KEYS: Mapping[Api, tuple[str, ...]] = {
+    "responses": ("max_output_tokens",),
+    "chat.completions": ("max_completion_tokens", "max_tokens"),
+}
+
+
+def _server_side_state(request: Mapping[str, Any]) -> bool:
+    """Parts billed as input whose text lives on the server (unknown size here)."""
+    return any(
+        request.get(k) is not None for k in ("prompt", "previous_response_id", "conversation")
+    )
+
+
+def _sized(image: ImageEstimate) -> SizedDetail:
+    return image.billed_detail if image.billed_detail is not None else "high"  # type: ignore[return-value]
+
+
+def _estimate_cost(
+    api: Api,
+    model: str,
+    request: Mapping[str, Any],
+    input_tokens: int,
+    upper: int | None,
+    prices: PriceTable | None,
+    tally: _Tally,
+) -> tuple[Cost | None, float | None]:
+    """(input estimate + output maximum, at the requested tier; most it can cost)."""
+    table = prices or DEFAULT_PRICES
+    tier, _ = tier_for_service_tier(request.get("service_tier"))
+    if tier is None:
+        return None, None
+    max_out = next((v for k in _MAX_OUTPUT_KEYS[api] if _is_count(v := request.get(k))), None)
+    cost = table.cost(model, input_tokens=input_tokens, output_tokens=max_out or 0, tier=tier)
+    if cost is None or max_out is None or upper is None:
+        return cost, None
+    most = table.cost(model, input_tokens=upper, output_tokens=max_out, tier=tier)
+    return cost, None if most is None else most.total_usd
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Literal, TypeAlias
 
 from ._estimate import ImageEstimate
 from ._exceptions import Violation
+from ._prices import Cost
 from ._types import Api
 
 __all__ = ["Attribution", "ReportStatus", "VisionReport", "vision_report"]
@@ -61,6 +62,22 @@ class VisionReport:
     """``responses.input_tokens.count`` of the request without its images (``exact_count=True``)."""
     violations: tuple[Violation, ...] = ()
     """Preflight problems found in the request (sent anyway with ``preflight="warn"``)."""
+    estimate_exact: bool | None = None
+    """Whether ``estimated_input_tokens`` is exact (every part known, no approximated framing);
+    ``None`` without an estimate. Drift is only judged on exact estimates."""
+    estimated_input_lower: int | None = None
+    """Least the input can be billed, by the estimate (``estimated_input_tokens`` when exact)."""
+    estimated_input_upper: int | None = None
+    """Most the input can be billed, by the estimate; ``None`` when unbounded (e.g. a stored
+    prompt or ``previous_response_id`` whose server-side text is not known)."""
+    billed_cache_write_tokens: int | None = None
+    """Part of the billed input written to the prompt cache."""
+    service_tier: str | None = None
+    """``service_tier`` the response says it was served at (``default``, ``flex``...)."""
+    cost: Cost | None = None
+    """USD cost of the billed tokens at the tier the response reports (cache reads/writes and
+    long-context rates included); ``None`` without usage, a published price, or with odd usage
+    (a note says which)."""
 
 
 ReportSource: TypeAlias = "VisionReport | Callable[[], VisionReport | None]"

@@ -34,6 +34,7 @@ __all__ = [
     "PatchLimit",
     "builtin_rules",
     "get_model_rule",
+    "image_token_range",
     "image_tokens",
     "patch_count",
     "register_model_rule",
@@ -299,6 +300,24 @@ def image_tokens(rule: ModelRule, width: int, height: int, detail: object) -> in
     exact = patch_count(rule, width, height, sized) * rule.multiplier
     rounded = math.floor(exact) if rule.rounding == "floor" else math.ceil(exact)
     return rounded + rule.image_overhead
+
+
+def image_token_range(rule: ModelRule, detail: object) -> tuple[int, int]:
+    """(fewest, most) input tokens one image of *any* size can cost under ``rule`` at ``detail``:
+    the bounds for an image whose size is unknown (a URL or a ``file_id``).
+
+    >>> image_token_range(get_model_rule("gpt-4o"), "high")
+    (255, 1445)
+    >>> image_token_range(get_model_rule("gpt-4o"), "low")
+    (85, 85)
+    """
+    sized = sized_detail(rule, detail)
+    least = image_tokens(rule, 1, 1, sized)
+    if rule.family == "tile":  # most tiles: short side at its cap, long side at the fit
+        return least, image_tokens(rule, _TILE_SHORT_SIDE, _TILE_FIT, sized)
+    exact = rule.patch_limit(sized).max_patches * rule.multiplier  # patch_count never exceeds it
+    rounded = math.floor(exact) if rule.rounding == "floor" else math.ceil(exact)
+    return least, rounded + rule.image_overhead
 
 
 def _check_size(width: int, height: int) -> None:

@@ -7,11 +7,15 @@ attribute paths live in one table per API.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from typing import Final
 
 from ._types import Api
 
-__all__ = ["BilledUsage", "billed_usage"]
+__all__ = ["ABSURD_TOKENS", "BilledUsage", "billed_usage", "check_usage"]
+
+ABSURD_TOKENS: Final = 100_000_000
+"""A count above this is not a real bill: no model's context window or output comes near it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +30,12 @@ class BilledUsage:
     """Billed output (``completion_tokens`` on Chat Completions)."""
     reasoning_tokens: int | None
     """Part of the output spent on reasoning."""
+    cache_write_tokens: int | None = None
+    """Part of the input written to the prompt cache (billed at the write rate where published)."""
+    cache_write_12h_tokens: int | None = None
+    """Part of ``cache_write_tokens`` kept 12 hours (``None`` when not broken down)."""
+    service_tier: str | None = None
+    """``service_tier`` the response says served it (``default``, ``flex``, ``priority``...)."""
 
 
 _PATHS: Mapping[Api, Mapping[str, tuple[str, ...]]] = {
@@ -34,14 +44,27 @@ _PATHS: Mapping[Api, Mapping[str, tuple[str, ...]]] = {
         "cached_tokens": ("input_tokens_details", "cached_tokens"),
         "output_tokens": ("output_tokens",),
         "reasoning_tokens": ("output_tokens_details", "reasoning_tokens"),
+        "cache_write_tokens": ("input_tokens_details", "cache_write_tokens"),
+        "cache_write_12h_tokens": (
+            "input_tokens_details",
+            "cache_write_tokens_details",
+            "ttl_12h_tokens",
+        ),
     },
     "chat.completions": {
         "input_tokens": ("prompt_tokens",),
         "cached_tokens": ("prompt_tokens_details", "cached_tokens"),
         "output_tokens": ("completion_tokens",),
         "reasoning_tokens": ("completion_tokens_details", "reasoning_tokens"),
+        "cache_write_tokens": ("prompt_tokens_details", "cache_write_tokens"),
+        "cache_write_12h_tokens": (
+            "prompt_tokens_details",
+            "cache_write_tokens_details",
+            "ttl_12h_tokens",
+        ),
     },
 }
+_COUNTS: Final = tuple(f.name for f in fields(BilledUsage) if f.name != "service_tier")
 
 
 def billed_usage(api: Api, response: object) -> BilledUsage | None:
@@ -54,8 +77,8 @@ def billed_usage(api: Api, response: object) -> BilledUsage | None:
     >>> from types import SimpleNamespace
     >>> chunk = SimpleNamespace(usage=CompletionUsage(
     ...     prompt_tokens=269, completion_tokens=12, total_tokens=281))
-    >>> billed_usage("chat.completions", chunk)
-    BilledUsage(input_tokens=269, cached_tokens=None, output_tokens=12, reasoning_tokens=None)
+    >>> billed_usage("chat.completions", chunk).input_tokens
+    269
     >>> billed_usage("responses", SimpleNamespace(usage=None)) is None
     True
     """
@@ -63,12 +86,56 @@ def billed_usage(api: Api, response: object) -> BilledUsage | None:
     if usage is None:
         return None
     paths = _PATHS[api]
+    tier = getattr(response, "service_tier", None)
     return BilledUsage(
-        input_tokens=_read_int(usage, paths["input_tokens"]),
-        cached_tokens=_read_int(usage, paths["cached_tokens"]),
-        output_tokens=_read_int(usage, paths["output_tokens"]),
-        reasoning_tokens=_read_int(usage, paths["reasoning_tokens"]),
+        **{name: _read_int(usage, path) for name, path in paths.items()},
+        service_tier=tier if isinstance(tier, str) else None,
     )
+
+
+def check_usage(usage: BilledUsage) -> tuple[BilledUsage, tuple[str, ...]]:
+    """Sanity-check what the server billed: a negative or absurd count (above
+    ``ABSURD_TOKENS``), or parts larger than their whole, becomes ``None`` for pricing, with a
+    note saying what was odd. The report keeps the numbers the server sent; only the cost uses
+    the checked copy, so it is never negative or infinite.
+
+    >>> odd = BilledUsage(input_tokens=-5, cached_tokens=0, output_tokens=3, reasoning_tokens=0)
+    >>> checked, notes = check_usage(odd)
+    >>> checked.input_tokens, notes
+    (None, ('server usage input_tokens=-5 is negative: not priced',))
+    """
+    notes: list[str] = []
+    changes: dict[str, None] = {}
+    for name in _COUNTS:
+        value = getattr(usage, name)
+        if value is None:
+            continue
+        if value < 0:
+            notes.append(f"server usage {name}={value} is negative: not priced")
+            changes[name] = None
+        elif value > ABSURD_TOKENS:
+            notes.append(f"server usage {name}={value} is implausibly large: not priced")
+            changes[name] = None
+    checked = replace(usage, **changes) if changes else usage
+    whole = checked.input_tokens
+    parts = (checked.cached_tokens or 0) + (checked.cache_write_tokens or 0)
+    if whole is not None and parts > whole:
+        notes.append(
+            f"server usage: cached ({checked.cached_tokens}) + cache writes "
+            f"({checked.cache_write_tokens}) exceed input_tokens ({whole}): parts capped"
+        )
+    if (
+        checked.cache_write_12h_tokens is not None
+        and (checked.cache_write_tokens or 0) < checked.cache_write_12h_tokens
+    ):
+        notes.append("server usage: 12 h cache writes exceed all cache writes: parts capped")
+    out = checked.output_tokens
+    if out is not None and checked.reasoning_tokens is not None and checked.reasoning_tokens > out:
+        notes.append(
+            f"server usage: reasoning_tokens ({checked.reasoning_tokens}) exceed output_tokens "
+            f"({out})"
+        )
+    return checked, tuple(notes)
 
 
 def _read_int(obj: object, path: tuple[str, ...]) -> int | None:

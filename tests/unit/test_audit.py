@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -27,13 +27,6 @@ from openai_vision_ext._report import VisionReport
 from openai_vision_ext.testing import capture_audit, make_record, make_report
 
 NOW = datetime(2026, 11, 24, 18, 30, 5, 123456, tzinfo=UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class TieredReport(VisionReport):
-    """A report that also carries the response's ``service_tier``."""
-
-    service_tier: str | None = None
 
 
 def record_of(**overrides) -> AuditRecord:
@@ -194,17 +187,23 @@ def test_record_cost_uses_the_given_price_table():
 
 def test_flex_service_tier_is_priced_at_flex_rates():
     """A report with service_tier='flex' uses the flex row (o3: $1 instead of $2 per 1M input)."""
-    report = TieredReport(**{**_fields(make_report(model_served="o3")), "service_tier": "flex"})
-    record = AuditRecord.from_report(report, now=NOW)
+    record = record_of(model_served="o3", service_tier="flex")
     assert record.cost is not None
     assert record.cost.tier == "flex"
     assert record.cost.input_usd == 8_514 * 1.0 / 1e6
 
 
-def test_priority_service_tier_has_no_cost():
-    """Priority prices are not in the table: the cost is None rather than a standard-rate guess."""
-    report = TieredReport(**{**_fields(make_report()), "service_tier": "priority"})
-    assert AuditRecord.from_report(report, now=NOW).cost is None
+def test_priority_service_tier_is_priced_at_priority_rates():
+    """gpt-4o-mini priority: $0.25 per 1M input (standard is $0.15), and the record says so."""
+    record = AuditRecord.from_report(make_report(service_tier="priority"), now=NOW)
+    assert record.cost is not None
+    assert (record.cost.tier, record.service_tier) == ("priority", "priority")
+    assert record.cost.input_usd == 8_514 * 0.25 / 1e6
+
+
+def test_scale_service_tier_has_no_cost():
+    """The scale tier is prepaid capacity with no per-token price: None, not a standard guess."""
+    assert AuditRecord.from_report(make_report(service_tier="scale"), now=NOW).cost is None
 
 
 def test_record_keeps_rule_and_violation_codes_only():
@@ -562,10 +561,10 @@ def prepared_report() -> VisionReport:
     return make_report(images=(prepared,))
 
 
-def test_schema_version_is_2_since_images_carry_their_original():
-    """Version 2 added the original_* keys and prepared_actions to each image."""
-    assert SCHEMA_VERSION == 2
-    assert record_of().to_dict()["schema_version"] == 2
+def test_schema_version_is_3_since_costs_follow_the_served_tier():
+    """Version 2 added the original_* keys; version 3 priced the served tier and added bounds."""
+    assert SCHEMA_VERSION == 3
+    assert record_of().to_dict()["schema_version"] == 3
 
 
 def test_record_image_carries_original_and_sent_facts():

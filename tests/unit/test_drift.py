@@ -203,3 +203,55 @@ class TestRendering:
         page = render_drift_html(summarize_drift([_rec(model="<script>x</script>")]))
         assert "<script>" not in page
         assert "&lt;script&gt;" in page
+
+
+def test_records_whose_estimate_was_not_exact_do_not_make_drift():
+    """URL-image days: the estimate counted only the text, so -33 % is no drift of the rules.
+    Such records are counted as inexact and left out; exact ones on the same day still count."""
+    day = "2026-11-02T10:00:00Z"
+    inexact = {"time": day, "model_requested": "gpt-4o", "estimate_exact": False}
+    recs = [
+        {**inexact, "estimated_input_tokens": 67, "billed_input_tokens": 100},
+        {**inexact, "estimated_input_tokens": 67, "billed_input_tokens": 100},
+        {
+            "time": day,
+            "model_requested": "gpt-4o",
+            "estimate_exact": True,
+            "estimated_input_tokens": 100,
+            "billed_input_tokens": 100,
+        },
+    ]
+    summary = summarize_drift(recs)
+    assert summary.inexact == 2
+    assert [(r.records, r.mean_delta_pct, r.flagged) for r in summary.rows] == [(1, 0.0, False)]
+
+
+def test_old_records_with_an_image_of_unknown_tokens_count_as_inexact():
+    """Schema-2 records have no estimate_exact: an image whose tokens were unknown marks them."""
+    rec = {
+        "time": "2026-11-02T10:00:00Z",
+        "model_requested": "gpt-4o",
+        "images": [{"estimated_tokens": None}],
+        "estimated_input_tokens": 67,
+        "billed_input_tokens": 100,
+    }
+    summary = summarize_drift([rec])
+    assert (summary.rows, summary.inexact) == ((), 1)
+
+
+def test_spend_is_summed_per_model_and_day_over_every_record():
+    """USD per model-day counts exact, inexact and unpriced records alike."""
+    day = "2026-11-02T10:00:00Z"
+    recs = [
+        {"time": day, "model_requested": "gpt-4o", "cost": {"total": 0.25}},
+        {"time": day, "model_requested": "gpt-4o", "cost": {"total": 0.5}, "estimate_exact": False},
+        {"time": day, "model_requested": "gpt-4o", "cost": None},
+    ]
+    (row,) = summarize_drift(recs).spend
+    assert (row.model, row.day, row.records, row.usd, row.unpriced) == (
+        "gpt-4o",
+        "2026-11-02",
+        3,
+        0.75,
+        1,
+    )

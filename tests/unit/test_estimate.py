@@ -87,7 +87,7 @@ def test_url_image_has_unknown_tokens() -> None:
     assert est.images[0].source == "url"
     assert not est.complete
     assert est.input_tokens == est.text_tokens
-    assert any("lower bound" in note for note in est.notes)
+    assert any("unknown size" in note for note in est.notes)
 
 
 def test_file_id_image_has_unknown_tokens() -> None:

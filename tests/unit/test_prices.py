@@ -55,8 +55,7 @@ def test_every_row_names_a_source_and_an_iso_date(row):
 @pytest.mark.parametrize("row", DEFAULT_PRICES.models.values(), ids=lambda r: r.model)
 def test_every_rate_is_positive_and_cached_input_is_a_discount(row):
     """Rates are positive per-1M numbers; a cached rate, when published, is below the input rate."""
-    tiers = [row.standard, row.batch, row.flex, row.long_context]
-    for rates in filter(None, tiers):
+    for rates in [*row.tiers.values(), *row.long_context.values()]:
         assert rates.input > 0
         assert rates.output > 0
         assert rates.cached_input is None or 0 < rates.cached_input < rates.input
@@ -151,7 +150,7 @@ def test_cost_splits_cached_from_uncached_input():
     assert (cost.model, cost.tier, cost.price_table_version) == (
         "gpt-4.1",
         "standard",
-        "2026-11-24",
+        DEFAULT_PRICES.version,
     )
 
 
@@ -195,10 +194,13 @@ def test_batch_and_flex_tiers_use_their_own_rates(model, tier, expected):
     assert (cost and cost.total_usd) == expected
 
 
-def test_no_long_context_price_is_guessed_for_batch():
-    """Above 272k tokens only standard long-context rates are published: batch costs None."""
+def test_no_long_context_price_is_guessed_for_a_tier_without_one():
+    """gpt-5.4 publishes no long-context priority rate: above 272k tokens priority costs None,
+    never the short-context priority rate nor the standard long one."""
+    assert DEFAULT_PRICES.lookup("gpt-5.4").priority is not None
     assert (
-        DEFAULT_PRICES.cost("gpt-5.4", input_tokens=300_000, output_tokens=0, tier="batch") is None
+        DEFAULT_PRICES.cost("gpt-5.4", input_tokens=300_000, output_tokens=0, tier="priority")
+        is None
     )
 
 
