@@ -14,11 +14,14 @@ report ``None``. SDK errors pass through untouched.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
+import os
+import typing
 import weakref
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar, cast
 
 from openai import (
     APIError,
@@ -26,8 +29,10 @@ from openai import (
     AsyncOpenAI,
     AsyncStream,
     AzureOpenAI,
+    NotGiven,
     OpenAI,
     Stream,
+    not_given,
 )
 from openai._compat import cached_property
 from openai._legacy_response import LegacyAPIResponse
@@ -39,6 +44,7 @@ from typing_extensions import override
 
 from ._audit import AuditPipeline, AuditSink, emit_report
 from ._core import (
+    PREFLIGHT_MODES,
     Plan,
     PreflightMode,
     StreamTracker,
@@ -47,7 +53,7 @@ from ._core import (
     prepare,
     text_only_request,
 )
-from ._exceptions import PreflightError
+from ._exceptions import InvalidOptionError, PreflightError
 from ._report import VisionReport, remember, vision_report
 from ._types import Api
 
@@ -58,8 +64,6 @@ if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
     logger.addHandler(logging.NullHandler())
 
 _T = TypeVar("_T")
-
-_UNSET: Any = object()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,7 +232,7 @@ def _call_sync(
     options = _options_of(resource)
     plan = _safe_prepare(api, kwargs, options)
     try:
-        result = method(resource, *args, **kwargs)
+        result = method(*args, **kwargs)
     except APIError as exc:
         if plan is not None:
             _report_error(options, plan, exc)
@@ -409,7 +413,7 @@ async def _call_async(
     options = _options_of(resource)
     plan = _safe_prepare(api, kwargs, options)
     try:
-        result = await method(resource, *args, **kwargs)
+        result = await method(*args, **kwargs)
     except APIError as exc:
         if plan is not None:
             _report_error(options, plan, exc)
@@ -520,56 +524,64 @@ async def _conclude_async(client: Any, state: _StreamState) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Resources: the SDK's own classes, with create/parse wrapped. The wrappers keep the SDK
-# method's signature (functools.wraps sets __wrapped__); type checkers see the SDK's overloads.
+# Resources: the SDK's own classes, with create/parse wrapped. Each wrapper looks the SDK method
+# up when it is called (``super()``), so a patch applied later to ``Responses.create`` or
+# ``Completions.create`` (OpenTelemetry instrumentors, wrapt, sentry) still sees our calls.
+# ``functools.wraps`` keeps the SDK method's name, docs and signature; type checkers see the
+# SDK's overloads (the wrappers are installed after class creation).
+
+_R = TypeVar("_R", bound=type)
 
 
-def _sync_method(api: Api, method: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+def _vision_methods(api: Api, *names: str, is_async: bool) -> Callable[[_R], _R]:
+    """Class decorator: wrap the SDK methods ``names`` of the decorated resource."""
+
+    def decorate(owner: _R) -> _R:
+        for name in names:
+            setattr(owner, name, _wrapper(owner, api, name, is_async=is_async))
+        return owner
+
+    return decorate
+
+
+def _wrapper(owner: type, api: Api, name: str, *, is_async: bool) -> Callable[..., Any]:
+    template = getattr(owner, name)  # for the name, docs and signature only
+
+    if is_async:
+
+        @functools.wraps(template)
+        async def call_async(self: Any, *args: Any, **kwargs: Any) -> Any:
+            method = getattr(super(owner, self), name)  # the parent's, as it is now
+            return await _call_async(self, api, method, args, kwargs)
+
+        return call_async
+
+    @functools.wraps(template)
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        method = getattr(super(owner, self), name)  # the parent's, as it is now
         return _call_sync(self, api, method, args, kwargs)
 
-    return wrapper
+    return call
 
 
-def _async_method(api: Api, method: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]:
-    @functools.wraps(method)
-    async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return await _call_async(self, api, method, args, kwargs)
-
-    return wrapper
-
-
+@_vision_methods("responses", "create", "parse", is_async=False)
 class _VisionResponses(Responses):
     """``client.responses`` with preflight and reports on ``create`` and ``parse``."""
 
-    if not TYPE_CHECKING:
-        create = _sync_method("responses", Responses.create)
-        parse = _sync_method("responses", Responses.parse)
 
-
+@_vision_methods("responses", "create", "parse", is_async=True)
 class _AsyncVisionResponses(AsyncResponses):
     """``client.responses`` (async) with preflight and reports on ``create`` and ``parse``."""
 
-    if not TYPE_CHECKING:
-        create = _async_method("responses", AsyncResponses.create)
-        parse = _async_method("responses", AsyncResponses.parse)
 
-
+@_vision_methods("chat.completions", "create", "parse", is_async=False)
 class _VisionCompletions(Completions):
     """``client.chat.completions`` with preflight and reports on ``create`` and ``parse``."""
 
-    if not TYPE_CHECKING:
-        create = _sync_method("chat.completions", Completions.create)
-        parse = _sync_method("chat.completions", Completions.parse)
 
-
+@_vision_methods("chat.completions", "create", "parse", is_async=True)
 class _AsyncVisionCompletions(AsyncCompletions):
     """``client.chat.completions`` (async) with preflight and reports."""
-
-    if not TYPE_CHECKING:
-        create = _async_method("chat.completions", AsyncCompletions.create)
-        parse = _async_method("chat.completions", AsyncCompletions.parse)
 
 
 class _VisionChat(Chat):
@@ -589,25 +601,25 @@ class _AsyncVisionChat(AsyncChat):
 # ---------------------------------------------------------------------------------------------
 # Clients
 
+PREFLIGHT_ENV = "OPENAI_VISION_EXT_PREFLIGHT"
+"""Process-wide default for ``preflight=`` (``raise``, ``warn`` or ``off``), read when a client
+is built without an explicit ``preflight=``; the explicit argument always wins."""
 
-def _make_options(
-    base: VisionOptions | None,
-    *,
-    preflight: PreflightMode | Any,
-    audit: Any,
-    exact_count: bool | Any,
-    model_map: Mapping[str, str] | Any | None,
-) -> VisionOptions:
-    changes: dict[str, Any] = {}
-    if preflight is not _UNSET:
-        changes["preflight"] = preflight
-    if audit is not _UNSET:
-        changes["audit"] = _as_pipeline(audit)
-    if exact_count is not _UNSET:
-        changes["exact_count"] = bool(exact_count)
-    if model_map is not _UNSET:
-        changes["model_map"] = dict(model_map or {})
-    return replace(base or VisionOptions(), **changes)
+
+def _preflight_mode(explicit: PreflightMode | None) -> PreflightMode:
+    """``preflight=`` if given, else ``$OPENAI_VISION_EXT_PREFLIGHT``, else ``"raise"``."""
+    if explicit is not None:
+        return explicit  # checked by VisionOptions
+    raw = os.environ.get(PREFLIGHT_ENV, "")
+    mode = raw.strip().lower()
+    if not mode:
+        return "raise"
+    if mode not in PREFLIGHT_MODES:
+        raise InvalidOptionError(
+            f"{PREFLIGHT_ENV}={raw!r} is not a preflight mode: set it to one of "
+            f"{', '.join(PREFLIGHT_MODES)}, or unset it (default: raise)"
+        )
+    return mode
 
 
 AuditOption = AuditPipeline | Iterable[AuditSink | Callable[[Any], None]] | None
@@ -621,6 +633,7 @@ def _as_pipeline(audit: AuditOption) -> AuditPipeline | None:
 
 
 def _option_kwargs(options: VisionOptions) -> dict[str, Any]:
+    """Our options as ``__init__`` keywords, for ``copy()`` to rebuild the same client."""
     return {
         "preflight": options.preflight,
         "audit": options.audit,
@@ -629,22 +642,43 @@ def _option_kwargs(options: VisionOptions) -> dict[str, Any]:
     }
 
 
+def _given(changes: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in changes.items() if not isinstance(value, NotGiven)}
+
+
 class _VisionClientMixin:
-    """Our options and ``copy()``; shared by the four clients."""
+    """Our options, ``copy()`` and the SDK's User-Agent; shared by the four clients.
+
+    Our options are the keyword-only parameters of ``__init__`` and ``copy`` below: add one
+    there (and to ``_option_kwargs``) and every client's runtime signature shows it. The
+    signatures the four clients expose are built from the SDK class they stand in for plus
+    these (``_install_signatures``), so they stay complete when the SDK adds a parameter.
+    """
 
     _vision_options: VisionOptions
 
     def __init__(
         self,
         *,
-        preflight: PreflightMode = "raise",
+        preflight: PreflightMode | None = None,
         audit: AuditOption = None,
         exact_count: bool = False,
         model_map: Mapping[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
-        self._vision_options = _make_options(
-            None, preflight=preflight, audit=audit, exact_count=exact_count, model_map=model_map
+        """The SDK client's arguments, plus ours:
+
+        ``preflight``: ``"raise"`` (refuse a bad image before sending), ``"warn"`` (log, send)
+        or ``"off"``; ``None`` reads ``$OPENAI_VISION_EXT_PREFLIGHT`` (default ``"raise"``).
+        ``audit``: an ``AuditPipeline`` or sinks that receive every finished report.
+        ``exact_count``: also count the text with ``responses.input_tokens.count``.
+        ``model_map``: deployment (or alias) name -> model name, for token rules.
+        """
+        self._vision_options = VisionOptions(
+            preflight=_preflight_mode(preflight),
+            audit=_as_pipeline(audit),
+            exact_count=bool(exact_count),
+            model_map=dict(model_map or {}),
         )
         super().__init__(**kwargs)
 
@@ -653,38 +687,121 @@ class _VisionClientMixin:
         """The preflight, audit, exact-count and model-map settings of this client."""
         return self._vision_options
 
+    @property
+    def user_agent(self) -> str:
+        """The SDK's User-Agent, named after the SDK class this client stands in for
+        (``OpenAI/Python 3.x``, ``AsyncAzureOpenAI/Python 3.x``): a drop-in looks the same."""
+        version = cast(Any, self)._version
+        return f"{_stand_in_for(type(self)).__name__}/Python {version}"
+
     def copy(
         self,
         *,
-        preflight: PreflightMode | Any = _UNSET,
-        audit: Any = _UNSET,
-        exact_count: bool | Any = _UNSET,
-        model_map: Mapping[str, str] | Any | None = _UNSET,
+        preflight: PreflightMode | NotGiven = not_given,
+        audit: AuditOption | NotGiven = not_given,
+        exact_count: bool | NotGiven = not_given,
+        model_map: Mapping[str, str] | NotGiven | None = not_given,
         **kwargs: Any,
     ) -> Self:
-        """The SDK's ``copy()``/``with_options()``, keeping (or overriding) our options."""
-        options = _make_options(
-            self._vision_options,
-            preflight=preflight,
-            audit=audit,
-            exact_count=exact_count,
-            model_map=model_map,
+        """The SDK's ``copy()``/``with_options()``; our options are kept unless given."""
+        changes = _given(
+            {"preflight": preflight, "exact_count": exact_count, "model_map": model_map}
         )
+        if not isinstance(audit, NotGiven):
+            changes["audit"] = _as_pipeline(audit)
+        if "model_map" in changes:
+            changes["model_map"] = dict(changes["model_map"] or {})
+        options = replace(self._vision_options, **changes)
         extra = {**_option_kwargs(options), **kwargs.pop("_extra_kwargs", {})}
         return cast(Self, cast(Any, super()).copy(**kwargs, _extra_kwargs=extra))
 
     with_options = copy
 
 
+def _stand_in_for(cls: type) -> type:
+    """The first class in ``cls``'s MRO not defined here: the SDK client ours replace (or a
+    user's own subclass, named as the SDK would name it)."""
+    return next(base for base in cls.__mro__ if base.__module__ != __name__)
+
+
+def _install_signatures(cls: type) -> None:
+    """Give ``cls.__init__``, ``copy`` and ``with_options`` the SDK class's signature and type
+    hints plus our options, computed from the installed SDK (so new SDK parameters show)."""
+    sdk = _stand_in_for(cls)
+    init = _signed(cls, _VisionClientMixin.__init__, cast(Any, sdk).__init__)
+    copy = _signed(cls, _VisionClientMixin.copy, cast(Any, sdk).copy)
+    setattr(cls, "__init__", init)  # noqa: B010
+    setattr(cls, "copy", copy)  # noqa: B010
+    setattr(cls, "with_options", copy)  # noqa: B010
+
+
+def _signed(cls: type, impl: Callable[..., Any], sdk_method: Callable[..., Any]) -> Any:
+    @functools.wraps(impl, assigned=("__module__", "__name__", "__doc__"), updated=())
+    def method(*args: Any, **kwargs: Any) -> Any:
+        return impl(*args, **kwargs)
+
+    method.__qualname__ = f"{cls.__qualname__}.{impl.__name__}"
+    signature, hints = _merged_signature(sdk_method, impl)
+    method.__signature__ = signature  # type: ignore[attr-defined]
+    method.__annotations__ = hints
+    return method
+
+
+def _merged_signature(
+    sdk_method: Callable[..., Any], own: Callable[..., Any]
+) -> tuple[inspect.Signature, dict[str, Any]]:
+    """The SDK method's parameters with our keyword-only ones added before its private
+    (``_``-prefixed) ones; annotations resolved to objects so ``get_type_hints`` works."""
+    sdk_sig, sdk_hints = inspect.signature(sdk_method), _hints(sdk_method)
+    own_sig, own_hints = inspect.signature(own), _hints(own)
+    ours = [
+        p.replace(annotation=own_hints.get(p.name, p.annotation))
+        for p in own_sig.parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    ]
+    names = {p.name for p in ours}
+    theirs = [
+        p.replace(annotation=sdk_hints.get(p.name, p.annotation))
+        for p in sdk_sig.parameters.values()
+        if p.name not in names
+    ]
+    at = next(
+        (
+            i
+            for i, p in enumerate(theirs)
+            if p.kind is inspect.Parameter.VAR_KEYWORD
+            or (p.kind is inspect.Parameter.KEYWORD_ONLY and p.name.startswith("_"))
+        ),
+        len(theirs),
+    )
+    parameters = [*theirs[:at], *ours, *theirs[at:]]
+    returns = sdk_hints.get("return", sdk_sig.return_annotation)
+    signature = sdk_sig.replace(parameters=parameters, return_annotation=returns)
+    hints = {p.name: p.annotation for p in parameters if p.annotation is not p.empty}
+    if returns is not inspect.Signature.empty:
+        hints["return"] = returns
+    return signature, hints
+
+
+def _hints(func: Callable[..., Any]) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(func)
+    except Exception:  # an unresolvable annotation: keep the SDK's strings
+        return dict(getattr(func, "__annotations__", {}))
+
+
 class VisionOpenAI(_VisionClientMixin, OpenAI):
     """An ``openai.OpenAI`` that preflights every image and reports estimated vs billed tokens.
 
-    Takes the SDK's arguments plus ``preflight="raise"|"warn"|"off"``, ``audit=``,
+    Takes the SDK's arguments plus ``preflight="raise"|"warn"|"off"`` (default: the
+    ``OPENAI_VISION_EXT_PREFLIGHT`` environment variable, else ``"raise"``), ``audit=``,
     ``exact_count=False`` and ``model_map=``.
 
     >>> client = VisionOpenAI(api_key="sk-test", preflight="warn")
     >>> isinstance(client, OpenAI), client.with_options(timeout=5).vision_options.preflight
     (True, 'warn')
+    >>> client.user_agent.startswith("OpenAI/Python ")
+    True
     """
 
     @cached_property
@@ -756,3 +873,8 @@ class AsyncVisionAzureOpenAI(_VisionClientMixin, AsyncAzureOpenAI):
     @override
     def chat(self) -> AsyncChat:
         return _AsyncVisionChat(self)
+
+
+for _cls in (VisionOpenAI, AsyncVisionOpenAI, VisionAzureOpenAI, AsyncVisionAzureOpenAI):
+    _install_signatures(_cls)
+del _cls

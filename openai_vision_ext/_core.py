@@ -14,7 +14,13 @@ from typing import Any, Literal, TypeAlias
 
 from ._audit import AuditPipeline
 from ._estimate import RequestEstimate, estimate_with_infos
-from ._exceptions import OpenAIVisionExtError, PreflightError, UnknownModelError, Violation
+from ._exceptions import (
+    InvalidOptionError,
+    OpenAIVisionExtError,
+    PreflightError,
+    UnknownModelError,
+    Violation,
+)
 from ._originals import with_originals
 from ._preflight import check_request
 from ._prices import DEFAULT_PRICES, PriceTable, price_usage
@@ -79,7 +85,9 @@ class VisionOptions:
 
     def __post_init__(self) -> None:
         if self.preflight not in PREFLIGHT_MODES:
-            raise ValueError(f"preflight must be one of {PREFLIGHT_MODES}, not {self.preflight!r}")
+            raise InvalidOptionError(
+                f"preflight must be one of {PREFLIGHT_MODES}, not {self.preflight!r}"
+            )
 
 
 @dataclass(frozen=True, slots=True)
