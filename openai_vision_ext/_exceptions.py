@@ -234,12 +234,16 @@ class Violation:
     """Position of the image in request order (0-based), ``None`` for request-level problems."""
     location: str | None = None
     """Where in the request, as a path like ``input[0].content[1]``."""
+    file_index: int | None = None
+    """Position of the file part among the request's files (0-based), for file problems."""
 
     def __str__(self) -> str:
         where = (
             f"image {self.image_index} at {self.location}: " if self.image_index is not None else ""
         )
-        if self.image_index is None and self.location:
+        if self.file_index is not None:
+            where = f"file {self.file_index} at {self.location}: "
+        if self.image_index is None and self.file_index is None and self.location:
             where = f"{self.location}: "
         return f"{where}{self.message}"
 

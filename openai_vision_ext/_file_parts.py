@@ -34,7 +34,7 @@ from ._exceptions import (
     InvalidDetailError,
     UnsupportedFileTypeError,
 )
-from ._files import DEFAULT_FILE_LIMITS, FileInfo, decode_file_data_url, inspect_file
+from ._files import DEFAULT_FILE_LIMITS, FileInfo, decode_file_data_url, inspect_file, mime_agrees
 
 __all__ = ["FILE_DETAILS", "FileDetail", "FileSource", "chat_file_part", "file_part"]
 
@@ -151,7 +151,7 @@ def _data_url(source: object) -> tuple[FileInfo, str]:
     if isinstance(source, str) and source[:5].lower() == "data:":
         declared, decoded = decode_file_data_url(source)
         info = _checked(decoded, limit)
-        if not _mime_agrees(declared, info):
+        if not mime_agrees(declared, info):
             raise FileDataURLError(
                 f"the data URL declares {declared!r} but its bytes are {info.kind} ({info.mime}); "
                 "fix the MIME type (file_part(bytes) sets it from the bytes)"
@@ -190,14 +190,3 @@ def _check_size(n_bytes: int, limit: int) -> None:
             n_bytes=n_bytes,
             limit=limit,
         )
-
-
-def _mime_agrees(declared: str, info: FileInfo) -> bool:
-    if info.kind == "text":  # text/markdown, text/csv, application/json ... are all text
-        return declared.startswith("text/") or declared in _TEXT_APPLICATION_MIMES
-    return declared == info.mime
-
-
-_TEXT_APPLICATION_MIMES: Final = frozenset(
-    {"application/json", "application/xml", "application/javascript", "application/x-yaml"}
-)

@@ -47,6 +47,7 @@ __all__ = [
     "decode_file_data_url",
     "has_pdf_extra",
     "inspect_file",
+    "mime_agrees",
     "pdf_facts",
     "sniff_file",
 ]
@@ -424,6 +425,22 @@ def decode_file_data_url(url: str) -> tuple[str, bytes]:
             "the file data URL's payload is not valid standard base64 (no whitespace, no "
             "URL-safe alphabet, correct padding)"
         ) from None
+
+
+def mime_agrees(declared: str, info: FileInfo) -> bool:
+    """Whether a data URL's declared MIME fits the sniffed kind (any text type for text).
+
+    >>> mime_agrees("text/markdown", inspect_file(b"# hi"))
+    True
+    """
+    if info.kind == "text":  # text/markdown, text/csv, application/json ... are all text
+        return declared.startswith("text/") or declared in _TEXT_APPLICATION_MIMES
+    return declared == info.mime
+
+
+_TEXT_APPLICATION_MIMES: Final = frozenset(
+    {"application/json", "application/xml", "application/javascript", "application/x-yaml"}
+)
 
 
 # -- doctest helpers -------------------------------------------------------------------------

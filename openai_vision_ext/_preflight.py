@@ -10,6 +10,9 @@ decode and declare the MIME type their bytes have, the per-image byte limit, a v
 and that the part names an image at all (``image_url``/``file_id`` set, and strings). Per
 request: the number of images and their total bytes.
 
+File parts (``input_file`` / ``file``) are checked by ``_file_preflight`` in the same pass; their
+violations carry ``file_index`` and follow the images' (see ``FileLimits``).
+
 Images given as ``http(s)`` URLs or file ids are not fetched: they count towards the number of
 images, but their bytes are unknown and not in the total (the outcome's ``notes`` say so).
 
@@ -39,6 +42,8 @@ from ._exceptions import (
     UnsupportedImageFormatError,
     Violation,
 )
+from ._file_preflight import FileCheck, check_files
+from ._files import DEFAULT_FILE_LIMITS, FileLimits
 from ._types import DETAILS, Api, ImageInfo
 from ._walk import ImageRef, iter_image_refs
 
@@ -125,6 +130,8 @@ class PreflightOutcome:
     """Each image part and its info (``None`` for URLs, file ids and unreadable images)."""
     notes: tuple[str, ...] = ()
     """Caveats that are not violations, e.g. images whose bytes are unknown."""
+    files: tuple[FileCheck, ...] = ()
+    """Each file part (``input_file``/``file``) and its info (``None`` when unknown)."""
 
     @property
     def ok(self) -> bool:
@@ -138,7 +145,12 @@ class PreflightOutcome:
 
 
 def check_request(
-    api: Api, model: str, request: Mapping[str, Any], *, limits: ImageLimits = DEFAULT_LIMITS
+    api: Api,
+    model: str,
+    request: Mapping[str, Any],
+    *,
+    limits: ImageLimits = DEFAULT_LIMITS,
+    file_limits: FileLimits = DEFAULT_FILE_LIMITS,
 ) -> PreflightOutcome:
     """Check every image of ``request`` (a ``create(...)`` keyword dict) against ``limits``.
 
@@ -154,15 +166,22 @@ def check_request(
     violations = [v for _, _, found in images for v in found]
     infos = [info for _, info, _ in images]
     violations += _request_violations(infos, limits)
+    files, file_violations, file_notes = check_files(api, request, limits=file_limits)
     return PreflightOutcome(
-        violations=tuple(violations),
+        violations=(*violations, *file_violations),
         images=tuple((ref, info) for ref, info, _ in images),
-        notes=_notes(images),
+        notes=(*_notes(images), *file_notes),
+        files=files,
     )
 
 
 def preflight(
-    *, api: Api = "responses", model: str, limits: ImageLimits = DEFAULT_LIMITS, **request: Any
+    *,
+    api: Api = "responses",
+    model: str,
+    limits: ImageLimits = DEFAULT_LIMITS,
+    file_limits: FileLimits = DEFAULT_FILE_LIMITS,
+    **request: Any,
 ) -> PreflightOutcome:
     """Check a request given as ``create(...)`` keywords; raise one PreflightError for all.
 
@@ -173,7 +192,9 @@ def preflight(
 nothing was sent:
       - image 0 at input[0]: the image part has neither image_url nor file_id; set one of them
     """
-    outcome = check_request(api, model, {"model": model, **request}, limits=limits)
+    outcome = check_request(
+        api, model, {"model": model, **request}, limits=limits, file_limits=file_limits
+    )
     outcome.raise_for_violations()
     return outcome
 

@@ -7,14 +7,14 @@ nested items), and records where each one was found as a readable path.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ._exceptions import InvalidRequestError
 from ._types import Api
 
-__all__ = ["ImageRef", "iter_image_refs", "request_root"]
+__all__ = ["FileRef", "ImageRef", "iter_file_refs", "iter_image_refs", "request_root"]
 
 _ROOT_KEY: Mapping[str, str] = {"responses": "input", "chat.completions": "messages"}
 
@@ -41,6 +41,54 @@ class ImageRef:
             f"ImageRef(index={self.index!r}, location={self.location!r}, detail={self.detail!r}, "
             f"url={_redacted(self.url)!r}, file_id={self.file_id!r})"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef:
+    """One file part found in a request: Responses ``input_file`` or Chat Completions ``file``."""
+
+    index: int
+    """0-based position among the request's files, in request order."""
+    location: str
+    """Path to the part, e.g. ``input[0].content[1]``."""
+    detail: object
+    """``detail`` as written (``None`` when absent); validated by preflight."""
+    file_data: object = field(repr=False)
+    """``file_data`` as written (a data URL; kept out of ``repr``), or ``None``."""
+    file_id: object
+    file_url: object
+    filename: object = field(repr=False)
+    """``filename`` as written (kept out of ``repr``: names can be private)."""
+    part: Mapping[str, Any] = field(repr=False)
+
+
+def iter_file_refs(api: Api, request: Mapping[str, Any]) -> Iterator[FileRef]:
+    """Yield every file part of ``request`` in order (same walk as the images)."""
+    key, root = request_root(api, request)
+    if not isinstance(root, list | tuple):
+        return
+    yield from _walk(root, key, iter(range(1 << 62)), _as_file_ref)
+
+
+def _as_file_ref(node: Mapping[str, Any], path: str, counter: Iterator[int]) -> FileRef | None:
+    kind = node.get("type")
+    if kind == "input_file":
+        fields: Mapping[str, Any] = node
+    elif kind == "file":
+        inner = node.get("file")
+        fields = inner if isinstance(inner, Mapping) else {}
+    else:
+        return None
+    return FileRef(
+        index=next(counter),
+        location=path,
+        detail=node.get("detail", fields.get("detail")),
+        file_data=fields.get("file_data"),
+        file_id=fields.get("file_id"),
+        file_url=fields.get("file_url"),
+        filename=fields.get("filename"),
+        part=node,
+    )
 
 
 def _redacted(url: str | None) -> str | None:
@@ -78,7 +126,7 @@ def iter_image_refs(api: Api, request: Mapping[str, Any]) -> Iterator[ImageRef]:
             f"{key} must be a string or a list of items, not {type(root).__name__}"
         )
     counter = iter(range(1 << 62))
-    yield from _walk(root, key, counter)
+    yield from _walk(root, key, counter, _as_image_ref)
 
 
 _URL_OR_FILE_IMAGES = frozenset({"input_image", "computer_screenshot"})
@@ -88,7 +136,15 @@ _LEAVE = object()
 """Stack marker: the walk has finished the node below it (it is no longer an ancestor)."""
 
 
-def _walk(root: object, path: str, counter: Iterator[int]) -> Iterator[ImageRef]:
+_R = TypeVar("_R")
+
+
+def _walk(
+    root: object,
+    path: str,
+    counter: Iterator[int],
+    match: Callable[[Mapping[str, Any], str, Iterator[int]], _R | None],
+) -> Iterator[_R]:
     """Depth-first, in request order, without recursion: deep input cannot overflow the stack,
     and a cycle (a list that contains itself) is an ``InvalidRequestError``, not a hang. The same
     part used twice is fine and yields two images."""
@@ -100,7 +156,7 @@ def _walk(root: object, path: str, counter: Iterator[int]) -> Iterator[ImageRef]
             ancestors.discard(int(where))
             continue
         if isinstance(node, Mapping):
-            ref = _as_image_ref(node, where, counter)
+            ref = match(node, where, counter)
             if ref is not None:
                 yield ref
                 continue
