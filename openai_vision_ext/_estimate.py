@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ._images import inspect_image
 from ._prices import DEFAULT_PRICES, Cost, PriceTable, tier_for_service_tier
@@ -26,7 +26,11 @@ from ._rules import (
 from ._rules_data import ModelRule, SizedDetail
 from ._text import count_tokens
 from ._types import Api, Detail, ImageInfo
-from ._walk import ImageRef, iter_image_refs, request_root
+from ._walk import FileRef, ImageRef, iter_file_refs, iter_image_refs, request_root
+
+if TYPE_CHECKING:
+    from ._file_rules import FileEstimate
+    from ._files import FileInfo
 
 __all__ = [
     "FRAMING",
@@ -118,6 +122,12 @@ class RequestEstimate:
     cost_upper_usd: float | None = None
     """Most the request can cost: ``upper`` input tokens plus the maximum output; ``None``
     without ``upper``, a price, or an output maximum."""
+    files: tuple[FileEstimate, ...] = ()
+    """Each file part (``input_file``/``file``): kind, sha256, bytes, pages, text and page
+    tokens, with its own ``lower``/``upper`` (included in the request's); never its content or
+    name."""
+    file_tokens: int = 0
+    """Sum of the files' central estimates (included in ``input_tokens``)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -257,6 +267,8 @@ def estimate_with_infos(
     infos: Sequence[ImageInfo | None],
     *,
     prices: PriceTable | None = None,
+    file_infos: Sequence[FileInfo | None] | None = None,
+    files_as_of: str | None = None,
 ) -> RequestEstimate:
     """Like ``estimate_request`` but with each image's ``ImageInfo`` already known (by index),
     so callers that inspected images once (preflight) do not decode them again.
@@ -289,10 +301,20 @@ def estimate_with_infos(
             "some images have unknown size (URL or file_id): input_tokens counts only the known "
             "ones; lower/upper bound the bill"
         )
+    files = _file_estimates(api, model, request, file_infos, files_as_of)
+    file_total = sum(f.tokens for f in files)
+    for f in files:
+        for note in f.notes:
+            tally.note(note, exact=f.exact)
     unknown = [im for im in images if im.tokens is None]
-    input_tokens = image_total + text_tokens
+    input_tokens = image_total + text_tokens + file_total
     lower = input_tokens + sum(image_token_range(rule, _sized(im))[0] for im in unknown)
     upper: int | None = input_tokens + sum(image_token_range(rule, _sized(im))[1] for im in unknown)
+    lower += sum(f.lower - f.tokens for f in files)
+    if upper is not None and all(f.upper is not None for f in files):
+        upper += sum((f.upper or 0) - f.tokens for f in files)
+    else:
+        upper = None
     if _server_side_state(request):
         upper = None
     cost, cost_upper = _estimate_cost(api, model, request, input_tokens, upper, prices, tally)
@@ -306,12 +328,41 @@ def estimate_with_infos(
         input_tokens=input_tokens,
         complete=complete,
         notes=tuple(tally.notes),
-        exact=tally.exact and complete,
+        exact=tally.exact and complete and all(f.exact for f in files),
         lower=lower,
         upper=upper,
         cost=cost,
         cost_upper_usd=cost_upper,
+        files=files,
+        file_tokens=file_total,
     )
+
+
+def _file_estimates(
+    api: Api,
+    model: str,
+    request: Mapping[str, Any],
+    file_infos: Sequence[FileInfo | None] | None,
+    as_of: str | None,
+) -> tuple[FileEstimate, ...]:
+    """Estimate every file part; ``file_infos`` by index, else data URLs are inspected here.
+    ``as_of`` (ISO date) picks the file rule rows of that date (default: the newest)."""
+    from ._file_rules import estimate_file
+
+    refs = list(iter_file_refs(api, request))
+    if file_infos is None:
+        file_infos = [_inspect_file_ref(ref) for ref in refs]
+    known = list(file_infos)
+    known += [None] * (len(refs) - len(known))
+    return tuple(estimate_file(api, model, ref, known[ref.index], as_of=as_of) for ref in refs)
+
+
+def _inspect_file_ref(ref: FileRef) -> FileInfo | None:
+    from ._files import decode_file_data_url, inspect_file
+
+    if not isinstance(ref.file_data, str):
+        return None
+    return inspect_file(decode_file_data_url(ref.file_data)[1])
 
 
 # --------------------------------------------------------------------------------------------
@@ -501,6 +552,10 @@ _TEXT_PART_TYPES = frozenset({"text", "input_text", "output_text", "refusal"})
 _IMAGE_PART_TYPES = frozenset({"image_url", "input_image"})
 
 
+_FILE_PART_TYPES = frozenset({"input_file", "file"})
+"""Estimated per file by ``_file_rules`` (see ``RequestEstimate.files``)."""
+
+
 def _tally_content(content: object, tally: _Tally) -> None:
     if isinstance(content, str):
         tally.texts.append(content)
@@ -514,7 +569,7 @@ def _tally_content(content: object, tally: _Tally) -> None:
             kind = part.get("type")
             if kind in _TEXT_PART_TYPES:
                 tally.texts.extend(_strings(part.get("text"), part.get("refusal")))
-            elif kind not in _IMAGE_PART_TYPES:
+            elif kind not in _IMAGE_PART_TYPES and kind not in _FILE_PART_TYPES:
                 tally.note(f"content part {kind!r} is not counted")
 
 

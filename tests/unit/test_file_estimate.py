@@ -1,0 +1,136 @@
+"""File estimates: rows by date, bounds that cover the real bills, exact only where verified."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _pdfs import DATA, make_ooxml, make_pdf
+
+from openai_vision_ext import chat_file_part, estimate_request, file_part
+from openai_vision_ext._file_calibrate import file_bill, file_calibration_table
+
+REAL_USAGE = Path(__file__).parents[2].parent / "shared" / "real-usage"
+QUESTION = "What is in this file?"
+
+
+def _responses(model: str, *parts: Any) -> Any:
+    content = [{"type": "input_text", "text": QUESTION}, *parts]
+    return estimate_request(model=model, input=[{"role": "user", "content": content}])
+
+
+def _chat(model: str, *parts: Any) -> Any:
+    content = [{"type": "text", "text": QUESTION}, *parts]
+    return estimate_request(
+        api="chat.completions", model=model, messages=[{"role": "user", "content": content}]
+    )
+
+
+def test_a_file_adds_its_text_layer_and_page_rule_to_the_request() -> None:
+    """input_tokens = request without the file + the file's text layer + its row's page part."""
+    pdf = (DATA / "rubyllm-001.pdf").read_bytes()
+    with_file = _chat("gpt-4o", chat_file_part(pdf))
+    without = _chat("gpt-4o")
+    (f,) = with_file.files
+    assert (f.kind, f.pages, f.text_tokens) == ("pdf", 1, 737)
+    assert with_file.input_tokens == without.input_tokens + 737 + f.page_tokens
+    assert with_file.file_tokens == f.tokens
+
+
+def test_file_estimates_never_hold_content_or_name() -> None:
+    """The repr shows kind, sizes and hash, never the text or the filename."""
+    est = _responses(
+        "gpt-4o", file_part((DATA / "mirascope-001.pdf").read_bytes(), filename="secret-name.pdf")
+    )
+    assert "Hello" not in repr(est)
+    assert "secret-name" not in repr(est)
+
+
+def test_newest_unverified_rows_give_bounds_not_exact() -> None:
+    """Today's Chat row (2026-03, one bill) is unverified: bounds span the older 216."""
+    est = _chat("gpt-4o", chat_file_part(make_pdf()))
+    (f,) = est.files
+    assert not est.exact
+    assert not f.exact
+    assert f.upper is not None
+    assert f.lower <= 216 <= f.upper
+    assert any("not verified" in n for n in est.notes)
+
+
+def test_more_pages_than_bills_saw_widen_the_bounds() -> None:
+    """Rules fitted on one-page PDFs bound a 5-page PDF instead of claiming it."""
+    (f,) = _chat("gpt-4o", chat_file_part(make_pdf(pages=5))).files
+    assert f.pages == 5
+    assert f.upper is not None
+    assert f.lower < f.tokens <= f.upper
+
+
+def test_documents_without_read_text_have_no_upper_bound() -> None:
+    """A docx's text is not read here: lower bound only, and a note says why."""
+    (f,) = _responses("gpt-4o", file_part(make_ooxml("word/document.xml"))).files
+    assert (f.kind, f.upper, f.exact) == ("docx", None, False)
+
+
+def test_ids_have_a_lower_bound_only() -> None:
+    """A file_id's bytes are unknown: no upper bound, no exact."""
+    (f,) = _responses("gpt-4o", file_part(file_id="file-1")).files
+    assert (f.source, f.kind, f.upper, f.exact) == ("file_id", None, None, False)
+
+
+def test_high_detail_pages_use_the_models_image_rule() -> None:
+    """detail=high (no bill yet) bounds each page by the model's own image rule on a render."""
+    low = _responses("gpt-4o", file_part(make_pdf(), detail="low")).files[0]
+    high = _responses("gpt-4o", file_part(make_pdf(), detail="high")).files[0]
+    assert high.detail == "high"
+    assert high.upper is not None
+    assert low.upper is not None
+    assert high.upper > low.upper + 500
+
+
+def test_auto_detail_means_high_from_gpt_5_6_on() -> None:
+    """The guide: auto = high on GPT-5.6 and later, low before."""
+    assert _responses("gpt-5.6", file_part(make_pdf())).files[0].detail == "high"
+    assert _responses("gpt-5", file_part(make_pdf())).files[0].detail == "low"
+
+
+def _bills() -> list[Any]:
+    path = REAL_USAGE / "file_inputs.jsonl"
+    if not path.is_file():
+        pytest.skip("real-usage data not present")
+    return [file_bill(json.loads(line)) for line in path.read_text().splitlines() if line]
+
+
+def test_every_counted_real_bill_lies_within_its_bounds() -> None:
+    """All 55 counted file bills (2025-03 to 2026-08) fall in [lower, upper]."""
+    counted = [b for b in _bills() if b.excluded is None]
+    assert len(counted) == 55
+    assert [b.id for b in counted if not b.within] == []
+
+
+def test_exact_is_claimed_only_where_the_bill_agrees() -> None:
+    """Every estimate claiming exact equals its bill to the token."""
+    claimed = [b for b in _bills() if b.excluded is None and b.exact_claimed]
+    assert len(claimed) == 32
+    assert [(b.id, b.billed, b.estimate) for b in claimed if not b.hit] == []
+
+
+def test_calibration_table_has_a_row_per_api_and_rule() -> None:
+    """The table the README shows."""
+    table = file_calibration_table(_bills())
+    assert (
+        "| chat.completions | chat.completions/pdf/low@2025-04-19 | 24 | 24 | 20 | 20 (yes) |"
+        in table
+    )
+    assert "| responses | responses/pdf/low@2025-08-04 | 21 | 21 | 13 | 12 (yes) |" in table
+
+
+def test_request_bounds_include_the_files_bounds() -> None:
+    """RequestEstimate.lower/upper add each file's spread; a file_id opens the upper bound."""
+    est = _chat("gpt-4o", chat_file_part(make_pdf(pages=3)))
+    (f,) = est.files
+    assert est.upper is not None
+    assert est.lower == est.input_tokens - f.tokens + f.lower
+    assert est.upper == est.input_tokens - f.tokens + (f.upper or 0)
+    assert _responses("gpt-4o", file_part(file_id="file-1")).upper is None
