@@ -62,9 +62,9 @@ __all__ = [
 ReadAt = Callable[[int, int], bytes]
 """``read_at(offset, n)`` returns up to ``n`` bytes at ``offset`` (fewer at the end)."""
 
-MAX_PIXELS: Final = 178_956_970
-"""Largest pixel count we accept: twice Pillow's ``Image.MAX_IMAGE_PIXELS`` (89,478,485), the
-point where Pillow itself refuses to open an image as a decompression bomb."""
+MAX_PIXELS: Final = 89_478_485
+"""Largest pixel count we accept: Pillow's default ``Image.MAX_IMAGE_PIXELS``, where Pillow warns
+of a decompression bomb (it refuses at twice that). For animations this is the canvas size."""
 
 MIME_TYPES: Final[Mapping[ImageFormat, str]] = {
     "png": "image/png",
@@ -110,13 +110,12 @@ _REJECTED_SIGNATURES: Final[tuple[tuple[bytes, str], ...]] = (
     (b"MM\x00*", "tiff"),
     (b"II+\x00", "tiff"),
     (b"MM\x00+", "tiff"),
-    (b"\x00\x00\x01\x00", "ico"),
-    (b"\x00\x00\x02\x00", "ico"),
     (b"\xff\x0a", "jxl"),
     (b"\x00\x00\x00\x0cJXL \r\n\x87\n", "jxl"),
     (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "jpeg2000"),
     (b"\xff\x4f\xff\x51", "jpeg2000"),
     (b"8BPS", "psd"),
+    (b"DDS ", "dds"),
     (b"qoif", "qoi"),
     (b"BM", "bmp"),
     (b"\x1f\x8b", "gzip"),
@@ -144,9 +143,12 @@ _NAMES: Final[Mapping[str, str]] = {
     "pdf": "a PDF document",
     "tiff": "a TIFF image",
     "ico": "an ICO icon",
+    "cur": "a CUR cursor",
+    "tga": "a TGA (Targa) image",
     "jxl": "a JPEG XL image",
     "jpeg2000": "a JPEG 2000 image",
     "psd": "a Photoshop (PSD) file",
+    "dds": "a DirectDraw Surface (DDS) texture",
     "qoi": "a QOI image",
     "bmp": "a BMP image",
     "gzip": "a gzip archive (an .svgz?)",
@@ -240,7 +242,32 @@ def _detect_rejected(head: bytes) -> str | None:
     for signature, name in _REJECTED_SIGNATURES:
         if head.startswith(signature):
             return name
-    return _detect_text(head)
+    return _detect_icon(head) or _detect_tga(head) or _detect_text(head)
+
+
+def _detect_icon(head: bytes) -> str | None:
+    """ICO/CUR: reserved 0, type 1 or 2, at least one directory entry whose reserved byte is 0
+    and whose image starts after the directory (a TGA can begin with the same four bytes)."""
+    if len(head) < 22 or head[:2] != b"\0\0" or head[2:4] not in (b"\1\0", b"\2\0"):
+        return None
+    count, offset = _le(head, 4, 2), _le(head, 18, 4)
+    if count == 0 or head[9] != 0 or offset < 6 + 16 * count:
+        return None
+    return "ico" if head[2] == 1 else "cur"
+
+
+_TGA_TYPES: Final = frozenset({1, 2, 3, 9, 10, 11, 32, 33})
+_TGA_DEPTHS: Final = frozenset({1, 8, 15, 16, 24, 32})
+
+
+def _detect_tga(head: bytes) -> str | None:
+    """TGA has no signature: a colour-map type of 0 or 1, a known image type and pixel depth,
+    a colour-map depth that fits the colour-map type, and a non-zero size."""
+    if len(head) < 18 or head[1] > 1 or head[2] not in _TGA_TYPES or head[16] not in _TGA_DEPTHS:
+        return None
+    if (head[1] == 0) != (head[7] == 0) or not (_le(head, 12, 2) and _le(head, 14, 2)):
+        return None
+    return "tga"
 
 
 def _ftyp_kind(head: bytes) -> str:
@@ -460,28 +487,48 @@ def _count_webp_frames(read_at: ReadAt, size: int, label: str) -> int:
     raise _truncated(label, "the WEBP has too many chunks")
 
 
+_GIF_WINDOW: Final = 1 << 20
+"""Bytes of a GIF read at once while walking its blocks."""
+
+
 def _parse_gif(read_at: ReadAt, size: int, label: str) -> Header:
+    """The logical screen, then a walk over every block to count image descriptors.
+
+    One tight loop over 1 MiB windows (a GIF of a million 1x1 frames is walked in about a
+    second); a descriptor cut off by the end of the data counts as the end of the file."""
     screen = _read(read_at, 0, 13, label, "GIF header")
     width, height = _le(screen, 6, 2), _le(screen, 8, 2)
-    cursor = _Cursor(read_at)
     offset = 13 + _color_table_size(screen[10])
     frames = 0
+    start, buf = offset, read_at(offset, _GIF_WINDOW)
+    end = len(buf)
+    in_blocks = False  # walking a chain of data sub-blocks (True) or at a block introducer
     while True:
-        block = cursor.byte(offset)
-        if block is None or block == 0x3B:  # end of data, or trailer
+        i = offset - start
+        if i + 10 > end and start + end < size:  # refill: a descriptor must fit in the window
+            start, buf = offset, read_at(offset, _GIF_WINDOW)
+            end, i = len(buf), 0
+        if i >= end:
             break
+        if in_blocks:
+            n = buf[i]
+            offset += 1 + n
+            in_blocks = n != 0
+            continue
+        block = buf[i]
         if block == 0x2C:  # image descriptor
-            descriptor = _read(read_at, offset, 10, label, "GIF image descriptor")
+            if i + 10 > end:
+                raise _truncated(label, "it ends inside a GIF image descriptor")
             frames += 1
-            offset += 10 + _color_table_size(descriptor[9]) + 1  # + LZW minimum code size
+            offset += 10 + _color_table_size(buf[i + 9]) + 1  # + LZW minimum code size
         elif block == 0x21:  # extension: introducer, label
+            if buf[i + 1 : i + 3] == b"\xf9\x04" and buf[i + 7 : i + 8] == b"\0":
+                offset += 8  # the usual graphic control extension, whole, in one step
+                continue
             offset += 2
-        else:
-            break  # unknown block: stop like decoders do
-        end = cursor.skip_sub_blocks(offset)
-        if end is None:
+        else:  # the trailer (0x3B), or an unknown block: stop like decoders do
             break
-        offset = end
+        in_blocks = True
     if frames == 0:
         raise _truncated(label, "the GIF has no image (no image descriptor)")
     return Header("gif", width, height, frames)
@@ -489,32 +536,6 @@ def _parse_gif(read_at: ReadAt, size: int, label: str) -> Header:
 
 def _color_table_size(packed: int) -> int:
     return 3 << ((packed & 0x07) + 1) if packed & 0x80 else 0
-
-
-class _Cursor:
-    """Byte access over ``read_at`` through a 64 KiB window (for GIF's many tiny blocks)."""
-
-    __slots__ = ("_buffer", "_read_at", "_start")
-
-    def __init__(self, read_at: ReadAt) -> None:
-        self._read_at = read_at
-        self._start = 0
-        self._buffer = b""
-
-    def byte(self, offset: int) -> int | None:
-        index = offset - self._start
-        if not 0 <= index < len(self._buffer):
-            self._start, self._buffer = offset, self._read_at(offset, 1 << 16)
-            index = 0
-        return self._buffer[index] if index < len(self._buffer) else None
-
-    def skip_sub_blocks(self, offset: int) -> int | None:
-        """Offset after a chain of data sub-blocks, or ``None`` if the data ends first."""
-        while (n := self.byte(offset)) is not None:
-            offset += 1 + n
-            if n == 0:
-                return offset
-        return None
 
 
 _PARSERS: Final[Mapping[ImageFormat, Callable[[ReadAt, int, str], Header]]] = {

@@ -37,7 +37,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import struct
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -53,6 +52,7 @@ from ._exceptions import (
     CorruptImageError,
     DecompressionBombError,
     EmptyImageError,
+    ImageError,
     ImageSourceError,
     InvalidDetailError,
     MissingExtraError,
@@ -60,10 +60,11 @@ from ._exceptions import (
     UnsupportedImageFormatError,
 )
 from ._fetch import FetchOptions, InvalidOptionError, fetch_image, http_url
-from ._images import decode_data_url
+from ._images import MAX_PIXELS, Header, decode_data_url, read_header, sniff_format
 from ._originals import ORIGINALS, Original
-from ._redact import redact_url, safe
+from ._redact import elide, escape, redact_url, safe
 from ._sources import is_data_url, read_source
+from ._strip import has_gps, strip_metadata
 from ._types import DETAILS, Detail, ImageFormat, ImageInfo, ImageSource
 
 __all__ = [
@@ -83,8 +84,27 @@ Action: TypeAlias = Literal[
 ]
 """One thing ``prepare_image`` did to an image, in the order it did them."""
 
-MAX_PIXELS: Final = 2 * 89_478_485
-"""Largest pixel count we decode (Pillow's own bomb limit); larger headers are bombs."""
+_DECODE_BUDGET: Final = 128 * 2**20
+"""Most bytes of decoded pixels held for one image, after JPEG ``draft`` scaling, counting the
+copy that orienting or converting makes. Together with the encoder's own buffers this keeps a
+preparation under 256 MB above the process's baseline (``benchmarks/bench_bombs.py``)."""
+
+_ANIMATION_BYTES_PER_PIXEL: Final[Mapping[ImageFormat, int]] = {
+    "webp": 12,  # libwebp's animation decoder keeps two RGBA canvases; Pillow copies one frame
+    "gif": 8,  # the palette canvas, its RGB(A) conversion
+    "png": 8,  # the APNG canvas and the frame composited onto it
+    "jpeg": 4,
+}
+"""Bytes per canvas pixel decoding the first frame of an animation takes."""
+
+_OPENABLE: Final[tuple[str, ...]] = (
+    *("PNG", "JPEG", "WEBP", "GIF"),
+    *("TIFF", "BMP", "DIB", "ICO", "HEIF", "AVIF"),
+)
+"""The Pillow formats opened (``Image.open(formats=...)``): what OpenAI accepts and what is
+converted (MPO phone photos open as JPEG; HEIF once pillow-heif is registered). Never
+EPS/PostScript (Pillow would run Ghostscript on them), and none of the formats nobody sends
+as a photo or screenshot (TGA, DDS, PSD, PCX, ...)."""
 
 _ACCEPTED: Final[Mapping[str, ImageFormat]] = {
     "PNG": "png",
@@ -184,9 +204,6 @@ _LADDER_STEPS: Final = 16
 """Adjustments of up to 2 px tried, nearest (then larger) first, when rounding changes the
 estimate: (0, 0), (1, 0), (0, 1), (1, 1), (-1, 0), ..."""
 
-_PIL_ERRORS: Final = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError)
-"""What Pillow's decoders raise on truncated or malformed data."""
-
 
 @dataclass(frozen=True, slots=True, repr=False)
 class PreparedImage:
@@ -219,6 +236,9 @@ class PreparedImage:
     fit: Fit | None = None
     """With ``max_tokens``/``max_usd``: the detail and size chosen, and why (``fit.reason``);
     send the image at ``fit.detail``."""
+    removed_metadata: tuple[str, ...] = field(default=())
+    """With ``stripped_metadata``: what was removed (``"exif"``, ``"gps"``, ``"xmp"``,
+    ``"iptc"``, ``"comment"``, ``"text"``, ``"mpf"``, ``"app"``), else empty."""
 
     def __repr__(self) -> str:
         """Never the bytes or a signed URL: the sizes, formats and actions only.
@@ -277,8 +297,11 @@ class PreparedImage:
         after = f"{self.info.format} {self.info.width}x{self.info.height} {self.info.n_bytes:,} B"
         if self.original_n_bytes:
             after += f" ({self.info.n_bytes / self.original_n_bytes:.1%})"
-        done = f"{before} -> {after}: {', '.join(self.actions) or 'sent as is'}"
-        return done if self.fit is None else f"{done}; fitted: {self.fit.reason}"
+        done = ", ".join(self.actions) or "sent as is"
+        if self.removed_metadata:
+            done += f" ({', '.join(self.removed_metadata)})"
+        line = f"{before} -> {after}: {done}"
+        return line if self.fit is None else f"{line}; fitted: {self.fit.reason}"
 
     def data_url(self) -> str:
         """The image as a ``data:<mime>;base64,...`` URL.
@@ -453,15 +476,23 @@ class _Plan:
 
 
 def _prepare_bytes(data: bytes, plan: _Plan, *, done: tuple[Action, ...]) -> PreparedImage:
-    """Prepare encoded image bytes: pass through, or decode, fix and re-encode."""
+    """Prepare encoded image bytes: pass through, or decode, fix and re-encode.
+
+    What the header declares (size, animation canvas, frames) is checked before Pillow opens
+    the bytes: libwebp allocates an animation's canvas when it is opened."""
     if not data:
         raise EmptyImageError("the image has zero bytes; pass a non-empty image file")
+    header = _declared(data)
+    if header is not None and header.frames > 1:
+        _refuse_animation(header.frames, plan.animated)
+        _check_canvas(header)
     _require_heif_opener(data)
     with _opened(data) as im:
         fmt = _ACCEPTED.get(im.format or "")
-        original = _original_info(im, data, fmt)
+        frames = header.frames if header is not None else None
+        original = _original_info(im, data, fmt, frames)
         actions = list(done)
-        _check_animation(im, plan.animated, actions)
+        _check_animation(im, plan.animated, actions, frames)
         if fmt is None or im.mode in _TO_8BIT or _is_16bit_png(data):
             actions.append("converted")
         must_encode = len(actions) > len(done)
@@ -474,17 +505,113 @@ def _prepare_bytes(data: bytes, plan: _Plan, *, done: tuple[Action, ...]) -> Pre
         if size != upright:
             actions.append("resized")
         if original is not None and len(actions) == len(done):
-            im.load()  # refuse a truncated file here rather than at the server
-            return replace(_passthrough(data, original, done), fit=fit)
+            if header is None or not _looks_complete(data, header):
+                _check_decode(im, copies=1)
+                im.load()  # refuse a truncated file here rather than at the server
+            if not plan.optimize or plan.keep_metadata:
+                return replace(_passthrough(data, original, done), fit=fit)
+            stripped = strip_metadata(data, original.format)
+            if stripped is not None:
+                return replace(_lossless_strip(stripped, original, done), fit=fit)
+            if not _has_metadata(im):
+                return replace(_passthrough(data, original, done), fit=fit)
+            # a container we could not walk: re-encode it to strip its metadata
         prepared = _reencode(im, plan, size=size, actions=actions, original=original, data=data)
         return replace(prepared, fit=fit)
+
+
+def _lossless_strip(
+    stripped: tuple[bytes, tuple[str, ...]], original: ImageInfo, done: tuple[Action, ...]
+) -> PreparedImage:
+    """The input with its metadata segments removed and its image data untouched."""
+    data, removed = stripped
+    if not removed:
+        return _passthrough(data, original, done)
+    info = ImageInfo(
+        format=original.format,
+        mime=original.mime,
+        width=original.width,
+        height=original.height,
+        frames=original.frames,
+        animated=original.animated,
+        n_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    return PreparedImage(
+        data=data,
+        info=info,
+        original=original,
+        mime=info.mime,
+        original_format=original.format,
+        original_size=(original.width, original.height),
+        original_n_bytes=original.n_bytes,
+        actions=(*done, "stripped_metadata"),
+        removed_metadata=removed,
+    )
+
+
+def _declared(data: bytes) -> Header | None:
+    """The header of a PNG/JPEG/WEBP/GIF (bombs refused here), or ``None`` for other formats
+    and for headers only Pillow can make sense of."""
+    try:
+        return read_header(lambda o, n: data[o : o + n], len(data))
+    except DecompressionBombError:
+        raise
+    except ImageError:
+        return None
+
+
+def _looks_complete(data: bytes, header: Header) -> bool:
+    """Whether the file visibly ends where its format ends, without decoding it.
+
+    PNG ends with its ``IEND`` chunk, JPEG with its EOI marker, GIF with its trailer (trailing
+    NUL/whitespace padding allowed); a WEBP's RIFF size was checked with its header. When this
+    says no, the image is decoded (within the memory budget) and Pillow decides."""
+    tail = data[-64:].rstrip(b"\0\t\n\r ")
+    if header.format == "png":
+        return tail.endswith(b"IEND\xaeB`\x82")
+    if header.format == "jpeg":
+        return tail.endswith(b"\xff\xd9")
+    if header.format == "gif":
+        return tail.endswith(b";")
+    first = int.from_bytes(data[16:20], "little")
+    return data[12:16] == b"VP8X" or 20 + first <= len(data)
+
+
+def _bytes_per_pixel(mode: str) -> int:
+    """Bytes Pillow stores per pixel (RGB and two-band modes take four)."""
+    return 1 if mode in ("1", "L", "P") else 2 if mode.startswith("I;16") else 4
+
+
+def _check_decode(im: Image.Image, *, copies: int) -> None:
+    """Refuse to decode more than ``_DECODE_BUDGET`` bytes of pixels (``copies`` of them)."""
+    need = im.width * im.height * _bytes_per_pixel(im.mode) * copies
+    if need > _DECODE_BUDGET:
+        raise _over_budget(im.width, im.height, need)
+
+
+def _check_canvas(header: Header) -> None:
+    """An animation's canvas, as its decoder allocates it, must fit the decode budget."""
+    need = header.width * header.height * _ANIMATION_BYTES_PER_PIXEL[header.format]
+    if need > _DECODE_BUDGET:
+        raise _over_budget(header.width, header.height, need)
+
+
+def _over_budget(width: int, height: int, need: int) -> DecompressionBombError:
+    return DecompressionBombError(
+        f"decoding this {width}x{height} image would take about {need / 2**20:,.0f} MiB, over "
+        f"the {_DECODE_BUDGET / 2**20:,.0f} MiB allowed for one image (a decompression bomb, or "
+        "an image far larger than OpenAI uses); downscale it before preparing it",
+        width=width,
+        height=height,
+    )
 
 
 def _prepare_pil(image: Image.Image, plan: _Plan) -> PreparedImage:
     """Prepare an in-memory PIL image: it is always encoded."""
     _check_bomb(*image.size)
     actions: list[Action] = []
-    _check_animation(image, plan.animated, actions)
+    _check_animation(image, plan.animated, actions, None)
     orientation = _orientation(image)
     upright = _upright_size(image.size, orientation)
     fit = plan.fit(*upright) if plan.fit else None
@@ -531,6 +658,7 @@ def _reencode(
     icc = im.info.get("icc_profile")
     if "resized" in actions:
         _draft(im, size, swap=_orientation(im) in _ROTATED and "oriented" in actions)
+    _check_decode(im, copies=2 if {"oriented", "converted"} & set(actions) else 1)
     frame = ImageOps.exif_transpose(im) if "oriented" in actions else im
     frame, icc = _to_8bit(frame, icc)
     fmt = _choose_format(frame)
@@ -545,8 +673,10 @@ def _reencode(
             f"to {fmt.upper()} ({exc}); convert it to 8-bit RGB PNG or JPEG first",
             detected=source_format,
         ) from None
+    removed: tuple[str, ...] = ()
     if not plan.keep_metadata and _has_metadata(im):
         actions.append("stripped_metadata")
+        removed = _metadata_names(im, data)
     info = _info(out, fmt, frame.size)
     return PreparedImage(
         data=out,
@@ -557,21 +687,27 @@ def _reencode(
         original_size=stored_size,
         original_n_bytes=None if data is None else len(data),
         actions=tuple(actions),
+        removed_metadata=removed,
     )
 
 
-def _check_animation(im: Image.Image, policy: AnimatedPolicy, actions: list[Action]) -> None:
+def _check_animation(
+    im: Image.Image, policy: AnimatedPolicy, actions: list[Action], frames: int | None
+) -> None:
     if not _is_animated(im):
         return
-    frames = int(getattr(im, "n_frames", 1))
+    _refuse_animation(frames or int(getattr(im, "n_frames", 1)), policy)
+    im.seek(0)
+    actions.append("first_frame")
+
+
+def _refuse_animation(frames: int, policy: AnimatedPolicy) -> None:
     if policy == "reject":
         raise AnimatedImageError(
             f"the image is animated ({frames} frames) and OpenAI accepts only still images; "
             "pass animated='first_frame' to send its first frame",
             frames=frames,
         )
-    im.seek(0)
-    actions.append("first_frame")
 
 
 def _draft(im: Image.Image, size: tuple[int, int], *, swap: bool) -> None:
@@ -677,6 +813,26 @@ def _metadata(
     return kept
 
 
+_INFO_NAMES: Final[Mapping[str, str]] = {
+    "exif": "exif",
+    "xmp": "xmp",
+    "XML:com.adobe.xmp": "xmp",
+    "comment": "comment",
+    "photoshop": "iptc",
+    "iptc": "iptc",
+}
+
+
+def _metadata_names(im: Image.Image, data: bytes | None) -> tuple[str, ...]:
+    """What ``_has_metadata`` found, named as ``PreparedImage.removed_metadata`` names it."""
+    names = [_INFO_NAMES[key] for key in _METADATA_KEYS if im.info.get(key)]
+    if "exif" in names and data is not None and has_gps(data):
+        names.insert(0, "gps")
+    if getattr(im, "text", None):
+        names.append("text")
+    return tuple(dict.fromkeys(names))
+
+
 def _has_metadata(im: Image.Image) -> bool:
     """EXIF, XMP, IPTC, comments or PNG text present (TIFF's own tags and ICC do not count)."""
     return any(im.info.get(key) for key in _METADATA_KEYS) or bool(getattr(im, "text", None))
@@ -700,15 +856,20 @@ def _is_animated(im: Image.Image) -> bool:
     return bool(getattr(im, "is_animated", False)) and im.format != "MPO"
 
 
-def _original_info(im: Image.Image, data: bytes, fmt: ImageFormat | None) -> ImageInfo | None:
+def _original_info(
+    im: Image.Image, data: bytes, fmt: ImageFormat | None, frames: int | None
+) -> ImageInfo | None:
+    """The input's facts; ``frames`` from its header when known (Pillow would walk a GIF)."""
     if fmt is None:
         return None
+    if frames is None:
+        frames = int(getattr(im, "n_frames", 1)) if fmt != "jpeg" else 1
     return ImageInfo(
         format=fmt,
         mime=_MIMES[fmt],
         width=im.width,
         height=im.height,
-        frames=int(getattr(im, "n_frames", 1)) if fmt != "jpeg" else 1,
+        frames=frames,
         animated=_is_animated(im),
         n_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
@@ -716,6 +877,10 @@ def _original_info(im: Image.Image, data: bytes, fmt: ImageFormat | None) -> Ima
 
 
 def _orientation(im: Image.Image) -> int:
+    """The EXIF orientation, read without decoding (a PNG's ``eXIf`` after its image data,
+    which Pillow would decode the whole image to reach, is not looked for)."""
+    if im.format == "PNG" and "exif" not in im.info:
+        return 1
     value = im.getexif().get(_EXIF_ORIENTATION, 1)
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
@@ -752,20 +917,21 @@ def _require_heif_opener(data: bytes) -> None:
 
 @contextmanager
 def _decoding() -> Iterator[None]:
-    """Map Pillow's decode failures to typed errors; silence its warnings (our own pixel cap
-    replaces its bomb warning)."""
+    """Map every failure of Pillow (or a plugin) while decoding or converting to a typed error.
+
+    Pillow's ``DecompressionBombWarning`` is turned into our ``DecompressionBombError`` (our
+    own header check usually refuses first); its other warnings ("Corrupt EXIF data" and the
+    like) are silenced: a broken image fails with a typed error, a decodable one is fine."""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            # "Corrupt EXIF data" and the like: a broken image fails below with a typed error,
-            # a decodable one is fine (its EXIF is stripped or rewritten anyway)
             warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
             yield
     except OpenAIVisionExtError:
         raise
-    except Image.DecompressionBombError as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise DecompressionBombError(
-            f"the image is a likely decompression bomb ({exc}); do not send it "
+            f"the image is a likely decompression bomb ({elide(str(exc), 160)}); do not send it "
             "(width and height are reported as 0: Pillow refused it before telling them)",
             width=0,
             height=0,
@@ -774,9 +940,11 @@ def _decoding() -> Iterator[None]:
         raise DecompressionBombError(
             "decoding the image ran out of memory; it is too large to prepare", width=0, height=0
         ) from None
-    except _PIL_ERRORS as exc:
+    except Exception as exc:  # any decoder/plugin failure: TypeError, NotImplementedError, ...
+        why = elide(escape(str(exc)), 160) or type(exc).__name__
         raise CorruptImageError(
-            f"the image cannot be decoded ({exc}); it is truncated or corrupt: re-export it"
+            f"the image cannot be decoded ({why}); it is truncated or corrupt, or uses a "
+            "feature the decoder does not support: re-export it as PNG or JPEG"
         ) from None
 
 
@@ -786,7 +954,9 @@ def _opened(data: bytes) -> Iterator[Image.Image]:
 
     Run inside ``_decoding()`` so that later decoding errors are typed too."""
     try:
-        im = Image.open(io.BytesIO(data))
+        Image.init()
+        formats = [f for f in _OPENABLE if f in Image.OPEN]  # HEIF only with pillow-heif
+        im = Image.open(io.BytesIO(data), formats=formats)
     except UnidentifiedImageError:
         kind = _container(data)
         if kind is not None:
@@ -794,14 +964,27 @@ def _opened(data: bytes) -> Iterator[Image.Image]:
                 f"the bytes start like a {kind} image but cannot be decoded; the file is "
                 "truncated or corrupt: re-export it"
             ) from None
+        detected = _detected(data)
         raise UnsupportedImageFormatError(
-            "the bytes are not an image format that can be sent or converted (PNG, JPEG, "
-            "WEBP, GIF, HEIC, AVIF, TIFF, BMP, ICO); convert it to PNG or JPEG first",
-            detected=None,
+            f"the bytes are {'not an image format' if detected is None else detected} that "
+            "can be sent or converted (PNG, JPEG, WEBP, GIF, HEIC, AVIF, TIFF, BMP, ICO); "
+            "convert it to PNG or JPEG first",
+            detected=detected,
         ) from None
     with im:
         _check_bomb(*im.size)
         yield im
+
+
+def _detected(data: bytes) -> str | None:
+    """What ``sniff_format`` names the bytes (``"tga"``, ``"psd"``, ...), if anything."""
+    try:
+        sniff_format(data[:1024])
+    except UnsupportedImageFormatError as exc:
+        return exc.detected
+    except ImageError:
+        return None
+    return None
 
 
 def _container(data: bytes) -> str | None:
