@@ -80,8 +80,9 @@ def _jpeg_segments(data: bytes) -> tuple[list[tuple[int, int, int]], int]:
     while True:
         while data[i] == 0xFF and data[i + 1] == 0xFF:  # fill bytes
             i += 1
-        if data[i] != 0xFF:
-            raise ValueError("junk between segments")
+        if data[i] != 0xFF:  # junk between segments: skip to the next marker, like decoders
+            i = data.index(b"\xff", i)
+            continue
         marker = data[i + 1]
         if marker == _SOS:
             return segments, i
