@@ -762,7 +762,12 @@ def _looks_like_graphics(im: Image.Image) -> bool:
     size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
     sample = im.resize(size, Image.Resampling.NEAREST).convert("RGB")  # exact colours, no blending
     n = sample.width * sample.height
-    colours = sample.getcolors(maxcolors=n) or []
+    # Beyond TOP + n * (1 - share) distinct colours the top ones cannot hold their share (every
+    # other colour has a pixel): getcolors says None there, and photos skip the sort.
+    most = _GRAPHICS_TOP_COLOURS + int(n * (1 - _GRAPHICS_MIN_SHARE))
+    colours = sample.getcolors(maxcolors=most)
+    if colours is None:
+        return False
     top = sorted((count for count, _ in colours), reverse=True)[:_GRAPHICS_TOP_COLOURS]
     return sum(top) >= _GRAPHICS_MIN_SHARE * n
 
