@@ -21,7 +21,7 @@ from ._audit import (
     only_status,
     strip_text,
 )
-from ._budget import Advice, AdviceRow, Fit, FitOption, Prefer, advise, fit_size
+from ._budget import Advice, AdviceRow, Budget, Fit, FitOption, OnExceed, Prefer, advise, fit_size
 from ._client import AsyncVisionAzureOpenAI, AsyncVisionOpenAI, VisionAzureOpenAI, VisionOpenAI
 from ._core import PreflightMode, VisionOptions
 from ._estimate import (
@@ -122,6 +122,7 @@ __all__ = [
     "AuditPipeline",
     "AuditRecord",
     "AuditSink",
+    "Budget",
     "BudgetExceededError",
     "CorruptFileError",
     "CorruptImageError",
@@ -138,8 +139,6 @@ __all__ = [
     "FetchTimeoutError",
     "FetchTooLargeError",
     "FetchURLError",
-    "Fit",
-    "FitOption",
     "FileDataURLError",
     "FileDetail",
     "FileError",
@@ -147,6 +146,8 @@ __all__ = [
     "FileLimits",
     "FileSourceError",
     "FileTooLargeError",
+    "Fit",
+    "FitOption",
     "ImageError",
     "ImageEstimate",
     "ImageFormat",
@@ -167,11 +168,12 @@ __all__ = [
     "ModelPrice",
     "ModelRule",
     "OTelSink",
+    "OnExceed",
     "OpenAIVisionExtError",
     "PatchLimit",
-    "Prefer",
     "PdfBombError",
     "PdfFacts",
+    "Prefer",
     "PreflightError",
     "PreflightMode",
     "PreflightOutcome",
@@ -192,12 +194,12 @@ __all__ = [
     "__version__",
     "add_context",
     "advise",
+    "chat_file_part",
     "count_tokens",
     "estimate_image_tokens",
     "estimate_request",
-    "fit_size",
-    "chat_file_part",
     "file_part",
+    "fit_size",
     "get_model_rule",
     "image_part",
     "image_url_part",

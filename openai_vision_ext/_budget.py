@@ -16,21 +16,24 @@ never gives a smaller image.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, TypeAlias
 
-from ._estimate import estimate_image_tokens, target_size
+from ._estimate import RequestEstimate, estimate_image_tokens, target_size
 from ._exceptions import BudgetExceededError, InvalidOptionError
-from ._prices import DEFAULT_PRICES, PriceTable
-from ._rules import get_model_rule, patch_count, sized_detail
+from ._prices import DEFAULT_PRICES, PriceTable, tier_for_service_tier
+from ._rules import get_model_rule, image_token_range, patch_count, sized_detail
 from ._rules_data import SizedDetail
 from ._types import Detail, ImageInfo, ImageSource
 
 __all__ = [
     "Advice",
     "AdviceRow",
+    "Budget",
+    "OnExceed",
     "Fit",
     "FitOption",
     "Prefer",
@@ -38,11 +41,15 @@ __all__ = [
     "advise_size",
     "fit_size",
     "fitter",
+    "over_budget",
     "supported_details",
 ]
 
 Prefer: TypeAlias = Literal["size", "detail"]
 """What a fit gives up last: the pixels the model sees (``size``) or the ``detail`` level."""
+
+OnExceed: TypeAlias = Literal["raise", "warn"]
+"""What a client does with a request over its ``Budget``: refuse it, or log and send it."""
 
 _RANK: dict[str, int] = {"low": 0, "high": 1, "original": 2}
 _PER_MILLION = Decimal(1_000_000)
@@ -222,6 +229,141 @@ class Advice:
             )
         out.extend(f"note: {n}" for n in self.notes)
         return "\n".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """A cap on one request's input, checked before anything is sent (``VisionOpenAI(budget=)``,
+    ``client.with_budget(...)``).
+
+    The check uses the estimate's upper bound: an image of unknown size (URL, ``file_id``)
+    counts at the most its detail can cost on the model, and a request whose input has no
+    bound (a stored ``prompt``, ``previous_response_id``, ``conversation``) or no image rule
+    cannot be shown to fit, so it is over budget. ``max_usd`` prices the upper bound at the
+    request's ``service_tier``, plus the output maximum when the request sets one
+    (``max_output_tokens``, ``max_completion_tokens``, ``max_tokens``); without one only the
+    input is priced.
+
+    >>> Budget(max_input_tokens=10_000)
+    Budget(max_input_tokens=10000, max_usd=None, on_exceed='raise')
+    """
+
+    max_input_tokens: int | None = None
+    """Most input tokens one request may be estimated at (upper bound)."""
+    max_usd: float | None = None
+    """Most USD one request may be estimated at (upper bound)."""
+    on_exceed: OnExceed = "raise"
+    """``raise``: ``BudgetExceededError``, nothing sent; ``warn``: log a warning and send."""
+
+    def __post_init__(self) -> None:
+        if self.max_input_tokens is None and self.max_usd is None:
+            raise InvalidOptionError("Budget needs max_input_tokens=, max_usd=, or both")
+        _check_budget(self.max_input_tokens, self.max_usd, None, "size")
+        if self.on_exceed not in ("raise", "warn"):
+            raise InvalidOptionError(f"on_exceed must be 'raise' or 'warn', not {self.on_exceed!r}")
+
+
+def over_budget(
+    budget: Budget,
+    estimate: RequestEstimate | None,
+    *,
+    model: str,
+    request: Mapping[str, Any],
+    prices: PriceTable = DEFAULT_PRICES,
+) -> BudgetExceededError | None:
+    """The error for a request whose estimate can exceed ``budget`` (``None`` if it fits).
+
+    ``estimate`` is ``None`` when the model has no image rule (then nothing can be shown).
+
+    >>> from openai_vision_ext import estimate_request
+    >>> est = estimate_request(model="gpt-4o", input="Say hello")
+    >>> over_budget(Budget(max_input_tokens=5), est, model="gpt-4o", request={}).over_by
+    4
+    """
+    if estimate is None:
+        return BudgetExceededError(
+            f"no token estimate for model {model!r} (no image rule), so the request cannot be "
+            "shown to fit its budget; nothing was sent. Register a rule with "
+            "register_model_rule(...), or send it without a budget",
+            unit="tokens",
+            limit=budget.max_input_tokens if budget.max_input_tokens is not None else 0,
+            cost=math.inf,
+        )
+    images = _costliest(estimate)
+    upper = estimate.upper
+    if budget.max_input_tokens is not None and (upper is None or upper > budget.max_input_tokens):
+        return _request_error("tokens", budget.max_input_tokens, upper, images, bounded=upper)
+    if budget.max_usd is None:
+        return None
+    usd = _usd_upper(estimate, model, request, prices)
+    if usd is None or usd > budget.max_usd:
+        return _request_error("usd", budget.max_usd, usd, images, bounded=upper)
+    return None
+
+
+def _costliest(estimate: RequestEstimate) -> list[tuple[int, int, str]]:
+    """(index, most tokens, how known) per image, most expensive first."""
+    rule = get_model_rule(estimate.rule)
+    out: list[tuple[int, int, str]] = []
+    for im in estimate.images:
+        if im.tokens is not None:
+            out.append((im.index, im.tokens, f"{im.width}x{im.height} {im.billed_detail}"))
+        else:
+            sized = im.billed_detail or "high"
+            most = image_token_range(rule, sized)[1]
+            out.append((im.index, most, f"{im.source}, size unknown: at most, {sized}"))
+    return sorted(out, key=lambda t: (-t[1], t[0]))
+
+
+def _usd_upper(
+    estimate: RequestEstimate, model: str, request: Mapping[str, Any], prices: PriceTable
+) -> float | None:
+    if estimate.cost_upper_usd is not None:
+        return estimate.cost_upper_usd
+    if estimate.upper is None:
+        return None
+    tier, _ = tier_for_service_tier(request.get("service_tier"))
+    if tier is None:
+        return None
+    cost = prices.cost(model, input_tokens=estimate.upper, output_tokens=0, tier=tier)
+    return None if cost is None else cost.total_usd
+
+
+def _request_error(
+    unit: Literal["tokens", "usd"],
+    limit: float,
+    cost: float | None,
+    images: list[tuple[int, int, str]],
+    *,
+    bounded: int | None,
+) -> BudgetExceededError:
+    def amount(value: float) -> str:
+        return f"{value:,.0f} input tokens" if unit == "tokens" else f"${_fmt_usd(value)}"
+
+    if cost is None:
+        why = (
+            "its input has no upper bound (stored prompt, previous_response_id or conversation)"
+            if bounded is None
+            else "it has no price for this model and tier"
+        )
+        head = f"the request cannot be shown to fit its budget of {amount(limit)}: {why}"
+        value = math.inf
+    else:
+        head = (
+            f"the request can cost up to {amount(cost)}, over its budget of {amount(limit)} "
+            f"by {amount(cost - limit)}"
+        )
+        value = cost
+    top = "; ".join(f"image {i}: {tokens:,} tokens ({how})" for i, tokens, how in images[:3])
+    costliest = f". Costliest images: {top}" if top else ""
+    return BudgetExceededError(
+        f"{head}; nothing was sent{costliest}. Shrink or drop images (image_part(..., "
+        "max_tokens=...)), or raise the budget (client.with_budget(...))",
+        unit=unit,
+        limit=limit,
+        cost=value,
+        images=[(i, tokens) for i, tokens, _ in images],
+    )
 
 
 # --------------------------------------------------------------------------------------------

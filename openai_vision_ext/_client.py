@@ -43,6 +43,7 @@ from openai.resources.responses import AsyncResponses, Responses
 from typing_extensions import override
 
 from ._audit import AuditPipeline, AuditSink, emit_report
+from ._budget import Budget, OnExceed
 from ._core import (
     PREFLIGHT_MODES,
     Plan,
@@ -53,7 +54,7 @@ from ._core import (
     prepare,
     text_only_request,
 )
-from ._exceptions import InvalidOptionError, PreflightError
+from ._exceptions import BudgetExceededError, InvalidOptionError, PreflightError
 from ._report import VisionReport, remember, vision_report
 from ._types import Api
 
@@ -76,10 +77,11 @@ def _options_of(resource: object) -> VisionOptions:
 
 
 def _safe_prepare(api: Api, kwargs: Mapping[str, Any], options: VisionOptions) -> Plan | None:
-    """``prepare()``, letting only ``PreflightError`` out (that one is the point of raise mode)."""
+    """``prepare()``, letting only ``PreflightError`` and ``BudgetExceededError`` out (refusing
+    is the point of raise mode)."""
     try:
         plan = prepare(api, kwargs, options)
-    except PreflightError:
+    except (PreflightError, BudgetExceededError):
         raise
     except Exception as exc:
         logger.warning("openai_vision_ext: no report for this request (%s: %s)", _name(exc), exc)
@@ -639,7 +641,14 @@ def _option_kwargs(options: VisionOptions) -> dict[str, Any]:
         "audit": options.audit,
         "exact_count": options.exact_count,
         "model_map": options.model_map,
+        "budget": options.budget,
     }
+
+
+def _checked_budget(budget: object) -> Budget | None:
+    if budget is None or isinstance(budget, Budget):
+        return budget
+    raise InvalidOptionError(f"budget must be a Budget or None, not {type(budget).__name__}")
 
 
 def _given(changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -664,6 +673,7 @@ class _VisionClientMixin:
         audit: AuditOption = None,
         exact_count: bool = False,
         model_map: Mapping[str, str] | None = None,
+        budget: Budget | None = None,
         **kwargs: Any,
     ) -> None:
         """The SDK client's arguments, plus ours:
@@ -673,12 +683,15 @@ class _VisionClientMixin:
         ``audit``: an ``AuditPipeline`` or sinks that receive every finished report.
         ``exact_count``: also count the text with ``responses.input_tokens.count``.
         ``model_map``: deployment (or alias) name -> model name, for token rules.
+        ``budget``: a ``Budget`` capping each request's estimated input (upper bound); over it,
+        ``BudgetExceededError`` and nothing is sent (or a warning, ``on_exceed="warn"``).
         """
         self._vision_options = VisionOptions(
             preflight=_preflight_mode(preflight),
             audit=_as_pipeline(audit),
             exact_count=bool(exact_count),
             model_map=dict(model_map or {}),
+            budget=_checked_budget(budget),
         )
         super().__init__(**kwargs)
 
@@ -701,12 +714,20 @@ class _VisionClientMixin:
         audit: AuditOption | NotGiven = not_given,
         exact_count: bool | NotGiven = not_given,
         model_map: Mapping[str, str] | NotGiven | None = not_given,
+        budget: Budget | NotGiven | None = not_given,
         **kwargs: Any,
     ) -> Self:
         """The SDK's ``copy()``/``with_options()``; our options are kept unless given."""
         changes = _given(
-            {"preflight": preflight, "exact_count": exact_count, "model_map": model_map}
+            {
+                "preflight": preflight,
+                "exact_count": exact_count,
+                "model_map": model_map,
+                "budget": budget,
+            }
         )
+        if "budget" in changes:
+            changes["budget"] = _checked_budget(changes["budget"])
         if not isinstance(audit, NotGiven):
             changes["audit"] = _as_pipeline(audit)
         if "model_map" in changes:
@@ -716,6 +737,31 @@ class _VisionClientMixin:
         return cast(Self, cast(Any, super()).copy(**kwargs, _extra_kwargs=extra))
 
     with_options = copy
+
+    def with_budget(
+        self,
+        budget: Budget | None = None,
+        *,
+        max_input_tokens: int | None = None,
+        max_usd: float | None = None,
+        on_exceed: OnExceed = "raise",
+    ) -> Self:
+        """A copy of this client (as ``with_options``) whose requests are capped by a budget:
+        a ``Budget``, or its fields as keywords; ``with_budget(None)`` removes the cap. Per
+        call: ``client.with_budget(max_input_tokens=5_000).responses.create(...)``.
+
+        >>> client = VisionOpenAI(api_key="sk-test")
+        >>> client.with_budget(max_usd=0.01).vision_options.budget
+        Budget(max_input_tokens=None, max_usd=0.01, on_exceed='raise')
+        >>> client.with_budget(max_usd=0.01).with_budget(None).vision_options.budget is None
+        True
+        """
+        limits = max_input_tokens is not None or max_usd is not None
+        if budget is not None and limits:
+            raise InvalidOptionError("pass a Budget or its fields, not both")
+        if limits:
+            budget = Budget(max_input_tokens=max_input_tokens, max_usd=max_usd, on_exceed=on_exceed)
+        return self.copy(budget=budget)
 
 
 def _stand_in_for(cls: type) -> type:

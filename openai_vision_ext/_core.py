@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
 from ._audit import AuditPipeline
+from ._budget import Budget, over_budget
 from ._estimate import RequestEstimate, estimate_with_infos
 from ._exceptions import (
     InvalidOptionError,
@@ -82,6 +83,8 @@ class VisionOptions:
     """Also call ``responses.input_tokens.count`` on the request without its images."""
     model_map: Mapping[str, str] = field(default_factory=dict)
     """Azure deployment name -> model name, for token rules."""
+    budget: Budget | None = None
+    """Cap on each request's estimated input (upper bound), checked before sending."""
 
     def __post_init__(self) -> None:
         if self.preflight not in PREFLIGHT_MODES:
@@ -114,7 +117,8 @@ class Plan:
 
 
 def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Plan:
-    """Check and estimate ``request`` before it is sent; raise ``PreflightError`` in raise mode.
+    """Check and estimate ``request`` before it is sent; raise ``PreflightError`` in raise mode,
+    and ``BudgetExceededError`` when a ``budget`` with ``on_exceed="raise"`` is exceeded.
 
     >>> plan = prepare("responses", {"model": "gpt-4o", "input": "Hi"}, VisionOptions())
     >>> (plan.model, plan.estimate.image_tokens, plan.violations)
@@ -136,6 +140,14 @@ def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Pla
         )
     prices = (options.audit.prices if options.audit is not None else None) or DEFAULT_PRICES
     estimate, estimate_error = _estimate(api, model, request, infos, prices)
+    if options.budget is not None:
+        exceeded = over_budget(
+            options.budget, estimate, model=model, request=request, prices=prices
+        )
+        if exceeded is not None and options.budget.on_exceed == "raise":
+            raise exceeded
+        if exceeded is not None:
+            warnings.append(f"request sent over its budget: {exceeded}")
     return Plan(
         api=api,
         model_requested=model_requested,
