@@ -31,7 +31,7 @@ OURS_AND_SDK = [
     pytest.param(VisionAzureOpenAI, openai.AzureOpenAI, AZURE, id="azure"),
     pytest.param(AsyncVisionAzureOpenAI, openai.AsyncAzureOpenAI, AZURE, id="async-azure"),
 ]
-OUR_OPTIONS = ("preflight", "audit", "exact_count", "model_map")
+OUR_OPTIONS = ("preflight", "audit", "exact_count", "model_map", "budget")
 ENV = "OPENAI_VISION_EXT_PREFLIGHT"
 
 
