@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -22,7 +23,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, runtime_checkable
 
 from ._exceptions import AuditConfigError
-from ._prices import DEFAULT_PRICES, Cost, PriceTable, price_usage
+from ._prices import DEFAULT_PRICES, Cost, PriceTable, load_prices, price_usage
 from ._usage import BilledUsage
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -369,21 +370,24 @@ class AuditPipeline:
 
     def __init__(
         self,
-        processors: Iterable[Processor] = (),
-        sinks: Iterable[AuditSink | Callable[[AuditRecord], None]] = (),
+        processors: Iterable[Processor] | Processor = (),
+        sinks: Iterable[AuditSink | Callable[[AuditRecord], None]] | AuditSink = (),
         *,
-        prices: PriceTable | None = None,
+        prices: PriceTable | Mapping[str, Any] | str | os.PathLike[str] | None = None,
         include_text: bool = False,
         max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
     ) -> None:
+        if isinstance(max_text_chars, bool) or not isinstance(max_text_chars, int):
+            raise AuditConfigError(f"max_text_chars must be an int, got {max_text_chars!r}")
         if max_text_chars < 0:
             raise AuditConfigError(f"max_text_chars must be >= 0, got {max_text_chars}")
-        self.processors: tuple[Processor, ...] = tuple(processors)
-        self.prices = prices
-        """Price table for costs; ``None`` = the shipped ``DEFAULT_PRICES``."""
+        self.processors: tuple[Processor, ...] = _components(processors, "processor")
+        self.prices: PriceTable | None = _price_table(prices)
+        """Price table for costs; ``None`` = the shipped ``DEFAULT_PRICES``. A dict or a JSON file
+        path given here is read with ``load_prices`` (so a bad one raises now, not per record)."""
         self.include_text = include_text
         self.max_text_chars = max_text_chars
-        self._emitters = tuple((sink, _emit_fn(sink)) for sink in sinks)
+        self._emitters = tuple((sink, _emit_fn(sink)) for sink in _components(sinks, "sink"))
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
 
@@ -615,6 +619,39 @@ def _cost_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         "price_as_of": data["price_as_of"],
         "price_table_version": data["price_table_version"],
     }
+
+
+def _components(value: object, kind: str) -> tuple[Any, ...]:
+    """Sinks or processors as a tuple: one given alone is wrapped; a string, a path or anything
+    not callable raises ``AuditConfigError`` now (a string would otherwise be read as one sink
+    per character)."""
+    if isinstance(value, str | bytes | os.PathLike):
+        hint = ' (for a file: sinks=[JsonlSink("audit.jsonl")])' if kind == "sink" else ""
+        raise AuditConfigError(f"a {kind} must be an object, not the path {value!r}{hint}")
+    if isinstance(value, AuditSink) or callable(value):
+        return (value,)
+    if not isinstance(value, Iterable):
+        raise AuditConfigError(
+            f"{kind}s must be a {kind} or a list of them, not {type(value).__name__}"
+        )
+    items = tuple(value)
+    for item in items:
+        if isinstance(item, str | bytes | os.PathLike) or not (
+            isinstance(item, AuditSink) or callable(item)
+        ):
+            what = "an object with emit(record) or a callable" if kind == "sink" else "a callable"
+            raise AuditConfigError(f"each {kind} must be {what}, not {item!r}"[:200])
+    return items
+
+
+def _price_table(prices: object) -> PriceTable | None:
+    if prices is None or isinstance(prices, PriceTable):
+        return prices
+    if isinstance(prices, Mapping | str | os.PathLike):
+        return load_prices(prices)
+    raise AuditConfigError(
+        f"prices must be a PriceTable, a dict or a JSON file path, not {type(prices).__name__}"
+    )
 
 
 def _emit_fn(sink: AuditSink | Callable[[AuditRecord], None]) -> Callable[[AuditRecord], None]:

@@ -50,6 +50,8 @@ from ._core import (
     PreflightMode,
     StreamTracker,
     VisionOptions,
+    billed_failure,
+    counted_tokens,
     finish,
     prepare,
     text_only_request,
@@ -239,6 +241,10 @@ def _call_sync(
         if plan is not None:
             _report_error(options, plan, exc)
         raise
+    except Exception as exc:
+        if plan is not None:
+            _report_billed_failure(options, plan, exc)
+        raise
     if plan is not None:
         _track_sync(resource._client, options, plan, result)
     return result
@@ -256,6 +262,19 @@ def _report_error(options: VisionOptions, plan: Plan, exc: APIError) -> None:
         notes=(f"the API call failed: {_name(exc)}",),
     )
     _emit(options, report)
+
+
+@_guarded("error report")
+def _report_billed_failure(options: VisionOptions, plan: Plan, exc: Exception) -> None:
+    """The SDK failed after the API answered (and billed): record it, with the usage if known."""
+    failure = billed_failure(exc)
+    if failure is None:
+        return
+    response, note = failure
+    report = finish(plan, response, status="error", request_id=_request_id(response), notes=(note,))
+    if response is not None:
+        remember(response, report)
+    _emit(options, report, response)
 
 
 @_guarded("report")
@@ -333,7 +352,7 @@ def _count_sync(
         counted = client.responses.input_tokens.count(**args)
     except Exception as exc:
         return None, (_count_failed(exc),)
-    return int(counted.input_tokens), ()
+    return counted_tokens(counted)
 
 
 def _observe_stream_sync(
@@ -420,6 +439,10 @@ async def _call_async(
         if plan is not None:
             _report_error(options, plan, exc)
         raise
+    except Exception as exc:
+        if plan is not None:
+            _report_billed_failure(options, plan, exc)
+        raise
     if plan is not None:
         await _track_async(resource._client, options, plan, result)
     return result
@@ -487,7 +510,7 @@ async def _count_async(
         counted = await client.responses.input_tokens.count(**args)
     except Exception as exc:
         return None, (_count_failed(exc),)
-    return int(counted.input_tokens), ()
+    return counted_tokens(counted)
 
 
 def _observe_stream_async(

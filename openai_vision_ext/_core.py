@@ -27,7 +27,7 @@ from ._preflight import check_request
 from ._prices import DEFAULT_PRICES, PriceTable, price_usage
 from ._report import ReportStatus, VisionReport
 from ._types import Api, ImageInfo
-from ._usage import BilledUsage, billed_usage
+from ._usage import ABSURD_TOKENS, BilledUsage, billed_usage
 
 __all__ = [
     "COUNT_PARAMS",
@@ -35,6 +35,8 @@ __all__ = [
     "PreflightMode",
     "StreamTracker",
     "VisionOptions",
+    "billed_failure",
+    "counted_tokens",
     "finish",
     "given",
     "prepare",
@@ -124,7 +126,7 @@ def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Pla
     >>> (plan.model, plan.estimate.image_tokens, plan.violations)
     ('gpt-4o', 0, ())
     """
-    request = given(request)
+    request, parse_notes = _with_parse_schema(api, given(request))
     model_requested = str(request.get("model", ""))
     model = options.model_map.get(model_requested, model_requested)
     outcome = check_request(api, model, request)
@@ -157,7 +159,7 @@ def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Pla
         infos=infos,
         estimate=estimate,
         violations=violations if options.preflight != "off" else (),
-        notes=tuple(outcome.notes),
+        notes=(*outcome.notes, *parse_notes),
         estimate_error=estimate_error,
         warnings=tuple(warnings),
         prices=prices,
@@ -177,6 +179,83 @@ def given(request: Mapping[str, Any]) -> Mapping[str, Any]:
     if not any(_is_placeholder(v) for v in request.values()):
         return request
     return {k: v for k, v in request.items() if not _is_placeholder(v)}
+
+
+def _with_parse_schema(
+    api: Api, request: Mapping[str, Any]
+) -> tuple[Mapping[str, Any], tuple[str, ...]]:
+    """``parse(text_format=Model)`` / ``chat.completions.parse(response_format=Model)``: the SDK
+    sends ``Model``'s JSON schema, billed as input like any response format. The request with
+    the schema in place, rendered by the SDK's own helper (loaded on first use), so it is counted
+    as ``create()`` with the same schema would be; or, if it cannot be rendered, a note saying
+    it is not counted."""
+    key = "text_format" if api == "responses" else "response_format"
+    fmt = request.get(key)
+    if not isinstance(fmt, type):
+        return request, ()
+    try:
+        if api == "responses":
+            from openai.lib._parsing._responses import type_to_text_format_param
+
+            text = request.get("text")
+            merged = {**(text if isinstance(text, Mapping) else {})}
+            merged["format"] = type_to_text_format_param(fmt)
+            out = {k: v for k, v in request.items() if k != key}
+            return {**out, "text": merged}, ()
+        from openai.lib._parsing._completions import type_to_response_format_param
+
+        return {**request, key: type_to_response_format_param(fmt)}, ()
+    except Exception as exc:
+        name = getattr(fmt, "__name__", "?")
+        return request, (
+            f"{key}={name}: its JSON schema could not be rendered ({type(exc).__name__}); "
+            "it is billed as input but not counted in the estimate",
+        )
+
+
+def counted_tokens(answer: object) -> tuple[int | None, tuple[str, ...]]:
+    """The ``input_tokens`` of an ``input_tokens.count`` answer; for a malformed answer
+    (``null``, negative, not an int) ``None`` and a note: the report falls back to the estimate
+    instead of being lost.
+
+    >>> from types import SimpleNamespace
+    >>> counted_tokens(SimpleNamespace(input_tokens=18))
+    (18, ())
+    >>> counted_tokens(SimpleNamespace(input_tokens=None))[0] is None
+    True
+    """
+    value = getattr(answer, "input_tokens", None)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= ABSURD_TOKENS:
+        return value, ()
+    return None, (
+        f"exact_count: input_tokens.count answered {str(value)[:20]!r}, not a token count; "
+        "attributed by estimate",
+    )
+
+
+_BILLED_FAILURES = frozenset(
+    {"LengthFinishReasonError", "ContentFilterFinishReasonError", "ValidationError"}
+)
+
+
+def billed_failure(exc: BaseException) -> tuple[object, str] | None:
+    """For an exception the SDK raises *after* the API answered, so the call was billed
+    (``LengthFinishReasonError``, ``ContentFilterFinishReasonError``, a pydantic
+    ``ValidationError`` while parsing the output): the response it carries (``None`` if none)
+    and a note for the report. ``None`` for any other exception.
+
+    >>> billed_failure(ValueError("x")) is None
+    True
+    """
+    kind = type(exc)
+    if kind.__name__ not in _BILLED_FAILURES or not kind.__module__.startswith(
+        ("openai", "pydantic")
+    ):
+        return None
+    response = getattr(exc, "completion", None)
+    known = getattr(response, "usage", None) is not None
+    billed = "billed usage recorded" if known else "it was billed, but the usage is unknown"
+    return response, f"the SDK raised {kind.__name__} after the API answered: {billed}"
 
 
 def _is_placeholder(value: object) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._images import inspect_image
+from ._preflight import resolve_api
 from ._prices import DEFAULT_PRICES, Cost, PriceTable, tier_for_service_tier
 from ._rules import (
     get_model_rule,
@@ -243,21 +244,24 @@ def target_size(width: int, height: int, *, model: str, detail: Detail = "auto")
 
 
 def estimate_request(
-    *, api: Api = "responses", model: str, prices: PriceTable | None = None, **request: Any
+    *, api: Api | None = None, model: str, prices: PriceTable | None = None, **request: Any
 ) -> RequestEstimate:
     """Estimate the billed input tokens of a request given as ``create(...)`` keyword arguments.
 
     ``data:`` URL images are inspected here; URL and ``file_id`` images have unknown size, so
     their tokens are ``None``, the estimate is ``complete=False`` and ``exact=False``, and
     ``lower``/``upper`` say how far the bill can be. ``prices`` defaults to ``DEFAULT_PRICES``.
+    ``api`` is inferred when left out (``messages`` -> Chat Completions, else Responses); a
+    keyword neither API takes raises ``InvalidRequestError`` (a typo is never a silent estimate).
 
     >>> est = estimate_request(model="gpt-4o", input="Say hello")
     >>> est.input_tokens, est.complete, est.exact, (est.lower, est.upper)
     (9, True, True, (9, 9))
     """
     body = {"model": model, **request}
-    infos = [_inspect_ref(ref) for ref in iter_image_refs(api, body)]
-    return estimate_with_infos(api, model, body, infos, prices=prices)
+    resolved = resolve_api(api, body)
+    infos = [_inspect_ref(ref) for ref in iter_image_refs(resolved, body)]
+    return estimate_with_infos(resolved, model, body, infos, prices=prices)
 
 
 def estimate_with_infos(

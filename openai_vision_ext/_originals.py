@@ -51,8 +51,17 @@ class Original:
     ``stripped_metadata``, ``first_frame``, ``fetched``), in order."""
 
 
+_AMBIGUOUS: Final = Original(width=0, height=0, n_bytes=None, mime=None, actions=())
+"""Stored when two *different* originals were prepared to the same bytes: the sent image alone
+cannot say which it came from, so it reports no original rather than the wrong one."""
+
+
 class OriginalsCache:
     """A thread-safe LRU: sha256 of sent bytes -> ``Original``.
+
+    Two different originals that prepare to the same bytes make that entry ambiguous (``get``
+    returns ``None`` for it): the sent bytes are all a request carries, so no key could tell
+    them apart, and a report never shows another image's original.
 
     >>> cache = OriginalsCache(maxsize=2)
     >>> cache.put("a" * 64, Original(8, 6, 120, "image/png", ("resized",)))
@@ -75,7 +84,8 @@ class OriginalsCache:
     def put(self, sha256: str, original: Original) -> None:
         """Remember ``original`` for the image whose sent bytes hash to ``sha256``."""
         with self._lock:
-            self._entries[sha256] = original
+            known = self._entries.get(sha256)
+            self._entries[sha256] = original if known in (None, original) else _AMBIGUOUS
             self._entries.move_to_end(sha256)
             while len(self._entries) > self.maxsize:
                 self._entries.popitem(last=False)
@@ -86,7 +96,7 @@ class OriginalsCache:
             original = self._entries.get(sha256)
             if original is not None:
                 self._entries.move_to_end(sha256)
-            return original
+            return None if original is _AMBIGUOUS else original
 
     def clear(self) -> None:
         """Forget everything (for tests)."""

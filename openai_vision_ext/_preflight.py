@@ -24,6 +24,8 @@ within the limit under either reading.
 
 from __future__ import annotations
 
+import difflib
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -37,6 +39,7 @@ from ._exceptions import (
     ImageSourceError,
     ImageTooLargeError,
     InvalidDataURLError,
+    InvalidRequestError,
     MimeMismatchError,
     PreflightError,
     UnsupportedImageFormatError,
@@ -53,8 +56,10 @@ __all__ = [
     "MB",
     "ImageLimits",
     "PreflightOutcome",
+    "api_keywords",
     "check_request",
     "preflight",
+    "resolve_api",
 ]
 
 MB: Final = 1_000_000
@@ -175,15 +180,104 @@ def check_request(
     )
 
 
+_TRANSPORT_KEYWORDS: Final = frozenset({"extra_headers", "extra_query", "extra_body", "timeout"})
+"""The SDK's own per-call transport options: accepted by every ``create()``, never sent as
+request fields."""
+
+_MORE_KEYWORDS: Final[Mapping[Api, frozenset[str]]] = {
+    "responses": frozenset({"stream", "text_format"}),
+    "chat.completions": frozenset({"stream"}),
+}
+"""Keywords of ``create(stream=...)`` and ``parse(text_format=...)`` beyond the request body."""
+
+_API_NAMES: Final[Mapping[Api, str]] = {
+    "responses": "the Responses API",
+    "chat.completions": "Chat Completions",
+}
+
+
+@functools.cache
+def api_keywords(api: Api) -> frozenset[str]:
+    """Every keyword ``create()``/``parse()`` of ``api`` takes, read from the SDK's own request
+    TypedDicts (loaded on first use), plus the SDK's transport options.
+
+    >>> {"input", "timeout"} <= api_keywords("responses"), "inputs" in api_keywords("responses")
+    (True, False)
+    """
+    if api == "responses":
+        from openai.types.responses.response_create_params import ResponseCreateParamsBase
+
+        names = (
+            ResponseCreateParamsBase.__required_keys__ | ResponseCreateParamsBase.__optional_keys__
+        )
+    else:
+        from openai.types.chat.completion_create_params import CompletionCreateParamsBase
+
+        names = (
+            CompletionCreateParamsBase.__required_keys__
+            | CompletionCreateParamsBase.__optional_keys__
+        )
+    return frozenset(names) | _TRANSPORT_KEYWORDS | _MORE_KEYWORDS[api]
+
+
+def resolve_api(api: object, request: Mapping[str, Any]) -> Api:
+    """The API a request given as keywords is for: ``api`` when given, else inferred from the
+    keywords (``messages`` -> Chat Completions, anything else -> Responses). A keyword neither
+    API takes raises ``InvalidRequestError`` naming it (and the nearest real one).
+
+    >>> resolve_api(None, {"model": "gpt-4o", "messages": []})
+    'chat.completions'
+    >>> resolve_api(None, {"model": "gpt-4o", "inputs": "Hi"})
+    Traceback (most recent call last):
+    ...
+    openai_vision_ext._exceptions.InvalidRequestError: unknown keyword 'inputs' for the \
+Responses API (did you mean 'input'?): nothing was checked
+    """
+    if api is None:
+        if "messages" in request and "input" in request:
+            raise InvalidRequestError(
+                "the request has both 'messages' (Chat Completions) and 'input' (Responses): "
+                "pass api='chat.completions' or api='responses'"
+            )
+        api = "chat.completions" if "messages" in request else "responses"
+    if api not in _API_NAMES:
+        raise InvalidRequestError(
+            f"api must be 'responses' or 'chat.completions', not {str(api)[:40]!r}"
+        )
+    resolved: Api = "chat.completions" if api == "chat.completions" else "responses"
+    known = api_keywords(resolved)
+    unknown = sorted(str(k) for k in request if k not in known)
+    if unknown:
+        raise InvalidRequestError(_unknown_message(resolved, unknown))
+    return resolved
+
+
+def _unknown_message(api: Api, unknown: list[str]) -> str:
+    other: Api = "responses" if api == "chat.completions" else "chat.completions"
+    hints = []
+    for name in unknown[:5]:
+        if name in api_keywords(other):
+            hints.append(f"{name!r} is a {_API_NAMES[other]} keyword: pass api={other!r}")
+        elif close := difflib.get_close_matches(name, api_keywords(api), n=1):
+            hints.append(f"did you mean {close[0]!r}?")
+    words = ", ".join(repr(n[:40]) for n in unknown[:5])
+    plural = "s" if len(unknown) > 1 else ""
+    hint = f" ({'; '.join(hints)})" if hints else ""
+    return f"unknown keyword{plural} {words} for {_API_NAMES[api]}{hint}: nothing was checked"
+
+
 def preflight(
     *,
-    api: Api = "responses",
+    api: Api | None = None,
     model: str,
     limits: ImageLimits = DEFAULT_LIMITS,
     file_limits: FileLimits = DEFAULT_FILE_LIMITS,
     **request: Any,
 ) -> PreflightOutcome:
     """Check a request given as ``create(...)`` keywords; raise one PreflightError for all.
+
+    ``api`` is inferred when left out (``messages`` -> Chat Completions, else Responses); a
+    keyword neither API takes raises ``InvalidRequestError``.
 
     >>> preflight(model="gpt-4o", input=[{"type": "input_image", "detail": "auto"}])
     Traceback (most recent call last):
@@ -192,8 +286,9 @@ def preflight(
 nothing was sent:
       - image 0 at input[0]: the image part has neither image_url nor file_id; set one of them
     """
+    body = {"model": model, **request}
     outcome = check_request(
-        api, model, {"model": model, **request}, limits=limits, file_limits=file_limits
+        resolve_api(api, body), model, body, limits=limits, file_limits=file_limits
     )
     outcome.raise_for_violations()
     return outcome

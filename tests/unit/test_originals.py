@@ -225,3 +225,18 @@ def test_an_unchanged_pil_image_is_not_remembered(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr("openai_vision_ext._prepare.ORIGINALS", cache)
     prepare_image(Image.new("RGB", (32, 32), "red"))
     assert len(cache) == 0
+
+
+def test_two_originals_preparing_to_the_same_bytes_report_no_original():
+    """A 4000x3000 and another original both prepared to the same bytes: the sent image cannot
+    say which it came from, so neither is reported (never the other image's 2048x1536)."""
+    cache = OriginalsCache(maxsize=4)
+    big = Original(width=4000, height=3000, n_bytes=900, mime="image/jpeg", actions=("resized",))
+    other = Original(2048, 1536, 500, "image/png", ("stripped_metadata",))
+    cache.put(key(1), big)
+    cache.put(key(1), big)  # the same original prepared twice stays known
+    assert cache.get(key(1)) == big
+    cache.put(key(1), other)
+    assert cache.get(key(1)) is None
+    cache.put(key(1), big)
+    assert cache.get(key(1)) is None
