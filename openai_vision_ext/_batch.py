@@ -9,6 +9,7 @@ price lookup are passed in, which keeps this module free of rules, prices and I/
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from ._types import Api
 
 __all__ = [
     "BATCH_URLS",
+    "MAX_IDS_CHECKED",
     "BatchProblem",
     "BatchRequest",
     "BatchSummary",
@@ -84,6 +86,14 @@ class ModelTotals:
     """Requests with an image of unknown size (URL or file id): their tokens are a lower bound."""
     usd: float | None
     """Input cost at the price the caller chose (batch prices in the CLI); ``None`` if unknown."""
+    max_output_tokens: int = 0
+    """Sum of the requests' output maximum (``max_output_tokens``, ``max_completion_tokens``,
+    ``max_tokens``)."""
+    unbounded_output_requests: int = 0
+    """Requests without an output maximum: their output cost has no upper bound."""
+    output_usd_upper: float | None = None
+    """Most the output can cost (``max_output_tokens`` at the output price); ``None`` when a
+    request has no maximum or the model no price."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +107,10 @@ class BatchSummary:
     problems: tuple[BatchProblem, ...]
     """The first problems found (see ``problem_count`` for all of them)."""
     problem_count: int
+    conflicts: tuple[BatchProblem, ...] = ()
+    """Lines the Batch API would reject the whole file for (a duplicate ``custom_id``, an
+    endpoint or model other than the file's first line's); they are still estimated."""
+    conflict_count: int = 0
 
     @property
     def requests(self) -> int:
@@ -182,12 +196,42 @@ class _Counts:
     text_tokens: int = 0
     input_tokens: int = 0
     incomplete_requests: int = 0
+    max_output_tokens: int = 0
+    unbounded_output_requests: int = 0
+
+
+_MAX_OUTPUT_KEYS: Final[Mapping[Api, tuple[str, ...]]] = {
+    "responses": ("max_output_tokens",),
+    "chat.completions": ("max_completion_tokens", "max_tokens"),
+}
+
+MAX_IDS_CHECKED: Final = 1_000_000
+"""``custom_id`` s remembered for the duplicate check (8 bytes of hash each; the Batch API takes
+50,000 requests per file, so a real file never reaches it)."""
+
+
+def _max_output(api: Api, body: Mapping[str, Any]) -> int | None:
+    for key in _MAX_OUTPUT_KEYS[api]:
+        value = body.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+    return None
 
 
 class BatchTally:
     """Running per-model totals: the fold state of ``summarize_batch`` (memory is bounded)."""
 
-    __slots__ = ("_lines", "_max_problems", "_models", "_problem_count", "_problems")
+    __slots__ = (
+        "_conflict_count",
+        "_conflicts",
+        "_first",
+        "_ids",
+        "_lines",
+        "_max_problems",
+        "_models",
+        "_problem_count",
+        "_problems",
+    )
 
     def __init__(self, *, max_problems: int = 100) -> None:
         self._lines = 0
@@ -195,11 +239,54 @@ class BatchTally:
         self._problems: list[BatchProblem] = []
         self._problem_count = 0
         self._max_problems = max_problems
+        self._conflicts: list[BatchProblem] = []
+        self._conflict_count = 0
+        self._ids: dict[bytes, int] = {}
+        self._first: BatchRequest | None = None
+
+    def _conflict(self, request: BatchRequest, reason: str) -> None:
+        self._conflict_count += 1
+        if len(self._conflicts) < self._max_problems:
+            self._conflicts.append(BatchProblem(request.line_no, reason, request.custom_id))
+
+    def _check_file_rules(self, request: BatchRequest) -> None:
+        """What the Batch API rejects a whole file for: one endpoint, one model, unique ids."""
+        first = self._first
+        if first is None:
+            self._first = first = request
+        if request.api != first.api:
+            self._conflict(
+                request,
+                f"endpoint {_url(request.api)} differs from line {first.line_no}'s "
+                f"{_url(first.api)}: a Batch file takes one endpoint",
+            )
+        if request.model != first.model:
+            self._conflict(
+                request,
+                f"model {request.model!r} differs from line {first.line_no}'s "
+                f"{first.model!r}: a Batch file takes one model",
+            )
+        if request.custom_id is None:
+            return
+        key = hashlib.blake2b(request.custom_id.encode(), digest_size=8).digest()
+        seen = self._ids.get(key)
+        if seen is not None:
+            self._conflict(
+                request,
+                f"custom_id {request.custom_id[:60]!r} repeats line {seen}'s: "
+                "custom_ids must be unique in a Batch file",
+            )
+        elif len(self._ids) < MAX_IDS_CHECKED:
+            self._ids[key] = request.line_no
 
     def add_estimate(self, request: BatchRequest, estimate: RequestEstimate) -> None:
         """Count one estimated request."""
         self._lines += 1
+        self._check_file_rules(request)
         counts = self._models.setdefault(request.model, _Counts())
+        most = _max_output(request.api, request.body)
+        counts.max_output_tokens += most or 0
+        counts.unbounded_output_requests += most is None
         counts.requests += 1
         counts.images += len(estimate.images)
         counts.image_tokens += estimate.image_tokens
@@ -214,8 +301,9 @@ class BatchTally:
         if len(self._problems) < self._max_problems:
             self._problems.append(problem)
 
-    def summary(self, *, price: PriceFn) -> BatchSummary:
-        """The totals so far, priced with ``price``."""
+    def summary(self, *, price: PriceFn, output_price: PriceFn | None = None) -> BatchSummary:
+        """The totals so far: input priced with ``price``, the output maximum with
+        ``output_price`` (``(model, output_tokens) -> USD``), when given."""
         models = tuple(
             ModelTotals(
                 model=model,
@@ -226,10 +314,24 @@ class BatchTally:
                 input_tokens=c.input_tokens,
                 incomplete_requests=c.incomplete_requests,
                 usd=price(model, c.input_tokens),
+                max_output_tokens=c.max_output_tokens,
+                unbounded_output_requests=c.unbounded_output_requests,
+                output_usd_upper=(
+                    output_price(model, c.max_output_tokens)
+                    if output_price is not None and not c.unbounded_output_requests
+                    else None
+                ),
             )
             for model, c in sorted(self._models.items())
         )
-        return BatchSummary(self._lines, models, tuple(self._problems), self._problem_count)
+        return BatchSummary(
+            self._lines,
+            models,
+            tuple(self._problems),
+            self._problem_count,
+            conflicts=tuple(self._conflicts),
+            conflict_count=self._conflict_count,
+        )
 
 
 def summarize_batch(
@@ -237,12 +339,15 @@ def summarize_batch(
     *,
     estimate: EstimateFn,
     price: PriceFn,
+    output_price: PriceFn | None = None,
     max_problems: int = 100,
 ) -> BatchSummary:
     """Estimate every request of a Batch input file given as an iterable of lines.
 
     Bad lines (not JSON, wrong endpoint, no model, an image that is not an image, unknown model)
-    become ``BatchProblem`` s with their line number; they never stop the run.
+    become ``BatchProblem`` s with their line number; they never stop the run. Lines the Batch
+    API would reject the file for (duplicate ``custom_id``, another endpoint or model than the
+    first line's) are estimated and listed in ``conflicts``.
 
     >>> from openai_vision_ext._estimate import RequestEstimate
     >>> def fake(api, body):
@@ -251,6 +356,10 @@ def summarize_batch(
     >>> s = summarize_batch([ok, ok, "oops"], estimate=fake, price=lambda m, n: n / 1e6)
     >>> (s.requests, s.input_tokens, s.problem_count, s.problems[0].line_no)
     (2, 20, 1, 3)
+    >>> s = summarize_batch(['{"custom_id": "a", "url": "/v1/responses", '
+    ...     '"body": {"model": "m", "input": "hi"}}'] * 2, estimate=fake, price=lambda m, n: None)
+    >>> [str(c) for c in s.conflicts]
+    ["line 2: custom_id 'a' repeats line 1's: custom_ids must be unique in a Batch file"]
     """
     tally = BatchTally(max_problems=max_problems)
     for line_no, raw in enumerate(lines, start=1):
@@ -265,7 +374,11 @@ def summarize_batch(
             tally.add_problem(result)
         else:
             tally.add_estimate(parsed, result)
-    return tally.summary(price=price)
+    return tally.summary(price=price, output_price=output_price)
+
+
+def _url(api: Api) -> str:
+    return next(url for url, known in BATCH_URLS.items() if known == api)
 
 
 def _estimate_line(request: BatchRequest, estimate: EstimateFn) -> RequestEstimate | BatchProblem:

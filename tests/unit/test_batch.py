@@ -213,3 +213,58 @@ class TestErrorReason:
     def test_empty_message_falls_back_to_the_class_name(self) -> None:
         """An error without text still says something."""
         assert error_reason(OSError()) == "OSError"
+
+
+def _flat_estimate(api, body):
+    from openai_vision_ext import RequestEstimate
+
+    return RequestEstimate(api, body["model"], "r", (), 0, 10, 10, True)
+
+
+def _id_line(custom_id, url="/v1/responses", model="gpt-4o", **body):
+    return json.dumps(
+        {"custom_id": custom_id, "url": url, "body": {"model": model, "input": "hi", **body}}
+    )
+
+
+def test_batch_flags_what_the_batch_api_rejects_a_file_for():
+    """A repeated custom_id, a second endpoint and a second model are each listed, with the
+    line they conflict with; the lines are still estimated."""
+    lines = [
+        _id_line("a"),
+        _id_line("a"),
+        _id_line("b", model="gpt-4o-mini"),
+        json.dumps(
+            {
+                "custom_id": "c",
+                "url": "/v1/chat/completions",
+                "body": {"model": "gpt-4o", "messages": []},
+            }
+        ),
+    ]
+    s = summarize_batch(lines, estimate=_flat_estimate, price=lambda m, n: None)
+    assert s.requests == 4
+    assert [(c.line_no, c.reason.split(":")[0]) for c in s.conflicts] == [
+        (2, "custom_id 'a' repeats line 1's"),
+        (3, "model 'gpt-4o-mini' differs from line 1's 'gpt-4o'"),
+        (4, "endpoint /v1/chat/completions differs from line 1's /v1/responses"),
+    ]
+    assert s.conflict_count == 3
+
+
+def test_batch_output_upper_bound_needs_every_request_to_set_a_maximum():
+    """The output cost upper bound sums max_output_tokens; one request without it: no bound."""
+    bounded = [_id_line("a", max_output_tokens=100), _id_line("b", max_output_tokens=50)]
+    s = summarize_batch(
+        bounded, estimate=_flat_estimate, price=lambda m, n: n, output_price=lambda m, n: n * 2.0
+    )
+    (row,) = s.models
+    assert (row.max_output_tokens, row.output_usd_upper) == (150, 300.0)
+    s = summarize_batch(
+        [*bounded, _id_line("c")],
+        estimate=_flat_estimate,
+        price=lambda m, n: n,
+        output_price=lambda m, n: n * 2.0,
+    )
+    (row,) = s.models
+    assert (row.unbounded_output_requests, row.output_usd_upper) == (1, None)
