@@ -122,3 +122,24 @@ def test_stream_helper_create_stream_and_create_report_alike():
         assert report.estimated_input_tokens == plain.estimated_input_tokens
         assert report.estimate_exact == plain.estimate_exact
         assert report.cost == plain.cost
+
+
+def test_stream_helper_keeps_exact_count():
+    """exact_count=True through responses.stream(): the placeholders no longer read as a stored
+    prompt, so the count is made and attributes the image tokens."""
+    base = _answer()
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        if request.url.path.endswith("/responses/input_tokens"):
+            return httpx2.Response(
+                200, json={"object": "response.input_tokens", "input_tokens": 14}
+            )
+        return base.handler(request)
+
+    client = _client(Mock(handle), exact_count=True)
+    with client.responses.stream(**responses_request()) as stream:
+        final = stream.get_final_response()
+    report = vision_report(final)
+    assert report is not None
+    assert (report.attribution, report.counted_text_tokens) == ("input_tokens.count", 14)
+    assert report.billed_image_tokens == 269 - 14
