@@ -307,11 +307,12 @@ def _costliest(estimate: RequestEstimate) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
     for im in estimate.images:
         if im.tokens is not None:
-            out.append((im.index, im.tokens, f"{im.width}x{im.height} {im.billed_detail}"))
+            out.append((im.index, im.tokens, f"{im.width}x{im.height}, {im.billed_detail}"))
         else:
             sized = im.billed_detail or "high"
             most = image_token_range(rule, sized)[1]
-            out.append((im.index, most, f"{im.source}, size unknown: at most, {sized}"))
+            given = "URL" if im.source == "url" else im.source
+            out.append((im.index, most, f"{given} of unknown size, {sized}: at its most"))
     return sorted(out, key=lambda t: (-t[1], t[0]))
 
 

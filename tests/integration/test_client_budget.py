@@ -79,7 +79,7 @@ def test_an_image_of_unknown_size_counts_at_its_most() -> None:
             **request
         )
     assert info.value.cost == known.upper
-    assert "size unknown" in str(info.value)
+    assert "unknown size" in str(info.value)
     assert mock.sent == []
 
 
