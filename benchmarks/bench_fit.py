@@ -30,6 +30,7 @@ from pathlib import Path
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent))  # this checkout's package, not an install
 from bench_prepare import make_photo
 
 from openai_vision_ext import estimate_image_tokens, fit_size, prepare_image
