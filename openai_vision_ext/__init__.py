@@ -219,3 +219,20 @@ __all__ = [
     "unregister_model_rule",
     "vision_report",
 ]
+
+
+def _publish_module_names() -> None:
+    """Make public classes and functions say ``openai_vision_ext`` in reprs and ``__module__``.
+
+    The httpx habit: ``repr(ImageInfo)`` reads ``openai_vision_ext.ImageInfo`` whichever private
+    module defines it, so moving code between private modules changes no user-visible name.
+    Pickle still finds each class (it is exported under that name here).
+    """
+    namespace = globals()
+    for name in __all__:
+        obj = namespace[name]
+        if isinstance(obj, type) or (callable(obj) and hasattr(obj, "__globals__")):
+            obj.__module__ = __name__
+
+
+_publish_module_names()

@@ -866,6 +866,8 @@ class VisionOpenAI(_VisionClientMixin, OpenAI):
     ``OPENAI_VISION_EXT_PREFLIGHT`` environment variable, else ``"raise"``), ``audit=``,
     ``exact_count=False`` and ``model_map=``.
 
+    >>> from openai import OpenAI
+    >>> from openai_vision_ext import VisionOpenAI
     >>> client = VisionOpenAI(api_key="sk-test", preflight="warn")
     >>> isinstance(client, OpenAI), client.with_options(timeout=5).vision_options.preflight
     (True, 'warn')
@@ -887,6 +889,8 @@ class VisionOpenAI(_VisionClientMixin, OpenAI):
 class AsyncVisionOpenAI(_VisionClientMixin, AsyncOpenAI):
     """The async twin of ``VisionOpenAI`` (an ``openai.AsyncOpenAI``).
 
+    >>> from openai import AsyncOpenAI
+    >>> from openai_vision_ext import AsyncVisionOpenAI
     >>> client = AsyncVisionOpenAI(api_key="sk-test", exact_count=True)
     >>> isinstance(client, AsyncOpenAI), client.copy().vision_options.exact_count
     (True, True)
@@ -907,6 +911,8 @@ class VisionAzureOpenAI(_VisionClientMixin, AzureOpenAI):
     """An ``openai.AzureOpenAI`` with preflight and reports; ``model_map`` maps deployment names
     to model names for token rules (otherwise the model the server reports is used).
 
+    >>> from openai import AzureOpenAI
+    >>> from openai_vision_ext import VisionAzureOpenAI
     >>> client = VisionAzureOpenAI(api_key="k", api_version="2025-04-01-preview",
     ...     azure_endpoint="https://example.openai.azure.com", model_map={"prod-4o": "gpt-4o"})
     >>> isinstance(client, AzureOpenAI), dict(client.copy().vision_options.model_map)
@@ -927,6 +933,8 @@ class VisionAzureOpenAI(_VisionClientMixin, AzureOpenAI):
 class AsyncVisionAzureOpenAI(_VisionClientMixin, AsyncAzureOpenAI):
     """The async twin of ``VisionAzureOpenAI``.
 
+    >>> from openai import AsyncAzureOpenAI
+    >>> from openai_vision_ext import AsyncVisionAzureOpenAI
     >>> client = AsyncVisionAzureOpenAI(api_key="k", api_version="2025-04-01-preview",
     ...     azure_endpoint="https://example.openai.azure.com")
     >>> isinstance(client, AsyncAzureOpenAI)

@@ -218,7 +218,7 @@ def sniff_format(head: bytes, *, label: str = "the image") -> ImageFormat:
     >>> sniff_format(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
     Traceback (most recent call last):
     ...
-    openai_vision_ext._exceptions.UnsupportedImageFormatError: the image is an SVG (vector) \
+    openai_vision_ext.UnsupportedImageFormatError: the image is an SVG (vector) \
 image, which OpenAI does not accept (it takes PNG, JPEG, WEBP and non-animated GIF); \
 rasterize it to PNG first (e.g. cairosvg.svg2png, or export it from your editor)
     """
@@ -623,7 +623,7 @@ def inspect_data_url(url: str) -> ImageInfo:
     >>> inspect_data_url("data:image/png;base64," + b64)
     Traceback (most recent call last):
     ...
-    openai_vision_ext._exceptions.MimeMismatchError: the data URL declares image/png but its \
+    openai_vision_ext.MimeMismatchError: the data URL declares image/png but its \
 bytes are image/gif; build it with the real type (image_part(bytes_or_path) does this for you)
     """
     declared, data = decode_data_url(url)
@@ -709,7 +709,7 @@ def check_sendable(info: ImageInfo, *, max_bytes: int, label: str = "the image")
     >>> check_sendable(info, max_bytes=20_000_000)
     Traceback (most recent call last):
     ...
-    openai_vision_ext._exceptions.AnimatedImageError: the image is an animated GIF with 3 \
+    openai_vision_ext.AnimatedImageError: the image is an animated GIF with 3 \
 frames and OpenAI accepts only still images; send one frame as PNG or JPEG \
 (e.g. PIL.Image.open(path).save('frame.png') saves the first)
     """

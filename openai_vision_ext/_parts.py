@@ -51,7 +51,7 @@ def check_detail(detail: object) -> Detail:
     >>> check_detail("medium")
     Traceback (most recent call last):
     ...
-    openai_vision_ext._exceptions.InvalidDetailError: detail must be one of 'low', 'high', \
+    openai_vision_ext.InvalidDetailError: detail must be one of 'low', 'high', \
 'auto', 'original', not 'medium'
     """
     for allowed in DETAILS:

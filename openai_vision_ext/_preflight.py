@@ -70,7 +70,8 @@ MB: Final = 1_000_000
 class ImageLimits:
     """OpenAI's image input limits as of a date. Construct your own to be stricter.
 
-    >>> ImageLimits(max_images=10, max_total_bytes=5 * MB, max_image_bytes=MB).max_images
+    >>> from openai_vision_ext import ImageLimits
+    >>> ImageLimits(max_images=10, max_total_bytes=5_000_000, max_image_bytes=1_000_000).max_images
     10
     """
 
@@ -282,7 +283,7 @@ def preflight(
     >>> preflight(model="gpt-4o", input=[{"type": "input_image", "detail": "auto"}])
     Traceback (most recent call last):
     ...
-    openai_vision_ext._exceptions.PreflightError: request failed preflight with 1 problem; \
+    openai_vision_ext.PreflightError: request failed preflight with 1 problem; \
 nothing was sent:
       - image 0 at input[0]: the image part has neither image_url nor file_id; set one of them
     """

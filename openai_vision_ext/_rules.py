@@ -128,6 +128,7 @@ def register_model_rule(
     every detail, or ``patch_limits`` per detail (``high`` required). ``reasoning`` selects the
     Responses framing of reasoning models (o-series, gpt-5 family).
 
+    >>> from datetime import date
     >>> rule = register_model_rule("my-vision", family="tile", base_tokens=85,
     ...     tile_tokens=170, source="my own bills", as_of=date(2026, 1, 1))
     >>> get_model_rule("my-vision-2026-01-01") is rule

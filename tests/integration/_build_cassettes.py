@@ -52,8 +52,7 @@ from _scenarios import (  # noqa: E402
 from _vcr_setup import CASSETTES, vcr_settings  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from openai_vision_ext._client import VisionAzureOpenAI, VisionOpenAI  # noqa: E402
-from openai_vision_ext._report import vision_report  # noqa: E402
+from openai_vision_ext import VisionAzureOpenAI, VisionOpenAI, vision_report  # noqa: E402
 
 REPLAY_DIR = CASSETTES / "test_client_replay"
 EXACT_DIR = CASSETTES / "test_client_exact_count"

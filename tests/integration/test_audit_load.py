@@ -11,10 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from openai_vision_ext._audit import AuditPipeline
-from openai_vision_ext._client import AsyncVisionOpenAI
-from openai_vision_ext._report import vision_report
-from openai_vision_ext._sinks import JsonlSink, read_jsonl
+from openai_vision_ext import AsyncVisionOpenAI, AuditPipeline, JsonlSink, read_jsonl, vision_report
 from openai_vision_ext.testing import capture_audit, fake_openai_server
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])

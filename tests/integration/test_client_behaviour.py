@@ -19,17 +19,17 @@ from _fake_openai import chat_body, response_body, responses_sse
 from _mock import IMAGE, IMAGE_URL, Mock, chat_reply, chat_request, reply, responses_request
 from pydantic import BaseModel
 
-from openai_vision_ext import _client as client_module
-from openai_vision_ext import _core as core_module
-from openai_vision_ext._audit import AuditRecord
-from openai_vision_ext._client import (
+from openai_vision_ext import (
     AsyncVisionAzureOpenAI,
     AsyncVisionOpenAI,
+    AuditRecord,
+    PreflightError,
     VisionAzureOpenAI,
     VisionOpenAI,
+    vision_report,
 )
-from openai_vision_ext._exceptions import PreflightError
-from openai_vision_ext._report import vision_report
+from openai_vision_ext import _client as client_module
+from openai_vision_ext import _core as core_module
 from openai_vision_ext.testing import capture_audit
 
 BILLED_INPUT = reply().usage["input_tokens"]

@@ -11,8 +11,7 @@ import yaml
 from _scenarios import Scenario, openai_key
 from _vcr_setup import CASSETTES
 
-from openai_vision_ext._client import AsyncVisionOpenAI, VisionOpenAI
-from openai_vision_ext._report import VisionReport, vision_report
+from openai_vision_ext import AsyncVisionOpenAI, VisionOpenAI, VisionReport, vision_report
 
 OBS_ID = "mirascope-002"
 

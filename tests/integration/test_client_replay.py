@@ -28,13 +28,14 @@ from _scenarios import (
 )
 from _vcr_setup import CASSETTES
 
-from openai_vision_ext._client import (
+from openai_vision_ext import (
     AsyncVisionAzureOpenAI,
     AsyncVisionOpenAI,
     VisionAzureOpenAI,
     VisionOpenAI,
+    VisionReport,
+    vision_report,
 )
-from openai_vision_ext._report import VisionReport, vision_report
 
 SCENARIOS = scenarios()
 

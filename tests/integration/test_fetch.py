@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import socket
 import threading
 import time
@@ -11,12 +10,10 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import _helpers
 import pytest
-from PIL import Image
 
-from openai_vision_ext._estimate import estimate_image_tokens
-from openai_vision_ext._exceptions import ImageTooLargeError
-from openai_vision_ext._fetch import (
+from openai_vision_ext import (
     FetchBlockedError,
     FetchOptions,
     FetchRedirectError,
@@ -24,9 +21,11 @@ from openai_vision_ext._fetch import (
     FetchTimeoutError,
     FetchTooLargeError,
     FetchURLError,
-    fetch_image,
+    ImageTooLargeError,
+    estimate_image_tokens,
+    prepare_image,
 )
-from openai_vision_ext._prepare import prepare_image
+from openai_vision_ext._fetch import fetch_image
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 
@@ -34,9 +33,7 @@ LOOPBACK = FetchOptions(allow_networks=("127.0.0.0/8",), timeout=2.0, total_time
 
 
 def png(size: tuple[int, int]) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", size, (10, 120, 200)).save(buf, "PNG")
-    return buf.getvalue()
+    return _helpers.png(size, (10, 120, 200))
 
 
 SMALL = png((64, 48))

@@ -15,11 +15,15 @@ import pytest
 from _mock import IMAGE, Mock
 from PIL import Image
 
-from openai_vision_ext._audit import AuditRecord
-from openai_vision_ext._client import AsyncVisionOpenAI, VisionOpenAI
+from openai_vision_ext import (
+    AsyncVisionOpenAI,
+    AuditRecord,
+    VisionOpenAI,
+    image_part,
+    image_url_part,
+    vision_report,
+)
 from openai_vision_ext._otel import span_attributes
-from openai_vision_ext._parts import image_part, image_url_part
-from openai_vision_ext._report import vision_report
 from openai_vision_ext.testing import capture_audit
 
 

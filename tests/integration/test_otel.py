@@ -12,11 +12,14 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from openai_vision_ext._audit import AuditPipeline, emit_report
-from openai_vision_ext._client import AsyncVisionOpenAI
-from openai_vision_ext._exceptions import MissingExtraError
-from openai_vision_ext._otel import OTelSink
-from openai_vision_ext._report import vision_report
+from openai_vision_ext import (
+    AsyncVisionOpenAI,
+    AuditPipeline,
+    MissingExtraError,
+    OTelSink,
+    vision_report,
+)
+from openai_vision_ext._audit import emit_report
 from openai_vision_ext.testing import fake_openai_server, make_record, make_report
 
 

@@ -11,10 +11,15 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from openai_vision_ext._audit import AuditPipeline, add_context
-from openai_vision_ext._client import AsyncVisionOpenAI
-from openai_vision_ext._exceptions import OpenAIVisionExtError
-from openai_vision_ext._sinks import EXTRA_KEY, JsonlSink, LoggingSink
+from openai_vision_ext import (
+    AsyncVisionOpenAI,
+    AuditPipeline,
+    JsonlSink,
+    LoggingSink,
+    OpenAIVisionExtError,
+    add_context,
+)
+from openai_vision_ext._sinks import EXTRA_KEY
 from openai_vision_ext.testing import (
     SecretScanHandler,
     fake_openai_server,

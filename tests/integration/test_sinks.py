@@ -16,9 +16,16 @@ import vcr
 from _scenarios import Scenario
 from _vcr_setup import CASSETTES, vcr_settings
 
-from openai_vision_ext._audit import AuditImage, AuditPipeline, emit_report
-from openai_vision_ext._client import VisionOpenAI
-from openai_vision_ext._sinks import AUDIT_LOGGER, EXTRA_KEY, JsonlSink, LoggingSink, read_jsonl
+from openai_vision_ext import (
+    AuditImage,
+    AuditPipeline,
+    JsonlSink,
+    LoggingSink,
+    VisionOpenAI,
+    read_jsonl,
+)
+from openai_vision_ext._audit import emit_report
+from openai_vision_ext._sinks import AUDIT_LOGGER, EXTRA_KEY
 from openai_vision_ext.testing import make_record, make_report
 
 # -- LoggingSink --------------------------------------------------------------------------------

@@ -11,19 +11,19 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from openai_vision_ext._audit import (
+from openai_vision_ext import (
+    DEFAULT_PRICES,
     SCHEMA_VERSION,
     AuditConfigError,
     AuditPipeline,
     AuditRecord,
+    Violation,
+    VisionReport,
     add_context,
-    emit_report,
     only_status,
     strip_text,
 )
-from openai_vision_ext._exceptions import Violation
-from openai_vision_ext._prices import DEFAULT_PRICES
-from openai_vision_ext._report import VisionReport
+from openai_vision_ext._audit import emit_report
 from openai_vision_ext.testing import capture_audit, make_record, make_report
 
 NOW = datetime(2026, 11, 24, 18, 30, 5, 123456, tzinfo=UTC)

@@ -8,6 +8,15 @@ from typing import Any
 
 import pytest
 
+from openai_vision_ext import (
+    Api,
+    CorruptImageError,
+    ImageEstimate,
+    PreflightError,
+    RequestEstimate,
+    UnknownModelError,
+    Violation,
+)
 from openai_vision_ext._batch import (
     BatchProblem,
     BatchRequest,
@@ -16,14 +25,6 @@ from openai_vision_ext._batch import (
     parse_batch_line,
     summarize_batch,
 )
-from openai_vision_ext._estimate import ImageEstimate, RequestEstimate
-from openai_vision_ext._exceptions import (
-    CorruptImageError,
-    PreflightError,
-    UnknownModelError,
-    Violation,
-)
-from openai_vision_ext._types import Api
 
 
 def _line(model: str = "gpt-4o", url: str = "/v1/responses", **body: Any) -> str:

@@ -15,14 +15,20 @@ import pytest
 from click.testing import CliRunner, Result
 from PIL import Image
 
-from openai_vision_ext import _cli
-from openai_vision_ext._audit import AuditRecord
+from openai_vision_ext import (
+    DEFAULT_LIMITS,
+    DEFAULT_PRICES,
+    DETAILS,
+    LIMIT_PROFILES,
+    Api,
+    AuditRecord,
+    JsonlSink,
+    __version__,
+    _cli,
+    estimate_image_tokens,
+    estimate_request,
+)
 from openai_vision_ext._cli import API_CHOICES, DETAIL_CHOICES, LIMIT_PROFILE_CHOICES, ExitCode, cli
-from openai_vision_ext._estimate import estimate_image_tokens, estimate_request
-from openai_vision_ext._preflight import DEFAULT_LIMITS, LIMIT_PROFILES
-from openai_vision_ext._prices import DEFAULT_PRICES
-from openai_vision_ext._sinks import JsonlSink
-from openai_vision_ext._types import DETAILS, Api
 from openai_vision_ext.testing import make_report
 
 
@@ -93,8 +99,6 @@ class TestTopLevel:
 
     def test_version(self) -> None:
         """--version prints the package version."""
-        from openai_vision_ext._version import __version__
-
         result = run("--version")
         assert result.exit_code == 0
         assert __version__ in result.stdout

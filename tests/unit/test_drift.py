@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from openai_vision_ext import MissingExtraError
 from openai_vision_ext._drift import (
     DriftPoint,
     LogProblem,
@@ -20,7 +21,6 @@ from openai_vision_ext._drift import (
     render_drift_png,
     summarize_drift,
 )
-from openai_vision_ext._exceptions import MissingExtraError
 
 
 def _rec(

@@ -8,16 +8,15 @@ import io
 import pytest
 from PIL import Image
 
-from openai_vision_ext._estimate import (
+from openai_vision_ext import (
+    ImageInfo,
+    UnknownModelError,
+    count_tokens,
     estimate_image_tokens,
     estimate_request,
-    estimate_with_infos,
-    render_functions,
     target_size,
 )
-from openai_vision_ext._exceptions import UnknownModelError
-from openai_vision_ext._text import count_tokens
-from openai_vision_ext._types import ImageInfo
+from openai_vision_ext._estimate import estimate_with_infos, render_functions
 
 
 def _data_url(width: int, height: int, fmt: str = "PNG") -> str:

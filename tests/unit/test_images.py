@@ -14,35 +14,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _helpers import encode
 from PIL import Image
 
-from openai_vision_ext._exceptions import (
+from openai_vision_ext import (
     AnimatedImageError,
     CorruptImageError,
     DecompressionBombError,
     EmptyImageError,
     ImageError,
+    ImageInfo,
     ImageSourceError,
     ImageTooLargeError,
     UnsupportedImageFormatError,
-)
-from openai_vision_ext._images import (
-    MAX_PIXELS,
-    check_sendable,
-    inspect_bytes,
     inspect_image,
-    sniff_format,
 )
-from openai_vision_ext._types import ImageInfo
+from openai_vision_ext._images import MAX_PIXELS, check_sendable, inspect_bytes, sniff_format
 
 RED = (200, 30, 30)
 BLUE = (30, 30, 200)
-
-
-def encode(image: Image.Image, fmt: str, **options: Any) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
 
 
 def rgb(size: tuple[int, int] = (37, 23), colour: tuple[int, int, int] = RED) -> Image.Image:

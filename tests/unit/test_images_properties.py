@@ -12,19 +12,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _helpers import encode
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from openai_vision_ext._exceptions import (
+from openai_vision_ext import (
     DecompressionBombError,
     ImageError,
     MimeMismatchError,
     PreflightError,
     Violation,
+    inspect_image,
+    preflight,
 )
-from openai_vision_ext._images import MAX_PIXELS, inspect_image, normalize_mime
-from openai_vision_ext._preflight import preflight
+from openai_vision_ext._images import MAX_PIXELS, normalize_mime
 
 SIGNATURES = [
     b"\x89PNG\r\n\x1a\n",
@@ -41,12 +43,6 @@ SIGNATURES = [
 ]
 
 FAST = settings(max_examples=150, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
-
-
-def _encode(image: Image.Image, fmt: str, **options: Any) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
 
 
 def _inspect_or_image_error(data: bytes) -> None:
@@ -76,7 +72,7 @@ def test_random_bytes_after_a_real_signature_raise_only_image_errors(
 
 
 _SEEDS = {
-    fmt: _encode(Image.new("RGB", (29, 17), (10, 120, 200)), fmt, **options)
+    fmt: encode(Image.new("RGB", (29, 17), (10, 120, 200)), fmt, **options)
     for fmt, options in [
         ("PNG", {}),
         ("JPEG", {}),
@@ -119,7 +115,7 @@ def test_dimensions_round_trip_through_real_encoders(
     fmt, options = codec
     if fmt == "JPEG" and mode == "RGBA":
         mode = "RGB"
-    data = _encode(Image.new(mode, size), fmt, **options)
+    data = encode(Image.new(mode, size), fmt, **options)
     with Image.open(io.BytesIO(data)) as oracle:
         assert oracle.size == size
     info = inspect_image(data)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import threading
 from dataclasses import replace
 from typing import Any
 
 import pytest
+from _helpers import encode
 from PIL import Image
 
-from openai_vision_ext._estimate import estimate_request
+from openai_vision_ext import estimate_request, image_part, prepare_image
 from openai_vision_ext._originals import (
     MAX_ENTRIES,
     ORIGINALS,
@@ -19,14 +19,6 @@ from openai_vision_ext._originals import (
     OriginalsCache,
     with_originals,
 )
-from openai_vision_ext._parts import image_part
-from openai_vision_ext._prepare import prepare_image
-
-
-def encode(im: Image.Image, fmt: str, **options: Any) -> bytes:
-    buf = io.BytesIO()
-    im.save(buf, fmt, **options)
-    return buf.getvalue()
 
 
 def photo(size: tuple[int, int]) -> Image.Image:

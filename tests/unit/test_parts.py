@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _helpers import encode
 from PIL import Image
 
-from openai_vision_ext import _prepare
-from openai_vision_ext._exceptions import (
+from openai_vision_ext import (
+    DEFAULT_LIMITS,
+    DETAILS,
     AnimatedImageError,
     EmptyImageError,
     ImageSourceError,
@@ -21,17 +23,11 @@ from openai_vision_ext._exceptions import (
     InvalidDetailError,
     MimeMismatchError,
     UnsupportedImageFormatError,
+    _prepare,
+    image_part,
+    image_url_part,
 )
-from openai_vision_ext._parts import build_data_url, check_detail, image_part, image_url_part
-from openai_vision_ext._preflight import DEFAULT_LIMITS
-from openai_vision_ext._types import DETAILS
-
-
-def encode(image: Image.Image, fmt: str, **options: Any) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
-
+from openai_vision_ext._parts import build_data_url, check_detail
 
 JPEG = encode(Image.new("RGB", (30, 20), "green"), "JPEG")
 PNG = encode(Image.new("RGB", (30, 20), "green"), "PNG")

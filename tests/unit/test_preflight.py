@@ -9,25 +9,12 @@ import struct
 from typing import Any
 
 import pytest
+from _helpers import encode
 from PIL import Image
 
-from openai_vision_ext._exceptions import PreflightError
+from openai_vision_ext import DEFAULT_LIMITS, LIMIT_PROFILES, ImageLimits, PreflightError, preflight
 from openai_vision_ext._images import MAX_PIXELS
-from openai_vision_ext._preflight import (
-    DEFAULT_LIMITS,
-    LIMIT_PROFILES,
-    MB,
-    ImageLimits,
-    check_request,
-    preflight,
-)
-
-
-def encode(image: Image.Image, fmt: str, **options: Any) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
-
+from openai_vision_ext._preflight import MB, check_request
 
 PNG = encode(Image.new("RGB", (30, 20), "green"), "PNG")
 JPEG = encode(Image.new("RGB", (30, 20), "green"), "JPEG")

@@ -7,22 +7,26 @@ import io
 from typing import Any
 
 import pytest
+from _helpers import encode
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from openai_vision_ext import _estimate
-from openai_vision_ext._estimate import estimate_image_tokens, target_size
-from openai_vision_ext._exceptions import (
+from openai_vision_ext import (
     CorruptImageError,
     DecompressionBombError,
     EmptyImageError,
     ImageSourceError,
     InvalidDetailError,
+    InvalidOptionError,
+    PreparedImage,
     UnsupportedImageFormatError,
+    _estimate,
+    estimate_image_tokens,
+    prepare_image,
+    prepared_size,
+    target_size,
 )
-from openai_vision_ext._fetch import InvalidOptionError
-from openai_vision_ext._prepare import PreparedImage, prepare_image, prepared_size
 from openai_vision_ext._rules_data import RULES
 
 DETAILS = ("low", "high", "auto", "original")
@@ -30,12 +34,6 @@ TILE_MODEL = "gpt-4o"
 PATCH_MODEL = "gpt-4.1-mini"
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
-
-
-def encode(im: Image.Image, fmt: str, **options: Any) -> bytes:
-    buf = io.BytesIO()
-    im.save(buf, fmt, **options)
-    return buf.getvalue()
 
 
 def photo(size: tuple[int, int]) -> Image.Image:

@@ -9,23 +9,19 @@ import zlib
 from typing import Any
 
 import pytest
+from _helpers import encode
 from PIL import Image
 
-from openai_vision_ext._estimate import target_size
-from openai_vision_ext._exceptions import (
+from openai_vision_ext import (
     AnimatedImageError,
     MissingExtraError,
+    PreparedImage,
     UnsupportedImageFormatError,
+    prepare_image,
+    target_size,
 )
-from openai_vision_ext._prepare import PreparedImage, prepare_image
 
 TILE_MODEL = "gpt-4o"
-
-
-def encode(im: Image.Image, fmt: str, **options: Any) -> bytes:
-    buf = io.BytesIO()
-    im.save(buf, fmt, **options)
-    return buf.getvalue()
 
 
 def sent(p: PreparedImage) -> Image.Image:

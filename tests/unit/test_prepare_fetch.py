@@ -8,18 +8,17 @@ from typing import Any
 
 import pytest
 
-from openai_vision_ext._exceptions import OpenAIVisionExtError
-from openai_vision_ext._fetch import (
+from openai_vision_ext import (
     FetchBlockedError,
     FetchError,
     FetchOptions,
     FetchTimeoutError,
     FetchURLError,
     InvalidOptionError,
-    fetch_image,
-    http_url,
+    OpenAIVisionExtError,
+    prepare_image,
 )
-from openai_vision_ext._prepare import prepare_image
+from openai_vision_ext._fetch import fetch_image, http_url
 
 pytestmark = pytest.mark.block_network  # a connection attempt would fail these tests loudly
 

@@ -12,10 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from openai_vision_ext._exceptions import UnknownModelError
-from openai_vision_ext._prices import DEFAULT_PRICES, PriceTable, PriceTableError, load_prices
+from openai_vision_ext import (
+    DEFAULT_PRICES,
+    PriceTable,
+    PriceTableError,
+    UnknownModelError,
+    get_model_rule,
+    load_prices,
+)
 from openai_vision_ext._prices_data import NO_PUBLISHED_PRICE, PRICE_ROWS
-from openai_vision_ext._rules import get_model_rule
 from openai_vision_ext._rules_data import RULES
 
 ISSUE_MODELS = [
@@ -298,7 +303,7 @@ def test_importing_the_package_never_touches_the_network():
         "seen = []\n"
         "sys.addaudithook(lambda e, a: seen.append(e) if e.startswith('socket.') else None)\n"
         "import openai_vision_ext\n"
-        "from openai_vision_ext._prices import DEFAULT_PRICES\n"
+        "from openai_vision_ext import DEFAULT_PRICES\n"
         "assert DEFAULT_PRICES.lookup('gpt-4o') is not None\n"
         "print(sorted(set(seen)))\n"
     )

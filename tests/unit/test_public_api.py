@@ -78,3 +78,29 @@ def test_every_exported_function_has_a_runnable_example() -> None:
         and ">>>" not in (obj.__doc__ or "")
     ]
     assert without == []
+
+
+def test_public_classes_and_functions_say_the_package_name() -> None:
+    """Reprs and ``__module__`` name the package, not the private module that defines them
+    (httpx's habit), so moving code between private modules changes nothing users see."""
+    named = [
+        name
+        for name in openai_vision_ext.__all__
+        if (inspect.isclass(obj := getattr(openai_vision_ext, name)) or inspect.isfunction(obj))
+        and obj.__module__ != "openai_vision_ext"
+    ]
+    assert named == []
+    assert repr(openai_vision_ext.ImageInfo) == "<class 'openai_vision_ext.ImageInfo'>"
+
+
+def test_public_values_and_errors_still_pickle_under_the_package_name() -> None:
+    """Pickle finds every class through the package root, where it is exported."""
+    import pickle
+
+    limits = openai_vision_ext.DEFAULT_LIMITS
+    assert pickle.loads(pickle.dumps(limits)) == limits
+    assert b"openai_vision_ext\nImageLimits" in pickle.dumps(limits, protocol=0)
+    error = openai_vision_ext.InvalidDetailError("bad detail")
+    restored = pickle.loads(pickle.dumps(error))
+    assert type(restored) is openai_vision_ext.InvalidDetailError
+    assert str(restored) == str(error)

@@ -16,25 +16,26 @@ from openai.types.shared.chat_model import ChatModel
 from openai.types.shared.responses_model import ResponsesModel
 
 import openai_vision_ext
-from openai_vision_ext import _exceptions, _rules
-from openai_vision_ext._exceptions import (
+from openai_vision_ext import (
     ImageError,
     InvalidDetailError,
-    OpenAIVisionExtError,
-    UnknownModelError,
-)
-from openai_vision_ext._rules import (
     InvalidModelRuleError,
     ModelRule,
+    OpenAIVisionExtError,
     PatchLimit,
-    builtin_rules,
+    UnknownModelError,
+    _exceptions,
+    _rules,
     get_model_rule,
+    register_model_rule,
+    unregister_model_rule,
+)
+from openai_vision_ext._rules import (
+    builtin_rules,
     image_tokens,
     patch_count,
-    register_model_rule,
     resize_for_rule,
     sized_detail,
-    unregister_model_rule,
 )
 
 # Ids in the SDK's model lists that take no image input (text, audio or retired text models).
@@ -491,6 +492,6 @@ def test_invalid_model_rule_error_lives_with_the_other_errors() -> None:
     a ValueError under the package root."""
     assert InvalidModelRuleError is _exceptions.InvalidModelRuleError
     assert openai_vision_ext.InvalidModelRuleError is _exceptions.InvalidModelRuleError
-    assert InvalidModelRuleError.__module__ == "openai_vision_ext._exceptions"
+    assert InvalidModelRuleError.__module__ == "openai_vision_ext"
     assert InvalidModelRuleError.__bases__ == (OpenAIVisionExtError, ValueError)
     assert "InvalidModelRuleError" in _exceptions.__all__

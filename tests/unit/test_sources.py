@@ -11,18 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _helpers import encode
 from PIL import Image
 
-from openai_vision_ext._exceptions import AnimatedImageError, ImageSourceError
-from openai_vision_ext._images import inspect_image
+from openai_vision_ext import AnimatedImageError, ImageSourceError, inspect_image
 from openai_vision_ext._sources import encode_pil_image, open_source, read_source
-
-
-def encode(image: Image.Image, fmt: str, **options: Any) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
-
 
 PNG = encode(Image.new("RGB", (12, 7), "orange"), "PNG")
 

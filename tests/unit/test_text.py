@@ -12,9 +12,8 @@ import pytest
 import tiktoken
 from tiktoken_ext import openai_public  # type: ignore[import-untyped]
 
-from openai_vision_ext import _text
-from openai_vision_ext._exceptions import TokenizerError
-from openai_vision_ext._text import ENCODINGS, EncodingName, count_tokens, get_encoding
+from openai_vision_ext import TokenizerError, _text, count_tokens
+from openai_vision_ext._text import ENCODINGS, EncodingName, get_encoding
 
 SAMPLES = [
     "",
