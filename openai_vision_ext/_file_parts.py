@@ -67,7 +67,7 @@ def file_part(
     >>> file_part(b"plain notes", detail="high")
     Traceback (most recent call last):
     ...
-    openai_vision_ext._exceptions.InvalidDetailError: detail applies only to PDFs; this file \
+    openai_vision_ext.InvalidDetailError: detail applies only to PDFs; this file \
 is text (text/plain): leave detail out
     """
     if detail is not None and detail not in FILE_DETAILS:
@@ -108,7 +108,7 @@ def chat_file_part(
     >>> chat_file_part(b"# notes")
     Traceback (most recent call last):
     ...
-    openai_vision_ext._exceptions.UnsupportedFileTypeError: Chat Completions accepts only PDF \
+    openai_vision_ext.UnsupportedFileTypeError: Chat Completions accepts only PDF \
 files, and this is text (text/plain); use the Responses API (file_part) or convert it to PDF
     """
     if _one_of(source, file_id, "chat_file_part") == "file_id":

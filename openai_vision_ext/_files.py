@@ -154,7 +154,7 @@ def sniff_file(data: bytes | bytearray | memoryview) -> FileKind:
     >>> sniff_file(b"\\x89PNG\\r\\n\\x1a\\n")
     Traceback (most recent call last):
     ...
-    openai_vision_ext._exceptions.UnsupportedFileTypeError: the file is a PNG image, not a \
+    openai_vision_ext.UnsupportedFileTypeError: the file is a PNG image, not a \
 document; it is an image: send it with image_part()/image_url_part() instead
     """
     view = memoryview(data)
@@ -237,7 +237,7 @@ def pdf_facts(data: bytes | bytearray | memoryview, *, reader: Reader = "auto") 
     >>> pdf_facts(_tiny_pdf(count=5_000_000), reader="scan")
     Traceback (most recent call last):
     ...
-    openai_vision_ext._exceptions.PdfBombError: the PDF's page tree claims 5,000,000 pages, \
+    openai_vision_ext.PdfBombError: the PDF's page tree claims 5,000,000 pages, \
 more than 10,000; refusing it as a PDF bomb (split real documents into smaller files)
     """
     buf = bytes(data)
