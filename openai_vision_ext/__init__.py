@@ -9,36 +9,26 @@ sets that estimate beside what the API billed.
 765
 """
 
-from ._audit import (
-    SCHEMA_VERSION,
-    AuditConfigError,
-    AuditImage,
-    AuditPipeline,
-    AuditRecord,
-    AuditSink,
-    Processor,
-    add_context,
-    only_status,
-    strip_text,
-)
-from ._budget import Advice, AdviceRow, Budget, Fit, FitOption, OnExceed, Prefer, advise, fit_size
-from ._client import AsyncVisionAzureOpenAI, AsyncVisionOpenAI, VisionAzureOpenAI, VisionOpenAI
-from ._core import PreflightMode, VisionOptions
-from ._estimate import (
-    ImageEstimate,
-    RequestEstimate,
-    estimate_image_tokens,
-    estimate_request,
-    target_size,
-)
+import importlib
+import sys
+import typing as _typing
+
 from ._exceptions import (
     AnimatedImageError,
+    AuditConfigError,
     BudgetExceededError,
     CorruptFileError,
     CorruptImageError,
     DecompressionBombError,
     EmptyImageError,
     EncryptedPdfError,
+    FetchBlockedError,
+    FetchError,
+    FetchRedirectError,
+    FetchStatusError,
+    FetchTimeoutError,
+    FetchTooLargeError,
+    FetchURLError,
     FileDataURLError,
     FileError,
     FileSourceError,
@@ -48,6 +38,7 @@ from ._exceptions import (
     ImageTooLargeError,
     InvalidDataURLError,
     InvalidDetailError,
+    InvalidModelRuleError,
     InvalidOptionError,
     InvalidRequestError,
     MimeMismatchError,
@@ -55,52 +46,132 @@ from ._exceptions import (
     OpenAIVisionExtError,
     PdfBombError,
     PreflightError,
+    PriceTableError,
     TokenizerError,
     UnknownModelError,
     UnsupportedFileTypeError,
     UnsupportedImageFormatError,
     Violation,
 )
-from ._fetch import (
-    FetchBlockedError,
-    FetchError,
-    FetchOptions,
-    FetchRedirectError,
-    FetchStatusError,
-    FetchTimeoutError,
-    FetchTooLargeError,
-    FetchURLError,
+from ._types import (
+    DETAILS,
+    Api,
+    Detail,
+    ImageFormat,
+    ImageInfo,
+    ImageSource,
 )
-from ._file_parts import FileDetail, chat_file_part, file_part
-from ._files import (
-    DEFAULT_FILE_LIMITS,
-    FILE_LIMIT_PROFILES,
-    FileInfo,
-    FileLimits,
-    PdfFacts,
-    inspect_file,
-    pdf_facts,
-    sniff_file,
+from ._version import (
+    __version__,
 )
-from ._images import inspect_image
-from ._otel import OTelSink
-from ._parts import image_part, image_url_part
-from ._preflight import DEFAULT_LIMITS, LIMIT_PROFILES, ImageLimits, PreflightOutcome, preflight
-from ._prepare import AnimatedPolicy, PreparedImage, prepare_image, prepared_size
-from ._prices import DEFAULT_PRICES, Cost, ModelPrice, PriceTable, PriceTableError, load_prices
-from ._report import VisionReport, vision_report
-from ._rules import (
-    InvalidModelRuleError,
-    ModelRule,
-    PatchLimit,
-    get_model_rule,
-    register_model_rule,
-    unregister_model_rule,
-)
-from ._sinks import JsonlSink, LoggingSink, read_jsonl
-from ._text import count_tokens
-from ._types import DETAILS, Api, Detail, ImageFormat, ImageInfo, ImageSource
-from ._version import __version__
+
+if _typing.TYPE_CHECKING:  # the rest loads on first access (``_LAZY``)
+    from ._audit import (
+        SCHEMA_VERSION,
+        AuditImage,
+        AuditPipeline,
+        AuditRecord,
+        AuditSink,
+        Processor,
+        add_context,
+        only_status,
+        strip_text,
+    )
+    from ._budget import (
+        Advice,
+        AdviceRow,
+        Budget,
+        Fit,
+        FitOption,
+        OnExceed,
+        Prefer,
+        advise,
+        fit_size,
+    )
+    from ._client import (
+        AsyncVisionAzureOpenAI,
+        AsyncVisionOpenAI,
+        VisionAzureOpenAI,
+        VisionOpenAI,
+    )
+    from ._core import (
+        PreflightMode,
+        VisionOptions,
+    )
+    from ._estimate import (
+        ImageEstimate,
+        RequestEstimate,
+        estimate_image_tokens,
+        estimate_request,
+        target_size,
+    )
+    from ._fetch import (
+        FetchOptions,
+    )
+    from ._file_parts import (
+        FileDetail,
+        chat_file_part,
+        file_part,
+    )
+    from ._files import (
+        DEFAULT_FILE_LIMITS,
+        FILE_LIMIT_PROFILES,
+        FileInfo,
+        FileLimits,
+        PdfFacts,
+        inspect_file,
+        pdf_facts,
+        sniff_file,
+    )
+    from ._images import (
+        inspect_image,
+    )
+    from ._otel import (
+        OTelSink,
+    )
+    from ._parts import (
+        image_part,
+        image_url_part,
+    )
+    from ._preflight import (
+        DEFAULT_LIMITS,
+        LIMIT_PROFILES,
+        ImageLimits,
+        PreflightOutcome,
+        preflight,
+    )
+    from ._prepare import (
+        AnimatedPolicy,
+        PreparedImage,
+        prepare_image,
+        prepared_size,
+    )
+    from ._prices import (
+        DEFAULT_PRICES,
+        Cost,
+        ModelPrice,
+        PriceTable,
+        load_prices,
+    )
+    from ._report import (
+        VisionReport,
+        vision_report,
+    )
+    from ._rules import (
+        ModelRule,
+        PatchLimit,
+        get_model_rule,
+        register_model_rule,
+        unregister_model_rule,
+    )
+    from ._sinks import (
+        JsonlSink,
+        LoggingSink,
+        read_jsonl,
+    )
+    from ._text import (
+        count_tokens,
+    )
 
 __all__ = [
     "DEFAULT_FILE_LIMITS",
@@ -220,19 +291,162 @@ __all__ = [
     "vision_report",
 ]
 
+_LAZY_MODULES: dict[str, tuple[str, ...]] = {
+    "_audit": (
+        "AuditImage",
+        "AuditPipeline",
+        "AuditRecord",
+        "AuditSink",
+        "Processor",
+        "SCHEMA_VERSION",
+        "add_context",
+        "only_status",
+        "strip_text",
+    ),
+    "_budget": (
+        "Advice",
+        "AdviceRow",
+        "Budget",
+        "Fit",
+        "FitOption",
+        "OnExceed",
+        "Prefer",
+        "advise",
+        "fit_size",
+    ),
+    "_client": (
+        "AsyncVisionAzureOpenAI",
+        "AsyncVisionOpenAI",
+        "VisionAzureOpenAI",
+        "VisionOpenAI",
+    ),
+    "_core": (
+        "PreflightMode",
+        "VisionOptions",
+    ),
+    "_estimate": (
+        "ImageEstimate",
+        "RequestEstimate",
+        "estimate_image_tokens",
+        "estimate_request",
+        "target_size",
+    ),
+    "_fetch": ("FetchOptions",),
+    "_file_parts": (
+        "FileDetail",
+        "chat_file_part",
+        "file_part",
+    ),
+    "_files": (
+        "DEFAULT_FILE_LIMITS",
+        "FILE_LIMIT_PROFILES",
+        "FileInfo",
+        "FileLimits",
+        "PdfFacts",
+        "inspect_file",
+        "pdf_facts",
+        "sniff_file",
+    ),
+    "_images": ("inspect_image",),
+    "_otel": ("OTelSink",),
+    "_parts": (
+        "image_part",
+        "image_url_part",
+    ),
+    "_preflight": (
+        "DEFAULT_LIMITS",
+        "ImageLimits",
+        "LIMIT_PROFILES",
+        "PreflightOutcome",
+        "preflight",
+    ),
+    "_prepare": (
+        "AnimatedPolicy",
+        "PreparedImage",
+        "prepare_image",
+        "prepared_size",
+    ),
+    "_prices": (
+        "Cost",
+        "DEFAULT_PRICES",
+        "ModelPrice",
+        "PriceTable",
+        "load_prices",
+    ),
+    "_report": (
+        "VisionReport",
+        "vision_report",
+    ),
+    "_rules": (
+        "ModelRule",
+        "PatchLimit",
+        "get_model_rule",
+        "register_model_rule",
+        "unregister_model_rule",
+    ),
+    "_sinks": (
+        "JsonlSink",
+        "LoggingSink",
+        "read_jsonl",
+    ),
+    "_text": ("count_tokens",),
+}
+"""Which private module defines each public name that is not imported eagerly. A module is
+imported on the first access to one of its names (module ``__getattr__``, PEP 562), so
+``import openai_vision_ext`` loads neither the openai SDK, Pillow, tiktoken nor httpcore2, and
+the command line starts fast. Only the exceptions and the small value types load eagerly: every
+traceback names them."""
 
-def _publish_module_names() -> None:
-    """Make public classes and functions say ``openai_vision_ext`` in reprs and ``__module__``.
+_LAZY: dict[str, str] = {name: module for module, names in _LAZY_MODULES.items() for name in names}
+
+_MISSING = object()
+
+
+def _publish(obj: object) -> None:
+    """Make a public class or function say ``openai_vision_ext`` in reprs and ``__module__``.
 
     The httpx habit: ``repr(ImageInfo)`` reads ``openai_vision_ext.ImageInfo`` whichever private
     module defines it, so moving code between private modules changes no user-visible name.
     Pickle still finds each class (it is exported under that name here).
     """
+    if isinstance(obj, type) or _is_function(obj):
+        obj.__module__ = __name__
+
+
+def _is_function(value: object) -> bool:
+    return callable(value) and hasattr(value, "__globals__")
+
+
+def _publish_loaded() -> None:
+    """Bind and publish the public names of every lazy module imported so far (by us or by
+    another module of the package), so their ``__module__`` is the package's from now on."""
     namespace = globals()
-    for name in __all__:
-        obj = namespace[name]
-        if isinstance(obj, type) or (callable(obj) and hasattr(obj, "__globals__")):
-            obj.__module__ = __name__
+    for name, home in _LAZY.items():
+        if name in namespace:
+            continue
+        module = sys.modules.get(f"{__name__}.{home}")
+        value = getattr(module, name, _MISSING) if module is not None else _MISSING
+        if value is not _MISSING:  # a module still being imported may not define it yet
+            _publish(value)
+            namespace[name] = value
 
 
-_publish_module_names()
+def __getattr__(name: str) -> _typing.Any:
+    home = _LAZY.get(name)
+    if home is not None:
+        importlib.import_module(f"{__name__}.{home}")
+        _publish_loaded()
+        return globals()[name]
+    if name == "__test__":  # doctest collection: the lazy classes' and functions' examples
+        return {n: v for n in _LAZY if isinstance(v := __getattr__(n), type) or _is_function(v)}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+for _name in __all__:
+    if _name not in _LAZY:
+        _publish(globals()[_name])
+del _name

@@ -25,7 +25,6 @@ from ._rules import (
     sized_detail,
 )
 from ._rules_data import ModelRule, SizedDetail
-from ._text import count_tokens
 from ._types import Api, Detail, ImageInfo
 from ._walk import FileRef, ImageRef, iter_file_refs, iter_image_refs, request_root
 
@@ -297,6 +296,8 @@ def estimate_with_infos(
         _tally_responses(request, tally, framing)
     else:
         _tally_chat(request, tally, framing)
+    from ._text import count_tokens  # tiktoken loads on the first count, not on import
+
     text_tokens = tally.framing + sum(count_tokens(t, encoding=rule.encoding) for t in tally.texts)
     image_total = sum(im.tokens or 0 for im in images)
     complete = all(im.tokens is not None for im in images)

@@ -22,18 +22,18 @@ import binascii
 import os
 from typing import TYPE_CHECKING, Final, NamedTuple
 
-from openai.types.chat.chat_completion_content_part_image_param import (
-    ChatCompletionContentPartImageParam,
-)
-from openai.types.responses.response_input_image_param import ResponseInputImageParam
-
 from ._exceptions import ImageSourceError, InvalidDetailError, InvalidOptionError
 from ._images import check_sendable, inspect_data_url, inspect_image
 from ._preflight import DEFAULT_LIMITS
 from ._sources import is_data_url, is_http_url, read_source
 from ._types import DETAILS, Detail, ImageSource
 
-if TYPE_CHECKING:  # Pillow is imported only when preparing
+if TYPE_CHECKING:  # the SDK and Pillow are imported only when needed
+    from openai.types.chat.chat_completion_content_part_image_param import (
+        ChatCompletionContentPartImageParam,
+    )
+    from openai.types.responses.response_input_image_param import ResponseInputImageParam
+
     from ._budget import Prefer
     from ._fetch import FetchOptions
     from ._prepare import AnimatedPolicy

@@ -7,9 +7,8 @@ from collections.abc import Callable
 from dataclasses import FrozenInstanceError
 from typing import IO, TYPE_CHECKING, Literal, TypeAlias, get_args
 
-from openai.types.responses.image_detail import ImageDetail
-
 if TYPE_CHECKING:  # pragma: no cover
+    from openai.types.responses.image_detail import ImageDetail
     from PIL.Image import Image as PILImage
 
 __all__ = [
@@ -21,10 +20,13 @@ __all__ = [
     "ImageSource",
 ]
 
-Detail: TypeAlias = ImageDetail
-"""The SDK's own ``Literal["low", "high", "auto", "original"]``."""
+if TYPE_CHECKING:
+    Detail: TypeAlias = ImageDetail
+else:  # the same Literal, without importing the SDK (a test checks they stay equal)
+    Detail: TypeAlias = Literal["low", "high", "auto", "original"]
+"""The SDK's own ``ImageDetail``: ``Literal["low", "high", "auto", "original"]``."""
 
-DETAILS: tuple[str, ...] = get_args(ImageDetail)
+DETAILS: tuple[str, ...] = get_args(Detail)
 
 Api: TypeAlias = Literal["responses", "chat.completions"]
 

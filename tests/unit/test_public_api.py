@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 import types
 
 import openai
+import pytest
 
 import openai_vision_ext
 
 
 def _public_members() -> set[str]:
+    """Every public name the package offers, including those it loads on first access."""
     return {
         name
-        for name, value in vars(openai_vision_ext).items()
-        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+        for name in dir(openai_vision_ext)
+        if not name.startswith("_")
+        and not isinstance(getattr(openai_vision_ext, name), types.ModuleType)
     } | {"__version__"}
 
 
@@ -104,3 +109,57 @@ def test_public_values_and_errors_still_pickle_under_the_package_name() -> None:
     restored = pickle.loads(pickle.dumps(error))
     assert type(restored) is openai_vision_ext.InvalidDetailError
     assert str(restored) == str(error)
+
+
+def _fresh_interpreter(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+_HEAVY = "('openai', 'PIL', 'tiktoken', 'httpcore2', 'httpx2', 'click', 'rich')"
+
+
+def test_importing_the_package_loads_no_heavy_dependency() -> None:
+    """``import openai_vision_ext`` loads neither the SDK, Pillow, tiktoken, httpcore2 nor the CLI
+    libraries: each loads when first needed (a client, preparing, counting text, fetching)."""
+    code = f"import sys, openai_vision_ext\nprint(sorted(m for m in {_HEAVY} if m in sys.modules))"
+    assert _fresh_interpreter(code) == "[]"
+
+
+def test_estimating_an_image_needs_neither_the_sdk_nor_pillow() -> None:
+    """Inspecting and estimating image tokens, and building parts, stay away from the SDK and
+    Pillow; the SDK loads with the first client."""
+    code = (
+        "import sys, base64\n"
+        "from openai_vision_ext import estimate_image_tokens, image_part, inspect_image\n"
+        "gif = base64.b64decode('R0lGODdhAQABAIAAAAAAAAAAACwAAAAAAQABAAAIBAABBAQAOw==')\n"
+        "inspect_image(gif); image_part(gif)\n"
+        "estimate_image_tokens(512, 512, model='gpt-4o')\n"
+        f"before = sorted(m for m in {_HEAVY} if m in sys.modules)\n"
+        "from openai_vision_ext import VisionOpenAI\n"
+        "print(before, 'openai' in sys.modules)"
+    )
+    assert _fresh_interpreter(code) == "[] True"
+
+
+def test_a_name_loaded_on_first_access_is_the_defining_modules_object() -> None:
+    """Lazy names are the very objects of their private modules, published under the root."""
+    from openai_vision_ext import _client, _prepare
+
+    assert openai_vision_ext.VisionOpenAI is _client.VisionOpenAI
+    assert openai_vision_ext.prepare_image is _prepare.prepare_image
+    assert openai_vision_ext.PreparedImage.__module__ == "openai_vision_ext"
+    with pytest.raises(AttributeError, match="no attribute 'NoSuchName'"):
+        _ = openai_vision_ext.NoSuchName
+
+
+def test_detail_is_the_sdks_image_detail() -> None:
+    """``Detail`` (written out so importing the package does not import the SDK) has exactly the
+    values of the SDK's ``ImageDetail``."""
+    from typing import get_args
+
+    from openai.types.responses.image_detail import ImageDetail
+
+    assert get_args(openai_vision_ext.Detail) == get_args(ImageDetail)
+    assert openai_vision_ext.DETAILS == get_args(ImageDetail)
