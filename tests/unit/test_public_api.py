@@ -162,4 +162,4 @@ def test_detail_is_the_sdks_image_detail() -> None:
     from openai.types.responses.image_detail import ImageDetail
 
     assert get_args(openai_vision_ext.Detail) == get_args(ImageDetail)
-    assert openai_vision_ext.DETAILS == get_args(ImageDetail)
+    assert get_args(ImageDetail) == openai_vision_ext.DETAILS
