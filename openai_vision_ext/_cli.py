@@ -29,15 +29,14 @@ import enum
 import json
 import os
 import sys
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final, NoReturn
 
 import click
 
+from . import _scan
 from ._exceptions import MissingExtraError, OpenAIVisionExtError, UnknownModelError
 from ._version import __version__
 
@@ -47,8 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ._batch import BatchSummary
     from ._drift import DriftSummary
-    from ._prices import PriceTable, Tier
-    from ._types import Api, ImageInfo
+    from ._prices import PriceTable
 
 __all__ = ["ExitCode", "cli", "main"]
 
@@ -68,20 +66,8 @@ class ExitCode(enum.IntEnum):
 DETAIL_CHOICES: Final = ("low", "high", "auto", "original")
 """Same values as ``_types.DETAILS`` (kept literal so ``--help`` does not import the SDK)."""
 API_CHOICES: Final = ("responses", "chat.completions")
-IMAGE_SUFFIXES: Final = frozenset(
-    {".png", ".jpg", ".jpeg", ".jpe", ".webp", ".gif"}
-    | {".heic", ".heif", ".avif", ".bmp", ".tif", ".tiff", ".svg"}
-)
-"""Files picked up in a directory (a named file is always inspected; HEIC, BMP... are then
-listed as unsupported, which is what the API would say)."""
 PIPE_WIDTH: Final = 160
 """Table width when output is not a terminal (``COLUMNS`` overrides)."""
-READ_CHUNK: Final = 64
-"""Files per chunk (and per thread-pool task) when reading headers."""
-AUTO_JOBS: Final = 8
-"""Header-reading threads once reads are found to wait on the disk (``--jobs`` unset)."""
-IO_WAIT_RATIO: Final = 2.0
-"""A chunk whose wall time exceeds this many times its CPU time was waiting on I/O."""
 PROGRESS_MIN_ITEMS: Final = 200
 """Fewer images than this never show a progress bar."""
 
@@ -260,11 +246,6 @@ def _price_table(path: Path | None) -> PriceTable:
         ) from None
 
 
-def _input_usd(table: PriceTable, model: str, tokens: int, *, tier: Tier) -> float | None:
-    cost = table.cost(model, input_tokens=tokens, output_tokens=0, tier=tier)
-    return None if cost is None else cost.input_usd
-
-
 def _usd(value: float | None) -> str:
     if value is None:
         return "n/a"
@@ -308,123 +289,6 @@ def _byte_lines(handle: IO[bytes], advance: Callable[[int], None]) -> Iterator[b
 # --- estimate ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _ImageRow:
-    path: str
-    info: ImageInfo | None
-    tokens: int | None
-    usd: float | None
-    problem: str | None
-
-    def to_json(self) -> dict[str, object]:
-        if self.info is None:
-            return {"path": self.path, "error": self.problem}
-        return {
-            "path": self.path,
-            "format": self.info.format,
-            "width": self.info.width,
-            "height": self.info.height,
-            "n_bytes": self.info.n_bytes,
-            "tokens": self.tokens,
-            "usd": self.usd,
-            **({"error": self.problem} if self.problem else {}),
-        }
-
-
-def collect_paths(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Files to inspect, directories recursed (image suffixes only, hidden entries skipped, sorted),
-    and the arguments that do not exist.
-
-    >>> collect_paths([Path("/no/such/file.png")])
-    ([], [(PosixPath('/no/such/file.png'), 'no such file or directory')])
-    """
-    files: list[Path] = []
-    missing: list[tuple[Path, str]] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(_walk_dir(path))
-        elif path.exists():
-            files.append(path)
-        else:
-            missing.append((path, "no such file or directory"))
-    return files, missing
-
-
-def _walk_dir(root: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith(".") and os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES:
-                yield Path(dirpath, name)
-
-
-def _inspect_one(path: Path) -> ImageInfo | str:
-    from ._batch import error_reason
-    from ._images import inspect_image
-
-    try:
-        return inspect_image(path)
-    except (OpenAIVisionExtError, OSError) as exc:
-        return error_reason(exc)
-
-
-def read_headers(
-    files: Sequence[Path],
-    *,
-    jobs: int | None = None,
-    advance: Callable[[int], None] = lambda n: None,
-) -> list[ImageInfo | str]:
-    """``inspect_image`` of every file, in order; a failure is its one-line reason.
-
-    Files are read in chunks of ``READ_CHUNK``. ``jobs=1`` reads them in this thread; ``jobs > 1``
-    reads them on a pool of that many threads. ``jobs=None`` (the CLI default) adapts: chunks
-    are read in this thread while the work is CPU-bound (a warm page cache, where threads only
-    contend for the GIL and are slower), and the rest go to a pool of ``AUTO_JOBS`` threads as
-    soon as one chunk spends most of its time waiting on the disk (cold cache, network drive:
-    there the reads overlap).
-    """
-    chunks = [files[i : i + READ_CHUNK] for i in range(0, len(files), READ_CHUNK)]
-    results: list[ImageInfo | str] = []
-    done = 0  # chunks already read
-    if jobs is None:
-        jobs = 1
-        for chunk in chunks:
-            wall, cpu = time.perf_counter(), time.thread_time()
-            results.extend(_inspect_chunk(chunk))
-            advance(len(chunk))
-            done += 1
-            if waits_on_io(wall=time.perf_counter() - wall, cpu=time.thread_time() - cpu):
-                jobs = AUTO_JOBS
-                break
-    rest = chunks[done:]
-    if jobs <= 1 or len(rest) <= 1:
-        for chunk in rest:
-            results.extend(_inspect_chunk(chunk))
-            advance(len(chunk))
-        return results
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="ove-header") as pool:
-        for chunk, infos in zip(rest, pool.map(_inspect_chunk, rest), strict=True):
-            results.extend(infos)
-            advance(len(chunk))
-    return results
-
-
-def waits_on_io(*, wall: float, cpu: float) -> bool:
-    """True when a chunk of header reads took ``IO_WAIT_RATIO`` times longer than the CPU time
-    it used: the thread mostly waited on the disk, so more readers would overlap the waits.
-
-    >>> waits_on_io(wall=0.010, cpu=0.009), waits_on_io(wall=0.050, cpu=0.009)
-    (False, True)
-    """
-    return wall > IO_WAIT_RATIO * max(cpu, 1e-6)
-
-
-def _inspect_chunk(paths: Sequence[Path]) -> list[ImageInfo | str]:
-    return [_inspect_one(p) for p in paths]
-
-
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_model_option
@@ -456,23 +320,11 @@ def estimate(
     """
     rule = _check_model(model)
     table = _price_table(prices_path)
-    files, missing = collect_paths(paths)
+    files, missing = _scan.collect_paths(paths)
     with _progress(len(files), "reading headers", enabled=len(files) >= PROGRESS_MIN_ITEMS) as adv:
-        infos = read_headers(files, jobs=jobs, advance=adv)
-    priced = _Pricer(table, model, detail)
-    image_rows = [_ImageRow(str(p), None, None, None, reason) for p, reason in missing]
-    image_rows += [priced.row(str(path), info) for path, info in zip(files, infos, strict=True)]
-
-    ok = [r for r in image_rows if r.tokens is not None]
-    problems = [r for r in image_rows if r.problem is not None]
-    total_tokens = sum(r.tokens for r in ok if r.tokens is not None)
-    totals = {
-        "images": len(ok),
-        "problems": len(problems),
-        "tokens": total_tokens,
-        "usd": _input_usd(table, model, total_tokens, tier="standard"),
-        "usd_batch": _input_usd(table, model, total_tokens, tier="batch"),
-    }
+        infos = _scan.read_headers(files, jobs=jobs, advance=adv)
+    image_rows = _scan.estimate_rows(files, infos, missing, _scan.Pricer(table, model, detail))
+    totals = _scan.estimate_totals(image_rows, table, model)
     if as_json:
         _emit_json(
             {
@@ -486,58 +338,11 @@ def estimate(
         )
     else:
         _print_estimate(image_rows, totals, model=model, detail=detail, max_rows=rows)
-    return ExitCode.PROBLEMS if problems else ExitCode.OK
-
-
-class _Pricer:
-    """Tokens and USD per image, cached by image size (photo sets repeat a few sizes)."""
-
-    def __init__(self, table: PriceTable, model: str, detail: str) -> None:
-        from ._preflight import DEFAULT_LIMITS
-
-        self._table, self._model, self._detail = table, model, detail
-        self._max_bytes = DEFAULT_LIMITS.max_image_bytes
-        self._by_size: dict[tuple[int, int], tuple[int, float | None] | str] = {}
-
-    def row(self, path: str, info: ImageInfo | str) -> _ImageRow:
-        from ._batch import error_reason
-        from ._images import check_sendable
-
-        if isinstance(info, str):
-            return _ImageRow(path, None, None, None, info)
-        try:
-            check_sendable(info, max_bytes=self._max_bytes, label="the image")
-        except OpenAIVisionExtError as exc:
-            return _ImageRow(path, info, None, None, error_reason(exc))
-        priced = self._priced(info.width, info.height)
-        if isinstance(priced, str):
-            return _ImageRow(path, info, None, None, priced)
-        return _ImageRow(path, info, priced[0], priced[1], None)
-
-    def _priced(self, width: int, height: int) -> tuple[int, float | None] | str:
-        key = (width, height)
-        if key not in self._by_size:
-            self._by_size[key] = self._compute(width, height)
-        return self._by_size[key]
-
-    def _compute(self, width: int, height: int) -> tuple[int, float | None] | str:
-        from ._batch import error_reason
-        from ._estimate import estimate_image_tokens
-
-        try:
-            tokens = estimate_image_tokens(
-                width,
-                height,
-                model=self._model,
-                detail=self._detail,  # type: ignore[arg-type]
-            )
-        except (OpenAIVisionExtError, ValueError) as exc:
-            return error_reason(exc)
-        return tokens, _input_usd(self._table, self._model, tokens, tier="standard")
+    return ExitCode.PROBLEMS if totals["problems"] else ExitCode.OK
 
 
 def _print_estimate(
-    image_rows: Sequence[_ImageRow],
+    image_rows: Sequence[_scan.ImageRow],
     totals: Mapping[str, Any],
     *,
     model: str,
@@ -610,16 +415,6 @@ LIMIT_PROFILE_CHOICES: Final = ("2025", "2026-04")
 """Same keys as ``_preflight.LIMIT_PROFILES`` (literal so ``--help`` stays light)."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Problem:
-    where: str
-    code: str
-    message: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"where": self.where, "code": self.code, "message": self.message}
-
-
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @_model_option
@@ -670,17 +465,19 @@ def validate(
         raise click.UsageError("give image PATHS, --request FILE, or both")
     _check_model(model)
     limits = LIMIT_PROFILES[limits_name]
-    files, missing = collect_paths(paths)
-    problems = [_Problem(str(p), "unreadable_image", reason) for p, reason in missing]
+    files, missing = _scan.collect_paths(paths)
+    problems = [_scan.Problem(str(p), "unreadable_image", reason) for p, reason in missing]
     with _progress(len(files), "checking images", enabled=len(files) >= PROGRESS_MIN_ITEMS) as adv:
-        infos = read_headers(files, jobs=jobs, advance=adv)
+        infos = _scan.read_headers(files, jobs=jobs, advance=adv)
     for path, info in zip(files, infos, strict=True):
-        found = _image_problems(str(path), info, model, detail, limits.max_image_bytes)
+        found = _scan.image_problems(str(path), info, model, detail, limits.max_image_bytes)
         if decode and not found:
-            found = _decode_problems(path)
+            found = _scan.decode_problems(path)
         problems += found
     if request_path is not None:
-        problems += _request_problems(request_path, api, model, limits)
+        body = _read_request(request_path)
+        where = str(request_path)
+        problems += _scan.request_problems(body, api, model, limits, where=where)  # type: ignore[arg-type]
     checked = len(files) + len(missing) + (request_path is not None)
     if as_json:
         _emit_json(
@@ -697,53 +494,8 @@ def validate(
     return ExitCode.PROBLEMS if problems else ExitCode.OK
 
 
-def _violation_code(exc: BaseException) -> str:
-    from ._preflight import _CODES
-
-    return next((code for cls, code in _CODES if isinstance(exc, cls)), "invalid_image")
-
-
-def _image_problems(
-    where: str, info: ImageInfo | str, model: str, detail: str, max_bytes: int
-) -> list[_Problem]:
-    from ._batch import error_reason
-    from ._estimate import estimate_image_tokens
-    from ._images import check_sendable, inspect_image
-
-    if isinstance(info, str):  # read_headers keeps only the reason: inspect again for the code
-        try:
-            inspect_image(where)
-        except (OpenAIVisionExtError, OSError) as exc:
-            return [_Problem(where, _violation_code(exc), error_reason(exc))]
-        return [_Problem(where, "unreadable_image", info)]  # pragma: no cover (file changed)
-    problems = []
-    try:
-        check_sendable(info, max_bytes=max_bytes, label="the image")
-    except OpenAIVisionExtError as exc:
-        problems.append(_Problem(where, _violation_code(exc), error_reason(exc)))
-    try:
-        estimate_image_tokens(info.width, info.height, model=model, detail=detail)  # type: ignore[arg-type]
-    except (OpenAIVisionExtError, ValueError) as exc:
-        problems.append(_Problem(where, "not_accepted_by_model", error_reason(exc)))
-    return problems
-
-
-def _decode_problems(path: Path) -> list[_Problem]:
-    """Decode all pixels with Pillow; a truncated or damaged file is a ``corrupt_image``."""
-    from PIL import Image
-
-    try:
-        with Image.open(path) as img:
-            img.load()
-    except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError... on bad data
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        return [_Problem(str(path), "corrupt_image", f"cannot decode the pixels: {reason}")]
-    return []
-
-
-def _request_problems(path: Path, api: str, model: str, limits: Any) -> list[_Problem]:
-    from ._preflight import check_request
-
+def _read_request(path: Path) -> dict[str, Any]:
+    """The JSON object in a request file; unreadable or not an object is exit code 3."""
     with _open_input(path, "request file") as handle:
         raw = handle.read()
     try:
@@ -754,17 +506,11 @@ def _request_problems(path: Path, api: str, model: str, limits: Any) -> list[_Pr
         raise CliError(
             f"{path} must hold a JSON object (a request body)", ExitCode.UNREADABLE_INPUT
         )
-    if "messages" in body and "input" not in body:
-        api = "chat.completions"
-    outcome = check_request(api, str(body.get("model") or model), body, limits=limits)  # type: ignore[arg-type]
-    return [
-        _Problem(f"{path}:{v.location}" if v.location else str(path), v.code, v.message)
-        for v in outcome.violations
-    ]
+    return body
 
 
 def _print_validation(
-    problems: Sequence[_Problem], *, checked: int, model: str, limits: str
+    problems: Sequence[_scan.Problem], *, checked: int, model: str, limits: str
 ) -> None:
 
     console = _console()
@@ -805,7 +551,8 @@ def calibrate(observations: Path, subset: str, markdown: bool, as_json: bool) ->
     """
     from ._calibrate import check_images, failed_targets, render_markdown, summarize
 
-    outcomes, problems = _load_observations(observations)
+    with _open_input(observations, "observations file") as handle:
+        outcomes, problems = _scan.evaluate_observations(handle)
     checks = check_images(outcomes)
     failures = failed_targets(outcomes, checks)
     rows = [r for r in summarize(outcomes) if r.subset == subset]
@@ -827,26 +574,6 @@ def calibrate(observations: Path, subset: str, markdown: bool, as_json: bool) ->
     else:
         _print_calibration(rows, problems, failures, n=len(outcomes))
     return ExitCode.PROBLEMS if failures or problems else ExitCode.OK
-
-
-def _load_observations(path: Path) -> tuple[list[Any], list[tuple[int, str]]]:
-    from ._batch import error_reason, json_object_line
-    from ._calibrate import evaluate, mark_drift, observation_from_record
-
-    outcomes, problems = [], []
-    with _open_input(path, "observations file") as handle:
-        for line_no, raw in enumerate(handle, start=1):
-            record = json_object_line(raw)
-            if record is None:
-                continue
-            if isinstance(record, str):
-                problems.append((line_no, record))
-                continue
-            try:
-                outcomes.append(evaluate(observation_from_record(record)))
-            except (OpenAIVisionExtError, KeyError, TypeError, ValueError, AttributeError) as exc:
-                problems.append((line_no, f"not an observation ({error_reason(exc)})"))
-    return mark_drift(outcomes), problems
 
 
 def _print_calibration(
@@ -890,25 +617,12 @@ def batch(file: Path, prices_path: Path | None, max_problems: int, as_json: bool
     Streams FILE line by line (constant memory); /v1/responses and /v1/chat/completions lines
     are estimated, bad lines are listed with their line number.
     """
-    from ._batch import summarize_batch
-    from ._estimate import estimate_request
-
     table = _price_table(prices_path)
-
-    def estimate_line(api: Api, body: Mapping[str, Any]) -> Any:
-        return estimate_request(api=api, **body)
-
-    def price(model: str, tokens: int) -> float | None:
-        return _input_usd(table, model, tokens, tier="batch")
-
     with _open_input(file, "batch file") as handle:
         size = os.fstat(handle.fileno()).st_size
         with _progress(size, "reading batch file", enabled=size > 8 << 20) as advance:
-            summary = summarize_batch(
-                _byte_lines(handle, advance),
-                estimate=estimate_line,
-                price=price,
-                max_problems=max_problems,
+            summary = _scan.batch_summary(
+                _byte_lines(handle, advance), table, max_problems=max_problems
             )
     if as_json:
         _emit_json(_batch_json(summary))
@@ -1003,19 +717,10 @@ def summarize(
     mean of (estimated - billed) / billed leaves +-THRESHOLD percent. --png and --html need
     the [chart] extra.
     """
-    from dataclasses import replace
-
-    from ._drift import parse_log_line, render_drift_html, render_drift_png, summarize_drift
+    from ._drift import render_drift_html, render_drift_png
 
     with _open_input(log, "audit log") as handle:
-        records = (
-            rec
-            for n, raw in enumerate(handle, start=1)
-            if (rec := parse_log_line(raw, line_no=n)) is not None
-        )
-        summary = summarize_drift(records, threshold_pct=threshold)
-    if models:
-        summary = replace(summary, rows=tuple(r for r in summary.rows if r.model in models))
+        summary = _scan.drift_summary(handle, threshold_pct=threshold, models=models)
     png = render_drift_png(summary) if (png_path or html_path) else None
     if png_path is not None and png is not None:
         _write_output(png_path, png)

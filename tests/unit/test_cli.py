@@ -25,6 +25,7 @@ from openai_vision_ext import (
     JsonlSink,
     __version__,
     _cli,
+    _scan,
     estimate_image_tokens,
     estimate_request,
 )
@@ -141,7 +142,7 @@ class TestTopLevel:
         def interrupted(*args: Any, **kwargs: Any) -> Any:
             raise KeyboardInterrupt
 
-        monkeypatch.setattr(_cli, "collect_paths", interrupted)
+        monkeypatch.setattr(_scan, "collect_paths", interrupted)
         result = run("estimate", str(tmp_path), "--model", "gpt-4o")
         assert result.exit_code == ExitCode.INTERRUPTED
         assert int(ExitCode.INTERRUPTED) == 130
@@ -155,7 +156,7 @@ class TestTopLevel:
         def boom(*args: Any, **kwargs: Any) -> Any:
             raise RuntimeError("kaboom")
 
-        monkeypatch.setattr(_cli, "collect_paths", boom)
+        monkeypatch.setattr(_scan, "collect_paths", boom)
         result = run("estimate", str(tmp_path), "--model", "gpt-4o")
         assert result.exit_code == ExitCode.INTERNAL
         assert "RuntimeError: kaboom" in one_error_line(result)
@@ -286,7 +287,7 @@ class TestHeaderReads:
             threads.add(threading.current_thread().name)
             return path.name
 
-        monkeypatch.setattr(_cli, "_inspect_one", fake_inspect)
+        monkeypatch.setattr(_scan, "_inspect_one", fake_inspect)
         return threads
 
     def test_cpu_bound_reads_stay_in_the_calling_thread(
@@ -294,8 +295,8 @@ class TestHeaderReads:
     ) -> None:
         """Warm-cache reads (no waiting) never start threads, which would only fight for the GIL."""
         threads = self._record_threads(monkeypatch, sleep=0)
-        files = self._files(tmp_path, 5 * _cli.READ_CHUNK)
-        assert _cli.read_headers(files) == [f.name for f in files]
+        files = self._files(tmp_path, 5 * _scan.READ_CHUNK)
+        assert _scan.read_headers(files) == [f.name for f in files]
         assert threads == {threading.current_thread().name}
 
     def test_reads_that_wait_on_the_disk_move_to_a_thread_pool(
@@ -303,9 +304,9 @@ class TestHeaderReads:
     ) -> None:
         """After one slow chunk the rest is read on the pool, in the original order."""
         threads = self._record_threads(monkeypatch, sleep=0.0005)
-        files = self._files(tmp_path, 5 * _cli.READ_CHUNK)
+        files = self._files(tmp_path, 5 * _scan.READ_CHUNK)
         done: list[int] = []
-        assert _cli.read_headers(files, advance=done.append) == [f.name for f in files]
+        assert _scan.read_headers(files, advance=done.append) == [f.name for f in files]
         assert threading.current_thread().name in threads  # the first chunk
         assert any(name.startswith("ove-header") for name in threads)
         assert sum(done) == len(files)
@@ -315,8 +316,8 @@ class TestHeaderReads:
     ) -> None:
         """--jobs 1 is serial even when reads are slow."""
         threads = self._record_threads(monkeypatch, sleep=0.0005)
-        files = self._files(tmp_path, 3 * _cli.READ_CHUNK)
-        assert _cli.read_headers(files, jobs=1) == [f.name for f in files]
+        files = self._files(tmp_path, 3 * _scan.READ_CHUNK)
+        assert _scan.read_headers(files, jobs=1) == [f.name for f in files]
         assert threads == {threading.current_thread().name}
 
     def test_progress_bar_is_drawn_on_a_terminal_only(
@@ -342,7 +343,7 @@ class TestHeaderReads:
         self, wall: float, cpu: float, expected: bool
     ) -> None:
         """A chunk waited on I/O when it took over twice the CPU time it used."""
-        assert _cli.waits_on_io(wall=wall, cpu=cpu) is expected
+        assert _scan.waits_on_io(wall=wall, cpu=cpu) is expected
 
 
 class TestValidate:
