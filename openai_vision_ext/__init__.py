@@ -123,9 +123,6 @@ if _typing.TYPE_CHECKING:  # the rest loads on first access (``_LAZY``)
         pdf_facts,
         sniff_file,
     )
-    from ._images import (
-        inspect_image,
-    )
     from ._otel import (
         OTelSink,
     )
@@ -169,6 +166,7 @@ if _typing.TYPE_CHECKING:  # the rest loads on first access (``_LAZY``)
         LoggingSink,
         read_jsonl,
     )
+    from ._sources import inspect_image
     from ._text import (
         count_tokens,
     )
@@ -347,7 +345,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "pdf_facts",
         "sniff_file",
     ),
-    "_images": ("inspect_image",),
+    "_sources": ("inspect_image",),
     "_otel": ("OTelSink",),
     "_parts": (
         "image_part",

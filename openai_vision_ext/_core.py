@@ -9,12 +9,12 @@ shells log the ``Plan.warnings`` and run the optional ``input_tokens.count`` cal
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeAlias
 
 from ._audit import AuditPipeline
 from ._budget import Budget, over_budget
-from ._estimate import RequestEstimate, estimate_with_infos
+from ._estimate import ImageEstimate, RequestEstimate, estimate_with_infos
 from ._exceptions import (
     InvalidOptionError,
     OpenAIVisionExtError,
@@ -320,7 +320,7 @@ def finish(
         model_served=model_served,
         request_id=request_id,
         response_id=response_id if isinstance(response_id, str) else None,
-        images=estimate.images if estimate is not None else (),
+        images=_with_digests(estimate.images, plan.infos) if estimate is not None else (),
         estimated_image_tokens=estimate.image_tokens if estimate is not None else None,
         estimated_text_tokens=estimate.text_tokens if estimate is not None else None,
         estimated_input_tokens=estimate.input_tokens if estimate is not None else None,
@@ -368,6 +368,21 @@ def _estimate_after(
     if plan.request.get("image") is not None:
         notes.append("request-level 'image' option set: its token effect is undocumented")
     return estimate, tuple(notes)
+
+
+def _with_digests(
+    images: Sequence[ImageEstimate], infos: Sequence[ImageInfo | None]
+) -> tuple[ImageEstimate, ...]:
+    """The report's images with their sha256: the estimate leaves it ``None`` when computing it
+    means decoding a data URL, and the report (an audit record's source) is where it is needed.
+    """
+    out = []
+    for image in images:
+        info = infos[image.index] if image.index < len(infos) else None
+        if image.sha256 is None and info is not None:
+            image = replace(image, sha256=info.sha256)
+        out.append(image)
+    return tuple(out)
 
 
 def unknown_model_note(model: str, model_served: str | None) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._images import inspect_image
+from ._images import inspect_data_url, is_data_url
 from ._preflight import resolve_api
 from ._prices import DEFAULT_PRICES, Cost, PriceTable, tier_for_service_tier
 from ._rules import (
@@ -422,7 +422,7 @@ def _is_count(value: object) -> bool:
 
 
 def _source(ref: ImageRef) -> Literal["data_url", "url", "file_id"]:
-    if ref.url is not None and ref.url.startswith("data:"):
+    if is_data_url(ref.url):
         return "data_url"
     return "url" if ref.url is not None else "file_id"
 
@@ -430,7 +430,7 @@ def _source(ref: ImageRef) -> Literal["data_url", "url", "file_id"]:
 def _inspect_ref(ref: ImageRef) -> ImageInfo | None:
     if _source(ref) != "data_url" or ref.url is None:
         return None
-    return inspect_image(ref.url)
+    return inspect_data_url(ref.url)
 
 
 def _image_estimate(rule: ModelRule, ref: ImageRef, info: ImageInfo | None) -> ImageEstimate:
@@ -445,7 +445,7 @@ def _image_estimate(rule: ModelRule, ref: ImageRef, info: ImageInfo | None) -> I
         height=info.height if info else None,
         mime=info.mime if info else None,
         n_bytes=info.n_bytes if info else None,
-        sha256=info.sha256 if info else None,
+        sha256=info.known_sha256 if info else None,  # hashed only where a record needs it
         tokens=image_tokens(rule, info.width, info.height, billed) if info else None,
         billed_detail=billed,
     )

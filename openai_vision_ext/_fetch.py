@@ -49,6 +49,7 @@ from ._exceptions import (
     InvalidOptionError,
 )
 from ._redact import elide, redact_url, safe
+from ._sources import http_url
 
 __all__ = [
     "FetchBlockedError",
@@ -129,26 +130,6 @@ class FetchOptions:
         if any(a in net for a in (raw, ip) for net in _networks(self.allow_networks)):
             return True
         return ip.is_global and not ip.is_multicast and not any(ip in n for n in _NEVER_PUBLIC)
-
-
-def http_url(source: str) -> str | None:
-    """``source`` if it is a URL to fetch or pass through, ``None`` for a path or data URL.
-
-    Any ``scheme://`` string other than http(s) is refused rather than mistaken for a path.
-
-    >>> http_url("https://example.com/a.png"), http_url("photos/a.png")
-    ('https://example.com/a.png', None)
-    """
-    scheme, sep, _rest = source.partition("://")
-    if not sep or not scheme.isascii() or not scheme.isalpha():
-        return None
-    if scheme.lower() not in _SCHEMES:
-        raise FetchURLError(
-            f"only http and https image URLs are supported, not {elide(scheme, 20)}://; "
-            "download it yourself and pass the bytes or a path",
-            url=source,
-        )
-    return source
 
 
 def fetch_image(url: str, *, options: FetchOptions | None = None) -> bytes:

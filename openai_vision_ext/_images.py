@@ -19,7 +19,13 @@ recognised and named in an :class:`UnsupportedImageFormatError` that says what t
 Headers declaring more than :data:`MAX_PIXELS` pixels raise :class:`DecompressionBombError`;
 zero-sized ones raise :class:`CorruptImageError`.
 
-I/O lives in ``_sources``; :func:`inspect_image` only asks it for a reader.
+Data URLs are parsed here too, from their text: :func:`inspect_data_url` decodes only the
+base64 windows the header parser asks for (a few KiB; a GIF's frame count needs the whole
+file), so a 15 MB image costs what a 50 KB one does; its sha256 is computed on first access.
+A part this package built is remembered (:func:`remember_built`) and never parsed again.
+
+This module is pure: it never opens files or sockets. Reading sources (paths, files, PIL
+images) lives in ``_sources``, which calls the parsers here; never the other way round.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from __future__ import annotations
 import binascii
 import hashlib
 import struct
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Final, NamedTuple
 
@@ -41,8 +49,7 @@ from ._exceptions import (
     UnsupportedImageFormatError,
 )
 from ._redact import safe
-from ._sources import is_data_url, scan_source
-from ._types import ImageFormat, ImageInfo, ImageSource
+from ._types import ImageFormat, ImageInfo
 
 __all__ = [
     "MAX_PIXELS",
@@ -50,12 +57,16 @@ __all__ = [
     "MIME_TYPES",
     "Header",
     "ReadAt",
+    "check_declared_mime",
+    "check_pixels",
     "check_sendable",
     "decode_data_url",
     "inspect_bytes",
-    "inspect_image",
+    "inspect_data_url",
+    "is_data_url",
     "normalize_mime",
     "read_header",
+    "remember_built",
     "sniff_format",
 ]
 
@@ -559,6 +570,21 @@ def read_header(read_at: ReadAt, size: int, *, label: str = "the image") -> Head
     _, width, height, _ = header
     if width <= 0 or height <= 0:
         raise _truncated(label, f"its header declares a size of {width}x{height}")
+    check_pixels(width, height, label=label)
+    return header
+
+
+def check_pixels(width: int, height: int, *, label: str = "the image") -> None:
+    """Raise DecompressionBombError above :data:`MAX_PIXELS` (the one bomb limit: headers, PIL
+    images and decoders all check it here).
+
+    >>> check_pixels(20_000, 20_000)
+    Traceback (most recent call last):
+    ...
+    openai_vision_ext.DecompressionBombError: the image declares 20000x20000 pixels, more \
+than the 178,956,970 any real photo has (a decompression bomb or a corrupt header); send a \
+smaller image
+    """
     if width * height > MAX_PIXELS:
         raise DecompressionBombError(
             f"{label} declares {width}x{height} pixels, more than the "
@@ -567,7 +593,6 @@ def read_header(read_at: ReadAt, size: int, *, label: str = "the image") -> Head
             width=width,
             height=height,
         )
-    return header
 
 
 # -- public entry points -------------------------------------------------------------------
@@ -591,54 +616,65 @@ def inspect_bytes(data: bytes, *, label: str = "the image") -> ImageInfo:
     return _info(header, len(data), lambda: hashlib.sha256(data).hexdigest())
 
 
-def inspect_image(source: ImageSource) -> ImageInfo:
-    """Describe an image from a path, bytes, binary file, PIL image or ``data:`` URL.
+def is_data_url(value: object) -> bool:
+    """True for strings starting with ``data:`` in any case (the one data-URL test).
 
-    Reads only the header of a file (size from ``stat``, sha256 on first access). Animated
-    images are described (``animated=True``), not refused: see :func:`check_sendable`.
-
-    >>> import base64
-    >>> b64 = "R0lGODdhAQABAIAAAAAAAAAAACwAAAAAAQABAAAIBAABBAQAOw=="
-    >>> inspect_image("data:image/gif;base64," + b64).width
-    1
-    >>> gif = base64.b64decode(b64)
-    >>> import hashlib
-    >>> inspect_image(gif).sha256 == hashlib.sha256(gif).hexdigest()
-    True
+    >>> is_data_url("data:image/png;base64,AAAA"), is_data_url("DATA:image/png;base64,AAAA")
+    (True, True)
+    >>> is_data_url("photo.png")
+    False
     """
-    if isinstance(source, str) and source[:5].lower() == "data:":
-        return inspect_data_url(source)
-    (fmt, width, height, frames), size, sha256 = scan_source(source, _read_header)
-    return ImageInfo(fmt, MIME_TYPES[fmt], width, height, frames, frames > 1, size, sha256)
-
-
-def _read_header(read_at: ReadAt, size: int, label: str) -> Header:
-    return read_header(read_at, size, label=label)
+    return isinstance(value, str) and value[:5].lower() == "data:"
 
 
 def inspect_data_url(url: str) -> ImageInfo:
-    """Decode and inspect a ``data:`` URL, checking its declared MIME against the bytes.
+    """Inspect a ``data:`` URL from its first kilobytes, checking its declared MIME type
+    against the bytes; the payload is not decoded whole (sha256 is, on first access).
+
+    The base64 is checked strictly where it is decoded (the windows the header needs, and the
+    end, whose padding fixes the exact byte count); the rest is checked by length only.
 
     >>> b64 = "R0lGODdhAQABAIAAAAAAAAAAACwAAAAAAQABAAAIBAABBAQAOw=="
+    >>> inspect_data_url("data:image/gif;base64," + b64).n_bytes
+    37
     >>> inspect_data_url("data:image/png;base64," + b64)
     Traceback (most recent call last):
     ...
     openai_vision_ext.MimeMismatchError: the data URL declares image/png but its \
 bytes are image/gif; build it with the real type (image_part(bytes_or_path) does this for you)
     """
-    declared, data = decode_data_url(url)
-    label = "the data URL's image"
-    header = read_header(lambda o, n: data[o : o + n], len(data), label=label)
-    # Hash now: a lazy digest would keep the decoded bytes alive as long as the info.
-    info = _info(header, len(data), hashlib.sha256(data).hexdigest())
-    if normalize_mime(declared) != info.mime:
+    built = _BUILT.get(url)
+    if built is not None:
+        return built
+    declared, start = _data_url_header(url)
+    payload = _Base64Window(url, start)
+    header = read_header(payload.read_at, payload.size, label="the data URL's image")
+    info = _info(header, payload.size, payload.digest)
+    _check_mime(declared, info.mime)
+    return info
+
+
+def check_declared_mime(declared: str, data: bytes) -> None:
+    """Raise MimeMismatchError when ``data`` is a PNG, JPEG, WEBP or GIF other than the MIME
+    type a data URL ``declared`` (other formats are left to the caller to convert or refuse).
+
+    >>> check_declared_mime("image/jpg", b"\\xff\\xd8\\xff\\xe0")
+    """
+    try:
+        actual = MIME_TYPES[sniff_format(data[:1024])]
+    except (UnsupportedImageFormatError, CorruptImageError, EmptyImageError):
+        return
+    _check_mime(declared, actual)
+
+
+def _check_mime(declared: str, actual: str) -> None:
+    if normalize_mime(declared) != actual:
         raise MimeMismatchError(
-            f"the data URL declares {safe(declared, 40)} but its bytes are {info.mime}; "
+            f"the data URL declares {safe(declared, 40)} but its bytes are {actual}; "
             "build it with the real type (image_part(bytes_or_path) does this for you)",
             declared=declared,
-            actual=info.mime,
+            actual=actual,
         )
-    return info
 
 
 def normalize_mime(mime: str) -> str:
@@ -661,6 +697,12 @@ def decode_data_url(url: str) -> tuple[str, bytes]:
     >>> decode_data_url("data:image/png;base64,iVBORw==")
     ('image/png', b'\\x89PNG')
     """
+    mime, start = _data_url_header(url)
+    return mime, _b64decode(url, start, len(url))
+
+
+def _data_url_header(url: str) -> tuple[str, int]:
+    """The declared MIME type (lower-cased) and where the base64 payload starts."""
     if not is_data_url(url):
         raise InvalidDataURLError("not a data URL: it must start with 'data:'")
     comma = url.find(",", 5, 1024)
@@ -680,10 +722,97 @@ def decode_data_url(url: str) -> tuple[str, bytes]:
             f"the data URL declares {safe(mime, 40) or 'no MIME type'!r}, not an image type; "
             "use e.g. 'data:image/png;base64,...'"
         )
+    return mime, comma + 1
+
+
+def _b64decode(url: str, start: int, end: int) -> bytes:
+    """Strictly decode ``url[start:end]`` (a whole number of base64 quads)."""
     try:
-        return mime, binascii.a2b_base64(url[comma + 1 :], strict_mode=True)
+        return binascii.a2b_base64(url[start:end], strict_mode=True)
     except (binascii.Error, ValueError) as exc:
-        raise InvalidDataURLError(_base64_problem(url, comma + 1, exc)) from None
+        raise InvalidDataURLError(_base64_problem(url, start, exc)) from None
+
+
+class _Base64Window:
+    """``read_at`` over a data URL's payload that decodes only the quads it is asked for."""
+
+    __slots__ = ("_start", "_url", "size")
+
+    def __init__(self, url: str, start: int) -> None:
+        self._url, self._start = url, start
+        chars = len(url) - start
+        if chars % 4:
+            _b64decode(url, start, len(url))  # raises with the reason (whitespace, url-safe...)
+            raise InvalidDataURLError(  # pragma: no cover - a2b always refuses a partial quad
+                _base64_problem(url, start, ValueError("incomplete base64 quad"))
+            )
+        last = _b64decode(url, max(start, len(url) - 64), len(url)) if chars else b""
+        padding = 0 if not chars else (url[-1] == "=") + (url[-2] == "=")
+        self.size = chars // 4 * 3 - padding
+        del last  # decoded only to validate the end (padding) strictly
+
+    def read_at(self, offset: int, n: int) -> bytes:
+        end = min(offset + n, self.size)
+        if offset >= end:
+            return b""
+        first, last = offset // 3, -(-end // 3)
+        data = _b64decode(self._url, self._start + 4 * first, self._start + 4 * last)
+        return data[offset - 3 * first : end - 3 * first]
+
+    def digest(self) -> str:
+        return hashlib.sha256(_b64decode(self._url, self._start, len(self._url))).hexdigest()
+
+
+class _BuiltParts:
+    """Data URLs this package built, with their ``ImageInfo``, so they are never parsed or
+    decoded again (the client inspects every image it sends).
+
+    Keyed by the URL object's identity, which is exact and O(1): the entry holds the URL, so
+    the id cannot be reused while it is remembered. A copy of the string is not found and is
+    parsed from its prefix as usual. Bounded in entries and in characters held."""
+
+    __slots__ = ("_chars", "_entries", "_lock", "max_chars", "max_entries")
+
+    def __init__(self, *, max_entries: int = 256, max_chars: int = 64 << 20) -> None:
+        self._entries: OrderedDict[int, tuple[str, ImageInfo]] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+        self.max_entries, self.max_chars = max_entries, max_chars
+
+    def get(self, url: str) -> ImageInfo | None:
+        entry = self._entries.get(id(url))
+        return entry[1] if entry is not None and entry[0] is url else None
+
+    def add(self, url: str, info: ImageInfo) -> None:
+        if len(url) > self.max_chars:
+            return
+        with self._lock:
+            old = self._entries.pop(id(url), None)
+            if old is not None:
+                self._chars -= len(old[0])
+            self._entries[id(url)] = (url, info)
+            self._chars += len(url)
+            while len(self._entries) > self.max_entries or self._chars > self.max_chars:
+                _, (gone, _) = self._entries.popitem(last=False)
+                self._chars -= len(gone)
+
+
+_BUILT = _BuiltParts()
+
+
+def remember_built(url: str, info: ImageInfo) -> str:
+    """Remember that ``url`` (a data URL this package just built) holds the image ``info``
+    describes; return ``url``.
+
+    >>> import base64
+    >>> gif = base64.b64decode("R0lGODdhAQABAIAAAAAAAAAAACwAAAAAAQABAAAIBAABBAQAOw==")
+    >>> url = remember_built("data:image/gif;base64," + base64.b64encode(gif).decode(),
+    ...     inspect_bytes(gif))
+    >>> inspect_data_url(url) is inspect_data_url(url)
+    True
+    """
+    _BUILT.add(url, info)
+    return url
 
 
 def _base64_problem(url: str, start: int, exc: Exception) -> str:

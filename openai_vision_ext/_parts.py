@@ -5,11 +5,14 @@ Chat Completions' ``ChatCompletionContentPartImageParam``. Both are the SDK's ow
 
 * A local source (path, bytes, binary file, PIL image) is inspected from its bytes (never its
   file name), checked (supported, still, not empty, within the per-image byte limit) and
-  becomes a base64 ``data:`` URL with the sniffed MIME type. A path is checked from its header
-  first, so a file that cannot be sent is refused by name before it is read.
-* An ``http(s)://`` URL is passed through unchanged (nothing is fetched).
-* A ``data:`` URL is decoded, checked (including its declared MIME against the bytes) and
-  passed through unchanged. ``image/jpg`` is accepted as an alias of ``image/jpeg``.
+  becomes a base64 ``data:`` URL with the sniffed MIME type. A path is opened once and checked
+  from its header first, so a file that cannot be sent is refused by name before it is read.
+  Every data URL built here is remembered with its ``ImageInfo`` (``_images.remember_built``):
+  preflight and the estimate never parse or decode it again.
+* An ``http(s)://`` URL is passed through unchanged (nothing is fetched); any other
+  ``scheme://`` is a ``FetchURLError``, as in ``prepare_image``.
+* A ``data:`` URL is checked from its first kilobytes (including its declared MIME against the
+  bytes) and passed through unchanged. ``image/jpg`` is accepted as an alias of ``image/jpeg``.
 * ``optimize=True``, ``model=`` or ``fetch=True`` hand the source to ``prepare_image``, which
   can shrink, convert and download.
 
@@ -19,14 +22,13 @@ The only I/O is reading the source (``_sources``).
 from __future__ import annotations
 
 import binascii
-import os
-from typing import TYPE_CHECKING, Final, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from ._exceptions import ImageSourceError, InvalidDetailError, InvalidOptionError
-from ._images import check_sendable, inspect_data_url, inspect_image
+from ._exceptions import ImageSourceError, InvalidOptionError
+from ._images import check_sendable, inspect_data_url, is_data_url, remember_built
 from ._preflight import DEFAULT_LIMITS
-from ._sources import is_data_url, is_http_url, read_source
-from ._types import DETAILS, Detail, ImageSource
+from ._sources import http_url, read_checked
+from ._types import Detail, ImageInfo, ImageSource, check_detail
 
 if TYPE_CHECKING:  # the SDK and Pillow are imported only when needed
     from openai.types.chat.chat_completion_content_part_image_param import (
@@ -39,25 +41,6 @@ if TYPE_CHECKING:  # the SDK and Pillow are imported only when needed
     from ._prepare import AnimatedPolicy
 
 __all__ = ["build_data_url", "check_detail", "image_part", "image_url_part"]
-
-_ALLOWED_DETAILS: Final = ", ".join(repr(d) for d in DETAILS)
-
-
-def check_detail(detail: object) -> Detail:
-    """Return ``detail`` if it is one the API accepts, else raise InvalidDetailError.
-
-    >>> check_detail("low")
-    'low'
-    >>> check_detail("medium")
-    Traceback (most recent call last):
-    ...
-    openai_vision_ext.InvalidDetailError: detail must be one of 'low', 'high', \
-'auto', 'original', not 'medium'
-    """
-    for allowed in DETAILS:
-        if isinstance(detail, str) and detail == allowed:
-            return allowed  # type: ignore[return-value]  # narrowed to the Literal by equality
-    raise InvalidDetailError(f"detail must be one of {_ALLOWED_DETAILS}, not {detail!r}")
 
 
 def build_data_url(data: bytes | bytearray | memoryview, mime: str) -> str:
@@ -221,30 +204,25 @@ def _image_url(source: object, *, detail: Detail, prepare: _PrepareArgs) -> tupl
 
 
 def _plain_url(source: object) -> str:
-    if isinstance(source, str) and is_http_url(source):
-        return source
     max_bytes = DEFAULT_LIMITS.max_image_bytes
-    if isinstance(source, str) and is_data_url(source):
-        check_sendable(inspect_data_url(source), max_bytes=max_bytes, label="the data URL's image")
-        return source
-    if isinstance(source, str | os.PathLike):
-        # Header first: a file that cannot be sent is refused, by name, before it is read.
-        check_sendable(inspect_image(source), max_bytes=max_bytes, label=_label(source))
-    data = read_source(source)
-    info = inspect_image(data)  # the bytes read are what is sent: check them, not the file
-    check_sendable(info, max_bytes=max_bytes)
-    mime = info.mime
+    if isinstance(source, str):
+        if is_data_url(source):
+            info = inspect_data_url(source)
+            check_sendable(info, max_bytes=max_bytes, label="the data URL's image")
+            return source
+        if http_url(source) is not None:  # any other scheme:// raises FetchURLError
+            return source
+
+    def check(info: ImageInfo, label: str) -> None:
+        check_sendable(info, max_bytes=max_bytes, label=label)
+
+    data, info = read_checked(source, check)  # a path: one open, header checked first
     # Release each buffer as soon as the next exists: peak stays near twice the URL's length.
-    del info  # its lazy digest holds a reference to the bytes
     encoded = binascii.b2a_base64(data, newline=False)
     del data
     payload = encoded.decode("ascii")
     del encoded
-    return f"data:{mime};base64,{payload}"
-
-
-def _label(path: str | os.PathLike[str]) -> str:
-    return f"'{os.path.basename(os.fsdecode(path))}'"
+    return remember_built(f"data:{info.mime};base64,{payload}", info)
 
 
 def _prepared_url(source: object, *, detail: Detail, prepare: _PrepareArgs) -> tuple[str, Detail]:
@@ -255,6 +233,9 @@ def _prepared_url(source: object, *, detail: Detail, prepare: _PrepareArgs) -> t
         detail=detail,
         **prepare._asdict(),
     )
+    url = prepared.image_url
     if prepared.info is not None:
         check_sendable(prepared.info, max_bytes=DEFAULT_LIMITS.max_image_bytes)
-    return prepared.image_url, detail if prepared.fit is None else prepared.fit.detail
+        if prepared.url is None:  # a data URL we built: never parsed again
+            url = remember_built(url, prepared.info)
+    return url, detail if prepared.fit is None else prepared.fit.detail

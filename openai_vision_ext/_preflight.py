@@ -47,7 +47,8 @@ from ._exceptions import (
 )
 from ._file_preflight import FileCheck, check_files
 from ._files import DEFAULT_FILE_LIMITS, FileLimits
-from ._types import DETAILS, Api, ImageInfo
+from ._images import is_data_url
+from ._types import Api, ImageInfo, detail_problem
 from ._walk import ImageRef, iter_image_refs
 
 __all__ = [
@@ -120,7 +121,6 @@ _CODES: Final[tuple[tuple[type[ImageError], str], ...]] = (
 )
 """Error class -> stable violation code (first match wins)."""
 
-_ALLOWED_DETAILS: Final = ", ".join(repr(d) for d in DETAILS)
 
 _Add = Callable[[str, str], None]
 """Records one violation (code, message) for the image being checked."""
@@ -304,8 +304,9 @@ def _check_image(
     def add(code: str, message: str) -> None:
         found.append(Violation(code, message, image_index=ref.index, location=ref.location))
 
-    if ref.detail is not None and not (isinstance(ref.detail, str) and ref.detail in DETAILS):
-        add("invalid_detail", f"detail must be one of {_ALLOWED_DETAILS}, not {ref.detail!r}")
+    problem = detail_problem(ref.detail) if ref.detail is not None else None
+    if problem is not None:
+        add("invalid_detail", problem)
     info = None
     if ref.url is None and ref.file_id is None:
         _missing_image(ref, add)
@@ -401,7 +402,7 @@ def _notes(images: tuple[tuple[ImageRef, ImageInfo | None, object], ...]) -> tup
 
 def _in_request(ref: ImageRef) -> bool:
     """Whether the image's bytes are in the request (a data URL), or it is only referenced."""
-    return ref.url is not None and ref.url[:5].lower() == "data:"
+    return is_data_url(ref.url)
 
 
 def _mb(n: int) -> str:

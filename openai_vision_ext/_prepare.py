@@ -45,7 +45,7 @@ from typing import Any, Final, Literal, TypeAlias, cast
 
 from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
-from . import _estimate
+from . import _estimate, _images
 from ._budget import Fit, Prefer, fitter
 from ._exceptions import (
     AnimatedImageError,
@@ -54,18 +54,26 @@ from ._exceptions import (
     EmptyImageError,
     ImageError,
     ImageSourceError,
-    InvalidDetailError,
     MissingExtraError,
     OpenAIVisionExtError,
     UnsupportedImageFormatError,
 )
 from ._fetch import FetchOptions, InvalidOptionError, fetch_image, http_url
-from ._images import MAX_PIXELS, Header, decode_data_url, read_header, sniff_format
+from ._images import (
+    MAX_PIXELS,
+    Header,
+    check_declared_mime,
+    check_pixels,
+    decode_data_url,
+    is_data_url,
+    read_header,
+    sniff_format,
+)
 from ._originals import ORIGINALS, Original
 from ._redact import elide, escape, redact_url, safe
-from ._sources import is_data_url, read_source
+from ._sources import read_source
 from ._strip import has_gps, strip_metadata
-from ._types import DETAILS, Detail, ImageFormat, ImageInfo, ImageSource
+from ._types import Detail, ImageFormat, ImageInfo, ImageSource, check_detail
 
 __all__ = [
     "MAX_PIXELS",
@@ -115,12 +123,8 @@ _ACCEPTED: Final[Mapping[str, ImageFormat]] = {
 }
 """Pillow format name -> the format OpenAI accepts as is."""
 
-_MIMES: Final[Mapping[ImageFormat, str]] = {
-    "png": "image/png",
-    "jpeg": "image/jpeg",
-    "webp": "image/webp",
-    "gif": "image/gif",
-}
+_MIMES: Final = _images.MIME_TYPES
+"""The one MIME table of the formats OpenAI accepts."""
 
 _ORIGINAL_MIMES: Final[Mapping[str, str]] = dict[str, str](
     _MIMES.items(),
@@ -403,8 +407,7 @@ def prepare_image(
     >>> ((p.info.width, p.info.height), p.fit.detail, p.fit.tokens)
     ((683, 512), 'high', 425)
     """
-    if detail not in DETAILS:
-        raise InvalidDetailError(f"detail must be one of {', '.join(DETAILS)}, not {detail!r}")
+    check_detail(detail)
     if animated not in ("reject", "first_frame"):
         raise InvalidOptionError(f"animated must be 'reject' or 'first_frame', not {animated!r}")
     if not 1 <= jpeg_quality <= 95:
@@ -900,13 +903,7 @@ def _is_16bit_png(data: bytes) -> bool:
 
 
 def _check_bomb(width: int, height: int) -> None:
-    if width * height > MAX_PIXELS:
-        raise DecompressionBombError(
-            f"the image claims {width}x{height} pixels, more than any real photo or screenshot "
-            f"({MAX_PIXELS:,} max); it is likely a decompression bomb: do not send it",
-            width=width,
-            height=height,
-        )
+    check_pixels(width, height)  # the one bomb limit (_images.MAX_PIXELS)
 
 
 def _require_heif_opener(data: bytes) -> None:
@@ -1004,6 +1001,8 @@ def _container(data: bytes) -> str | None:
 
 def _read_bytes(source: ImageSource) -> bytes:
     """The encoded bytes of a path, bytes-like, binary file object or ``data:`` URL."""
-    if is_data_url(source):
-        return decode_data_url(cast("str", source))[1]
+    if is_data_url(source):  # the declared type must match the bytes, as in image_part(url)
+        declared, data = decode_data_url(cast("str", source))
+        check_declared_mime(declared, data)
+        return data
     return bytes(read_source(source))

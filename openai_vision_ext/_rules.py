@@ -21,12 +21,11 @@ from typing import Literal
 
 from ._exceptions import (
     ImageError,
-    InvalidDetailError,
     InvalidModelRuleError,
     UnknownModelError,
 )
 from ._rules_data import RULES, Family, ModelRule, PatchLimit, SizedDetail
-from ._types import DETAILS
+from ._types import check_detail
 
 __all__ = [
     "InvalidModelRuleError",
@@ -195,9 +194,7 @@ def sized_detail(rule: ModelRule, detail: object) -> SizedDetail:
     """
     if detail is None or detail == "auto":
         return rule.auto
-    if detail in ("low", "high", "original"):
-        return detail
-    raise InvalidDetailError(f"detail must be one of {', '.join(DETAILS)}, not {detail!r}")
+    return check_detail(detail)  # type: ignore[return-value]  # not auto: a sized detail
 
 
 def _round_div(numerator: int, denominator: int) -> int:

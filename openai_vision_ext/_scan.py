@@ -120,7 +120,7 @@ def _walk_dir(root: Path) -> Iterator[Path]:
 
 def _inspect_one(path: Path) -> ImageInfo | str:
     from ._batch import error_reason
-    from ._images import inspect_image
+    from ._sources import inspect_image
 
     try:
         return inspect_image(path)
@@ -253,7 +253,8 @@ def image_problems(
 ) -> list[Problem]:
     from ._batch import error_reason
     from ._estimate import estimate_image_tokens
-    from ._images import check_sendable, inspect_image
+    from ._images import check_sendable
+    from ._sources import inspect_image
 
     if isinstance(info, str):  # read_headers keeps only the reason: inspect again for the code
         try:

@@ -1,7 +1,8 @@
 """I/O edge: turn an image source (path, bytes, binary file, PIL image) into readable bytes.
 
-This is the only module of the image pipeline that opens files or reads file objects. It offers
-two shapes of access:
+This is the only module of the image pipeline that opens files or reads file objects; what the
+bytes are is decided by the pure ``_images``, which this module calls (never the reverse).
+:func:`inspect_image` is the public entry point. It offers these shapes of access:
 
 * :func:`open_source` yields a :class:`SourceReader` for header-only inspection: random access
   (``read_at(offset, n)``), the total size (from ``stat`` for paths and from ``seek`` for
@@ -9,14 +10,16 @@ two shapes of access:
   paths and immutable bytes; streamed in 1 MiB chunks, never held whole, for file objects).
 * :func:`scan_source` runs a header parser over a source the same way, with the least overhead
   (for paths: one ``open``, ``fstat`` and ``pread``, no :class:`pathlib.Path`).
-* :func:`read_source` returns all the bytes (for building a data URL).
+* :func:`read_source` returns all the bytes; :func:`read_checked` too, after a check of the
+  header, from one ``open`` of a path (for building a data URL).
+* :func:`http_url` / :func:`is_http_url` tell a URL from a path: any ``scheme://`` other than
+  http(s) is a :class:`FetchURLError`, wherever a source is accepted.
 
 A path must name a regular file: directories, devices (``/dev/zero`` would never end) and named
 pipes are refused at once (files are opened non-blocking, so a pipe never waits for a writer).
 
-``data:`` URLs and ``http(s)://`` URLs are not handled here: callers decode data URLs
-(``_images.decode_data_url``) and never fetch URLs unless asked to (``fetch=True`` in
-``image_part``).
+``data:`` URLs are parsed by ``_images`` (from their text: nothing to read), and URLs are
+never fetched here (``fetch=True`` in ``image_part`` goes through ``_fetch``).
 
 PIL images are encoded losslessly as PNG (CMYK images, which PNG cannot store, as JPEG at
 quality 95). The original file's bytes are never reused, because the image may have been changed
@@ -38,16 +41,21 @@ from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 from typing import IO, Any, Final, Literal, TypeVar
 
-from ._exceptions import AnimatedImageError, ImageSourceError, InvalidDataURLError
-from ._redact import escape, safe
+from ._exceptions import AnimatedImageError, FetchURLError, ImageSourceError, InvalidDataURLError
+from ._images import MIME_TYPES, Header, inspect_data_url, is_data_url, read_header
+from ._redact import elide, escape, safe
+from ._types import ImageInfo, ImageSource
 
 __all__ = [
     "ACCEPTED_SOURCES",
     "SourceReader",
     "encode_pil_image",
+    "http_url",
+    "inspect_image",
     "is_data_url",
     "is_http_url",
     "open_source",
+    "read_checked",
     "read_source",
     "scan_source",
 ]
@@ -84,13 +92,7 @@ class SourceReader:
     """Subject for error messages, e.g. ``'photo.jpg'`` or ``the image``."""
 
 
-def is_data_url(value: object) -> bool:
-    """True for strings starting with ``data:`` (any case).
-
-    >>> is_data_url("data:image/png;base64,AAAA"), is_data_url("photo.png")
-    (True, False)
-    """
-    return isinstance(value, str) and value[:5].lower() == "data:"
+_SCHEMES: Final = frozenset({"http", "https"})
 
 
 def is_http_url(value: object) -> bool:
@@ -100,6 +102,113 @@ def is_http_url(value: object) -> bool:
     (True, False)
     """
     return isinstance(value, str) and value[:8].lower().startswith(("http://", "https://"))
+
+
+def http_url(source: str) -> str | None:
+    """``source`` if it is a URL to fetch or pass through, ``None`` for a path or data URL.
+
+    Any ``scheme://`` string other than http(s) is refused rather than mistaken for a path.
+
+    >>> http_url("https://example.com/a.png"), http_url("photos/a.png")
+    ('https://example.com/a.png', None)
+    >>> http_url("ftp://example.com/a.png")
+    Traceback (most recent call last):
+    ...
+    openai_vision_ext.FetchURLError: only http and https image URLs are supported, not ftp://; \
+download it yourself and pass the bytes or a path
+    """
+    scheme, sep, _rest = source.partition("://")
+    if not sep or not scheme.isascii() or not scheme.isalpha():
+        return None
+    if scheme.lower() not in _SCHEMES:
+        raise FetchURLError(
+            f"only http and https image URLs are supported, not {elide(scheme, 20)}://; "
+            "download it yourself and pass the bytes or a path",
+            url=source,
+        )
+    return source
+
+
+def inspect_image(source: ImageSource) -> ImageInfo:
+    """Describe an image from a path, bytes, binary file, PIL image or ``data:`` URL.
+
+    Reads only the header of a file (size from ``stat``, sha256 on first access); a data URL
+    is parsed from its first kilobytes. Animated images are described (``animated=True``),
+    not refused: see ``check_sendable``.
+
+    >>> import base64
+    >>> b64 = "R0lGODdhAQABAIAAAAAAAAAAACwAAAAAAQABAAAIBAABBAQAOw=="
+    >>> inspect_image("data:image/gif;base64," + b64).width
+    1
+    >>> gif = base64.b64decode(b64)
+    >>> import hashlib
+    >>> inspect_image(gif).sha256 == hashlib.sha256(gif).hexdigest()
+    True
+    """
+    if is_data_url(source):
+        return inspect_data_url(source)  # type: ignore[arg-type]  # a str, by is_data_url
+    (fmt, width, height, frames), size, sha256 = scan_source(source, _read_header)
+    return ImageInfo(fmt, MIME_TYPES[fmt], width, height, frames, frames > 1, size, sha256)
+
+
+def _read_header(read_at: Callable[[int, int], bytes], size: int, label: str) -> Header:
+    return read_header(read_at, size, label=label)
+
+
+def read_checked(
+    source: object, check: Callable[[ImageInfo, str], None]
+) -> tuple[bytes | bytearray | memoryview, ImageInfo]:
+    """All the bytes of ``source`` and their ``ImageInfo`` (sha256 included), once
+    ``check(info, label)`` passed: a path is opened once and its header parsed once, and a file
+    that cannot be sent is refused by name before it is read whole.
+
+    >>> import base64
+    >>> gif = base64.b64decode("R0lGODdhAQABAIAAAAAAAAAAACwAAAAAAQABAAAIBAABBAQAOw==")
+    >>> data, info = read_checked(gif, lambda info, label: None)
+    >>> (len(data), info.width, info.format)
+    (37, 1, 'gif')
+    """
+    if isinstance(source, str | os.PathLike):
+        return _read_checked_path(_fspath(source), check)
+    data = read_source(source)
+    view = memoryview(data).cast("B") if not isinstance(data, bytes) else data
+    fmt, width, height, frames = read_header(
+        lambda o, n: bytes(view[o : o + n]), len(view), label="the image"
+    )
+    digest = hashlib.sha256(view).hexdigest()
+    info = ImageInfo(fmt, MIME_TYPES[fmt], width, height, frames, frames > 1, len(view), digest)
+    check(info, "the image")
+    return data, info
+
+
+def _read_checked_path(
+    path: str, check: Callable[[ImageInfo, str], None]
+) -> tuple[bytes, ImageInfo]:
+    fd, stat = _open_regular(path)
+    try:
+        size, label = stat.st_size, _label(path)
+        head = _pread_fully(fd, path, min(size, _HEAD_SIZE), 0)
+
+        def read_at(offset: int, n: int) -> bytes:
+            if offset + n <= len(head):
+                return head[offset : offset + n]
+            return _pread_fully(fd, path, n, offset)
+
+        header = read_header(read_at, size, label=label)
+        fmt, width, height, frames = header
+        mime = MIME_TYPES[fmt]
+        check(ImageInfo(fmt, mime, width, height, frames, frames > 1, size, ""), label)
+        data = _pread_fully(fd, path, size + 1, 0)
+    finally:
+        os.close(fd)
+    if len(data) != size or not data.startswith(head):  # the file changed while read: the
+        header = read_header(lambda o, n: data[o : o + n], len(data), label=label)  # bytes win
+        fmt, width, height, frames = header
+        mime = MIME_TYPES[fmt]
+    digest = hashlib.sha256(data).hexdigest()
+    info = ImageInfo(fmt, mime, width, height, frames, frames > 1, len(data), digest)
+    check(info, label)
+    return data, info
 
 
 @contextmanager
@@ -180,7 +289,7 @@ def _fspath(source: str | os.PathLike[Any]) -> str:
     """The path as a string; URLs are refused with advice (they are never downloaded here)."""
     path = source if isinstance(source, str) else os.fsdecode(source)
     _refuse_non_path(path)
-    if path[:4].lower() == "http" and is_http_url(path):
+    if "://" in path[:64] and http_url(path) is not None:  # other schemes: FetchURLError
         raise ImageSourceError(
             f"{_short(path)} is a URL, and URLs are not downloaded here; pass it to "
             "image_part() as is (it is sent unchanged), or use image_part(url, fetch=True)"

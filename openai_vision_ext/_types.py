@@ -14,6 +14,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "DETAILS",
     "Api",
+    "check_detail",
+    "detail_problem",
     "Detail",
     "ImageFormat",
     "ImageInfo",
@@ -27,6 +29,40 @@ else:  # the same Literal, without importing the SDK (a test checks they stay eq
 """The SDK's own ``ImageDetail``: ``Literal["low", "high", "auto", "original"]``."""
 
 DETAILS: tuple[str, ...] = get_args(Detail)
+
+_ALLOWED_DETAILS = ", ".join(repr(d) for d in DETAILS)
+
+
+def detail_problem(detail: object) -> str | None:
+    """Why ``detail`` is not one the API accepts, or ``None`` (the one ``detail`` check:
+    parts, preflight, preparation and token rules all ask it).
+
+    >>> detail_problem("low") is None, detail_problem("medium")
+    (True, "detail must be one of 'low', 'high', 'auto', 'original', not 'medium'")
+    """
+    if isinstance(detail, str) and detail in DETAILS:
+        return None
+    return f"detail must be one of {_ALLOWED_DETAILS}, not {detail!r}"
+
+
+def check_detail(detail: object) -> Detail:
+    """Return ``detail`` if it is one the API accepts, else raise InvalidDetailError.
+
+    >>> check_detail("low")
+    'low'
+    >>> check_detail("medium")
+    Traceback (most recent call last):
+    ...
+    openai_vision_ext.InvalidDetailError: detail must be one of 'low', 'high', \
+'auto', 'original', not 'medium'
+    """
+    problem = detail_problem(detail)
+    if problem is not None:
+        from ._exceptions import InvalidDetailError
+
+        raise InvalidDetailError(problem)
+    return detail  # type: ignore[return-value]  # one of DETAILS, checked above
+
 
 Api: TypeAlias = Literal["responses", "chat.completions"]
 
@@ -116,6 +152,15 @@ class ImageInfo:
             _set_sha256(self, self._digest())
             _set_digest(self, None)
         assert self._sha256 is not None
+        return self._sha256
+
+    @property
+    def known_sha256(self) -> str | None:
+        """The sha256 if it is already known, else ``None`` (nothing is read or hashed).
+
+        >>> ImageInfo("png", "image/png", 1, 1, 1, False, 9, lambda: "ab").known_sha256 is None
+        True
+        """
         return self._sha256
 
     @property

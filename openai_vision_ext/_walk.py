@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ._exceptions import InvalidRequestError
+from ._images import is_data_url
 from ._types import Api
 
 __all__ = ["FileRef", "ImageRef", "iter_file_refs", "iter_image_refs", "request_root"]
@@ -96,10 +97,12 @@ def _redacted(url: str | None) -> str | None:
 
     >>> _redacted("data:image/png;base64,iVBORw0KGgo=")
     'data:image/png;base64,<12 chars>'
+    >>> _redacted("DATA:image/png;base64,iVBORw0KGgo=")
+    'DATA:image/png;base64,<12 chars>'
     >>> _redacted("https://example.com/a.png")
     'https://example.com/a.png'
     """
-    if url is None or not url.startswith("data:"):
+    if url is None or not is_data_url(url):
         return url
     head, comma, payload = url.partition(",")
     return f"{head}{comma}<{len(payload)} chars>"

@@ -1,0 +1,218 @@
+"""One home per image rule (issue 10): the copies that used to disagree now give one answer,
+a path is opened once, a data URL is read from its first kilobytes, and a part this package
+built is never decoded again."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _helpers import encode, png
+from PIL import Image
+
+from openai_vision_ext import (
+    FetchURLError,
+    ImageSourceError,
+    MimeMismatchError,
+    PreflightError,
+    estimate_request,
+    image_part,
+    image_url_part,
+    inspect_image,
+    preflight,
+    prepare_image,
+)
+
+GIF = encode(Image.new("RGB", (3, 2), "red"), "GIF")
+GIF_AS_PNG = "data:image/png;base64," + base64.b64encode(GIF).decode()
+
+
+def _request(url: str) -> dict[str, Any]:
+    part = {"type": "input_image", "image_url": url, "detail": "high"}
+    return {"model": "gpt-4o", "input": [{"role": "user", "content": [part]}]}
+
+
+# -- the copies that disagreed ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda url: image_part(url),
+        lambda url: image_part(url, optimize=True),
+        lambda url: image_url_part(url, model="gpt-4o"),
+        lambda url: prepare_image(url),
+    ],
+    ids=["image_part", "image_part_optimize", "image_url_part_model", "prepare_image"],
+)
+def test_a_data_url_declaring_png_but_holding_gif_is_refused_on_every_path(
+    build: Callable[[str], object],
+) -> None:
+    """Plain and preparing paths agree: the declared MIME type must match the bytes."""
+    with pytest.raises(MimeMismatchError) as info:
+        build(GIF_AS_PNG)
+    assert (info.value.declared, info.value.actual) == ("image/png", "image/gif")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [image_part, image_url_part, inspect_image, prepare_image],
+    ids=["image_part", "image_url_part", "inspect_image", "prepare_image"],
+)
+def test_a_non_http_scheme_is_a_fetch_url_error_everywhere(call: Callable[[str], object]) -> None:
+    """``ftp://`` is a URL we refuse, not a missing file, whichever function receives it."""
+    with pytest.raises(FetchURLError, match="only http and https"):
+        call("ftp://example.com/a.png")
+
+
+def test_a_fetch_url_error_is_still_an_image_source_error() -> None:
+    """Code catching ImageSourceError for bad sources keeps working."""
+    with pytest.raises(ImageSourceError):
+        image_part("ftp://example.com/a.png")
+
+
+def test_an_upper_case_data_url_is_a_data_url_for_preflight_estimate_and_repr() -> None:
+    """``DATA:`` is checked, estimated as ``data_url`` and redacted like ``data:``."""
+    url = "DATA:image/gif;base64," + base64.b64encode(GIF).decode()
+    estimate = estimate_request(**_request(url))
+    assert estimate.images[0].source == "data_url"
+    assert (estimate.images[0].width, estimate.images[0].height) == (3, 2)
+    outcome = preflight(**_request(url))
+    (ref, info), *_ = outcome.images
+    assert info is not None
+    assert info.n_bytes == len(GIF)
+    assert base64.b64encode(GIF).decode()[:12] not in repr(ref)
+    with pytest.raises(PreflightError, match="declares image/png but its bytes are image/gif"):
+        preflight(**_request("DATA:" + GIF_AS_PNG[5:]))
+
+
+# -- a path is opened once -------------------------------------------------------------------
+
+_OPENED: list[str] | None = None
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if _OPENED is not None and event == "open" and isinstance(args[0], str):
+        _OPENED.append(args[0])
+
+
+sys.addaudithook(_audit)  # process-wide and permanent: records only inside _recording_opens()
+
+
+@contextmanager
+def _recording_opens() -> Iterator[list[str]]:
+    global _OPENED
+    _OPENED = []
+    try:
+        yield _OPENED
+    finally:
+        _OPENED = None
+
+
+@pytest.mark.parametrize("build", [image_part, image_url_part])
+def test_a_path_is_opened_once(tmp_path: Path, build: Callable[[Path], object]) -> None:
+    """``image_part(path)`` opens the file once (header checked, then read, same descriptor)."""
+    path = tmp_path / "photo.png"
+    path.write_bytes(png((40, 30)))
+    with _recording_opens() as opened:
+        build(path)
+    assert opened.count(str(path)) == 1
+
+
+# -- data URLs are read from their first kilobytes --------------------------------------------
+
+
+class _CountingBinascii:
+    """``binascii`` with ``a2b_base64`` counting the characters it decodes."""
+
+    def __init__(self) -> None:
+        self.decoded = 0
+
+    def a2b_base64(self, data: Any, **options: Any) -> bytes:
+        self.decoded += len(data)
+        return binascii.a2b_base64(data, **options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(binascii, name)
+
+
+@pytest.fixture
+def decoding(monkeypatch: pytest.MonkeyPatch) -> _CountingBinascii:
+    counter = _CountingBinascii()
+    monkeypatch.setattr("openai_vision_ext._images.binascii", counter)
+    return counter
+
+
+def _big_png_url() -> tuple[str, bytes]:
+    """A noise PNG of about 3 MB as a data URL this package did not build."""
+    data = encode(Image.effect_noise((1000, 1000), 90).convert("RGB"), "PNG", compress_level=0)
+    return "data:image/png;base64," + base64.b64encode(data).decode(), data
+
+
+def test_a_foreign_data_url_is_estimated_from_its_first_kilobytes(
+    decoding: _CountingBinascii,
+) -> None:
+    """Estimating a data URL decodes a few KiB, not the payload: the size comes from the
+    payload's length, the dimensions from the header, and the digest is left for records."""
+    url, data = _big_png_url()
+    estimate = estimate_request(**_request(url))
+    image = estimate.images[0]
+    assert (image.width, image.height, image.n_bytes) == (1000, 1000, len(data))
+    assert image.sha256 is None
+    assert 0 < decoding.decoded < 16_384 < len(url) // 100
+
+
+def test_a_foreign_data_urls_digest_is_computed_on_first_access(
+    decoding: _CountingBinascii,
+) -> None:
+    """``inspect_image(data_url).sha256`` decodes the whole payload once, when asked."""
+    url, data = _big_png_url()
+    info = inspect_image(url)
+    before = decoding.decoded
+    assert info.sha256 == hashlib.sha256(data).hexdigest()
+    assert decoding.decoded - before >= len(url) - 30
+
+
+def test_a_part_this_package_built_is_never_decoded_again(
+    decoding: _CountingBinascii,
+) -> None:
+    """Preflight and the estimate of an ``image_part`` URL decode nothing and know its digest."""
+    data = png((64, 48))
+    url = image_part(data)["image_url"]
+    assert url is not None
+    outcome = preflight(**_request(url))
+    estimate = estimate_request(**_request(url))
+    assert decoding.decoded == 0
+    assert outcome.images[0][1] is not None
+    assert estimate.images[0].sha256 == hashlib.sha256(data).hexdigest()
+    assert (estimate.images[0].width, estimate.images[0].height) == (64, 48)
+
+
+def test_an_equal_copy_of_a_built_url_is_parsed_like_any_other(
+    decoding: _CountingBinascii,
+) -> None:
+    """The memory of built parts is by identity: an equal string built elsewhere is parsed
+    from its prefix (same answer), never trusted by value."""
+    data = png((64, 48))
+    url = image_part(data)["image_url"]
+    assert url is not None
+    copy = "".join(list(url))
+    image = estimate_request(**_request(copy)).images[0]
+    assert decoding.decoded > 0
+    assert (image.width, image.height, image.n_bytes) == (64, 48, len(data))
+
+
+def test_a_bad_base64_end_is_still_refused() -> None:
+    """Padding in the wrong place and a cut quad are found without decoding the payload."""
+    url = "data:image/gif;base64," + base64.b64encode(GIF).decode()
+    with pytest.raises(Exception, match="not valid base64"):
+        inspect_image(url[:-1])
+    with pytest.raises(Exception, match="not valid base64"):
+        inspect_image(url + "\n")
