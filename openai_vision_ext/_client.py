@@ -790,7 +790,8 @@ class _VisionClientMixin:
 def _stand_in_for(cls: type) -> type:
     """The first class in ``cls``'s MRO not defined here: the SDK client ours replace (or a
     user's own subclass, named as the SDK would name it)."""
-    return next(base for base in cls.__mro__ if base.__module__ != __name__)
+    package = __name__.partition(".")[0]  # public classes say ``openai_vision_ext``
+    return next(base for base in cls.__mro__ if base.__module__.partition(".")[0] != package)
 
 
 def _install_signatures(cls: type) -> None:
