@@ -28,6 +28,7 @@ from ._prices import DEFAULT_PRICES, PriceTable, price_usage
 from ._report import ReportStatus, VisionReport
 from ._types import Api, ImageInfo
 from ._usage import ABSURD_TOKENS, BilledUsage, billed_usage
+from ._walk import Part, walk_request
 
 __all__ = [
     "COUNT_PARAMS",
@@ -108,6 +109,8 @@ class Plan:
     """The caller's keyword arguments (read only, never mutated)."""
     infos: tuple[ImageInfo | None, ...]
     estimate: RequestEstimate | None
+    parts: tuple[Part, ...] | None = None
+    """The request's parts from its one walk (``None``: walk again when needed)."""
     violations: tuple[Violation, ...] = ()
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -129,7 +132,8 @@ def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Pla
     request, parse_notes = _with_parse_schema(api, given(request))
     model_requested = str(request.get("model", ""))
     model = options.model_map.get(model_requested, model_requested)
-    outcome = check_request(api, model, request)
+    parts = walk_request(api, request)  # the one walk: preflight and the estimate share it
+    outcome = check_request(api, model, request, parts=parts)
     violations = tuple(outcome.violations)
     if violations and options.preflight == "raise":
         raise PreflightError(violations)
@@ -141,7 +145,7 @@ def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Pla
             + "; ".join(str(v) for v in violations)
         )
     prices = (options.audit.prices if options.audit is not None else None) or DEFAULT_PRICES
-    estimate, estimate_error = _estimate(api, model, request, infos, prices)
+    estimate, estimate_error = _estimate(api, model, request, infos, prices, parts)
     if options.budget is not None:
         exceeded = over_budget(
             options.budget, estimate, model=model, request=request, prices=prices
@@ -157,6 +161,7 @@ def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Pla
         stream=request.get("stream") is True,
         request=request,
         infos=infos,
+        parts=parts,
         estimate=estimate,
         violations=violations if options.preflight != "off" else (),
         notes=(*outcome.notes, *parse_notes),
@@ -269,11 +274,12 @@ def _estimate(
     request: Mapping[str, Any],
     infos: Sequence[ImageInfo | None],
     prices: PriceTable,
+    parts: Sequence[Part] | None = None,
 ) -> tuple[RequestEstimate | None, str | None]:
     """The estimate, or ``None`` and why (``None`` reason: no rule for ``model``). Images that
     ``prepare_image`` changed in this process get their original facts (``_originals``)."""
     try:
-        estimate = estimate_with_infos(api, model, request, infos, prices=prices)
+        estimate = estimate_with_infos(api, model, request, infos, prices=prices, parts=parts)
         return with_originals(estimate), None
     except UnknownModelError:
         return None, None
@@ -357,7 +363,9 @@ def _estimate_after(
         return None, (plan.estimate_error,)
     estimate, notes = plan.estimate, []
     if estimate is None and model_served is not None:
-        estimate, error = _estimate(plan.api, model_served, plan.request, plan.infos, plan.prices)
+        estimate, error = _estimate(
+            plan.api, model_served, plan.request, plan.infos, plan.prices, plan.parts
+        )
         if error is not None:
             return None, (error,)
         if estimate is not None:

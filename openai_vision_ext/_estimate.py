@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._images import inspect_data_url, is_data_url
+from ._images import is_data_url
 from ._preflight import resolve_api
 from ._prices import DEFAULT_PRICES, Cost, PriceTable, tier_for_service_tier
 from ._rules import (
@@ -26,7 +26,15 @@ from ._rules import (
 )
 from ._rules_data import ModelRule, SizedDetail
 from ._types import Api, Detail, ImageInfo
-from ._walk import FileRef, ImageRef, iter_file_refs, iter_image_refs, request_root
+from ._walk import (
+    FileRef,
+    ImageRef,
+    Part,
+    iter_file_refs,
+    iter_image_refs,
+    request_root,
+    walk_request,
+)
 
 if TYPE_CHECKING:
     from ._file_rules import FileEstimate
@@ -259,8 +267,12 @@ def estimate_request(
     """
     body = {"model": model, **request}
     resolved = resolve_api(api, body)
-    infos = [_inspect_ref(ref) for ref in iter_image_refs(resolved, body)]
-    return estimate_with_infos(resolved, model, body, infos, prices=prices)
+    parts = walk_request(resolved, body)
+    for part in parts:
+        if part.error is not None:  # a data URL that cannot be read: no estimate for it
+            raise part.error
+    infos = [part.info for part in parts]
+    return estimate_with_infos(resolved, model, body, infos, prices=prices, parts=parts)
 
 
 def estimate_with_infos(
@@ -272,9 +284,11 @@ def estimate_with_infos(
     prices: PriceTable | None = None,
     file_infos: Sequence[FileInfo | None] | None = None,
     files_as_of: str | None = None,
+    parts: Sequence[Part] | None = None,
 ) -> RequestEstimate:
     """Like ``estimate_request`` but with each image's ``ImageInfo`` already known (by index),
-    so callers that inspected images once (preflight) do not decode them again.
+    so callers that inspected images once (preflight) do not decode them again; ``parts``
+    (from ``walk_request``) saves walking the request for its images again.
 
     An ``ImageInfo`` given for a URL or ``file_id`` image is used too (e.g. sizes recorded
     elsewhere); ``None`` means unknown.
@@ -285,7 +299,7 @@ def estimate_with_infos(
     8
     """
     rule = get_model_rule(model)
-    refs = list(iter_image_refs(api, request))
+    refs = [part.ref for part in parts] if parts is not None else iter_image_refs(api, request)
     images = tuple(
         _image_estimate(rule, ref, infos[ref.index] if ref.index < len(infos) else None)
         for ref in refs
@@ -425,12 +439,6 @@ def _source(ref: ImageRef) -> Literal["data_url", "url", "file_id"]:
     if is_data_url(ref.url):
         return "data_url"
     return "url" if ref.url is not None else "file_id"
-
-
-def _inspect_ref(ref: ImageRef) -> ImageInfo | None:
-    if _source(ref) != "data_url" or ref.url is None:
-        return None
-    return inspect_data_url(ref.url)
 
 
 def _image_estimate(rule: ModelRule, ref: ImageRef, info: ImageInfo | None) -> ImageEstimate:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import difflib
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -49,7 +49,7 @@ from ._file_preflight import FileCheck, check_files
 from ._files import DEFAULT_FILE_LIMITS, FileLimits
 from ._images import is_data_url
 from ._types import Api, ImageInfo, detail_problem
-from ._walk import ImageRef, iter_image_refs
+from ._walk import ImageRef, Part, walk_request
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -157,6 +157,7 @@ def check_request(
     *,
     limits: ImageLimits = DEFAULT_LIMITS,
     file_limits: FileLimits = DEFAULT_FILE_LIMITS,
+    parts: Sequence[Part] | None = None,
 ) -> PreflightOutcome:
     """Check every image of ``request`` (a ``create(...)`` keyword dict) against ``limits``.
 
@@ -168,7 +169,9 @@ def check_request(
     >>> [(v.code, v.image_index, v.location) for v in outcome.violations]
     [('invalid_detail', 0, 'input[0].content[0]')]
     """
-    images = tuple((ref, *_check_image(ref, limits)) for ref in iter_image_refs(api, request))
+    if parts is None:  # callers that also estimate walk once and pass the parts
+        parts = walk_request(api, request)
+    images = tuple((part.ref, *_check_image(part, limits)) for part in parts)
     violations = [v for _, _, found in images for v in found]
     infos = [info for _, info, _ in images]
     violations += _request_violations(infos, limits)
@@ -295,10 +298,9 @@ nothing was sent:
     return outcome
 
 
-def _check_image(
-    ref: ImageRef, limits: ImageLimits
-) -> tuple[ImageInfo | None, tuple[Violation, ...]]:
+def _check_image(part: Part, limits: ImageLimits) -> tuple[ImageInfo | None, tuple[Violation, ...]]:
     """This image's info (if its bytes are in the request) and its violations."""
+    ref = part.ref
     found: list[Violation] = []
 
     def add(code: str, message: str) -> None:
@@ -310,9 +312,11 @@ def _check_image(
     info = None
     if ref.url is None and ref.file_id is None:
         _missing_image(ref, add)
-    elif _in_request(ref):
+    elif part.source == "data_url":
         assert ref.url is not None
-        info = _inspect(ref.url, add)
+        info = part.info
+        if part.error is not None:
+            add(next(code for cls, code in _CODES if isinstance(part.error, cls)), str(part.error))
         if info is not None:
             _check_info(info, len(ref.url), limits, add)
     elif ref.url is not None and not ref.url[:8].lower().startswith(("http://", "https://")):
@@ -338,17 +342,6 @@ def _missing_image(ref: ImageRef, add: _Add) -> None:
             )
             return
     add("missing_image", "the image part has neither image_url nor file_id; set one of them")
-
-
-def _inspect(url: str, add: _Add) -> ImageInfo | None:
-    from ._images import inspect_data_url
-
-    try:
-        return inspect_data_url(url)
-    except ImageError as exc:
-        code = next(code for cls, code in _CODES if isinstance(exc, cls))
-        add(code, str(exc))
-        return None
 
 
 def _check_info(info: ImageInfo, url_chars: int, limits: ImageLimits, add: _Add) -> None:

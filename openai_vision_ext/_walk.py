@@ -3,19 +3,32 @@
 The walk never mutates the request. It recognises Responses ``input_image`` parts and Chat
 Completions ``image_url`` parts wherever they sit (messages, content lists, tool outputs,
 nested items), and records where each one was found as a readable path.
+
+:func:`walk_request` is the one walk a request gets: it yields each :class:`Part` (position,
+kind, source, detail, and the ``ImageInfo`` of an image whose bytes are in the request, or why
+they cannot be read). Preflight, the estimate and the clients all consume that list.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeAlias, TypeVar
 
-from ._exceptions import InvalidRequestError
-from ._images import is_data_url
-from ._types import Api
+from ._exceptions import ImageError, InvalidRequestError
+from ._images import inspect_data_url, is_data_url
+from ._types import Api, ImageInfo
 
-__all__ = ["FileRef", "ImageRef", "iter_file_refs", "iter_image_refs", "request_root"]
+__all__ = [
+    "FileRef",
+    "ImageRef",
+    "Part",
+    "PartSource",
+    "iter_file_refs",
+    "iter_image_refs",
+    "request_root",
+    "walk_request",
+]
 
 _ROOT_KEY: Mapping[str, str] = {"responses": "input", "chat.completions": "messages"}
 
@@ -90,6 +103,65 @@ def _as_file_ref(node: Mapping[str, Any], path: str, counter: Iterator[int]) -> 
         filename=fields.get("filename"),
         part=node,
     )
+
+
+PartSource: TypeAlias = Literal["data_url", "url", "file_id", "none"]
+"""Where a part's bytes are: in the request (``data_url``), behind a URL, an uploaded file, or
+nowhere usable (``none``: no ``image_url``/``file_id`` string)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One part of a request, found once by :func:`walk_request`, with what is known of it."""
+
+    ref: ImageRef
+    """Where it is (``index``, ``location``), its ``detail`` as written, and the part itself."""
+    info: ImageInfo | None
+    """What the image is, when its bytes are in the request (a data URL that parsed)."""
+    error: ImageError | None = None
+    """Why a data URL's image could not be read (preflight reports it; estimates raise it)."""
+
+    @property
+    def kind(self) -> Literal["image"]:
+        """What the part is (images today; files and tools join the walk later)."""
+        return "image"
+
+    @property
+    def source(self) -> PartSource:
+        """How the image is given (the one classification every consumer uses)."""
+        if is_data_url(self.ref.url):
+            return "data_url"
+        if self.ref.url is not None:
+            return "url"
+        return "file_id" if self.ref.file_id is not None else "none"
+
+    @property
+    def index(self) -> int:
+        return self.ref.index
+
+    @property
+    def detail(self) -> object:
+        return self.ref.detail
+
+
+def walk_request(api: Api, request: Mapping[str, Any]) -> tuple[Part, ...]:
+    """Every part of ``request`` in order, each data-URL image inspected once (from its first
+    kilobytes, or from the memory of parts this package built).
+
+    >>> part = {"type": "input_image", "image_url": "https://example.com/a.png", "detail": "low"}
+    >>> [(p.index, p.source, p.detail) for p in walk_request("responses", {"input": [part]})]
+    [(0, 'url', 'low')]
+    """
+    parts = []
+    for ref in iter_image_refs(api, request):
+        info, error = None, None
+        if ref.url is not None and is_data_url(ref.url):
+            try:
+                info = inspect_data_url(ref.url)
+            except ImageError as exc:
+                error = exc
+        parts.append(Part(ref, info, error))
+    return tuple(parts)
 
 
 def _redacted(url: str | None) -> str | None:

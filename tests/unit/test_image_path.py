@@ -216,3 +216,49 @@ def test_a_bad_base64_end_is_still_refused() -> None:
         inspect_image(url[:-1])
     with pytest.raises(Exception, match="not valid base64"):
         inspect_image(url + "\n")
+
+
+# -- one walk per request ----------------------------------------------------------------------
+
+
+def test_the_client_core_walks_a_request_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``prepare`` (what every client call runs first) walks the request once: preflight and
+    the estimate both consume that walk's parts, and neither walks again."""
+    from openai_vision_ext import _core, _walk
+
+    walks = []
+
+    def counting_walk(api: Any, request: Any) -> Any:
+        walks.append(api)
+        return _walk.walk_request(api, request)
+
+    def no_second_walk(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the request was walked again")
+
+    monkeypatch.setattr("openai_vision_ext._core.walk_request", counting_walk)
+    monkeypatch.setattr("openai_vision_ext._preflight.walk_request", no_second_walk)
+    monkeypatch.setattr("openai_vision_ext._estimate.iter_image_refs", no_second_walk)
+    url = image_part(png((64, 48)))["image_url"]
+    assert url is not None
+    plan = _core.prepare("responses", _request(url), _core.VisionOptions())
+    assert walks == ["responses"]
+    assert plan.estimate is not None
+    assert (plan.estimate.images[0].width, plan.estimate.images[0].height) == (64, 48)
+
+
+def test_preflight_and_the_estimate_agree_on_each_parts_source() -> None:
+    """Every consumer reads a part's source from the walk: data URL, URL, file id."""
+    from openai_vision_ext import _walk
+
+    data_url = "Data:image/gif;base64," + base64.b64encode(GIF).decode()
+    content = [
+        {"type": "input_image", "image_url": data_url, "detail": "low"},
+        {"type": "input_image", "image_url": "https://example.com/a.png", "detail": "low"},
+        {"type": "input_image", "file_id": "file-abc", "detail": "low"},
+    ]
+    request = {"model": "gpt-4o", "input": [{"role": "user", "content": content}]}
+    parts = _walk.walk_request("responses", request)
+    estimate = estimate_request(**request)
+    assert [p.source for p in parts] == ["data_url", "url", "file_id"]
+    assert [im.source for im in estimate.images] == ["data_url", "url", "file_id"]
+    assert [p.info is not None for p in parts] == [True, False, False]
