@@ -12,6 +12,7 @@ from typing import Any
 
 import _helpers
 import pytest
+from _private import fetch_image
 
 from openai_vision_ext import (
     FetchBlockedError,
@@ -25,7 +26,6 @@ from openai_vision_ext import (
     estimate_image_tokens,
     prepare_image,
 )
-from openai_vision_ext._fetch import fetch_image
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from _mock import IMAGE, Mock
+from _private import span_attributes
 from PIL import Image
 
 from openai_vision_ext import (
@@ -23,7 +24,6 @@ from openai_vision_ext import (
     image_url_part,
     vision_report,
 )
-from openai_vision_ext._otel import span_attributes
 from openai_vision_ext.testing import capture_audit
 
 

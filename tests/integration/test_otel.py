@@ -6,6 +6,7 @@ import builtins
 import sys
 
 import pytest
+from _private import emit_report
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
@@ -19,7 +20,6 @@ from openai_vision_ext import (
     OTelSink,
     vision_report,
 )
-from openai_vision_ext._audit import emit_report
 from openai_vision_ext.testing import fake_openai_server, make_record, make_report
 
 

@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from _private import EXTRA_KEY
 from PIL import Image
 
 from openai_vision_ext import (
@@ -19,7 +20,6 @@ from openai_vision_ext import (
     OpenAIVisionExtError,
     add_context,
 )
-from openai_vision_ext._sinks import EXTRA_KEY
 from openai_vision_ext.testing import (
     SecretScanHandler,
     fake_openai_server,

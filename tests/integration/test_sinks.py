@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import vcr
+from _private import AUDIT_LOGGER, EXTRA_KEY, emit_report
 from _scenarios import Scenario
 from _vcr_setup import CASSETTES, vcr_settings
 
@@ -24,8 +25,6 @@ from openai_vision_ext import (
     VisionOpenAI,
     read_jsonl,
 )
-from openai_vision_ext._audit import emit_report
-from openai_vision_ext._sinks import AUDIT_LOGGER, EXTRA_KEY
 from openai_vision_ext.testing import make_record, make_report
 
 # -- LoggingSink --------------------------------------------------------------------------------

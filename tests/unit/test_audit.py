@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from _private import emit_report
 
 from openai_vision_ext import (
     DEFAULT_PRICES,
@@ -23,7 +24,6 @@ from openai_vision_ext import (
     only_status,
     strip_text,
 )
-from openai_vision_ext._audit import emit_report
 from openai_vision_ext.testing import capture_audit, make_record, make_report
 
 NOW = datetime(2026, 11, 24, 18, 30, 5, 123456, tzinfo=UTC)

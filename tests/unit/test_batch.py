@@ -7,6 +7,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from _private import (
+    BatchProblem,
+    BatchRequest,
+    BatchTally,
+    error_reason,
+    parse_batch_line,
+    summarize_batch,
+)
 
 from openai_vision_ext import (
     Api,
@@ -16,14 +24,6 @@ from openai_vision_ext import (
     RequestEstimate,
     UnknownModelError,
     Violation,
-)
-from openai_vision_ext._batch import (
-    BatchProblem,
-    BatchRequest,
-    BatchTally,
-    error_reason,
-    parse_batch_line,
-    summarize_batch,
 )
 
 

@@ -21,10 +21,9 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from _private import cli
 from click.testing import CliRunner
 from PIL import Image
-
-from openai_vision_ext._cli import cli
 
 
 def _noise_png_url() -> str:

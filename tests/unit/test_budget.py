@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from _private import builtin_rules
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +30,6 @@ from openai_vision_ext import (
     target_size,
     unregister_model_rule,
 )
-from openai_vision_ext._rules import builtin_rules
 
 MODELS = sorted(builtin_rules())
 DETAIL_SETS = [("low",), ("high",), ("original",), ("low", "high"), ("low", "high", "original")]

@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from openai_vision_ext._calibrate import (
+from _private import (
     EXACT_TARGET,
     EXCLUSION_RULES,
     Outcome,

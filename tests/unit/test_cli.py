@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pytest
+from _private import API_CHOICES, DETAIL_CHOICES, LIMIT_PROFILE_CHOICES, ExitCode, cli
 from click.testing import CliRunner, Result
 from PIL import Image
 
@@ -29,7 +30,6 @@ from openai_vision_ext import (
     estimate_image_tokens,
     estimate_request,
 )
-from openai_vision_ext._cli import API_CHOICES, DETAIL_CHOICES, LIMIT_PROFILE_CHOICES, ExitCode, cli
 from openai_vision_ext.testing import make_report
 
 

@@ -14,9 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from _private import ExitCode
 from PIL import Image
-
-from openai_vision_ext._cli import ExitCode
 
 SCRIPT = Path(sys.executable).with_name("openai-vision-ext")
 

@@ -7,12 +7,7 @@ import sys
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from PIL import Image
-
-from openai_vision_ext import MissingExtraError
-from openai_vision_ext._drift import (
+from _private import (
     DriftPoint,
     LogProblem,
     drift_point,
@@ -21,6 +16,11 @@ from openai_vision_ext._drift import (
     render_drift_png,
     summarize_drift,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from openai_vision_ext import MissingExtraError
 
 
 def _rec(

@@ -6,6 +6,7 @@ import base64
 import io
 
 import pytest
+from _private import estimate_with_infos, render_functions
 from PIL import Image
 
 from openai_vision_ext import (
@@ -16,7 +17,6 @@ from openai_vision_ext import (
     estimate_request,
     target_size,
 )
-from openai_vision_ext._estimate import estimate_with_infos, render_functions
 
 
 def _data_url(width: int, height: int, fmt: str = "PNG") -> str:

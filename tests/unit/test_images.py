@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from _helpers import encode
+from _private import MAX_PIXELS, check_sendable, inspect_bytes, sniff_format
 from PIL import Image
 
 from openai_vision_ext import (
@@ -29,7 +30,6 @@ from openai_vision_ext import (
     UnsupportedImageFormatError,
     inspect_image,
 )
-from openai_vision_ext._images import MAX_PIXELS, check_sendable, inspect_bytes, sniff_format
 
 RED = (200, 30, 30)
 BLUE = (30, 30, 200)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from _helpers import encode
+from _private import MAX_PIXELS, normalize_mime
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -26,7 +27,6 @@ from openai_vision_ext import (
     inspect_image,
     preflight,
 )
-from openai_vision_ext._images import MAX_PIXELS, normalize_mime
 
 SIGNATURES = [
     b"\x89PNG\r\n\x1a\n",

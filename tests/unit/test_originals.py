@@ -9,16 +9,10 @@ from typing import Any
 
 import pytest
 from _helpers import encode
+from _private import MAX_ENTRIES, ORIGINALS, Original, OriginalsCache, with_originals
 from PIL import Image
 
 from openai_vision_ext import estimate_request, image_part, prepare_image
-from openai_vision_ext._originals import (
-    MAX_ENTRIES,
-    ORIGINALS,
-    Original,
-    OriginalsCache,
-    with_originals,
-)
 
 
 def photo(size: tuple[int, int]) -> Image.Image:

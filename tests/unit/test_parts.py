@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from _helpers import encode
+from _private import build_data_url, check_detail
 from PIL import Image
 
 from openai_vision_ext import (
@@ -27,7 +28,6 @@ from openai_vision_ext import (
     image_part,
     image_url_part,
 )
-from openai_vision_ext._parts import build_data_url, check_detail
 
 JPEG = encode(Image.new("RGB", (30, 20), "green"), "JPEG")
 PNG = encode(Image.new("RGB", (30, 20), "green"), "PNG")

@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 from _helpers import encode
+from _private import MAX_PIXELS, MB, check_request
 from PIL import Image
 
 from openai_vision_ext import DEFAULT_LIMITS, LIMIT_PROFILES, ImageLimits, PreflightError, preflight
-from openai_vision_ext._images import MAX_PIXELS
-from openai_vision_ext._preflight import MB, check_request
 
 PNG = encode(Image.new("RGB", (30, 20), "green"), "PNG")
 JPEG = encode(Image.new("RGB", (30, 20), "green"), "JPEG")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from _helpers import encode
+from _private import RULES
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
@@ -27,7 +28,6 @@ from openai_vision_ext import (
     prepared_size,
     target_size,
 )
-from openai_vision_ext._rules_data import RULES
 
 DETAILS = ("low", "high", "auto", "original")
 TILE_MODEL = "gpt-4o"
@@ -547,7 +547,7 @@ def test_a_gif_whose_header_claims_a_huge_screen_is_a_bomb() -> None:
 
 def test_an_in_memory_image_larger_than_the_pixel_cap_is_refused() -> None:
     """A PIL image over MAX_PIXELS is refused before any work, with its size in the error."""
-    from openai_vision_ext._prepare import MAX_PIXELS
+    from _private import MAX_PIXELS
 
     width = MAX_PIXELS // 1000 + 1
     with pytest.raises(DecompressionBombError) as info:

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import pytest
+from _private import fetch_image, http_url
 
 from openai_vision_ext import (
     FetchBlockedError,
@@ -18,7 +19,6 @@ from openai_vision_ext import (
     OpenAIVisionExtError,
     prepare_image,
 )
-from openai_vision_ext._fetch import fetch_image, http_url
 
 pytestmark = pytest.mark.block_network  # a connection attempt would fail these tests loudly
 

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from _private import NO_PUBLISHED_PRICE, PRICE_ROWS, RULES
 
 from openai_vision_ext import (
     DEFAULT_PRICES,
@@ -20,8 +21,6 @@ from openai_vision_ext import (
     get_model_rule,
     load_prices,
 )
-from openai_vision_ext._prices_data import NO_PUBLISHED_PRICE, PRICE_ROWS
-from openai_vision_ext._rules_data import RULES
 
 ISSUE_MODELS = [
     "gpt-4o",

@@ -10,6 +10,7 @@ from datetime import date
 from fractions import Fraction
 
 import pytest
+from _private import builtin_rules, image_tokens, patch_count, resize_for_rule, sized_detail
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openai.types.shared.chat_model import ChatModel
@@ -29,13 +30,6 @@ from openai_vision_ext import (
     get_model_rule,
     register_model_rule,
     unregister_model_rule,
-)
-from openai_vision_ext._rules import (
-    builtin_rules,
-    image_tokens,
-    patch_count,
-    resize_for_rule,
-    sized_detail,
 )
 
 # Ids in the SDK's model lists that take no image input (text, audio or retired text models).
@@ -162,7 +156,7 @@ def test_newest_models_flag_rejection_over_30000_patches() -> None:
 
 def test_invalid_detail_is_a_typed_error() -> None:
     """A detail outside low/high/auto/original raises InvalidDetailError naming the choices."""
-    with pytest.raises(InvalidDetailError, match="low, high, auto, original"):
+    with pytest.raises(InvalidDetailError, match="'low', 'high', 'auto', 'original'"):
         image_tokens(get_model_rule("gpt-4o"), 10, 10, "medium")
 
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from _helpers import encode
+from _private import encode_pil_image, open_source, read_source
 from PIL import Image
 
 from openai_vision_ext import AnimatedImageError, ImageSourceError, inspect_image
-from openai_vision_ext._sources import encode_pil_image, open_source, read_source
 
 PNG = encode(Image.new("RGB", (12, 7), "orange"), "PNG")
 

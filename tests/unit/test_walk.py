@@ -6,9 +6,9 @@ import copy
 from typing import Any
 
 import pytest
+from _private import iter_image_refs
 
 from openai_vision_ext import InvalidRequestError
-from openai_vision_ext._walk import iter_image_refs
 
 PNG_URL = "data:image/png;base64,iVBORw0KGgo="
 

@@ -1,0 +1,170 @@
+"""Private names the tests genuinely need (parsers, CLI internals, data tables), bound in one
+place.
+
+Tests import every public name from the package root (``from openai_vision_ext import X``).
+The few private helpers they exercise come from here, so moving a private module means editing
+this file, not every test that uses it. Importable as ``_private`` (``tests/`` is on
+``sys.path``, like ``_helpers``).
+"""
+
+from __future__ import annotations
+
+from openai_vision_ext import (
+    _audit,
+    _batch,
+    _calibrate,
+    _cli,
+    _drift,
+    _estimate,
+    _fetch,
+    _images,
+    _originals,
+    _otel,
+    _parts,
+    _preflight,
+    _prices_data,
+    _rules,
+    _rules_data,
+    _sinks,
+    _sources,
+    _text,
+    _walk,
+)
+
+__all__ = [
+    "API_CHOICES",
+    "AUDIT_LOGGER",
+    "BatchProblem",
+    "BatchRequest",
+    "BatchTally",
+    "DETAIL_CHOICES",
+    "DriftPoint",
+    "ENCODINGS",
+    "EXACT_TARGET",
+    "EXCLUSION_RULES",
+    "EXTRA_KEY",
+    "EncodingName",
+    "ExitCode",
+    "LIMIT_PROFILE_CHOICES",
+    "LogProblem",
+    "MAX_ENTRIES",
+    "MAX_PIXELS",
+    "MB",
+    "NO_PUBLISHED_PRICE",
+    "ORIGINALS",
+    "Original",
+    "OriginalsCache",
+    "Outcome",
+    "PRICE_ROWS",
+    "RULES",
+    "build_data_url",
+    "builtin_rules",
+    "check_detail",
+    "check_images",
+    "check_request",
+    "check_sendable",
+    "cli",
+    "drift_point",
+    "emit_report",
+    "encode_pil_image",
+    "error_reason",
+    "estimate_with_infos",
+    "evaluate",
+    "evaluate_all",
+    "exclusion_rule",
+    "failed_targets",
+    "fetch_image",
+    "get_encoding",
+    "http_url",
+    "image_tokens",
+    "inspect_bytes",
+    "iter_image_refs",
+    "mark_drift",
+    "normalize_mime",
+    "observation_from_record",
+    "open_source",
+    "parse_batch_line",
+    "parse_log_line",
+    "patch_count",
+    "read_source",
+    "render_drift_html",
+    "render_drift_png",
+    "render_functions",
+    "render_markdown",
+    "resize_for_rule",
+    "sized_detail",
+    "sniff_format",
+    "span_attributes",
+    "summarize",
+    "summarize_batch",
+    "summarize_drift",
+    "with_originals",
+]
+
+emit_report = _audit.emit_report
+BatchProblem = _batch.BatchProblem
+BatchRequest = _batch.BatchRequest
+BatchTally = _batch.BatchTally
+error_reason = _batch.error_reason
+parse_batch_line = _batch.parse_batch_line
+summarize_batch = _batch.summarize_batch
+EXACT_TARGET = _calibrate.EXACT_TARGET
+EXCLUSION_RULES = _calibrate.EXCLUSION_RULES
+Outcome = _calibrate.Outcome
+check_images = _calibrate.check_images
+evaluate = _calibrate.evaluate
+evaluate_all = _calibrate.evaluate_all
+exclusion_rule = _calibrate.exclusion_rule
+failed_targets = _calibrate.failed_targets
+mark_drift = _calibrate.mark_drift
+observation_from_record = _calibrate.observation_from_record
+render_markdown = _calibrate.render_markdown
+summarize = _calibrate.summarize
+API_CHOICES = _cli.API_CHOICES
+DETAIL_CHOICES = _cli.DETAIL_CHOICES
+ExitCode = _cli.ExitCode
+LIMIT_PROFILE_CHOICES = _cli.LIMIT_PROFILE_CHOICES
+cli = _cli.cli
+DriftPoint = _drift.DriftPoint
+LogProblem = _drift.LogProblem
+drift_point = _drift.drift_point
+parse_log_line = _drift.parse_log_line
+render_drift_html = _drift.render_drift_html
+render_drift_png = _drift.render_drift_png
+summarize_drift = _drift.summarize_drift
+estimate_with_infos = _estimate.estimate_with_infos
+render_functions = _estimate.render_functions
+fetch_image = _fetch.fetch_image
+http_url = _fetch.http_url
+MAX_PIXELS = _images.MAX_PIXELS
+check_sendable = _images.check_sendable
+inspect_bytes = _images.inspect_bytes
+normalize_mime = _images.normalize_mime
+sniff_format = _images.sniff_format
+MAX_ENTRIES = _originals.MAX_ENTRIES
+ORIGINALS = _originals.ORIGINALS
+Original = _originals.Original
+OriginalsCache = _originals.OriginalsCache
+with_originals = _originals.with_originals
+span_attributes = _otel.span_attributes
+build_data_url = _parts.build_data_url
+check_detail = _parts.check_detail
+MB = _preflight.MB
+check_request = _preflight.check_request
+NO_PUBLISHED_PRICE = _prices_data.NO_PUBLISHED_PRICE
+PRICE_ROWS = _prices_data.PRICE_ROWS
+builtin_rules = _rules.builtin_rules
+image_tokens = _rules.image_tokens
+patch_count = _rules.patch_count
+resize_for_rule = _rules.resize_for_rule
+sized_detail = _rules.sized_detail
+RULES = _rules_data.RULES
+AUDIT_LOGGER = _sinks.AUDIT_LOGGER
+EXTRA_KEY = _sinks.EXTRA_KEY
+encode_pil_image = _sources.encode_pil_image
+open_source = _sources.open_source
+read_source = _sources.read_source
+ENCODINGS = _text.ENCODINGS
+EncodingName = _text.EncodingName
+get_encoding = _text.get_encoding
+iter_image_refs = _walk.iter_image_refs
