@@ -17,6 +17,7 @@ from openai_vision_ext import (
     _drift,
     _estimate,
     _fetch,
+    _file_calibrate,
     _images,
     _originals,
     _otel,
@@ -69,6 +70,8 @@ __all__ = [
     "encode_pil_image",
     "error_reason",
     "estimate_with_infos",
+    "file_bill",
+    "file_calibration_table",
     "evaluate",
     "evaluate_all",
     "exclusion_rule",
@@ -134,6 +137,8 @@ render_drift_png = _drift.render_drift_png
 summarize_drift = _drift.summarize_drift
 estimate_with_infos = _estimate.estimate_with_infos
 render_functions = _estimate.render_functions
+file_bill = _file_calibrate.file_bill
+file_calibration_table = _file_calibrate.file_calibration_table
 fetch_image = _fetch.fetch_image
 http_url = _fetch.http_url
 MAX_PIXELS = _images.MAX_PIXELS

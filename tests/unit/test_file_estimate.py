@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from _pdfs import DATA, make_ooxml, make_pdf
+from _private import file_bill, file_calibration_table
 
 from openai_vision_ext import chat_file_part, estimate_request, file_part
-from openai_vision_ext._file_calibrate import file_bill, file_calibration_table
 
 REAL_USAGE = Path(__file__).parents[2].parent / "shared" / "real-usage"
 QUESTION = "What is in this file?"
