@@ -717,6 +717,9 @@ class _VisionClientMixin:
             budget=_checked_budget(budget),
         )
         super().__init__(**kwargs)
+        from ._text import warm_up  # tiktoken loads in the warm-up thread, not on import
+
+        warm_up()  # the tokenizer builds while the caller gets ready: not on the first request
 
     @property
     def vision_options(self) -> VisionOptions:

@@ -9,9 +9,11 @@ with tiktoken's own split pattern and special tokens, so counting runs in tiktok
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import gzip
 import hashlib
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -108,7 +110,29 @@ def get_encoding(name: EncodingName = "o200k_base") -> tiktoken.Encoding:
     >>> get_encoding("o200k_base").encode("hello world")
     [24912, 2375]
     """
-    return _build(name)
+    with _BUILD_LOCK:  # one build per encoding, also while a warm-up thread is building it
+        return _build(name)
+
+
+_BUILD_LOCK = threading.Lock()
+_warming: threading.Thread | None = None
+
+
+def warm_up(name: EncodingName = "o200k_base") -> None:
+    """Build the tokenizer in a background thread, once per process, so the first request of a
+    client just created does not wait for it (a client calls this when it is constructed).
+
+    >>> warm_up()
+    """
+    global _warming
+    if _warming is None:
+        _warming = threading.Thread(target=_warm, args=(name,), name="ove-tokenizer", daemon=True)
+        _warming.start()
+
+
+def _warm(name: EncodingName) -> None:
+    with contextlib.suppress(Exception):  # the first count raises it, where it is handled
+        get_encoding(name)
 
 
 @functools.cache

@@ -262,3 +262,21 @@ def test_preflight_and_the_estimate_agree_on_each_parts_source() -> None:
     assert [p.source for p in parts] == ["data_url", "url", "file_id"]
     assert [im.source for im in estimate.images] == ["data_url", "url", "file_id"]
     assert [p.info is not None for p in parts] == [True, False, False]
+
+
+def test_a_new_client_builds_the_tokenizer_in_the_background() -> None:
+    """Constructing a client starts the tokenizer's build on a daemon thread (once per
+    process), so the first request does not pay for it; importing the package does not."""
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from openai_vision_ext import VisionOpenAI, _text\n"
+        "before = _text._build.cache_info().currsize\n"
+        "VisionOpenAI(api_key='sk-test'); VisionOpenAI(api_key='sk-test')\n"
+        "_text._warming.join(120)\n"
+        "print(before, _text._build.cache_info().currsize, _text._warming.daemon)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "1", "True"]
