@@ -234,7 +234,7 @@ def resolve_api(api: object, request: Mapping[str, Any]) -> Api:
     >>> resolve_api(None, {"model": "gpt-4o", "inputs": "Hi"})
     Traceback (most recent call last):
     ...
-    openai_vision_ext._exceptions.InvalidRequestError: unknown keyword 'inputs' for the \
+    openai_vision_ext.InvalidRequestError: unknown keyword 'inputs' for the \
 Responses API (did you mean 'input'?): nothing was checked
     """
     if api is None:
