@@ -31,6 +31,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final, NoReturn
 
@@ -45,8 +46,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from rich.table import Table
 
     from ._batch import BatchSummary
+    from ._budget import Advice, Fit
     from ._drift import DriftSummary
     from ._prices import PriceTable
+    from ._types import ImageInfo
 
 __all__ = ["ExitCode", "cli", "main"]
 
@@ -291,20 +294,61 @@ def _byte_lines(handle: IO[bytes], advance: Callable[[int], None]) -> Iterator[b
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@_model_option
+@click.option("--model", "-m", help="Model name, e.g. gpt-4o (optional with --compare).")
 @_detail_option
 @_api_option
 @_prices_option
 @click.option("--rows", default=40, show_default=True, help="Image rows in the table (0: all).")
+@click.option(
+    "--max-tokens",
+    type=click.IntRange(min=0),
+    help="Fit each image to at most N image tokens: print the detail and size chosen.",
+)
+@click.option(
+    "--max-usd", type=click.FloatRange(min=0), help="Fit each image to at most this input USD."
+)
+@click.option(
+    "--fit",
+    "fit_all",
+    is_flag=True,
+    help="Fit each image (to --max-tokens/--max-usd if given, else to what the server keeps).",
+)
+@click.option(
+    "--min-side", type=click.IntRange(min=1), help="Fitting and --compare: keep the short side."
+)
+@click.option(
+    "--prefer",
+    type=click.Choice(("size", "detail")),
+    default="size",
+    show_default=True,
+    help="Fitting: give up detail (size) or pixels (detail) first.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Fitting: write the fitted images to this folder (decodes and resizes each once).",
+)
+@click.option(
+    "--compare",
+    help="Comma-separated models (e.g. gpt-4o,gpt-4.1-mini,gpt-5.4): the advice table per image.",
+)
 @_jobs_option
 @_json_option
 def estimate(
     paths: tuple[Path, ...],
-    model: str,
+    model: str | None,
     detail: str,
     api: str,
     prices_path: Path | None,
     rows: int,
+    max_tokens: int | None,
+    max_usd: float | None,
+    fit_all: bool,
+    min_side: int | None,
+    prefer: str,
+    out_dir: Path | None,
+    compare: str | None,
     jobs: int | None,
     as_json: bool,
 ) -> int:
@@ -314,17 +358,35 @@ def estimate(
     text and per-request framing add a few tokens per request. Images OpenAI would refuse
     (unsupported format, animated, over 20 MB) are listed as problems; the rest are estimated.
 
+    With --max-tokens/--max-usd (or --fit) each image is fitted: the detail and the largest
+    size whose estimate fits, per image (--out writes them). --compare prints tokens and USD
+    per model and detail for each image, with the cheapest option keeping --min-side.
+
     \b
-    Example:
+    Examples:
       openai-vision-ext estimate photos/ --model gpt-4.1-mini --detail high
+      openai-vision-ext estimate photos/ -m gpt-4o --max-tokens 500 --out small/
+      openai-vision-ext estimate shot.png --compare gpt-4o,gpt-4.1-mini,gpt-5.4
     """
-    rule = _check_model(model)
+    fitting = fit_all or max_tokens is not None or max_usd is not None
+    models = _compare_models(compare)
+    if model is None and (fitting or not models):
+        raise click.UsageError("Missing option '--model' / '-m' (optional only with --compare).")
+    if out_dir is not None and not fitting:
+        raise click.UsageError("--out writes fitted images: add --max-tokens, --max-usd or --fit.")
     table = _price_table(prices_path)
     files, missing = _scan.collect_paths(paths)
     with _progress(len(files), "reading headers", enabled=len(files) >= PROGRESS_MIN_ITEMS) as adv:
         infos = _scan.read_headers(files, jobs=jobs, advance=adv)
+    if model is None:
+        return _compare_only(files, infos, missing, models, min_side, table, rows, as_json)
+    rule = _check_model(model)
     image_rows = _scan.estimate_rows(files, infos, missing, _scan.Pricer(table, model, detail))
     totals = _scan.estimate_totals(image_rows, table, model)
+    spec = _FitSpec(model, detail, max_tokens, max_usd, min_side, prefer) if fitting else None
+    fits = _fit_rows(image_rows, spec, table) if spec is not None else []
+    written = _write_fitted(fits, spec, out_dir) if spec is not None and out_dir else []
+    advice = _advice_rows(image_rows, models, min_side, table)
     if as_json:
         _emit_json(
             {
@@ -334,11 +396,249 @@ def estimate(
                 "api": api,
                 "images": [r.to_json() for r in image_rows],
                 "totals": totals,
+                **({"fits": [f.to_json() for f in fits]} if spec is not None else {}),
+                **({"written": [str(p) for p in written]} if out_dir is not None else {}),
+                **({"advice": [_advice_json(p, a) for p, a in advice]} if models else {}),
             }
         )
     else:
         _print_estimate(image_rows, totals, model=model, detail=detail, max_rows=rows)
-    return ExitCode.PROBLEMS if totals["problems"] else ExitCode.OK
+        if spec is not None:
+            _print_fits(fits, spec, written, out_dir, max_rows=rows)
+        _print_advice(advice, max_rows=rows)
+    problems = totals["problems"] or any(f.problem for f in fits)
+    return ExitCode.PROBLEMS if problems else ExitCode.OK
+
+
+# --- estimate: fitting and advice -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _FitSpec:
+    model: str
+    detail: str
+    max_tokens: int | None
+    max_usd: float | None
+    min_side: int | None
+    prefer: str
+
+    def describe(self) -> str:
+        limits = [f"{self.max_tokens:,} tokens" if self.max_tokens is not None else ""]
+        limits.append(_usd(self.max_usd) if self.max_usd is not None else "")
+        budget = " and ".join(x for x in limits if x) or "what the server keeps"
+        return f"{self.model} · fit to {budget} · prefer={self.prefer}" + (
+            f" · short side >= {self.min_side}" if self.min_side else ""
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _FitRow:
+    path: str
+    fit: Fit | None
+    problem: str | None
+
+    def to_json(self) -> dict[str, object]:
+        if self.fit is None:
+            return {"path": self.path, "error": self.problem}
+        f = self.fit
+        return {
+            "path": self.path,
+            "original_width": f.original_width,
+            "original_height": f.original_height,
+            "width": f.width,
+            "height": f.height,
+            "detail": f.detail,
+            "tokens": f.tokens,
+            "usd": f.usd,
+            "reason": f.reason,
+        }
+
+
+def _fit_rows(
+    image_rows: Sequence[_scan.ImageRow], spec: _FitSpec, table: PriceTable
+) -> list[_FitRow]:
+    """Each estimated image fitted on its header size (no pixels read)."""
+    from ._budget import fit_size
+    from ._exceptions import BudgetExceededError
+
+    details = None if spec.detail == "auto" else [spec.detail]
+    out: list[_FitRow] = []
+    for r in image_rows:
+        if r.info is None or r.problem:
+            continue
+        try:
+            fit = fit_size(
+                r.info.width,
+                r.info.height,
+                model=spec.model,
+                max_tokens=spec.max_tokens,
+                max_usd=spec.max_usd,
+                min_side=spec.min_side,
+                prefer=spec.prefer,  # type: ignore[arg-type]
+                details=details,  # type: ignore[arg-type]
+                prices=table,
+            )
+        except BudgetExceededError as exc:
+            out.append(_FitRow(r.path, None, " ".join(str(exc).split())))
+            continue
+        out.append(_FitRow(r.path, fit, None))
+    return out
+
+
+def _write_fitted(fits: Sequence[_FitRow], spec: _FitSpec, out_dir: Path) -> list[Path]:
+    """Prepare each fitted image (one decode, one resize) and write it under ``out_dir``."""
+    from ._prepare import prepare_image
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(
+            f"cannot create {out_dir}: {exc.strerror or exc}", ExitCode.UNREADABLE_INPUT
+        ) from None
+    written: list[Path] = []
+    taken: set[str] = set()
+    for row in fits:
+        if row.fit is None:
+            continue
+        prepared = prepare_image(
+            row.path,
+            model=spec.model,
+            detail=row.fit.detail,
+            max_tokens=spec.max_tokens,
+            max_usd=spec.max_usd,
+            min_side=spec.min_side,
+            prefer=spec.prefer,  # type: ignore[arg-type]
+        )
+        ext = "jpg" if prepared.mime == "image/jpeg" else (prepared.mime or "x/png").split("/")[1]
+        name = _free_name(Path(row.path).stem, ext, taken)
+        target = out_dir / name
+        _write_output(target, prepared.data)
+        written.append(target)
+    return written
+
+
+def _free_name(stem: str, ext: str, taken: set[str]) -> str:
+    """``stem.ext``, or ``stem-2.ext``, ... when an earlier image took the name."""
+    name, n = f"{stem}.{ext}", 1
+    while name in taken:
+        n += 1
+        name = f"{stem}-{n}.{ext}"
+    taken.add(name)
+    return name
+
+
+def _print_fits(
+    fits: Sequence[_FitRow],
+    spec: _FitSpec,
+    written: Sequence[Path],
+    out_dir: Path | None,
+    *,
+    max_rows: int,
+) -> None:
+    console = _console()
+    ok = [f for f in fits if f.fit is not None]
+    shown = ok if max_rows <= 0 else ok[:max_rows]
+    if shown:
+        base, names = _short_paths([f.path for f in shown])
+        title = f"[bold]{spec.describe()}[/]" + (f" · in {base}" if base else "")
+        table = _table(
+            title, text=("image", "detail"), numbers=("original", "sent", "tokens", "USD")
+        )
+        for f, name in zip(shown, names, strict=True):
+            assert f.fit is not None
+            table.add_row(
+                name,
+                f.fit.detail,
+                f"{f.fit.original_width}x{f.fit.original_height}",
+                f"{f.fit.width}x{f.fit.height}",
+                f"{f.fit.tokens:,}",
+                _usd(f.fit.usd),
+            )
+        if len(ok) > len(shown):
+            table.caption = f"{len(ok) - len(shown):,} more images not shown (--rows 0 shows all)"
+        console.print(table)
+    _print_problems(console, [(f.path, f.problem or "") for f in fits if f.problem])
+    tokens = sum(f.fit.tokens for f in ok if f.fit is not None)
+    console.print(f"[bold]{len(ok):,}[/] fitted · [bold]{tokens:,}[/] input tokens after fitting")
+    if out_dir is not None:
+        console.print(f"wrote {len(written):,} image(s) to {out_dir}")
+
+
+def _compare_models(compare: str | None) -> list[str]:
+    if compare is None:
+        return []
+    models = [m.strip() for m in compare.split(",") if m.strip()]
+    if not models:
+        raise click.UsageError("--compare needs comma-separated model names")
+    for m in models:
+        _check_model(m)
+    return models
+
+
+def _advice_rows(
+    image_rows: Sequence[_scan.ImageRow],
+    models: Sequence[str],
+    min_side: int | None,
+    table: PriceTable,
+) -> list[tuple[str, Advice]]:
+    from ._budget import advise_size
+
+    if not models:
+        return []
+    return [
+        (
+            r.path,
+            advise_size(
+                r.info.width, r.info.height, models=models, min_side=min_side, prices=table
+            ),
+        )
+        for r in image_rows
+        if r.info is not None and not r.problem
+    ]
+
+
+def _advice_json(path: str, advice: Advice) -> dict[str, object]:
+    return {"path": path, **advice.as_dict()}
+
+
+def _print_advice(advice: Sequence[tuple[str, Advice]], *, max_rows: int) -> None:
+    if not advice:
+        return
+    shown = advice if max_rows <= 0 else advice[:max_rows]
+    for path, a in shown:
+        click.echo(f"\n{path} ({a.width}x{a.height})")
+        click.echo(str(a))
+    if len(advice) > len(shown):
+        click.echo(f"\n{len(advice) - len(shown):,} more images not shown (--rows 0 shows all)")
+
+
+def _compare_only(
+    files: Sequence[Path],
+    infos: Sequence[ImageInfo | str],
+    missing: Sequence[tuple[Path, str]],
+    models: Sequence[str],
+    min_side: int | None,
+    table: PriceTable,
+    rows: int,
+    as_json: bool,
+) -> int:
+    """``estimate --compare`` without ``--model``: only the advice tables (and problems)."""
+    pricer = _scan.Pricer(table, models[0], "auto")
+    image_rows = _scan.estimate_rows(files, infos, missing, pricer)
+    advice = _advice_rows(image_rows, models, min_side, table)
+    problems = [(r.path, r.problem) for r in image_rows if r.problem]
+    if as_json:
+        _emit_json(
+            {
+                "models": list(models),
+                "advice": [_advice_json(p, a) for p, a in advice],
+                "problems": [{"path": p, "error": e} for p, e in problems],
+            }
+        )
+    else:
+        _print_advice(advice, max_rows=rows)
+        _print_problems(_console(), [(p, e or "") for p, e in problems])
+    return ExitCode.PROBLEMS if problems else ExitCode.OK
 
 
 def _print_estimate(
