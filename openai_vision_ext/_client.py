@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterat
 from dataclasses import dataclass, field, replace
 from typing import Any, Self, TypeVar, cast
 
+import anyio.to_thread
 from openai import (
     APIError,
     AsyncAzureOpenAI,
@@ -57,6 +58,7 @@ from ._core import (
     text_only_request,
 )
 from ._exceptions import BudgetExceededError, InvalidOptionError, PreflightError
+from ._redact import escape, safe
 from ._report import VisionReport, remember, vision_report
 from ._types import Api
 
@@ -86,10 +88,12 @@ def _safe_prepare(api: Api, kwargs: Mapping[str, Any], options: VisionOptions) -
     except (PreflightError, BudgetExceededError):
         raise
     except Exception as exc:
-        logger.warning("openai_vision_ext: no report for this request (%s: %s)", _name(exc), exc)
+        logger.warning(
+            "openai_vision_ext: no report for this request (%s: %s)", _name(exc), safe(str(exc))
+        )
         return None
     for message in plan.warnings:
-        logger.warning("openai_vision_ext: %s", message)
+        logger.warning("openai_vision_ext: %s", escape(message))
     return plan
 
 
@@ -165,7 +169,9 @@ def _guarded(what: str) -> Callable[[Callable[..., _T]], Callable[..., _T | None
             try:
                 return func(*args, **kwargs)
             except Exception as exc:
-                logger.warning("openai_vision_ext: %s failed (%s: %s)", what, _name(exc), exc)
+                logger.warning(
+                    "openai_vision_ext: %s failed (%s: %s)", what, _name(exc), safe(str(exc))
+                )
                 return None
 
         return wrapper
@@ -432,7 +438,8 @@ async def _call_async(
     kwargs: dict[str, Any],
 ) -> Any:
     options = _options_of(resource)
-    plan = _safe_prepare(api, kwargs, options)
+    # Preflight decodes and inspects images (CPU-bound): off the event loop.
+    plan = await anyio.to_thread.run_sync(_safe_prepare, api, kwargs, options)
     try:
         result = await method(*args, **kwargs)
     except APIError as exc:
@@ -472,9 +479,10 @@ async def _track_async(client: Any, options: VisionOptions, plan: Plan, result: 
                 counted_text_tokens=counted,
                 notes=notes,
             )
-            _publish(options, result, report)
+            # Sinks may block (a JSONL file lock held by another process): off the event loop.
+            await anyio.to_thread.run_sync(_publish, options, result, report)
     except Exception as exc:
-        logger.warning("openai_vision_ext: report failed (%s: %s)", _name(exc), exc)
+        logger.warning("openai_vision_ext: report failed (%s: %s)", _name(exc), safe(str(exc)))
 
 
 def _lazy_async(

@@ -25,6 +25,7 @@ from ._exceptions import (
 from ._originals import with_originals
 from ._preflight import check_request
 from ._prices import DEFAULT_PRICES, PriceTable, price_usage
+from ._redact import escape
 from ._report import ReportStatus, VisionReport
 from ._types import Api, ImageInfo
 from ._usage import ABSURD_TOKENS, BilledUsage, billed_usage
@@ -142,8 +143,10 @@ def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Pla
     if violations and options.preflight == "warn":
         warnings.append(
             f"request sent despite {len(violations)} preflight problem(s): "
-            + "; ".join(str(v) for v in violations)
+            + "; ".join(escape(str(v)) for v in violations)
         )
+    if options.preflight != "off":
+        warnings.extend(outcome.warnings)
     prices = (options.audit.prices if options.audit is not None else None) or DEFAULT_PRICES
     estimate, estimate_error = _estimate(api, model, request, infos, prices, parts)
     if options.budget is not None:

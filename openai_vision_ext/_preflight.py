@@ -136,6 +136,8 @@ class PreflightOutcome:
     """Each image part and its info (``None`` for URLs, file ids and unreadable images)."""
     notes: tuple[str, ...] = ()
     """Caveats that are not violations, e.g. images whose bytes are unknown."""
+    warnings: tuple[str, ...] = ()
+    """Worth a warning but never a failure: an image carrying GPS coordinates in its EXIF."""
     files: tuple[FileCheck, ...] = ()
     """Each file part (``input_file``/``file``) and its info (``None`` when unknown)."""
 
@@ -180,6 +182,7 @@ def check_request(
         violations=(*violations, *file_violations),
         images=tuple((ref, info) for ref, info, _ in images),
         notes=(*_notes(images), *file_notes),
+        warnings=tuple(_gps_warning(ref) for ref, info, _ in images if _carries_gps(ref, info)),
         files=files,
     )
 
@@ -390,6 +393,38 @@ def _notes(images: tuple[tuple[ImageRef, ImageInfo | None, object], ...]) -> tup
     return (
         f"{remote} image{'s are' if remote != 1 else ' is'} given by URL or file id and not "
         "fetched: counted, but not checked and not in the byte total",
+    )
+
+
+_EXIF_PREFIX_CHARS: Final = 96 * 1024
+"""Data-URL characters decoded to look for EXIF: 72 KiB, more than a JPEG APP1 segment or a
+PNG's chunks before its image data can hold."""
+
+
+def _carries_gps(ref: ImageRef, info: ImageInfo | None) -> bool:
+    """Whether a data-URL image (already inspected) has a GPS block in its EXIF.
+
+    JPEG and PNG keep EXIF near the start, so only the first 72 KiB are decoded; a WEBP keeps
+    it in a chunk after the image data, so it is decoded whole."""
+    if info is None or ref.url is None or info.format not in ("jpeg", "png", "webp"):
+        return False
+    import binascii
+
+    from ._strip import has_gps
+
+    payload = ref.url[ref.url.find(",", 0, 1024) + 1 :]
+    if info.format != "webp":
+        payload = payload[:_EXIF_PREFIX_CHARS]
+    try:
+        return has_gps(binascii.a2b_base64(payload))
+    except (binascii.Error, ValueError):
+        return False
+
+
+def _gps_warning(ref: ImageRef) -> str:
+    return (
+        f"image {ref.index} at {ref.location} carries GPS coordinates in its EXIF and is sent "
+        "as is; strip them with image_part(..., optimize=True)"
     )
 
 

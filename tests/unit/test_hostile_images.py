@@ -7,6 +7,7 @@ crafted file through every public entry point and reports the peak RSS above its
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -30,6 +31,7 @@ from openai_vision_ext import (
     UnsupportedImageFormatError,
     image_part,
     inspect_image,
+    preflight,
     prepare_image,
 )
 
@@ -196,3 +198,16 @@ def test_a_phone_mpo_keeps_only_its_primary_image() -> None:
     prepared = prepare_image(buf.getvalue())
     assert "mpf" in prepared.removed_metadata
     assert Image.open(io.BytesIO(prepared.data)).format == "JPEG"
+
+
+def test_preflight_warns_but_does_not_fail_on_an_image_carrying_gps() -> None:
+    """A data URL whose EXIF holds GPS: a warning in the outcome, no violation."""
+    url = "data:image/jpeg;base64," + base64.b64encode(_photo_with_gps()).decode()
+    content = [{"type": "input_image", "image_url": url}]
+    outcome = preflight(model="gpt-4o", input=[{"role": "user", "content": content}])
+    assert outcome.ok
+    assert len(outcome.warnings) == 1
+    assert "GPS" in outcome.warnings[0]
+    clean = prepare_image(_photo_with_gps()).data_url()
+    content = [{"type": "input_image", "image_url": clean}]
+    assert preflight(model="gpt-4o", input=[{"role": "user", "content": content}]).warnings == ()
