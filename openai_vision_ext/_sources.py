@@ -41,7 +41,13 @@ from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 from typing import IO, Any, Final, Literal, TypeVar
 
-from ._exceptions import AnimatedImageError, FetchURLError, ImageSourceError, InvalidDataURLError
+from ._exceptions import (
+    AnimatedImageError,
+    FetchURLError,
+    ImageSourceError,
+    ImageTooLargeError,
+    InvalidDataURLError,
+)
 from ._images import MIME_TYPES, Header, inspect_data_url, is_data_url, read_header
 from ._redact import elide, escape, safe
 from ._types import ImageInfo, ImageSource
@@ -72,6 +78,11 @@ _HEAD_SIZE: Final = 4096
 """First read from a file: enough for the header of almost every PNG, GIF and WEBP."""
 
 _HASH_CHUNK: Final = 1 << 20
+
+MAX_READ_BYTES: Final = 64 * 2**20
+"""Most bytes of one source read into memory whole (a file to prepare, a non-seekable stream):
+over three times OpenAI's 20 MB per-image limit, room for a large original that
+``optimize=True`` shrinks; more is an ``ImageTooLargeError``, raised while reading."""
 
 SourceKind = Literal["path", "bytes", "file", "pil"]
 
@@ -261,6 +272,8 @@ def read_source(source: object) -> bytes | bytearray | memoryview:
         path = _fspath(source)
         fd, stat = _open_regular(path)
         try:
+            if stat.st_size > MAX_READ_BYTES:
+                raise _too_large(stat.st_size, _label(path))
             return _pread_fully(fd, path, stat.st_size, 0)
         finally:
             os.close(fd)
@@ -528,19 +541,25 @@ def _tell(stream: IO[bytes]) -> int | None:
 
 
 def _read_all(stream: IO[bytes]) -> bytes:
-    try:
-        data = stream.read()
-    except (OSError, ValueError) as exc:
-        raise ImageSourceError(f"cannot read the file object: {exc}") from exc
-    if isinstance(data, str):
-        raise ImageSourceError(
-            "the file object returned text; open images in binary mode: open(path, 'rb')"
-        )
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise ImageSourceError(
-            f"the file object's read() returned {type(data).__name__}, expected bytes"
-        )
-    return bytes(data)
+    """The rest of ``stream``, read in 1 MiB chunks and refused as soon as it passes
+    :data:`MAX_READ_BYTES` (a pipe is never read to its end before the size is checked)."""
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := _read_upto(stream, _HASH_CHUNK):
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > MAX_READ_BYTES:
+            raise _too_large(total, "the stream")
+    return b"".join(chunks)
+
+
+def _too_large(n_bytes: int, what: str) -> ImageTooLargeError:
+    return ImageTooLargeError(
+        f"{what} holds more than {MAX_READ_BYTES:,} bytes (read {n_bytes:,} so far, then "
+        "stopped); an image OpenAI accepts is at most 20 MB: shrink it first",
+        n_bytes=n_bytes,
+        limit=MAX_READ_BYTES,
+    )
 
 
 @contextmanager

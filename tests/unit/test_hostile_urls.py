@@ -18,6 +18,7 @@ from openai_vision_ext import (
     FetchError,
     FetchURLError,
     ImageSourceError,
+    ImageTooLargeError,
     InvalidDataURLError,
     image_part,
     inspect_image,
@@ -163,3 +164,32 @@ def test_control_characters_in_a_missing_path_are_escaped() -> None:
         inspect_image("missing\nWARNING forged line.png")
     assert "\n" not in str(caught.value)
     assert "\\n" in str(caught.value)
+
+
+class _Pipe(io.RawIOBase):
+    """A non-seekable stream of ``n`` zero bytes after a PNG signature, counting reads."""
+
+    def __init__(self, n: int) -> None:
+        self.left = n
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        n = min(len(view), self.left, 1 << 20)
+        head = b"\x89PNG\r\n\x1a\n" if self.read_bytes == 0 else b""
+        view[:n] = (head + bytes(n))[:n]
+        self.left -= n
+        self.read_bytes += n
+        return n
+
+
+@pytest.mark.parametrize("entry", [inspect_image, image_part, prepare_image])
+def test_a_huge_non_seekable_stream_is_refused_while_reading(entry: Any) -> None:
+    """300 MB through a pipe: refused after about 64 MiB, not read to its end first."""
+    pipe = _Pipe(300 * 2**20)
+    with pytest.raises(ImageTooLargeError):
+        entry(io.BufferedReader(pipe))
+    assert pipe.read_bytes < 80 * 2**20
