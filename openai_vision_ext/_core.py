@@ -29,7 +29,7 @@ from ._redact import escape
 from ._report import ReportStatus, VisionReport
 from ._types import Api, ImageInfo
 from ._usage import ABSURD_TOKENS, BilledUsage, billed_usage
-from ._walk import Part, walk_request
+from ._walk import RequestParts, walk_request
 
 __all__ = [
     "COUNT_PARAMS",
@@ -110,7 +110,7 @@ class Plan:
     """The caller's keyword arguments (read only, never mutated)."""
     infos: tuple[ImageInfo | None, ...]
     estimate: RequestEstimate | None
-    parts: tuple[Part, ...] | None = None
+    parts: RequestParts | None = None
     """The request's parts from its one walk (``None``: walk again when needed)."""
     violations: tuple[Violation, ...] = ()
     notes: tuple[str, ...] = ()
@@ -277,7 +277,7 @@ def _estimate(
     request: Mapping[str, Any],
     infos: Sequence[ImageInfo | None],
     prices: PriceTable,
-    parts: Sequence[Part] | None = None,
+    parts: RequestParts | None = None,
 ) -> tuple[RequestEstimate | None, str | None]:
     """The estimate, or ``None`` and why (``None`` reason: no rule for ``model``). Images that
     ``prepare_image`` changed in this process get their original facts (``_originals``)."""

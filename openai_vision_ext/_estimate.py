@@ -29,7 +29,7 @@ from ._types import Api, Detail, ImageInfo
 from ._walk import (
     FileRef,
     ImageRef,
-    Part,
+    RequestParts,
     iter_file_refs,
     iter_image_refs,
     request_root,
@@ -268,10 +268,10 @@ def estimate_request(
     body = {"model": model, **request}
     resolved = resolve_api(api, body)
     parts = walk_request(resolved, body)
-    for part in parts:
+    for part in parts.images:
         if part.error is not None:  # a data URL that cannot be read: no estimate for it
             raise part.error
-    infos = [part.info for part in parts]
+    infos = [part.info for part in parts.images]
     return estimate_with_infos(resolved, model, body, infos, prices=prices, parts=parts)
 
 
@@ -284,7 +284,7 @@ def estimate_with_infos(
     prices: PriceTable | None = None,
     file_infos: Sequence[FileInfo | None] | None = None,
     files_as_of: str | None = None,
-    parts: Sequence[Part] | None = None,
+    parts: RequestParts | None = None,
 ) -> RequestEstimate:
     """Like ``estimate_request`` but with each image's ``ImageInfo`` already known (by index),
     so callers that inspected images once (preflight) do not decode them again; ``parts``
@@ -299,7 +299,7 @@ def estimate_with_infos(
     8
     """
     rule = get_model_rule(model)
-    refs = [part.ref for part in parts] if parts is not None else iter_image_refs(api, request)
+    refs = [p.ref for p in parts.images] if parts is not None else iter_image_refs(api, request)
     images = tuple(
         _image_estimate(rule, ref, infos[ref.index] if ref.index < len(infos) else None)
         for ref in refs
@@ -320,7 +320,8 @@ def estimate_with_infos(
             "some images have unknown size (URL or file_id): input_tokens counts only the known "
             "ones; lower/upper bound the bill"
         )
-    files = _file_estimates(api, model, request, file_infos, files_as_of)
+    file_refs = parts.files if parts is not None else None
+    files = _file_estimates(api, model, request, file_infos, files_as_of, file_refs)
     file_total = sum(f.tokens for f in files)
     for f in files:
         for note in f.notes:
@@ -363,12 +364,13 @@ def _file_estimates(
     request: Mapping[str, Any],
     file_infos: Sequence[FileInfo | None] | None,
     as_of: str | None,
+    refs: Sequence[FileRef] | None = None,
 ) -> tuple[FileEstimate, ...]:
     """Estimate every file part; ``file_infos`` by index, else data URLs are inspected here.
     ``as_of`` (ISO date) picks the file rule rows of that date (default: the newest)."""
     from ._file_rules import estimate_file
 
-    refs = list(iter_file_refs(api, request))
+    refs = list(refs) if refs is not None else list(iter_file_refs(api, request))
     if file_infos is None:
         file_infos = [_inspect_file_ref(ref) for ref in refs]
     known = list(file_infos)

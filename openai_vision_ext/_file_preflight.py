@@ -55,9 +55,14 @@ _FILE_DETAILS: Final = ("auto", "low", "high")
 
 
 def check_files(
-    api: Api, request: Mapping[str, Any], *, limits: FileLimits = DEFAULT_FILE_LIMITS
+    api: Api,
+    request: Mapping[str, Any],
+    *,
+    limits: FileLimits = DEFAULT_FILE_LIMITS,
+    refs: Sequence[FileRef] | None = None,
 ) -> tuple[tuple[FileCheck, ...], list[Violation], list[str]]:
-    """Every file part of ``request`` with its info, the violations, and notes.
+    """Every file part of ``request`` with its info, the violations, and notes (``refs``: the
+    file parts from the request's one walk, ``walk_request``; found here when not given).
 
     >>> request = {"messages": [{"role": "user", "content": [
     ...     {"type": "file", "file": {"file_data": "data:text/plain;base64,aGk="}}]}]}
@@ -67,7 +72,7 @@ def check_files(
     """
     checks: list[FileCheck] = []
     found: list[Violation] = []
-    for ref in iter_file_refs(api, request):
+    for ref in refs if refs is not None else iter_file_refs(api, request):
 
         def add(code: str, message: str, ref: FileRef = ref) -> None:
             found.append(Violation(code, message, location=ref.location, file_index=ref.index))

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import difflib
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -49,7 +49,7 @@ from ._file_preflight import FileCheck, check_files
 from ._files import DEFAULT_FILE_LIMITS, FileLimits
 from ._images import is_data_url
 from ._types import Api, ImageInfo, detail_problem
-from ._walk import ImageRef, Part, walk_request
+from ._walk import ImageRef, Part, RequestParts, walk_request
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -159,7 +159,7 @@ def check_request(
     *,
     limits: ImageLimits = DEFAULT_LIMITS,
     file_limits: FileLimits = DEFAULT_FILE_LIMITS,
-    parts: Sequence[Part] | None = None,
+    parts: RequestParts | None = None,
 ) -> PreflightOutcome:
     """Check every image of ``request`` (a ``create(...)`` keyword dict) against ``limits``.
 
@@ -173,11 +173,13 @@ def check_request(
     """
     if parts is None:  # callers that also estimate walk once and pass the parts
         parts = walk_request(api, request)
-    images = tuple((part.ref, *_check_image(part, limits)) for part in parts)
+    images = tuple((part.ref, *_check_image(part, limits)) for part in parts.images)
     violations = [v for _, _, found in images for v in found]
     infos = [info for _, info, _ in images]
     violations += _request_violations(infos, limits)
-    files, file_violations, file_notes = check_files(api, request, limits=file_limits)
+    files, file_violations, file_notes = check_files(
+        api, request, limits=file_limits, refs=parts.files
+    )
     return PreflightOutcome(
         violations=(*violations, *file_violations),
         images=tuple((ref, info) for ref, info, _ in images),

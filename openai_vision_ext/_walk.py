@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias, TypeVar
+from typing import Any, Literal, NamedTuple, TypeAlias, TypeVar
 
 from ._exceptions import ImageError, InvalidRequestError
 from ._images import inspect_data_url, is_data_url
@@ -24,6 +24,7 @@ __all__ = [
     "ImageRef",
     "Part",
     "PartSource",
+    "RequestParts",
     "iter_file_refs",
     "iter_image_refs",
     "request_root",
@@ -144,24 +145,50 @@ class Part:
         return self.ref.detail
 
 
-def walk_request(api: Api, request: Mapping[str, Any]) -> tuple[Part, ...]:
-    """Every part of ``request`` in order, each data-URL image inspected once (from its first
-    kilobytes, or from the memory of parts this package built).
+class RequestParts(NamedTuple):
+    """A request's parts from its one walk: images (inspected) and files, each in order."""
+
+    images: tuple[Part, ...]
+    files: tuple[FileRef, ...]
+
+
+def walk_request(api: Api, request: Mapping[str, Any]) -> RequestParts:
+    """Every image and file part of ``request``, in one traversal; each data-URL image is
+    inspected once (from its first kilobytes, or from the memory of parts this package built).
 
     >>> part = {"type": "input_image", "image_url": "https://example.com/a.png", "detail": "low"}
-    >>> [(p.index, p.source, p.detail) for p in walk_request("responses", {"input": [part]})]
-    [(0, 'url', 'low')]
+    >>> walked = walk_request("responses", {"input": [part]})
+    >>> [(p.index, p.source, p.detail) for p in walked.images], walked.files
+    ([(0, 'url', 'low')], ())
     """
-    parts = []
-    for ref in iter_image_refs(api, request):
+    key, root = request_root(api, request)
+    if root is None or isinstance(root, str):
+        return RequestParts((), ())
+    if not isinstance(root, list | tuple):
+        raise InvalidRequestError(
+            f"{key} must be a string or a list of items, not {type(root).__name__}"
+        )
+    images_seen, files_seen = iter(range(1 << 62)), iter(range(1 << 62))
+
+    def match(node: Mapping[str, Any], path: str, _: Iterator[int]) -> ImageRef | FileRef | None:
+        image = _as_image_ref(node, path, images_seen)
+        return image if image is not None else _as_file_ref(node, path, files_seen)
+
+    images: list[Part] = []
+    files: list[FileRef] = []
+    for ref in _walk(root, key, images_seen, match):
+        if isinstance(ref, FileRef):
+            files.append(ref)
+            continue
+        assert isinstance(ref, ImageRef)
         info, error = None, None
         if ref.url is not None and is_data_url(ref.url):
             try:
                 info = inspect_data_url(ref.url)
             except ImageError as exc:
                 error = exc
-        parts.append(Part(ref, info, error))
-    return tuple(parts)
+        images.append(Part(ref, info, error))
+    return RequestParts(tuple(images), tuple(files))
 
 
 def _redacted(url: str | None) -> str | None:

@@ -238,10 +238,17 @@ def test_the_client_core_walks_a_request_once(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr("openai_vision_ext._core.walk_request", counting_walk)
     monkeypatch.setattr("openai_vision_ext._preflight.walk_request", no_second_walk)
     monkeypatch.setattr("openai_vision_ext._estimate.iter_image_refs", no_second_walk)
+    monkeypatch.setattr("openai_vision_ext._estimate.iter_file_refs", no_second_walk)
+    monkeypatch.setattr("openai_vision_ext._file_preflight.iter_file_refs", no_second_walk)
     url = image_part(png((64, 48)))["image_url"]
     assert url is not None
-    plan = _core.prepare("responses", _request(url), _core.VisionOptions())
+    request = _request(url)
+    pdf = {"type": "input_file", "file_id": "file-abc"}
+    request["input"][0]["content"].append(pdf)
+    plan = _core.prepare("responses", request, _core.VisionOptions())
     assert walks == ["responses"]
+    assert plan.parts is not None
+    assert [f.file_id for f in plan.parts.files] == ["file-abc"]
     assert plan.estimate is not None
     assert (plan.estimate.images[0].width, plan.estimate.images[0].height) == (64, 48)
 
@@ -257,7 +264,7 @@ def test_preflight_and_the_estimate_agree_on_each_parts_source() -> None:
         {"type": "input_image", "file_id": "file-abc", "detail": "low"},
     ]
     request = {"model": "gpt-4o", "input": [{"role": "user", "content": content}]}
-    parts = _walk.walk_request("responses", request)
+    parts = _walk.walk_request("responses", request).images
     estimate = estimate_request(**request)
     assert [p.source for p in parts] == ["data_url", "url", "file_id"]
     assert [im.source for im in estimate.images] == ["data_url", "url", "file_id"]
