@@ -36,9 +36,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from openai_vision_ext import _sources
+from openai_vision_ext import _sources, inspect_image
 from openai_vision_ext._estimate import estimate_image_tokens
-from openai_vision_ext._images import inspect_image, read_header
+from openai_vision_ext._images import read_header
 
 TARGET_VS_BASELINE = 2.0
 TARGET_20MB_VS_1MB = 1.5
