@@ -54,8 +54,10 @@ THEIRS = "import litellm\n" + TIMER.replace(
 
 
 def jpeg_url(n_bytes: int = 2_000_000) -> str:
-    side = math.isqrt(n_bytes // 2)
-    im = Image.frombytes("RGB", (side, side * 3 // 4), os.urandom(side * (side * 3 // 4) * 3))
+    """A noise JPEG of about ``n_bytes`` (quality 90 stores ~0.9 byte per noisy pixel), 4:3."""
+    width = math.isqrt(int(n_bytes / 0.9 * 4 / 3))
+    height = width * 3 // 4
+    im = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3))
     buf = io.BytesIO()
     im.save(buf, "JPEG", quality=90)
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
