@@ -145,3 +145,15 @@ def test_chat_parse_counts_the_schema_like_create_with_the_same_format():
     assert parsed is not None
     assert created is not None
     assert parsed.estimated_input_tokens == created.estimated_input_tokens
+
+
+@pytest.mark.anyio
+async def test_a_length_cut_parse_is_recorded_async():
+    """The async client records a billed-then-failed parse the same way."""
+    from openai_vision_ext import AsyncVisionOpenAI
+
+    mock = _chat_finished("length", '{"title": "a ca')
+    client = AsyncVisionOpenAI(api_key="sk-test", max_retries=0, http_client=mock.async_client())
+    with capture_audit() as records, pytest.raises(openai.LengthFinishReasonError):
+        await client.chat.completions.parse(**chat_request(), response_format=Answer)
+    assert [(r.status, r.billed_input_tokens) for r in records] == [("error", 269)]
