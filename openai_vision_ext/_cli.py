@@ -225,6 +225,14 @@ def _table(title: str, *, text: Sequence[str], numbers: Sequence[str] = ()) -> T
     return table
 
 
+def _esc(text: object) -> str:
+    """User text (file names, models, messages) made literal for rich: ``[bold]x.gif`` and the
+    install hint's ``[heic]`` print as written, never as markup."""
+    from rich.markup import escape
+
+    return escape(str(text))
+
+
 def _emit_json(payload: object) -> None:
     click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
 
@@ -381,6 +389,7 @@ def estimate(
     if model is None:
         return _compare_only(files, infos, missing, models, min_side, table, rows, as_json)
     rule = _check_model(model)
+    verified = _rule_verified(model)
     image_rows = _scan.estimate_rows(files, infos, missing, _scan.Pricer(table, model, detail))
     totals = _scan.estimate_totals(image_rows, table, model)
     spec = _FitSpec(model, detail, max_tokens, max_usd, min_side, prefer) if fitting else None
@@ -392,6 +401,7 @@ def estimate(
             {
                 "model": model,
                 "rule": rule,
+                "rule_verified": verified,
                 "detail": detail,
                 "api": api,
                 "images": [r.to_json() for r in image_rows],
@@ -403,6 +413,11 @@ def estimate(
         )
     else:
         _print_estimate(image_rows, totals, model=model, detail=detail, max_rows=rows)
+        if not verified:
+            _console().print(
+                f"[yellow]rule {_esc(rule)} is unverified: no billed image backs it (guide "
+                "numbers); see `models`[/]"
+            )
         if spec is not None:
             _print_fits(fits, spec, written, out_dir, max_rows=rows)
         _print_advice(advice, max_rows=rows)
@@ -641,6 +656,12 @@ def _compare_only(
     return ExitCode.PROBLEMS if problems else ExitCode.OK
 
 
+def _rule_verified(model: str) -> bool:
+    from ._rules import get_model_rule
+
+    return _scan.rule_verified(get_model_rule(model))
+
+
 def _print_estimate(
     image_rows: Sequence[_scan.ImageRow],
     totals: Mapping[str, Any],
@@ -655,12 +676,14 @@ def _print_estimate(
     shown = ok if max_rows <= 0 else ok[:max_rows]
     base, names = _short_paths([r.path for r in shown])
     if shown:
-        title = f"[bold]{model}[/] · detail={detail}" + (f" · in {base}" if base else "")
+        title = f"[bold]{_esc(model)}[/] · detail={detail}" + (
+            f" · in {_esc(base)}" if base else ""
+        )
         table = _table(title, text=("image", "format"), numbers=("size", "tokens", "USD"))
         for r, name in zip(shown, names, strict=True):
             assert r.info is not None
             table.add_row(
-                name,
+                _esc(name),
                 r.info.format.upper(),
                 f"{r.info.width}x{r.info.height}",
                 f"{r.tokens or 0:,}",
@@ -704,8 +727,40 @@ def _print_problems(console: Console, problems: Sequence[tuple[str, str]]) -> No
     table = _table(f"{len(problems)} problem(s)", text=("where", "problem"))
     table.title_style = "red"
     for where, reason in problems:
-        table.add_row(where, reason)
+        table.add_row(_esc(where), _esc(reason))
     console.print(table)
+
+
+# --- models -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@_json_option
+def models(as_json: bool) -> int:
+    """List every image token rule: family, constants, source, date, and whether real bills
+    verify it (unverified rules use the guide's numbers).
+    """
+    rows = _scan.rule_rows()
+    if as_json:
+        _emit_json({"rules": rows})
+        return ExitCode.OK
+    console = _console()
+    table = _table(
+        f"{len(rows)} image token rules",
+        text=("rule", "family", "constants", "auto", "as of", "bills", "source"),
+    )
+    for row in rows:
+        table.add_row(
+            _esc(row["name"]),
+            str(row["family"]),
+            _esc(row["constants"]),
+            str(row["auto"]),
+            str(row["as_of"]),
+            "[green]verified[/]" if row["verified"] else "[yellow]unverified[/]",
+            _esc(row["source"]),
+        )
+    console.print(table)
+    return ExitCode.OK
 
 
 # --- validate ---------------------------------------------------------------------------------
@@ -816,16 +871,16 @@ def _print_validation(
     console = _console()
     if not problems:
         console.print(
-            f"[green]ok[/]: {checked:,} checked for {model} ({limits} limits), no problems"
+            f"[green]ok[/]: {checked:,} checked for {_esc(model)} ({limits} limits), no problems"
         )
         return
     table = _table(
-        f"{len(problems)} problem(s) for {model} ({limits} limits)",
+        f"{len(problems)} problem(s) for {_esc(model)} ({limits} limits)",
         text=("where", "code", "problem"),
     )
     table.title_style = "red"
     for p in problems:
-        table.add_row(p.where, p.code, p.message)
+        table.add_row(_esc(p.where), _esc(p.code), _esc(p.message))
     console.print(table)
 
 
@@ -889,7 +944,7 @@ def _print_calibration(
     for r in rows:
         style = "" if r.exact == r.n else "yellow"
         table.add_row(
-            r.api, r.model, f"{r.n:,}", f"{r.exact:,}", f"{r.exact_share:.1%}",
+            r.api, _esc(r.model), f"{r.n:,}", f"{r.exact:,}", f"{r.exact_share:.1%}",
             f"{r.mean_residual:+.2f}", f"{r.max_abs_residual:,}", style=style,
         )  # fmt: skip
     if rows:
@@ -898,7 +953,7 @@ def _print_calibration(
         console.print("[yellow]no observations to compare[/]")
     _print_problems(console, [(f"line {n}", why) for n, why in problems])
     for failure in failures:
-        console.print(f"[red]target missed:[/] {failure}")
+        console.print(f"[red]target missed:[/] {_esc(failure)}")
 
 
 # --- batch ------------------------------------------------------------------------------------
@@ -915,7 +970,10 @@ def batch(file: Path, prices_path: Path | None, max_problems: int, as_json: bool
     """Estimate input tokens and cost (batch prices) of a Batch API input file.
 
     Streams FILE line by line (constant memory); /v1/responses and /v1/chat/completions lines
-    are estimated, bad lines are listed with their line number.
+    are estimated, bad lines are listed with their line number. Lines the Batch API would
+    reject the whole file for (a repeated custom_id, an endpoint or model other than the
+    first line's) are listed too. USD: input cost as estimated, and the most the output can
+    cost (every request's max_output_tokens / max_completion_tokens at the output price).
     """
     table = _price_table(prices_path)
     with _open_input(file, "batch file") as handle:
@@ -928,7 +986,7 @@ def batch(file: Path, prices_path: Path | None, max_problems: int, as_json: bool
         _emit_json(_batch_json(summary))
     else:
         _print_batch(summary, file)
-    return ExitCode.PROBLEMS if summary.problem_count else ExitCode.OK
+    return ExitCode.PROBLEMS if summary.problem_count or summary.conflict_count else ExitCode.OK
 
 
 def _batch_json(summary: BatchSummary) -> dict[str, object]:
@@ -939,10 +997,13 @@ def _batch_json(summary: BatchSummary) -> dict[str, object]:
         "requests": summary.requests,
         "input_tokens": summary.input_tokens,
         "usd": summary.usd,
+        "usd_is": "input cost (estimated); output_usd_upper per model: most the output can cost",
         "tier": "batch",
         "models": [asdict(m) for m in summary.models],
         "problem_count": summary.problem_count,
         "problems": [asdict(p) for p in summary.problems],
+        "conflict_count": summary.conflict_count,
+        "conflicts": [asdict(p) for p in summary.conflicts],
     }
 
 
@@ -950,32 +1011,53 @@ def _print_batch(summary: BatchSummary, file: Path) -> None:
 
     console = _console()
     table = _table(
-        f"{file} · batch prices",
+        f"{_esc(file)} · batch prices",
         text=("model",),
-        numbers=("requests", "images", "image tokens", "text tokens", "input tokens", "USD"),
+        numbers=(
+            "requests",
+            "images",
+            "image tokens",
+            "text tokens",
+            "input tokens",
+            "input USD",
+            "output USD ≤",
+        ),
     )
     for m in summary.models:
         table.add_row(
-            m.model + (" [yellow]*[/]" if m.incomplete_requests else ""),
+            _esc(m.model) + (" [yellow]*[/]" if m.incomplete_requests else ""),
             f"{m.requests:,}",
             f"{m.images:,}",
             f"{m.image_tokens:,}",
             f"{m.text_tokens:,}",
             f"{m.input_tokens:,}",
             _usd(m.usd),
+            _usd(m.output_usd_upper),
         )
     if len(summary.models) > 1:
+        uppers = [m.output_usd_upper for m in summary.models]
+        total_out = None if any(u is None for u in uppers) else sum(u or 0.0 for u in uppers)
         table.add_row(
             "[bold]total", f"{summary.requests:,}", "", "", "", f"{summary.input_tokens:,}",
-            _usd(summary.usd),
+            _usd(summary.usd), _usd(total_out),
         )  # fmt: skip
+    captions = []
     if any(m.incomplete_requests for m in summary.models):
-        table.caption = "* some images are URLs or file ids of unknown size: a lower bound"
+        captions.append("* some images are URLs or file ids of unknown size: a lower bound")
+    if any(m.unbounded_output_requests for m in summary.models):
+        captions.append("output n/a: some requests set no max_output_tokens (no upper bound)")
+    table.caption = "\n".join(captions) or None
     console.print(table)
     listed = [(f"line {p.line_no}", p.reason) for p in summary.problems]
     _print_problems(console, listed)
     if summary.problem_count > len(listed):
         console.print(f"[red]… and {summary.problem_count - len(listed):,} more bad lines[/]")
+    conflicts = [(f"line {p.line_no}", p.reason) for p in summary.conflicts]
+    if conflicts:
+        console.print("[red]The Batch API would reject this file:[/]")
+        _print_problems(console, conflicts)
+    if summary.conflict_count > len(conflicts):
+        console.print(f"[red]… and {summary.conflict_count - len(conflicts):,} more conflicts[/]")
 
 
 # --- audit summarize --------------------------------------------------------------------------
@@ -1011,11 +1093,12 @@ def summarize(
     models: tuple[str, ...],
     as_json: bool,
 ) -> int:
-    """Estimated vs billed input tokens per model and day, with drift flags.
+    """Estimated vs billed input tokens per model and day, with drift flags, and spend.
 
     LOG is a JSONL audit log (JsonlSink), read line by line. A model-day is flagged when the
-    mean of (estimated - billed) / billed leaves +-THRESHOLD percent. --png and --html need
-    the [chart] extra.
+    mean of (estimated - billed) / billed leaves +-THRESHOLD percent; records whose estimate
+    was not exact (an image of unknown size...) are left out of the drift. Spend (USD) sums
+    every priced record per model and day. --png and --html need the [chart] extra.
     """
     from ._drift import render_drift_html, render_drift_png
 
@@ -1051,6 +1134,8 @@ def _drift_json(summary: DriftSummary) -> dict[str, object]:
         "rows": [asdict(r) | {"delta_tokens": r.delta_tokens} for r in summary.rows],
         "flagged": len(summary.flagged),
         "skipped_records": summary.skipped,
+        "inexact_records": summary.inexact,
+        "spend": [asdict(r) for r in summary.spend],
         "problem_count": summary.problem_count,
         "problems": [asdict(p) for p in summary.problems],
     }
@@ -1060,14 +1145,14 @@ def _print_drift(summary: DriftSummary, log: Path, *, written: Sequence[Path]) -
 
     console = _console()
     table = _table(
-        f"{log} · estimated vs billed input tokens",
+        f"{_esc(log)} · estimated vs billed input tokens (exact estimates only)",
         text=("model", "day (UTC)"),
         numbers=("records", "estimated", "billed", "mean Δ", "drift"),
     )
     for r in summary.rows:
         flag = "[bold red]DRIFT[/]" if r.flagged else "[green]ok[/]"
         table.add_row(
-            r.model,
+            _esc(r.model),
             r.day,
             f"{r.records:,}",
             f"{r.estimated_input_tokens:,}",
@@ -1079,10 +1164,22 @@ def _print_drift(summary: DriftSummary, log: Path, *, written: Sequence[Path]) -
         console.print(table)
     else:
         console.print("[yellow]no audit records with both estimated and billed input tokens[/]")
+    if summary.spend:
+        spend = _table(
+            f"{_esc(log)} · spend (USD, every record)",
+            text=("model", "day (UTC)"),
+            numbers=("records", "USD", "unpriced"),
+        )
+        for row in summary.spend:
+            spend.add_row(
+                _esc(row.model), row.day, f"{row.records:,}", _usd(row.usd), f"{row.unpriced:,}"
+            )
+        console.print(spend)
     _print_problems(console, [(f"line {p.line_no}", p.reason) for p in summary.problems])
     console.print(
         f"{len(summary.flagged)} of {len(summary.rows)} model-days drift beyond "
-        f"±{summary.threshold_pct:g} %; {summary.skipped} record(s) without both counts skipped."
+        f"±{summary.threshold_pct:g} %; {summary.skipped} record(s) without both counts skipped; "
+        f"{summary.inexact} record(s) with an inexact estimate (e.g. URL images) left out."
     )
     for path in written:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {_esc(path)}")

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._drift import DriftSummary
     from ._preflight import ImageLimits
     from ._prices import PriceTable, Tier
+    from ._rules_data import ModelRule
     from ._types import Api, ImageInfo
 
 __all__ = [
@@ -44,6 +45,8 @@ __all__ = [
     "input_usd",
     "read_headers",
     "request_problems",
+    "rule_rows",
+    "rule_verified",
     "violation_code",
     "waits_on_io",
 ]
@@ -359,7 +362,17 @@ def batch_summary(lines: Iterable[bytes], table: PriceTable, *, max_problems: in
     def price(model: str, tokens: int) -> float | None:
         return input_usd(table, model, tokens, tier="batch")
 
-    return summarize_batch(lines, estimate=estimate_line, price=price, max_problems=max_problems)
+    def output_price(model: str, tokens: int) -> float | None:
+        cost = table.cost(model, input_tokens=0, output_tokens=tokens, tier="batch")
+        return None if cost is None else cost.output_usd
+
+    return summarize_batch(
+        lines,
+        estimate=estimate_line,
+        price=price,
+        output_price=output_price,
+        max_problems=max_problems,
+    )
 
 
 def drift_summary(
@@ -378,5 +391,58 @@ def drift_summary(
     )
     summary = summarize_drift(records, threshold_pct=threshold_pct)
     if models:
-        summary = replace(summary, rows=tuple(r for r in summary.rows if r.model in models))
+        summary = replace(
+            summary,
+            rows=tuple(r for r in summary.rows if r.model in models),
+            spend=tuple(r for r in summary.spend if r.model in models),
+        )
     return summary
+
+
+def rule_verified(rule: ModelRule) -> bool:
+    """Whether real bills back ``rule``: its source cites the billed-usage file (the rules
+    table's own wording, ``_rules_data._BILLS``); else its numbers are the guide's, unverified.
+
+    >>> from openai_vision_ext._rules import get_model_rule
+    >>> rule_verified(get_model_rule("gpt-4o")), rule_verified(get_model_rule("o3"))
+    (True, False)
+    """
+    from ._rules_data import _BILLS
+
+    return _BILLS in rule.source
+
+
+def rule_rows() -> list[dict[str, object]]:
+    """Every built-in image rule as a JSON-ready row: family, constants, source, date and
+    whether bills verify it, sorted by name.
+
+    >>> row = next(r for r in rule_rows() if r["name"] == "gpt-4o")
+    >>> row["family"], row["constants"], row["verified"]
+    ('tile', 'base 85, tile 170', True)
+    """
+    from ._rules import builtin_rules
+
+    return [
+        {
+            "name": rule.name,
+            "family": rule.family,
+            "constants": _constants(rule),
+            "auto": rule.auto,
+            "source": rule.source,
+            "as_of": rule.as_of.isoformat(),
+            "verified": rule_verified(rule),
+            "notes": list(rule.notes),
+        }
+        for rule in sorted(builtin_rules().values(), key=lambda r: r.name)
+    ]
+
+
+def _constants(rule: ModelRule) -> str:
+    if rule.family == "tile":
+        return f"base {rule.base_tokens}, tile {rule.tile_tokens}"
+    limits = ", ".join(
+        f"{detail} {limit.max_patches}" + (f"/{limit.max_side}px" if limit.max_side else "")
+        for detail, limit in rule.patch_limits
+    )
+    overhead = f", +{rule.image_overhead}" if rule.image_overhead else ""
+    return f"x{float(rule.multiplier):g} {rule.rounding}{overhead}, patches {limits}"

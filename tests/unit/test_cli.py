@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any, get_args
 
+import _private
 import pytest
 from _private import API_CHOICES, DETAIL_CHOICES, LIMIT_PROFILE_CHOICES, ExitCode, cli
 from click.testing import CliRunner, Result
@@ -462,7 +463,10 @@ class TestBatch:
         path = tmp_path / "batch.jsonl"
         path.write_text("".join(json.dumps(line) + "\n" for line in lines))
         code, report = run_json("batch", str(path))
-        assert code == ExitCode.OK
+        # Two endpoints, two models and a repeated custom_id: the Batch API would reject the
+        # file, so it is exit 1 with the conflicts listed; every line is still estimated.
+        assert code == ExitCode.PROBLEMS
+        assert [c["line_no"] for c in report["conflicts"]] == [2, 3, 3]
         apis: dict[str, Api] = {
             "/v1/responses": "responses",
             "/v1/chat/completions": "chat.completions",
@@ -669,3 +673,69 @@ class TestCalibrate:
         path.write_text(json.dumps(self._observation(est, 0)) + "\n")
         result = run("calibrate", str(path), "--markdown")
         assert "| api | model |" in result.stdout
+
+
+# --- issue 11: escaping, models, unverified rules, batch conflicts, spend ------------------------
+
+
+def test_file_names_and_messages_are_printed_literally(tmp_path: Path) -> None:
+    """A file named ``[bold]x.gif`` prints as such, not as markup that swallows ``[bold]``;
+    the install hint keeps its ``[heic]``."""
+    gif = tmp_path / "[bold]x.gif"
+    frames = [Image.new("RGB", (8, 8), c) for c in ("red", "blue")]
+    frames[0].save(gif, "GIF", save_all=True, append_images=frames[1:], loop=0)
+    heic = tmp_path / "photo.heic"
+    heic.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64)
+    result = run("estimate", str(gif), str(heic), "--model", "gpt-4o")
+    flat = result.stdout.replace("\n", "")
+    assert "[bold]x.gif" in flat
+    assert "[heic]" in flat
+
+
+def test_models_lists_every_rule_with_its_verification():
+    """`models` shows each rule row; gpt-4o is backed by bills, o3 is not."""
+    code, report = run_json("models")
+    assert code == ExitCode.OK
+    rows = {r["name"]: r for r in report["rules"]}
+    assert rows.keys() == set(_private._rules.builtin_rules())
+    assert (rows["gpt-4o"]["verified"], rows["o3"]["verified"]) == (True, False)
+    assert rows["gpt-4o"]["as_of"] == _private._rules.get_model_rule("gpt-4o").as_of.isoformat()
+    assert "unverified" in run("models").stdout
+
+
+def test_estimate_says_when_the_rule_is_unverified(tmp_path: Path) -> None:
+    """An estimate on a rule no bill backs says so (text and JSON)."""
+    png = tmp_path / "a.png"
+    Image.new("RGB", (64, 64)).save(png)
+    assert "unverified" in run("estimate", str(png), "--model", "o3").stdout
+    assert "unverified" not in run("estimate", str(png), "--model", "gpt-4o").stdout
+    _, report = run_json("estimate", str(png), "--model", "o3")
+    assert report["rule_verified"] is False
+
+
+def test_batch_lists_conflicts_and_labels_input_and_output_usd(tmp_path: Path) -> None:
+    """A repeated custom_id is a conflict (exit 1); the table says input USD and output USD <=."""
+    line = _batch_line("gpt-4o", (64, 64))
+    line["body"]["max_output_tokens"] = 1000
+    path = tmp_path / "batch.jsonl"
+    path.write_text((json.dumps(line) + "\n") * 2)
+    code, report = run_json("batch", str(path))
+    assert code == ExitCode.PROBLEMS
+    assert report["conflicts"][0]["reason"].startswith("custom_id 'r' repeats line 1's")
+    (model,) = report["models"]
+    assert model["output_usd_upper"] == 2000 * 5.0 / 1e6  # gpt-4o batch output $5 per 1M
+    text = run("batch", str(path)).stdout
+    assert "input USD" in text
+    assert "output USD ≤" in text
+
+
+def test_audit_summarize_shows_spend_per_model_and_day(tmp_path: Path) -> None:
+    """Spend (USD) per model-day sums every priced record."""
+    log = _audit_log(tmp_path / "a.jsonl", {"2026-11-01": [0, 0]})
+    code, report = run_json("audit", "summarize", str(log))
+    assert code == ExitCode.OK
+    records = [json.loads(x) for x in log.read_text().splitlines()]
+    (row,) = report["spend"]
+    assert (row["model"], row["day"], row["records"]) == ("gpt-4o", "2026-11-01", 2)
+    assert row["usd"] == pytest.approx(sum(r["cost"]["total"] for r in records))
+    assert "spend (USD" in run("audit", "summarize", str(log)).stdout
