@@ -555,14 +555,14 @@ def _print_fits(
     shown = ok if max_rows <= 0 else ok[:max_rows]
     if shown:
         base, names = _short_paths([f.path for f in shown])
-        title = f"[bold]{spec.describe()}[/]" + (f" · in {base}" if base else "")
+        title = f"[bold]{_esc(spec.describe())}[/]" + (f" · in {_esc(base)}" if base else "")
         table = _table(
             title, text=("image", "detail"), numbers=("original", "sent", "tokens", "USD")
         )
         for f, name in zip(shown, names, strict=True):
             assert f.fit is not None
             table.add_row(
-                name,
+                _esc(name),
                 f.fit.detail,
                 f"{f.fit.original_width}x{f.fit.original_height}",
                 f"{f.fit.width}x{f.fit.height}",
@@ -576,7 +576,7 @@ def _print_fits(
     tokens = sum(f.fit.tokens for f in ok if f.fit is not None)
     console.print(f"[bold]{len(ok):,}[/] fitted · [bold]{tokens:,}[/] input tokens after fitting")
     if out_dir is not None:
-        console.print(f"wrote {len(written):,} image(s) to {out_dir}")
+        console.print(f"wrote {len(written):,} image(s) to {_esc(out_dir)}")
 
 
 def _compare_models(compare: str | None) -> list[str]:
