@@ -432,7 +432,8 @@ def render_drift_html(summary: DriftSummary, *, png: bytes | None = None) -> str
     )
     notes = (
         f"<p>{summary.skipped} record(s) without both token counts skipped; "
-        f"{summary.problem_count} unreadable line(s).</p>"
+        f"{summary.inexact} record(s) with an inexact estimate (e.g. URL images) left out of "
+        f"the drift; {summary.problem_count} unreadable line(s).</p>"
     )
     return _HTML_PAGE.format(
         threshold=f"{summary.threshold_pct:g}", chart=chart, head=head, body=body, notes=notes

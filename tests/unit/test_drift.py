@@ -255,3 +255,11 @@ def test_spend_is_summed_per_model_and_day_over_every_record():
         0.75,
         1,
     )
+
+
+def test_the_html_page_says_how_many_inexact_records_were_left_out():
+    """The report page states the inexact records it did not judge."""
+    rec = {"time": "2026-11-02T10:00:00Z", "model_requested": "gpt-4o", "estimate_exact": False}
+    rec |= {"estimated_input_tokens": 67, "billed_input_tokens": 100}
+    page = render_drift_html(summarize_drift([rec, rec]))
+    assert "2 record(s) with an inexact estimate" in page
