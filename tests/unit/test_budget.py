@@ -191,8 +191,9 @@ def test_the_fit_is_the_largest_kept_size_within_budget(
         if fit is not None and detail not in {o.detail for o in fit.options} | {fit.detail}:
             continue
         for side in range(1, longest + 1, max(1, longest // 400)):
-            w = side if width >= height else max(1, round(width * side / height))
-            h = side if height > width else max(1, round(height * side / width))
+            # The other side rounded half up, as fit_size documents (round() would halve to even).
+            w = side if width >= height else max(1, (2 * width * side + height) // (2 * height))
+            h = side if height > width else max(1, (2 * height * side + width) // (2 * width))
             if target_size(w, h, model=model, detail=detail) != (w, h):
                 continue
             if estimate_image_tokens(w, h, model=model, detail=detail) <= budget:
