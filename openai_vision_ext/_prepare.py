@@ -94,8 +94,9 @@ Action: TypeAlias = Literal[
 
 _DECODE_BUDGET: Final = 128 * 2**20
 """Most bytes of decoded pixels held for one image, after JPEG ``draft`` scaling, counting the
-copy that orienting or converting makes. Together with the encoder's own buffers this keeps a
-preparation under 256 MB above the process's baseline (``benchmarks/bench_bombs.py``)."""
+copy that orienting or converting the pixel mode makes. Together with the encoder's own buffers
+this keeps a preparation under 256 MB above the process's baseline (``benchmarks/bench_bombs.py``;
+a 24 MP HEIC converted and resized peaks at 193 MB, a 48 MP one is refused)."""
 
 _ANIMATION_BYTES_PER_PIXEL: Final[Mapping[ImageFormat, int]] = {
     "webp": 12,  # libwebp's animation decoder keeps two RGBA canvases; Pillow copies one frame
@@ -661,7 +662,9 @@ def _reencode(
     icc = im.info.get("icc_profile")
     if "resized" in actions:
         _draft(im, size, swap=_orientation(im) in _ROTATED and "oriented" in actions)
-    _check_decode(im, copies=2 if {"oriented", "converted"} & set(actions) else 1)
+    # orienting, and converting a mode PNG/JPEG cannot hold, make a full-size copy
+    copies = 2 if "oriented" in actions or im.mode in _TO_8BIT else 1
+    _check_decode(im, copies=copies)
     frame = ImageOps.exif_transpose(im) if "oriented" in actions else im
     frame, icc = _to_8bit(frame, icc)
     fmt = _choose_format(frame)
