@@ -57,7 +57,7 @@ from ._core import (
     prepare,
     text_only_request,
 )
-from ._exceptions import BudgetExceededError, InvalidOptionError, PreflightError
+from ._exceptions import BudgetExceededError, InvalidOptionError, PreflightError, Violation
 from ._redact import escape, safe
 from ._report import VisionReport, remember, vision_report
 from ._types import Api
@@ -85,7 +85,16 @@ def _safe_prepare(api: Api, kwargs: Mapping[str, Any], options: VisionOptions) -
     is the point of raise mode)."""
     try:
         plan = prepare(api, kwargs, options)
-    except (PreflightError, BudgetExceededError):
+    except BudgetExceededError:
+        raise
+    except PreflightError as exc:
+        # Also logged: SDK helpers that re-raise every error as their own (the tool runner's
+        # "Tool run stopped before completion.") hide the refusal otherwise.
+        logger.warning(
+            "openai_vision_ext: PreflightError: %s request refused before sending (%s)",
+            api,
+            ", ".join(_where(v) for v in exc.violations),
+        )
         raise
     except Exception as exc:
         logger.warning(
@@ -95,6 +104,11 @@ def _safe_prepare(api: Api, kwargs: Mapping[str, Any], options: VisionOptions) -
     for message in plan.warnings:
         logger.warning("openai_vision_ext: %s", escape(message))
     return plan
+
+
+def _where(violation: Violation) -> str:
+    """A violation's code and place, for logs (no message text: it may quote a URL)."""
+    return f"{violation.code} at {violation.location}" if violation.location else violation.code
 
 
 def _name(exc: BaseException) -> str:
@@ -285,17 +299,13 @@ def _report_billed_failure(options: VisionOptions, plan: Plan, exc: Exception) -
 
 @_guarded("report")
 def _track_sync(client: Any, options: VisionOptions, plan: Plan, result: object) -> None:
-    if isinstance(result, LegacyAPIResponse):  # with_raw_response: the body is already read
-        parsed = result.parse()
-        _track_sync(client, options, plan, parsed)
-        remember(result, _follow(parsed))
-    elif isinstance(result, APIResponse):  # with_streaming_response: the body is read later
+    if isinstance(result, LegacyAPIResponse | APIResponse):  # with_raw/streaming_response
         if _is_event_stream(result):
             stream = result.parse()  # builds the caller's Stream, reads nothing
             _track_sync(client, options, plan, stream)
             remember(result, _follow(stream))
         else:
-            remember(result, _lazy_sync(client, options, plan, result))
+            _defer_sync(client, _RawState(plan, options, result.request_id), result)
     elif isinstance(result, Stream):
         _observe_stream_sync(client, options, plan, result)
     else:
@@ -310,32 +320,127 @@ def _follow(obj: object) -> Callable[[], VisionReport | None]:
     return lambda: vision_report(obj)
 
 
-def _is_event_stream(raw: APIResponse[Any] | AsyncAPIResponse[Any]) -> bool:
-    """``with_streaming_response.create(stream=True)``: the body is server-sent events.
+def _is_event_stream(
+    raw: LegacyAPIResponse[Any] | APIResponse[Any] | AsyncAPIResponse[Any],
+) -> bool:
+    """``with_raw_response``/``with_streaming_response`` of ``create(stream=True)``: the body is
+    server-sent events.
 
     Then ``parse()`` only builds the SDK's ``Stream`` (no byte is read until it is iterated) and
     caches it, so we call it first and follow that very object: the caller's own ``raw.parse()``
     returns it. (``raw.parse(to=...)`` or ``raw.iter_lines()`` bypass it: the report then stays
     incomplete, never a guessed bill.)
     """
+    if isinstance(raw, LegacyAPIResponse):
+        return getattr(raw, "_stream", False) is True
     return getattr(raw, "_is_sse_stream", False) is True
 
 
-def _lazy_sync(
-    client: Any, options: VisionOptions, plan: Plan, raw: APIResponse[Any]
-) -> Callable[[], VisionReport | None]:
-    def build() -> VisionReport | None:
+@dataclass(slots=True)
+class _RawState:
+    """A raw response whose report waits for its body to be parsed: by the caller's own
+    ``parse()``, or when ``vision_report()`` asks; never before (the SDK parses lazily too)."""
+
+    plan: Plan
+    options: VisionOptions
+    request_id: str | None
+    report: VisionReport | None = None
+    settled: bool = False
+    """The report is made (or our bookkeeping failed, report ``None``)."""
+
+
+_DROPPED_UNPARSED = "raw response dropped before its body was parsed: billed numbers unknown"
+
+
+def _defer(raw: Any, state: _RawState, hook: Callable[..., Any]) -> None:
+    """Install ``hook`` as this raw response's ``parse`` (an instance attribute with the SDK
+    method's signature; the class is untouched) and write an incomplete record if the raw
+    response is dropped unparsed. Nothing here keeps ``raw`` alive."""
+    hook.__signature__ = inspect.signature(raw.parse)  # type: ignore[attr-defined]
+    raw.parse = hook
+    finalizer = weakref.finalize(raw, _raw_dropped, state)
+    finalizer.atexit = False
+
+
+@_guarded("raw response report")
+def _raw_dropped(state: _RawState) -> None:
+    if not state.settled:
+        state.settled = True
+        state.report = finish(
+            state.plan,
+            None,
+            status="incomplete",
+            request_id=state.request_id,
+            notes=(_DROPPED_UNPARSED,),
+        )
+        _emit(state.options, state.report)
+
+
+def _default_parse(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> bool:
+    """``raw.parse()`` into the response's own type (``to=`` another type is not a report)."""
+    return not args and kwargs.get("to") is None
+
+
+def _defer_sync(
+    client: Any, state: _RawState, raw: LegacyAPIResponse[Any] | APIResponse[Any]
+) -> None:
+    ref: weakref.ref[Any] = weakref.ref(raw)
+    sdk_parse: Callable[..., Any] = type(raw).parse
+
+    @functools.wraps(sdk_parse, assigned=("__module__", "__name__", "__qualname__", "__doc__"))
+    def parse(*args: Any, **kwargs: Any) -> Any:
+        parsed = sdk_parse(ref(), *args, **kwargs)
+        if not state.settled and _default_parse(args, kwargs):
+            _settle_sync(client, state, parsed)
+        return parsed
+
+    _defer(raw, state, parse)
+    remember(raw, functools.partial(_report_of_raw, ref, state))
+
+
+def _report_of_raw(ref: weakref.ref[Any], state: _RawState) -> VisionReport | None:
+    """``vision_report(raw)``: the report once parsed. A ``with_raw_response`` body is already
+    read, so it is parsed now (the caller asked for the report); a ``with_streaming_response``
+    body is never read for the caller: incomplete until they parse it."""
+    raw = ref()
+    if not state.settled and raw is not None:
         parsed = _parsed_body(raw)
-        if parsed is None:
-            return _unparsed(plan, raw.request_id)
-        if vision_report(parsed) is None:  # first look since the body was parsed
-            _track_sync(client, options, plan, parsed)
-        return vision_report(parsed)
+        if parsed is None and isinstance(raw, LegacyAPIResponse):
+            raw.parse()  # our hook: settles the report (and fills the SDK's cache, as parse() does)
+        elif parsed is not None:
+            _settle_now(state, parsed)
+    if not state.settled:
+        return _unparsed(state.plan, state.request_id)
+    return state.report
 
-    return build
+
+@_guarded("report")
+def _settle_sync(client: Any, state: _RawState, parsed: object) -> None:
+    state.settled = True
+    counted, notes = _count_sync(client, state.options, state.plan)
+    report = finish(
+        state.plan,
+        parsed,
+        request_id=_request_id(parsed) or state.request_id,
+        counted_text_tokens=counted,
+        notes=notes,
+    )
+    state.report = _publish(state.options, parsed, report)
 
 
-def _parsed_body(raw: APIResponse[Any] | AsyncAPIResponse[Any]) -> object:
+@_guarded("report")
+def _settle_now(state: _RawState, parsed: object, notes: tuple[str, ...] = ()) -> None:
+    """Settle without an ``input_tokens.count`` call (async clients inside a sync call)."""
+    state.settled = True
+    if state.options.exact_count and state.plan.api == "responses":
+        notes = (*notes, _NO_ASYNC_COUNT)
+    report = finish(
+        state.plan, parsed, request_id=_request_id(parsed) or state.request_id, notes=notes
+    )
+    state.report = _publish(state.options, parsed, report)
+
+
+def _parsed_body(raw: LegacyAPIResponse[Any] | APIResponse[Any] | AsyncAPIResponse[Any]) -> object:
     """What the caller's own ``raw.parse()`` returned (the SDK caches it), without ever reading
     the body ourselves; ``None`` before that, or when the body is a stream we did not see."""
     cache = getattr(raw, "_parsed_by_type", None)
@@ -344,7 +449,7 @@ def _parsed_body(raw: APIResponse[Any] | AsyncAPIResponse[Any]) -> object:
 
 
 def _unparsed(plan: Plan, request_id: str | None) -> VisionReport:
-    why = "with_streaming_response: the report is made once the body is parsed (parse())"
+    why = "raw response: the report is made once the body is parsed (parse())"
     return finish(plan, None, status="incomplete", request_id=request_id, notes=(why,))
 
 
@@ -457,17 +562,15 @@ async def _call_async(
 
 async def _track_async(client: Any, options: VisionOptions, plan: Plan, result: object) -> None:
     try:
-        if isinstance(result, LegacyAPIResponse):
-            parsed = result.parse()
-            await _track_async(client, options, plan, parsed)
-            remember(result, _follow(parsed))
-        elif isinstance(result, AsyncAPIResponse):
+        if isinstance(result, LegacyAPIResponse | AsyncAPIResponse):
             if _is_event_stream(result):
-                stream = await result.parse()  # builds the caller's AsyncStream, reads nothing
+                stream = result.parse()  # builds the caller's AsyncStream, reads nothing
+                if isinstance(result, AsyncAPIResponse):
+                    stream = await stream
                 await _track_async(client, options, plan, stream)
                 remember(result, _follow(stream))
             else:
-                remember(result, _lazy_async(options, plan, result))
+                _defer_async(client, _RawState(plan, options, result.request_id), result)
         elif isinstance(result, AsyncStream):
             _observe_stream_async(client, options, plan, result)
         else:
@@ -485,26 +588,55 @@ async def _track_async(client: Any, options: VisionOptions, plan: Plan, result: 
         logger.warning("openai_vision_ext: report failed (%s: %s)", _name(exc), safe(str(exc)))
 
 
-def _lazy_async(
-    options: VisionOptions, plan: Plan, raw: AsyncAPIResponse[Any]
-) -> Callable[[], VisionReport | None]:
-    # vision_report() is synchronous: no input_tokens.count can be awaited here.
-    notes = (_NO_ASYNC_COUNT,) if options.exact_count and plan.api == "responses" else ()
+def _defer_async(
+    client: Any, state: _RawState, raw: LegacyAPIResponse[Any] | AsyncAPIResponse[Any]
+) -> None:
+    ref: weakref.ref[Any] = weakref.ref(raw)
+    remember(raw, functools.partial(_report_of_raw, ref, state))
+    if isinstance(raw, LegacyAPIResponse):  # its parse() is synchronous: no count awaited
+        sdk_parse: Callable[..., Any] = type(raw).parse
 
-    def build() -> VisionReport | None:
-        parsed = _parsed_body(raw)
-        if parsed is None:
-            return _unparsed(plan, raw.request_id)
-        if vision_report(parsed) is None:  # first look since the body was parsed
-            report = finish(plan, parsed, request_id=raw.request_id, notes=notes)
-            _publish(options, parsed, report)
-        return vision_report(parsed)
+        @functools.wraps(sdk_parse, assigned=("__module__", "__name__", "__qualname__", "__doc__"))
+        def parse(*args: Any, **kwargs: Any) -> Any:
+            parsed = sdk_parse(ref(), *args, **kwargs)
+            if not state.settled and _default_parse(args, kwargs):
+                _settle_now(state, parsed)
+            return parsed
 
-    return build
+        _defer(raw, state, parse)
+        return
+    async_parse: Callable[..., Any] = type(raw).parse
+
+    @functools.wraps(async_parse, assigned=("__module__", "__name__", "__qualname__", "__doc__"))
+    async def parse_async(*args: Any, **kwargs: Any) -> Any:
+        parsed = await async_parse(ref(), *args, **kwargs)
+        if not state.settled and _default_parse(args, kwargs):
+            await _settle_async(client, state, parsed)
+        return parsed
+
+    _defer(raw, state, parse_async)
+
+
+async def _settle_async(client: Any, state: _RawState, parsed: object) -> None:
+    try:
+        state.settled = True
+        counted, notes = await _count_async(client, state.options, state.plan)
+        report = finish(
+            state.plan,
+            parsed,
+            request_id=_request_id(parsed) or state.request_id,
+            counted_text_tokens=counted,
+            notes=notes,
+        )
+        # Sinks may block (a JSONL file lock held by another process): off the event loop.
+        state.report = await anyio.to_thread.run_sync(_publish, state.options, parsed, report)
+    except Exception as exc:
+        logger.warning("openai_vision_ext: report failed (%s: %s)", _name(exc), safe(str(exc)))
 
 
 _NO_ASYNC_COUNT = (
-    "exact_count: not available through async with_streaming_response; attributed by estimate"
+    "exact_count: not available when an async raw response is parsed synchronously; "
+    "attributed by estimate"
 )
 
 

@@ -4,6 +4,7 @@ SDK's own clients (issue 16). Requests go through ``httpx2.MockTransport``; noth
 from __future__ import annotations
 
 import inspect
+import logging
 import typing
 from typing import Any
 
@@ -11,6 +12,7 @@ import openai
 import pytest
 import wrapt
 from _mock import Mock, chat_request, responses_request
+from openai.lib.responses_tool_runner import ResponsesToolRunner, ToolRunnerError
 from openai.resources.chat.completions import AsyncCompletions, Completions
 from openai.resources.responses import AsyncResponses, Responses
 
@@ -224,3 +226,26 @@ def test_a_bad_env_value_is_a_typed_error_naming_the_variable(
     monkeypatch.setenv(ENV, "strict")
     with pytest.raises(InvalidOptionError, match=f"{ENV}='strict'.*raise, warn, off"):
         VisionOpenAI(api_key="k")
+
+
+# --- preflight refusals inside SDK helpers ---------------------------------------------------
+
+
+def test_a_refusal_inside_the_sdk_tool_runner_is_logged_and_kept_as_context(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The SDK's tool runner re-raises every error as ``ToolRunnerError("Tool run stopped before
+    completion.") from None``; the refusal still shows: one warning naming ``PreflightError``
+    and the violation, and the ``PreflightError`` as the runner error's ``__context__``."""
+    mock = Mock.ok()
+    client = VisionOpenAI(api_key="k", max_retries=0, http_client=mock.sync_client())
+    with (
+        caplog.at_level(logging.WARNING, "openai_vision_ext"),
+        pytest.raises(ToolRunnerError) as caught,
+    ):
+        ResponsesToolRunner().run(client, responses_request(detail="ultra"))  # type: ignore[arg-type]
+    assert isinstance(caught.value.__context__, PreflightError)
+    assert mock.sent == []
+    [record] = [r for r in caplog.records if "PreflightError" in r.getMessage()]
+    assert "invalid_detail at input[0].content[1]" in record.getMessage()
+    assert "data:" not in record.getMessage()
