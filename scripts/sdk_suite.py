@@ -102,7 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         default=ROOT / ".sdk-suite",
         help="where the sdist, its virtualenv and the reports go (reused between runs)",
     )
-    parser.add_argument("-n", "--workers", default="auto", help="pytest-xdist workers")
+    parser.add_argument("-n", "--workers", default="auto", help="pytest-xdist workers per run")
+    parser.add_argument(
+        "--concurrent", action="store_true", help="run the three pytest runs at the same time"
+    )
     parser.add_argument(
         "--tests", nargs="*", help="SDK test paths to run instead of the subset (for debugging)"
     )
@@ -124,11 +127,13 @@ def main(argv: list[str] | None = None) -> int:
         "ours, default preflight": {"OPENAI_VISION_EXT_PREFLIGHT": "", "_plugin": "1"},
     }
     results: dict[str, dict[str, Outcome]] = {}
+    started: list[_Run] = []
     for label, env in runs.items():
-        started = time.monotonic()
-        results[label] = _pytest(python, src, work, plugin_dir, paths, env, args.workers, label)
-        counts = _counts(results[label])
-        print(f"{label}: {counts} ({time.monotonic() - started:.0f} s)", flush=True)
+        started.append(_start(python, src, work, plugin_dir, paths, env, args.workers, label))
+        if not args.concurrent:
+            results[label] = _finish(started.pop())
+    for run in started:
+        results[run.label] = _finish(run)
 
     scope = "full offline suite" if args.full else "fast subset"
     print(f"\nopenai {version} sdist, {scope}: {', '.join(paths)}")
@@ -226,7 +231,16 @@ def _venv(version: str, src: Path, work: Path) -> Path:
     return python
 
 
-def _pytest(
+@dataclass(slots=True)
+class _Run:
+    label: str
+    process: subprocess.Popen[bytes]
+    report: Path
+    log: Path
+    started: float
+
+
+def _start(
     python: Path,
     src: Path,
     work: Path,
@@ -235,9 +249,11 @@ def _pytest(
     env_changes: dict[str, str],
     workers: str,
     label: str,
-) -> dict[str, Outcome]:
-    report = work / f"junit-{re.sub(r'[^a-z]+', '-', label)}.xml"
+) -> _Run:
+    slug = re.sub(r"[^a-z]+", "-", label)
+    report, log = work / f"junit-{slug}.xml", work / f"log-{slug}.txt"
     report.unlink(missing_ok=True)
+    # no OPENAI_*/AZURE_* variable (no key) reaches the SDK's tests, except ours below
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_"))}
     env["PYTHONPATH"] = str(plugin_dir)
     env["DEFER_PYDANTIC_BUILD"] = "false"
@@ -249,14 +265,19 @@ def _pytest(
         if not name.startswith("_"):
             env[name] = value
     command += [f"--ignore={p}" for p in OFFLINE_EXCLUDES] + paths
-    completed = subprocess.run(command, cwd=src, env=env, capture_output=True, text=True)
-    (work / f"log-{re.sub(r'[^a-z]+', '-', label)}.txt").write_text(
-        completed.stdout + completed.stderr
-    )
-    if completed.returncode not in (0, 1) or not report.exists():
-        tail = (completed.stdout + completed.stderr)[-3000:]
-        _fail(f"pytest ({label}) exited {completed.returncode} without results:\n{tail}")
-    return _outcomes(report)
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=src, env=env, stdout=out, stderr=out)
+    return _Run(label, process, report, log, time.monotonic())
+
+
+def _finish(run: _Run) -> dict[str, Outcome]:
+    code = run.process.wait()
+    if code not in (0, 1) or not run.report.exists():
+        tail = run.log.read_text(errors="replace")[-3000:]
+        _fail(f"pytest ({run.label}) exited {code} without results:\n{tail}")
+    outcomes = _outcomes(run.report)
+    print(f"{run.label}: {_counts(outcomes)} ({time.monotonic() - run.started:.0f} s)", flush=True)
+    return outcomes
 
 
 def _outcomes(report: Path) -> dict[str, Outcome]:
