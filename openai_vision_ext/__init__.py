@@ -68,6 +68,7 @@ from ._version import (
 if _typing.TYPE_CHECKING:  # the rest loads on first access (``_LAZY``)
     from ._audit import (
         SCHEMA_VERSION,
+        AuditFile,
         AuditImage,
         AuditPipeline,
         AuditRecord,
@@ -112,6 +113,9 @@ if _typing.TYPE_CHECKING:  # the rest loads on first access (``_LAZY``)
         FileDetail,
         chat_file_part,
         file_part,
+    )
+    from ._file_rules import (
+        FileEstimate,
     )
     from ._files import (
         DEFAULT_FILE_LIMITS,
@@ -187,6 +191,7 @@ __all__ = [
     "AsyncVisionAzureOpenAI",
     "AsyncVisionOpenAI",
     "AuditConfigError",
+    "AuditFile",
     "AuditImage",
     "AuditPipeline",
     "AuditRecord",
@@ -210,6 +215,7 @@ __all__ = [
     "FetchURLError",
     "FileDataURLError",
     "FileDetail",
+    "FileEstimate",
     "FileError",
     "FileInfo",
     "FileLimits",
@@ -291,6 +297,7 @@ __all__ = [
 
 _LAZY_MODULES: dict[str, tuple[str, ...]] = {
     "_audit": (
+        "AuditFile",
         "AuditImage",
         "AuditPipeline",
         "AuditRecord",
@@ -335,6 +342,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "chat_file_part",
         "file_part",
     ),
+    "_file_rules": ("FileEstimate",),
     "_files": (
         "DEFAULT_FILE_LIMITS",
         "FILE_LIMIT_PROFILES",

@@ -28,11 +28,13 @@ from ._usage import BilledUsage
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._estimate import ImageEstimate
+    from ._file_rules import FileEstimate
     from ._report import VisionReport
 
 __all__ = [
     "SCHEMA_VERSION",
     "AuditConfigError",
+    "AuditFile",
     "AuditImage",
     "AuditPipeline",
     "AuditRecord",
@@ -130,6 +132,50 @@ class AuditImage:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditFile:
+    """One file part of the request, identified by its hash: never its content or its name."""
+
+    index: int
+    source: str
+    """``file_data``, ``file_id`` or ``file_url``."""
+    kind: str | None
+    """``pdf``, ``docx``, ``xlsx``, ``pptx``, ``text``; ``None`` when only referenced."""
+    sha256: str | None
+    mime: str | None
+    n_bytes: int | None
+    pages: int | None
+    detail: str
+    estimated_text_tokens: int | None
+    estimated_page_tokens: int
+    estimated_tokens: int
+    estimated_lower: int
+    estimated_upper: int | None
+    exact: bool
+    rule: str
+
+    @classmethod
+    def from_estimate(cls, file: FileEstimate) -> AuditFile:
+        """Copy the identifying and estimated fields of a ``FileEstimate``."""
+        return cls(
+            index=file.index,
+            source=file.source,
+            kind=file.kind,
+            sha256=file.sha256,
+            mime=file.mime,
+            n_bytes=file.n_bytes,
+            pages=file.pages,
+            detail=file.detail,
+            estimated_text_tokens=file.text_tokens,
+            estimated_page_tokens=file.page_tokens,
+            estimated_tokens=file.tokens,
+            estimated_lower=file.lower,
+            estimated_upper=file.upper,
+            exact=file.exact,
+            rule=file.rule,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class AuditRecord:
     """What one response cost, estimated vs billed, ready for a log line or a JSONL file.
 
@@ -181,6 +227,12 @@ class AuditRecord:
     billed_cache_write_tokens: int | None = None
     service_tier: str | None = None
     """``service_tier`` the response reported; ``cost.tier`` is the price tier it maps to."""
+    files: tuple[AuditFile, ...] = ()
+    """Each file part: kind, sha256, bytes, pages, estimated text and page tokens (no content,
+    no name)."""
+    estimated_file_tokens: int | None = None
+    billed_file_tokens: int | None = None
+    """Billed tokens attributed to the files (see ``VisionReport.billed_file_tokens``)."""
     schema_version: int = SCHEMA_VERSION
 
     @classmethod
@@ -221,6 +273,7 @@ class AuditRecord:
             **{
                 **copied,
                 "images": tuple(AuditImage.from_estimate(image) for image in report.images),
+                "files": tuple(AuditFile.from_estimate(file) for file in report.files),
                 "notes": tuple(report.notes),
                 "violations": tuple(v.code for v in report.violations),
             },
@@ -267,6 +320,10 @@ class AuditRecord:
             **{
                 **values,
                 "images": tuple(AuditImage.from_dict(image) for image in values["images"]),
+                "files": tuple(
+                    AuditFile(**{k: v for k, v in f.items() if k in _FILE_FIELDS})
+                    for f in values.get("files", ())
+                ),
                 "notes": tuple(values.get("notes", ())),
                 "violations": tuple(values.get("violations", ())),
                 "context": MappingProxyType(dict(values.get("context", {}))),
@@ -276,6 +333,7 @@ class AuditRecord:
 
 
 _IMAGE_FIELDS: Final = frozenset(f.name for f in fields(AuditImage))
+_FILE_FIELDS: Final = frozenset(f.name for f in fields(AuditFile))
 _RECORD_FIELDS: Final = frozenset(f.name for f in fields(AuditRecord))
 
 
@@ -581,7 +639,7 @@ def _jsonable(value: object) -> Any:
     """A record field's value as plain JSON types (dataclass rows by their own field list)."""
     if isinstance(value, Cost):
         return _cost_dict(value)
-    if isinstance(value, AuditImage):
+    if isinstance(value, AuditImage | AuditFile):
         return {f.name: _jsonable(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, tuple | list):
         return [_jsonable(v) for v in value]

@@ -22,6 +22,7 @@ from ._exceptions import (
     UnknownModelError,
     Violation,
 )
+from ._files import FileInfo
 from ._originals import with_originals
 from ._preflight import check_request
 from ._prices import DEFAULT_PRICES, PriceTable, price_usage
@@ -120,6 +121,8 @@ class Plan:
     """Why there is no estimate when the model is known (an invalid request sent anyway)."""
     prices: PriceTable = DEFAULT_PRICES
     """Price table for the estimate's and the report's cost (the audit pipeline's, if set)."""
+    file_infos: tuple[FileInfo | None, ...] | None = None
+    """Each file part's info from preflight (``None`` for ids and URLs), so files are read once."""
 
 
 def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Plan:
@@ -148,7 +151,8 @@ def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Pla
     if options.preflight != "off":
         warnings.extend(outcome.warnings)
     prices = (options.audit.prices if options.audit is not None else None) or DEFAULT_PRICES
-    estimate, estimate_error = _estimate(api, model, request, infos, prices, parts)
+    file_infos = tuple(info for _, info in outcome.files)
+    estimate, estimate_error = _estimate(api, model, request, infos, prices, parts, file_infos)
     if options.budget is not None:
         exceeded = over_budget(
             options.budget, estimate, model=model, request=request, prices=prices
@@ -171,6 +175,7 @@ def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Pla
         estimate_error=estimate_error,
         warnings=tuple(warnings),
         prices=prices,
+        file_infos=file_infos,
     )
 
 
@@ -278,11 +283,14 @@ def _estimate(
     infos: Sequence[ImageInfo | None],
     prices: PriceTable,
     parts: RequestParts | None = None,
+    file_infos: Sequence[FileInfo | None] | None = None,
 ) -> tuple[RequestEstimate | None, str | None]:
     """The estimate, or ``None`` and why (``None`` reason: no rule for ``model``). Images that
     ``prepare_image`` changed in this process get their original facts (``_originals``)."""
     try:
-        estimate = estimate_with_infos(api, model, request, infos, prices=prices, parts=parts)
+        estimate = estimate_with_infos(
+            api, model, request, infos, prices=prices, parts=parts, file_infos=file_infos
+        )
         return with_originals(estimate), None
     except UnknownModelError:
         return None, None
@@ -320,6 +328,10 @@ def finish(
         text_basis = estimate.text_tokens if estimate is not None else None
         attribution = "estimate" if text_basis is not None else "none"
     has_images = bool(plan.infos) or bool(estimate is not None and estimate.images)
+    files = estimate.files if estimate is not None else ()
+    file_basis = estimate.file_tokens if estimate is not None and files else None
+    if files and counted_text_tokens is None and text_basis is not None:
+        text_basis += estimate.file_tokens if estimate is not None else 0
     if billed.input_tokens is None or not has_images:
         attribution = "none"
     response_id = getattr(response, "id", None)
@@ -354,7 +366,21 @@ def finish(
         billed_cache_write_tokens=billed.cache_write_tokens,
         service_tier=billed.service_tier,
         cost=cost,
+        files=files,
+        estimated_file_tokens=file_basis,
+        billed_file_tokens=_billed_files(billed.input_tokens, estimate, counted_text_tokens),
     )
+
+
+def _billed_files(
+    billed: int | None, estimate: RequestEstimate | None, counted: int | None
+) -> int | None:
+    """Billed tokens attributed to the file parts (see ``VisionReport.billed_file_tokens``)."""
+    if billed is None or estimate is None or not estimate.files:
+        return None
+    if counted is not None:  # the count of the request without images includes the files
+        return counted - estimate.text_tokens
+    return billed - estimate.text_tokens - estimate.image_tokens
 
 
 def _estimate_after(
@@ -367,7 +393,13 @@ def _estimate_after(
     estimate, notes = plan.estimate, []
     if estimate is None and model_served is not None:
         estimate, error = _estimate(
-            plan.api, model_served, plan.request, plan.infos, plan.prices, plan.parts
+            plan.api,
+            model_served,
+            plan.request,
+            plan.infos,
+            plan.prices,
+            plan.parts,
+            plan.file_infos,
         )
         if error is not None:
             return None, (error,)

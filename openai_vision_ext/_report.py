@@ -19,6 +19,7 @@ from typing import Literal, TypeAlias
 
 from ._estimate import ImageEstimate
 from ._exceptions import Violation
+from ._file_rules import FileEstimate
 from ._prices import Cost
 from ._types import Api
 
@@ -78,6 +79,15 @@ class VisionReport:
     """USD cost of the billed tokens at the tier the response reports (cache reads/writes and
     long-context rates included); ``None`` without usage, a published price, or with odd usage
     (a note says which)."""
+    files: tuple[FileEstimate, ...] = ()
+    """One estimate per file part (``input_file``/``file``): kind, sha256, bytes, pages, detail,
+    text-layer and page tokens, bounds; never the file's content or name."""
+    estimated_file_tokens: int | None = None
+    """Sum of the files' central estimates (part of ``estimated_input_tokens``)."""
+    billed_file_tokens: int | None = None
+    """Billed tokens attributed to the files: the billed input minus the estimated images and
+    text (with ``exact_count=True``: the count of the request without images, which holds the
+    files, minus the text estimate). ``None`` without files or usage."""
 
 
 ReportSource: TypeAlias = "VisionReport | Callable[[], VisionReport | None]"
