@@ -39,6 +39,7 @@ import click
 
 from . import _scan
 from ._exceptions import MissingExtraError, OpenAIVisionExtError, UnknownModelError
+from ._file_cli import document_problems, estimate_documents, print_documents, split_documents
 from ._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -383,6 +384,12 @@ def estimate(
     if out_dir is not None and not fitting:
         raise click.UsageError("--out writes fitted images: add --max-tokens, --max-usd or --fit.")
     table = _price_table(prices_path)
+    documents, paths = split_documents(paths)  # PDFs and Office files: see _file_cli
+    doc_rows = (
+        estimate_documents(documents, model=model, api=api, detail=detail)  # type: ignore[arg-type]
+        if model is not None
+        else []
+    )
     files, missing = _scan.collect_paths(paths)
     with _progress(len(files), "reading headers", enabled=len(files) >= PROGRESS_MIN_ITEMS) as adv:
         infos = _scan.read_headers(files, jobs=jobs, advance=adv)
@@ -409,19 +416,27 @@ def estimate(
                 **({"fits": [f.to_json() for f in fits]} if spec is not None else {}),
                 **({"written": [str(p) for p in written]} if out_dir is not None else {}),
                 **({"advice": [_advice_json(p, a) for p, a in advice]} if models else {}),
+                "files": [r.to_json() for r in doc_rows],
             }
         )
     else:
-        _print_estimate(image_rows, totals, model=model, detail=detail, max_rows=rows)
-        if not verified:
-            _console().print(
-                f"[yellow]rule {_esc(rule)} is unverified: no billed image backs it (guide "
-                "numbers); see `models`[/]"
-            )
+        if image_rows or not doc_rows:
+            _print_estimate(image_rows, totals, model=model, detail=detail, max_rows=rows)
+            if not verified:
+                _console().print(
+                    f"[yellow]rule {_esc(rule)} is unverified: no billed image backs it (guide "
+                    "numbers); see `models`[/]"
+                )
+        if doc_rows:
+            print_documents(doc_rows, click.echo)
         if spec is not None:
             _print_fits(fits, spec, written, out_dir, max_rows=rows)
         _print_advice(advice, max_rows=rows)
-    problems = totals["problems"] or any(f.problem for f in fits)
+    problems = (
+        totals["problems"]
+        or any(f.problem for f in fits)
+        or any(r.problem is not None for r in doc_rows)
+    )
     return ExitCode.PROBLEMS if problems else ExitCode.OK
 
 
@@ -820,8 +835,11 @@ def validate(
         raise click.UsageError("give image PATHS, --request FILE, or both")
     _check_model(model)
     limits = LIMIT_PROFILES[limits_name]
+    documents, paths = split_documents(paths)  # PDFs and Office files: see _file_cli
     files, missing = _scan.collect_paths(paths)
     problems = [_scan.Problem(str(p), "unreadable_image", reason) for p, reason in missing]
+    doc_found = document_problems(documents, model=model, api=api, detail=detail)  # type: ignore[arg-type]
+    problems += [_scan.Problem(path, code, message) for path, code, message in doc_found]
     with _progress(len(files), "checking images", enabled=len(files) >= PROGRESS_MIN_ITEMS) as adv:
         infos = _scan.read_headers(files, jobs=jobs, advance=adv)
     for path, info in zip(files, infos, strict=True):
@@ -833,7 +851,7 @@ def validate(
         body = _read_request(request_path)
         where = str(request_path)
         problems += _scan.request_problems(body, api, model, limits, where=where)  # type: ignore[arg-type]
-    checked = len(files) + len(missing) + (request_path is not None)
+    checked = len(files) + len(missing) + len(documents) + (request_path is not None)
     if as_json:
         _emit_json(
             {

@@ -321,7 +321,7 @@ def _pdfium_facts(buf: bytes, *, encrypted: bool) -> PdfFacts:
             sizes.append((float(width), float(height)))
         texts = [_page_text(doc, i) for i in range(pages)]
         page_tokens = tuple(count_tokens(t, encoding="o200k_base") for t in texts)
-        joined = "\n".join(texts)
+        joined = "\n".join(t for t in texts if t)
         return PdfFacts(
             pages=pages,
             page_sizes_pt=tuple(sizes),
