@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 from _pdfs import DATA, make_ooxml, make_pdf
+from _private import cli
 from click.testing import CliRunner
-
-from openai_vision_ext._cli import cli
 
 
 def _run(*args: str) -> tuple[int, str]:
