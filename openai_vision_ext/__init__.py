@@ -34,6 +34,7 @@ from ._exceptions import (
     FileSourceError,
     FileTooLargeError,
     ImageError,
+    ImageRejectedError,
     ImageSourceError,
     ImageTooLargeError,
     InvalidDataURLError,
@@ -159,10 +160,13 @@ if _typing.TYPE_CHECKING:  # the rest loads on first access (``_LAZY``)
         vision_report,
     )
     from ._rules import (
+        ImageSizing,
         ModelRule,
         PatchLimit,
         get_model_rule,
         register_model_rule,
+        size_image,
+        sizing_table,
         unregister_model_rule,
     )
     from ._sinks import (
@@ -228,6 +232,8 @@ __all__ = [
     "ImageFormat",
     "ImageInfo",
     "ImageLimits",
+    "ImageRejectedError",
+    "ImageSizing",
     "ImageSource",
     "ImageSourceError",
     "ImageTooLargeError",
@@ -288,6 +294,8 @@ __all__ = [
     "prepared_size",
     "read_jsonl",
     "register_model_rule",
+    "size_image",
+    "sizing_table",
     "sniff_file",
     "strip_text",
     "target_size",
@@ -384,10 +392,13 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "vision_report",
     ),
     "_rules": (
+        "ImageSizing",
         "ModelRule",
         "PatchLimit",
         "get_model_rule",
         "register_model_rule",
+        "size_image",
+        "sizing_table",
         "unregister_model_rule",
     ),
     "_sinks": (

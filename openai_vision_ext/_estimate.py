@@ -23,6 +23,7 @@ from ._rules import (
     image_tokens,
     resize_for_rule,
     sized_detail,
+    sizing_for_rule,
 )
 from ._rules_data import ModelRule, SizedDetail
 from ._types import Api, Detail, ImageInfo
@@ -456,7 +457,7 @@ def _image_estimate(rule: ModelRule, ref: ImageRef, info: ImageInfo | None) -> I
         mime=info.mime if info else None,
         n_bytes=info.n_bytes if info else None,
         sha256=info.known_sha256 if info else None,  # hashed only where a record needs it
-        tokens=image_tokens(rule, info.width, info.height, billed) if info else None,
+        tokens=sizing_for_rule(rule, info.width, info.height, billed).tokens if info else None,
         billed_detail=billed,
     )
 

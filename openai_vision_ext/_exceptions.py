@@ -14,6 +14,7 @@ Tree::
     │   ├── DecompressionBombError      pixel count beyond any sane image
     │   ├── InvalidDataURLError         malformed ``data:`` URL
     │   ├── MimeMismatchError           declared MIME disagrees with the bytes
+    │   ├── ImageRejectedError          the model refuses the image at its detail (30,000 patches)
     │   └── ImageSourceError            the source itself cannot be read (missing file, bad type)
     │       └── FetchError              a ``fetch=True`` download failed
     │           ├── FetchURLError       not an http(s) URL with a host
@@ -153,6 +154,12 @@ class MimeMismatchError(ImageError):
         super().__init__(message)
         self.declared = declared
         self.actual = actual
+
+
+class ImageRejectedError(ImageError):
+    """The model's rule says the API refuses this image at its detail (over the 30,000-patch
+    limit after sizing, or a detail the model does not support): send another detail or shrink it.
+    """
 
 
 class ImageSourceError(ImageError):

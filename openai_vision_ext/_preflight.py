@@ -42,6 +42,7 @@ from ._exceptions import (
     InvalidRequestError,
     MimeMismatchError,
     PreflightError,
+    UnknownModelError,
     UnsupportedImageFormatError,
     Violation,
 )
@@ -163,7 +164,8 @@ def check_request(
 ) -> PreflightOutcome:
     """Check every image of ``request`` (a ``create(...)`` keyword dict) against ``limits``.
 
-    ``model`` is accepted for model-specific limits; none are known to differ today.
+    ``model`` selects the model's sizing rule: an image it would reject (over 30,000 patches
+    after sizing, or a detail the model does not support) is a violation too.
 
     >>> request = {"input": [{"role": "user", "content": [
     ...     {"type": "input_image", "image_url": "https://example.com/a.png", "detail": "hi"}]}]}
@@ -175,6 +177,7 @@ def check_request(
         parts = walk_request(api, request)
     images = tuple((part.ref, *_check_image(part, limits)) for part in parts.images)
     violations = [v for _, _, found in images for v in found]
+    violations += _model_violations(model, images)
     infos = [info for _, info, _ in images]
     violations += _request_violations(infos, limits)
     files, file_violations, file_notes = check_files(
@@ -363,6 +366,28 @@ def _check_info(info: ImageInfo, url_chars: int, limits: ImageLimits, add: _Add)
             f"over the per-image limit of {_mb(limits.max_image_bytes)}; shrink it "
             "(image_part(..., optimize=True, model=...) does this for you)",
         )
+
+
+def _model_violations(
+    model: str, images: tuple[tuple[ImageRef, ImageInfo | None, object], ...]
+) -> list[Violation]:
+    """Images the model's sizing rule says the API rejects (a model with no rule: none)."""
+    from ._rules import get_model_rule, sizing_for_rule
+
+    try:
+        rule = get_model_rule(model)
+    except UnknownModelError:
+        return []
+    found = []
+    for ref, info, _ in images:
+        if info is None or not (ref.detail is None or ref.detail in DETAILS):
+            continue
+        rejected = sizing_for_rule(rule, info.width, info.height, ref.detail).rejected
+        if rejected is not None:
+            found.append(
+                Violation("image_rejected", rejected, image_index=ref.index, location=ref.location)
+            )
+    return found
 
 
 def _request_violations(infos: list[ImageInfo | None], limits: ImageLimits) -> list[Violation]:

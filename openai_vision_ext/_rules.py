@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from types import MappingProxyType
@@ -21,6 +22,7 @@ from typing import Literal
 
 from ._exceptions import (
     ImageError,
+    ImageRejectedError,
     InvalidModelRuleError,
     UnknownModelError,
 )
@@ -28,6 +30,7 @@ from ._rules_data import RULES, Family, ModelRule, PatchLimit, SizedDetail
 from ._types import check_detail
 
 __all__ = [
+    "ImageSizing",
     "InvalidModelRuleError",
     "ModelRule",
     "PatchLimit",
@@ -38,7 +41,10 @@ __all__ = [
     "patch_count",
     "register_model_rule",
     "resize_for_rule",
+    "size_image",
     "sized_detail",
+    "sizing_for_rule",
+    "sizing_table",
     "unregister_model_rule",
 ]
 
@@ -117,6 +123,7 @@ def register_model_rule(
     rounding: Literal["ceil", "floor"] = "ceil",
     image_overhead: int = 0,
     reject_over_patches: int | None = None,
+    unsupported: tuple[SizedDetail, ...] = (),
     reasoning: bool = False,
     encoding: Literal["o200k_base", "cl100k_base"] = "o200k_base",
 ) -> ModelRule:
@@ -155,6 +162,7 @@ def register_model_rule(
         patch_limits=tuple(limits.items()),
         auto=auto,
         reject_over_patches=reject_over_patches,
+        unsupported=unsupported,
         reasoning=reasoning,
         encoding=encoding,
     )
@@ -172,8 +180,8 @@ def _rule_problem(
         return "a tile rule needs tile_tokens > 0"
     if "high" not in limits:
         return "patch_limits needs a 'high' entry (other details fall back to it)"
-    if any(limit.max_patches < 1 for limit in limits.values()):
-        return "max_patches must be at least 1"
+    if any(limit.max_patches is not None and limit.max_patches < 1 for limit in limits.values()):
+        return "max_patches must be at least 1 (or None: no budget at that detail)"
     return None
 
 
@@ -240,30 +248,127 @@ def _tile_size(width: int, height: int, detail: SizedDetail) -> tuple[int, int]:
     return width, height
 
 
-def _patch_grid(width: int, height: int, limit: PatchLimit) -> tuple[int, int, int, int]:
-    """(patches across, patches down, width, height) after the patch-budget shrink."""
+def _patch_grid(width: int, height: int, limit: PatchLimit) -> tuple[int, int, int]:
+    """(width, height, patches) after sizing, per the newest guide's steps 0, A, B, C.
+
+    0: fit inside ``max_side`` (keep aspect, never enlarge). A: count 32 px patches. B: over the
+    budget, ``s = sqrt(32^2 * budget / (w * h))`` and ``s_adj = s * min(floor(w*s/32)/(w*s/32),
+    floor(h*s/32)/(h*s/32))`` (the min over both sides). C: floor both sides times ``s_adj`` and
+    count again. ``s`` cancels: ``s_adj = min(32 * fw / w, 32 * fh / h)`` with
+    ``fw = floor(w*s/32) = isqrt(w * budget // h)`` (floor(sqrt(x)) == isqrt(floor(x))), so the
+    whole step is exact integer arithmetic.
+    """
     if limit.max_side is not None:
         width, height = _scale_to_fit(width, height, limit.max_side)
-    across, down = -(-width // _PATCH), -(-height // _PATCH)
-    if across * down <= limit.max_patches:
-        return across, down, width, height
-    # Guide: shrink by sqrt(budget * 32^2 / (w * h)), then further so the width is a whole
-    # number of patches. floor(sqrt(x)) == isqrt(floor(x)) keeps this exact.
-    across = max(1, math.isqrt(limit.max_patches * width // height))
-    # The new height is height * across * 32 / width; in patches, that over 32 rounded up.
-    down = max(1, -(-height * across // width))
-    return across, down, across * _PATCH, max(1, _round_div(height * across * _PATCH, width))
+    patches = -(-width // _PATCH) * -(-height // _PATCH)
+    budget = limit.max_patches
+    if budget is None or patches <= budget:
+        return width, height, patches
+    across = math.isqrt(width * budget // height)
+    down = math.isqrt(height * budget // width)
+    if across * height <= down * width:  # 32 * across / width is the smaller factor
+        width, height = _PATCH * across, height * _PATCH * across // width
+    else:
+        width, height = width * _PATCH * down // height, _PATCH * down
+    width, height = max(1, width), max(1, height)
+    return width, height, -(-width // _PATCH) * -(-height // _PATCH)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageSizing:
+    """How one image is sized and billed under a model's rule at one detail."""
+
+    rule: str
+    """The rule row used (e.g. ``gpt-5.4``)."""
+    family: Family
+    detail: SizedDetail
+    """The detail the image is billed at (``auto`` resolved)."""
+    width: int
+    """Width after the server-side resize (never larger than the input)."""
+    height: int
+    tiles: int | None
+    """512 px tiles (tile family; 0 at ``low``), else ``None``."""
+    patches: int | None
+    """32 px patches after sizing (patch family), else ``None``."""
+    tokens: int | None
+    """Input tokens of the image; ``None`` when the API rejects it (see ``rejected``)."""
+    rejected: str | None = None
+    """Why the API refuses this image at this detail (too many patches, detail not
+    supported); ``None`` when it is accepted."""
+
+
+def size_image(width: int, height: int, *, model: str, detail: object = "auto") -> ImageSizing:
+    """How the API sizes and bills one ``width`` x ``height`` image on ``model`` at ``detail``:
+    the resized size, tiles or patches, tokens, or why the image is rejected. Pure and exact.
+
+    >>> s = size_image(1800, 2400, model="gpt-5.4", detail="high")
+    >>> (s.width, s.height, s.patches, s.tokens)
+    (1368, 1824, 2451, 2942)
+    >>> size_image(4096, 8192, model="gpt-5.6-sol", detail="original").tokens is None
+    True
+    """
+    return sizing_for_rule(get_model_rule(model), width, height, detail)
+
+
+def sizing_table() -> dict[str, tuple[SizedDetail, ...]]:
+    """Every rule row (built-in and registered) with the details its models accept.
+
+    >>> sizing_table()["gpt-5.2"]
+    ('low', 'high')
+    """
+    rows = {**RULES, **_registered}
+    return {name: rows[name].details for name in sorted(rows)}
+
+
+def sizing_for_rule(
+    rule: ModelRule, width: int, height: int, detail: object = "auto"
+) -> ImageSizing:
+    """``size_image`` for a rule already looked up.
+
+    >>> s = sizing_for_rule(get_model_rule("gpt-5.4"), 1800, 2400, "high")
+    >>> (s.width, s.height, s.patches, s.tokens)
+    (1368, 1824, 2451, 2942)
+    >>> sizing_for_rule(get_model_rule("gpt-5.6-sol"), 4096, 8192, "original").rejected
+    'an image above 30,000 patches after sizing is rejected by the API (this one needs 32,768); \
+send detail="high" or shrink it'
+    """
+    _check_size(width, height)
+    sized = sized_detail(rule, detail)
+    if rule.family == "tile":
+        w, h = _tile_size(width, height, sized)
+        tiles = 0 if sized == "low" else -(-w // _TILE) * -(-h // _TILE)
+        tokens = rule.base_tokens + rule.tile_tokens * tiles
+        return ImageSizing(rule.name, "tile", sized, w, h, tiles, None, tokens)
+    w, h, patches = _patch_grid(width, height, rule.patch_limit(sized))
+    w, h = min(w, width), min(h, height)
+    rejected = None
+    if sized in rule.unsupported:
+        rejected = (
+            f"detail={sized!r} is not supported by {rule.name}; use one of "
+            f"{', '.join(repr(d) for d in rule.details)}"
+        )
+    elif rule.reject_over_patches is not None and patches > rule.reject_over_patches:
+        rejected = (
+            f"an image above {rule.reject_over_patches:,} patches after sizing is rejected by "
+            f'the API (this one needs {patches:,}); send detail="high" or shrink it'
+        )
+    if rejected is not None:
+        return ImageSizing(rule.name, "patch", sized, w, h, None, patches, None, rejected)
+    exact = patches * rule.multiplier
+    rounded = math.floor(exact) if rule.rounding == "floor" else math.ceil(exact)
+    tokens = rounded + rule.image_overhead
+    return ImageSizing(rule.name, "patch", sized, w, h, None, patches, tokens)
 
 
 def patch_count(rule: ModelRule, width: int, height: int, detail: object = "auto") -> int:
-    """Number of 32 px patches a patch model bills for an image (capped at the budget).
+    """Number of 32 px patches a patch model bills for an image (after sizing).
 
     >>> patch_count(get_model_rule("gpt-4.1-mini"), 1800, 2400, "high")
     1452
+    >>> patch_count(get_model_rule("gpt-4.1-mini"), 2400, 1800, "high")
+    1452
     """
-    limit = rule.patch_limit(sized_detail(rule, detail))
-    across, down, _, _ = _patch_grid(width, height, limit)
-    return min(across * down, limit.max_patches)
+    return _patch_grid(width, height, rule.patch_limit(sized_detail(rule, detail)))[2]
 
 
 def resize_for_rule(rule: ModelRule, width: int, height: int, detail: object) -> tuple[int, int]:
@@ -272,32 +377,23 @@ def resize_for_rule(rule: ModelRule, width: int, height: int, detail: object) ->
     >>> resize_for_rule(get_model_rule("gpt-4o"), 2048, 4096, "high")
     (768, 1536)
     """
-    _check_size(width, height)
-    sized = sized_detail(rule, detail)
-    if rule.family == "tile":
-        return _tile_size(width, height, sized)
-    _, _, w, h = _patch_grid(width, height, rule.patch_limit(sized))
-    return min(w, width), min(h, height)
+    sizing = sizing_for_rule(rule, width, height, detail)
+    return sizing.width, sizing.height
 
 
 def image_tokens(rule: ModelRule, width: int, height: int, detail: object) -> int:
     """Input tokens for one image of ``width`` x ``height`` under ``rule`` at ``detail``.
 
+    An image the API would reject (``sizing_for_rule(...).rejected``) raises
+    ``ImageRejectedError``; preflight reports the same as a violation before sending.
+
     >>> image_tokens(get_model_rule("gpt-4o"), 1024, 1024, "high")
     765
     """
-    if width < 1 or height < 1:
-        _check_size(width, height)
-    sized = sized_detail(rule, detail)
-    if rule.family == "tile":
-        if sized == "low":
-            return rule.base_tokens
-        w, h = _tile_size(width, height, sized)
-        tiles = -(-w // _TILE) * -(-h // _TILE)
-        return rule.base_tokens + rule.tile_tokens * tiles
-    exact = patch_count(rule, width, height, sized) * rule.multiplier
-    rounded = math.floor(exact) if rule.rounding == "floor" else math.ceil(exact)
-    return rounded + rule.image_overhead
+    sizing = sizing_for_rule(rule, width, height, detail)
+    if sizing.tokens is None:
+        raise ImageRejectedError(sizing.rejected or "rejected")
+    return sizing.tokens
 
 
 def image_token_range(rule: ModelRule, detail: object) -> tuple[int, int]:
@@ -310,10 +406,17 @@ def image_token_range(rule: ModelRule, detail: object) -> tuple[int, int]:
     (85, 85)
     """
     sized = sized_detail(rule, detail)
+    if sized in rule.unsupported:  # the API rejects it: nothing is billed for it
+        return 0, 0
     least = image_tokens(rule, 1, 1, sized)
     if rule.family == "tile":  # most tiles: short side at its cap, long side at the fit
         return least, image_tokens(rule, _TILE_SHORT_SIDE, _TILE_FIT, sized)
-    exact = rule.patch_limit(sized).max_patches * rule.multiplier  # patch_count never exceeds it
+    limit = rule.patch_limit(sized)
+    caps = [c for c in (limit.max_patches, rule.reject_over_patches) if c is not None]
+    if limit.max_side is not None:
+        per_side = -(-limit.max_side // _PATCH)
+        caps.append(per_side * per_side)
+    exact = min(caps) * rule.multiplier  # sizing never exceeds any of them
     rounded = math.floor(exact) if rule.rounding == "floor" else math.ceil(exact)
     return least, rounded + rule.image_overhead
 

@@ -25,10 +25,12 @@ SizedDetail: TypeAlias = Literal["low", "high", "original"]
 class PatchLimit:
     """How large an image may be at one detail for a patch model."""
 
-    max_patches: int
-    """At most this many 32 px patches; larger images are shrunk to fit."""
+    max_patches: int | None
+    """At most this many 32 px patches; larger images are shrunk to fit (the guide's patch
+    budget). ``None``: no budget at this detail (the size is kept, see ``reject_over_patches``)."""
     max_side: int | None = None
-    """Longest side in pixels after resizing, when the model has one."""
+    """Longest side in pixels after resizing (the image is first fit inside a square of this
+    side, keeping its aspect), when the detail has one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +60,11 @@ class ModelRule:
     auto: SizedDetail = "high"
     """What ``detail="auto"`` bills as."""
     reject_over_patches: int | None = None
-    """The API rejects (instead of shrinking) images whose full size needs more patches."""
+    """The API rejects (HTTP 400, instead of shrinking) an image that still needs more patches
+    than this after sizing (guide V5+: 30,000). Preflight reports it as a violation."""
+    unsupported: tuple[SizedDetail, ...] = ()
+    """Details the model does not accept (guide V6: ``original`` on gpt-5.2 and gpt-4.1-mini):
+    preflight reports them as a violation."""
     encoding: Literal["o200k_base", "cl100k_base"] = "o200k_base"
     """Tokenizer for the model's text."""
     reasoning: bool = False
@@ -71,6 +77,11 @@ class ModelRule:
         limits = dict(self.patch_limits)
         return limits.get(detail) or limits["high"]
 
+    @property
+    def details(self) -> tuple[SizedDetail, ...]:
+        """The details this model accepts (``auto`` maps to one of them, see ``auto``)."""
+        return tuple(d for d in ("low", "high", "original") if d not in self.unsupported)
+
 
 _GUIDE_2025 = "OpenAI 'Images and vision' guide, 2025 versions"
 _GUIDE_2026 = "OpenAI 'Images and vision' guide, Sept-Nov 2026 copies ('model sizing behavior')"
@@ -80,23 +91,47 @@ _NOT_BILLED = "no billed image in real-usage yet: guide numbers, unverified"
 _D2025 = date(2025, 6, 1)
 _D2026 = date(2026, 11, 1)
 
-_PATCH_1536: tuple[tuple[SizedDetail, PatchLimit], ...] = (("high", PatchLimit(1536)),)
-_PATCH_GPT54: tuple[tuple[SizedDetail, PatchLimit], ...] = (
-    ("low", PatchLimit(6144)),
+_V6 = "OpenAI 'Images and vision' guide V6 (Nov 2026), 'model sizing behavior' table"
+_Limits: TypeAlias = tuple[tuple[SizedDetail, PatchLimit], ...]
+
+_PATCH_1536: _Limits = (("high", PatchLimit(1536, max_side=2048)),)
+"""Deprecated 1,536-patch models (last documented in V3): 2048 px and 1,536 patches."""
+_PATCH_6144: _Limits = (("high", PatchLimit(6144, max_side=2048)),)
+"""gpt-5.2 (V4-V6): 2048 px and 6,144 patches at every detail."""
+_PATCH_GPT54: _Limits = (
+    ("low", PatchLimit(6144, max_side=2048)),
     ("high", PatchLimit(2500, max_side=2048)),
     ("original", PatchLimit(10_000, max_side=6000)),
 )
+"""gpt-5.4 family (V6): low 2048 px and 6,144 patches (can cost more than high)."""
+_PATCH_GPT55: _Limits = (
+    ("low", PatchLimit(None, max_side=512)),
+    ("high", PatchLimit(2500, max_side=2048)),
+    ("original", PatchLimit(10_000, max_side=6000)),
+)
+"""gpt-5.5 (V6): low fits 512x512; high as gpt-5.4; original 6000 px and 10,000 patches."""
+_PATCH_GPT56: _Limits = (
+    ("low", PatchLimit(None, max_side=512)),
+    ("high", PatchLimit(2500, max_side=2048)),
+    ("original", PatchLimit(None, max_side=65_535)),
+)
+"""gpt-5.6 family (V6): low 512x512, high 2048 px and 2,500 patches, original keeps the size."""
+_PATCH_GPT6_ASTRA: _Limits = (
+    ("low", PatchLimit(None, max_side=512)),
+    ("high", PatchLimit(2500, max_side=65_535)),
+    ("original", PatchLimit(None, max_side=65_535)),
+)
+"""gpt-6-astra (V6): high keeps up to 65,535 px a side within 2,500 patches."""
+_REJECT_V5 = 30_000
+"""Guide V5+: an image above 30,000 patches after sizing is rejected (HTTP 400)."""
+
 _LOW_UNVERIFIED = "detail='low' has no billed example: estimated with the high limit"
 _GPT41_MINI_LOW = (
-    "detail='low' is estimated with the high limit (1,536 patches): the 2026 guide copies give "
-    "gpt-4.1-mini one budget at every detail (6,144), so low = high either way; real-usage has "
-    "no low-detail bill (its 4 gpt-4.1-mini bills are 640x480 auto, 300 patches, which cannot "
-    "tell 1,536 from 6,144); the 1,536 budget rests on 2025 bills (facts file), unresolved"
+    "budget 1,536 rests on 2025 bills (2400x1800 billed 1452 x 1.62 + framing; 4000x1474 billed "
+    "1536 x 1.62 + framing); guide V4+ says 6,144 at every detail: unresolved until a bill newer "
+    "than Sept 2026; original is not supported (V6)"
 )
-_LOW_GPT54 = (
-    "detail='low': 6,144 patches per the 2026 guide copies (more than high's 2,500); litellm "
-    "gives low a 512 px max side instead; no bills: unverified"
-)
+_NO_BILL_V6 = f"{_NOT_BILLED} (guide V6 decides)"
 
 
 def _tile(
@@ -131,6 +166,7 @@ def _patch(
     limits: tuple[tuple[SizedDetail, PatchLimit], ...] = _PATCH_1536,
     auto: SizedDetail = "high",
     reject_over: int | None = None,
+    unsupported: tuple[SizedDetail, ...] = (),
     reasoning: bool = True,
     rounding: Literal["ceil", "floor"] = "ceil",
     image_overhead: int = 0,
@@ -146,6 +182,7 @@ def _patch(
         patch_limits=limits,
         auto=auto,
         reject_over_patches=reject_over,
+        unsupported=unsupported,
         reasoning=reasoning,
         notes=notes,
     )
@@ -209,6 +246,7 @@ _ROWS: tuple[ModelRule, ...] = (
         _GPT41_SMALL,
         date(2026, 1, 23),
         _GPT41_MINI_LOW,
+        unsupported=("original",),
         reasoning=False,
         rounding="floor",
         image_overhead=2,
@@ -246,23 +284,68 @@ _ROWS: tuple[ModelRule, ...] = (
         _D2026,
         _NOT_BILLED,
     ),
-    *(
-        _patch(name, "1.2", _GUIDE_2026, _D2026, _NOT_BILLED, _LOW_GPT54, limits=_PATCH_GPT54)
-        for name in ("gpt-5.2", "gpt-5.3", "gpt-5.4")
+    # Guide V6 sizing table (Nov 2026); no bills yet, so the guide decides.
+    _patch(
+        "gpt-5.2",
+        "1.2",
+        _V6,
+        _D2026,
+        _NO_BILL_V6,
+        limits=_PATCH_6144,
+        unsupported=("original",),
+    ),
+    _patch(
+        "gpt-5.3",
+        "1.2",
+        f"assumed as gpt-5.4 (not in the V6 table); {_V6}",
+        _D2026,
+        _NO_BILL_V6,
+        limits=_PATCH_GPT54,
+        reject_over=_REJECT_V5,
+    ),
+    _patch("gpt-5.4", "1.2", _V6, _D2026, _NO_BILL_V6, limits=_PATCH_GPT54, reject_over=_REJECT_V5),
+    _patch(
+        "gpt-5.5",
+        "1.2",
+        _V6,
+        _D2026,
+        _NO_BILL_V6,
+        limits=_PATCH_GPT55,
+        auto="original",
+        reject_over=_REJECT_V5,
+    ),
+    _patch(
+        "gpt-5.6",
+        "1.2",
+        _V6,
+        _D2026,
+        _NO_BILL_V6,
+        limits=_PATCH_GPT56,
+        auto="original",
+        reject_over=_REJECT_V5,
+    ),
+    _patch(
+        "gpt-6-astra",
+        "1.2",
+        _V6,
+        _D2026,
+        _NO_BILL_V6,
+        limits=_PATCH_GPT6_ASTRA,
+        auto="original",
+        reject_over=_REJECT_V5,
     ),
     *(
         _patch(
             name,
             "1.2",
-            _GUIDE_2026,
+            f"assumed as gpt-5.6 (not in the V6 table, which lists gpt-6-astra only); {_V6}",
             _D2026,
-            _NOT_BILLED,
-            _LOW_GPT54,
-            limits=_PATCH_GPT54,
+            _NO_BILL_V6,
+            limits=_PATCH_GPT56,
             auto="original",
-            reject_over=30_000,
+            reject_over=_REJECT_V5,
         )
-        for name in ("gpt-5.5", "gpt-5.6", "gpt-6", "gpt-6.1", "gpt-6.2")
+        for name in ("gpt-6", "gpt-6.1", "gpt-6.2")
     ),
 )
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
 import typing
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -332,11 +334,16 @@ def test_target_size_never_upscales(model: str, w: int, h: int, detail: str) -> 
 def test_tokens_positive_and_patches_within_budget(model: str, w: int, h: int, detail: str) -> None:
     """Tokens are positive; a patch model never bills more than its budget allows."""
     rule = get_model_rule(model)
-    tokens = image_tokens(rule, w, h, detail)
-    assert tokens > 0
+    sizing = _rules.sizing_for_rule(rule, w, h, detail)
+    if sizing.tokens is None:  # rejected: only over the rule's patch limit or detail
+        assert sizing.rejected
+        return
+    assert sizing.tokens > 0
     if rule.family == "patch":
         limit = rule.patch_limit(sized_detail(rule, detail))
-        assert tokens <= math.ceil(limit.max_patches * rule.multiplier) + rule.image_overhead
+        cap = limit.max_patches or rule.reject_over_patches
+        assert cap is not None
+        assert sizing.tokens <= math.ceil(cap * rule.multiplier) + rule.image_overhead
 
 
 # --- exact integer rounding, checked against the Fraction arithmetic it replaced -------------
@@ -381,8 +388,11 @@ def _fraction_scale(width: int, height: int, side: int, *, short: bool) -> tuple
     )
 
 
-def _fraction_tokens(rule: ModelRule, width: int, height: int, detail: str) -> tuple[int, ...]:
-    """Reference tokens and resized size, computed with Fractions the way they used to be."""
+def _fraction_tokens(
+    rule: ModelRule, width: int, height: int, detail: str
+) -> tuple[int | None, int, int]:
+    """Reference tokens (``None``: rejected) and resized size: tiles with Fractions, patches
+    with the guide's steps taken literally in 80-digit decimals."""
     sized = sized_detail(rule, detail)
     if rule.family == "tile":
         if sized == "low":
@@ -394,15 +404,35 @@ def _fraction_tokens(rule: ModelRule, width: int, height: int, detail: str) -> t
     w, h = width, height
     if limit.max_side is not None:
         w, h = _fraction_scale(w, h, limit.max_side, short=False)
-    across, down = -(-w // 32), -(-h // 32)
-    if across * down > limit.max_patches:
-        across = max(1, math.isqrt(limit.max_patches * w // h))
-        new_height = Fraction(h * across * 32, w)
-        down = max(1, math.ceil(new_height / 32))
-        w, h = across * 32, max(1, round(new_height))
-    exact = min(across * down, limit.max_patches) * rule.multiplier
+    patches = -(-w // 32) * -(-h // 32)
+    if limit.max_patches is not None and patches > limit.max_patches:
+        # The guide's steps B and C, literally, at 80 significant digits (full precision).
+        with decimal.localcontext() as ctx:
+            ctx.prec = 80
+            s = (Decimal(32**2 * limit.max_patches) / Decimal(w * h)).sqrt()
+            ws, hs = w * s / 32, h * s / 32
+            s_adj = s * min(
+                ws.to_integral_value(decimal.ROUND_FLOOR) / ws,
+                hs.to_integral_value(decimal.ROUND_FLOOR) / hs,
+            )
+            w, h = max(1, _floor_exactish(w * s_adj)), max(1, _floor_exactish(h * s_adj))
+        patches = -(-w // 32) * -(-h // 32)
+    if rule.reject_over_patches is not None and patches > rule.reject_over_patches:
+        return None, min(w, width), min(h, height)
+    if sized in rule.unsupported:
+        return None, min(w, width), min(h, height)
+    exact = patches * rule.multiplier
     tokens = math.floor(exact) if rule.rounding == "floor" else math.ceil(exact)
     return tokens + rule.image_overhead, min(w, width), min(h, height)
+
+
+def _floor_exactish(value: Decimal) -> int:
+    """floor(value), where a value within 1e-60 of an integer is that integer (the 80-digit
+    result of an exact integer product can land a hair below it)."""
+    nearest = value.to_integral_value(decimal.ROUND_HALF_EVEN)
+    if abs(value - nearest) < Decimal("1e-60"):
+        return int(nearest)
+    return int(value.to_integral_value(decimal.ROUND_FLOOR))
 
 
 @settings(max_examples=400, deadline=None)
@@ -415,10 +445,10 @@ def _fraction_tokens(rule: ModelRule, width: int, height: int, detail: str) -> t
 def test_integer_math_matches_the_fraction_reference(
     model: str, w: int, h: int, detail: str
 ) -> None:
-    """Tokens and resized sizes are exactly what the Fraction-based math gave, every rule."""
+    """Tokens and resized sizes equal the guide's steps computed at full precision, every rule."""
     rule = get_model_rule(model)
     tokens, rw, rh = _fraction_tokens(rule, w, h, detail)
-    assert image_tokens(rule, w, h, detail) == tokens
+    assert _rules.sizing_for_rule(rule, w, h, detail).tokens == tokens
     assert resize_for_rule(rule, w, h, detail) == (rw, rh)
 
 
@@ -432,7 +462,7 @@ def test_integer_math_matches_the_fraction_reference_at_the_edges(model: str, de
     for w in edges:
         for h in edges:
             tokens, rw, rh = _fraction_tokens(rule, w, h, detail)
-            assert image_tokens(rule, w, h, detail) == tokens, (w, h)
+            assert _rules.sizing_for_rule(rule, w, h, detail).tokens == tokens, (w, h)
             assert resize_for_rule(rule, w, h, detail) == (rw, rh), (w, h)
 
 
