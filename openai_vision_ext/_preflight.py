@@ -380,7 +380,7 @@ def _model_violations(
         return []
     found = []
     for ref, info, _ in images:
-        if info is None or not (ref.detail is None or ref.detail in DETAILS):
+        if info is None or (ref.detail is not None and detail_problem(ref.detail) is not None):
             continue
         rejected = sizing_for_rule(rule, info.width, info.height, ref.detail).rejected
         if rejected is not None:

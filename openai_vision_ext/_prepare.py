@@ -53,6 +53,7 @@ from ._exceptions import (
     DecompressionBombError,
     EmptyImageError,
     ImageError,
+    ImageRejectedError,
     ImageSourceError,
     MissingExtraError,
     OpenAIVisionExtError,
@@ -341,7 +342,10 @@ def prepared_size(
     tw, th = min(tw, width), min(th, height)
     if (tw, th) == (width, height):
         return width, height
-    want = _estimate.estimate_image_tokens(width, height, model=model, detail=detail)
+    try:
+        want = _estimate.estimate_image_tokens(width, height, model=model, detail=detail)
+    except ImageRejectedError:  # refused at this detail whatever is sent: preflight says so
+        return tw, th
 
     def keeps(size: tuple[int, int]) -> bool:
         return _estimate.estimate_image_tokens(*size, model=model, detail=detail) == want

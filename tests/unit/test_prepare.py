@@ -26,6 +26,7 @@ from openai_vision_ext import (
     estimate_image_tokens,
     prepare_image,
     prepared_size,
+    size_image,
     target_size,
 )
 
@@ -84,7 +85,8 @@ def test_prepared_size_keeps_the_estimate_identical(
     size: tuple[int, int], model: str, detail: Any
 ) -> None:
     """Sending the prepared size costs exactly the tokens the original would, for any size,
-    any model's rule, and any detail."""
+    any model's rule, and any detail (that the model accepts)."""
+    assume(size_image(*size, model=model, detail=detail).rejected is None)
     w, h = prepared_size(*size, model=model, detail=detail)
     assert estimate_image_tokens(w, h, model=model, detail=detail) == estimate_image_tokens(
         *size, model=model, detail=detail
@@ -110,6 +112,7 @@ def test_prepared_size_is_exactly_the_servers_size_when_that_is_stable(
     """Whenever the server's own target keeps the estimate and the server would leave an image
     of that size as is, the target is exactly what is sent (the nudges and the ladder are only
     for the rare sizes where rounding breaks this)."""
+    assume(size_image(*size, model=model, detail=detail).rejected is None)
     target = target_size(*size, model=model, detail=detail)
     assume(target_size(*target, model=model, detail=detail) == target)
     assume(
@@ -179,6 +182,7 @@ def test_the_decoded_sent_image_has_the_originals_estimate(
 ) -> None:
     """Whatever the size, model and detail, the image actually sent (decoded again) is never
     larger than the original and costs exactly the original's estimated tokens."""
+    assume(size_image(*size, model=model, detail=detail).rejected is None)
     p = prepare_image(encode(Image.new("RGB", size, "teal"), "PNG"), model=model, detail=detail)
     w, h = sent(p).size
     assert w <= size[0]
