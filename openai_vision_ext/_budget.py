@@ -25,7 +25,7 @@ from typing import Any, Literal, TypeAlias
 from ._estimate import RequestEstimate, estimate_image_tokens, target_size
 from ._exceptions import BudgetExceededError, InvalidOptionError
 from ._prices import DEFAULT_PRICES, PriceTable, tier_for_service_tier
-from ._rules import get_model_rule, image_token_range, patch_count, sized_detail
+from ._rules import get_model_rule, image_token_range, sized_detail, sizing_for_rule
 from ._rules_data import SizedDetail
 from ._types import Detail, ImageInfo, ImageSource
 
@@ -670,13 +670,9 @@ def _order(prefer: Prefer) -> Callable[[FitOption], tuple[int, ...]]:
     return lambda o: (o.pixels, -o.tokens, _RANK[o.detail])
 
 
-def _rejected(model: str, width: int, height: int, detail: Detail) -> int | None:
-    """Patches of an image the API would reject at ``detail`` (``None`` when accepted)."""
-    rule = get_model_rule(model)
-    if rule.reject_over_patches is None or rule.family != "patch":
-        return None
-    patches = patch_count(rule, width, height, detail)
-    return patches if patches > rule.reject_over_patches else None
+def _rejected(model: str, width: int, height: int, detail: Detail) -> str | None:
+    """Why the API would reject the image at ``detail`` (``None`` when accepted)."""
+    return sizing_for_rule(get_model_rule(model), width, height, detail).rejected
 
 
 def _nothing_fits(
@@ -771,9 +767,9 @@ def _row(
     flags: list[str] = []
     if detail == "original" and billed == "original" and "original" not in supported_details(model):
         flags.append("no 'original' sizing known for this model: estimated as high")
-    patches = _rejected(model, width, height, detail)
-    if patches is not None:
-        flags.append(f"rejected: over {rule.reject_over_patches:,} patches ({patches:,})")
+    reason = _rejected(model, width, height, detail)
+    if reason is not None:
+        flags.append(f"rejected: {reason}")
         return AdviceRow(model, detail, billed, w, h, None, None, tuple(flags))
     tokens = estimate_image_tokens(width, height, model=model, detail=detail)
     return AdviceRow(model, detail, billed, w, h, tokens, _usd(price, tokens), tuple(flags))

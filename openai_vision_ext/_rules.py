@@ -329,8 +329,8 @@ def sizing_for_rule(
     >>> (s.width, s.height, s.patches, s.tokens)
     (1368, 1824, 2451, 2942)
     >>> sizing_for_rule(get_model_rule("gpt-5.6-sol"), 4096, 8192, "original").rejected
-    'an image above 30,000 patches after sizing is rejected by the API (this one needs 32,768); \
-send detail="high" or shrink it'
+    'over 30,000 patches after sizing (32,768): the API rejects the image; send detail="high" or \
+shrink it'
     """
     _check_size(width, height)
     sized = sized_detail(rule, detail)
@@ -349,8 +349,8 @@ send detail="high" or shrink it'
         )
     elif rule.reject_over_patches is not None and patches > rule.reject_over_patches:
         rejected = (
-            f"an image above {rule.reject_over_patches:,} patches after sizing is rejected by "
-            f'the API (this one needs {patches:,}); send detail="high" or shrink it'
+            f"over {rule.reject_over_patches:,} patches after sizing ({patches:,}): the API "
+            'rejects the image; send detail="high" or shrink it'
         )
     if rejected is not None:
         return ImageSizing(rule.name, "patch", sized, w, h, None, patches, None, rejected)

@@ -27,6 +27,7 @@ from openai_vision_ext import (
     fit_size,
     get_model_rule,
     register_model_rule,
+    size_image,
     target_size,
     unregister_model_rule,
 )
@@ -196,7 +197,8 @@ def test_the_fit_is_the_largest_kept_size_within_budget(
             h = side if height > width else max(1, (2 * height * side + width) // (2 * width))
             if target_size(w, h, model=model, detail=detail) != (w, h):
                 continue
-            if estimate_image_tokens(w, h, model=model, detail=detail) <= budget:
+            tokens = size_image(w, h, model=model, detail=detail).tokens  # None: rejected
+            if tokens is not None and tokens <= budget:
                 best = max(best, w * h)
     if fit is None:
         assert best == 0
