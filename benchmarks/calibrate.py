@@ -4,9 +4,11 @@
 
 REAL_USAGE_DIR defaults to ``../shared/real-usage`` beside the repository. Every request in
 ``observations.jsonl`` goes through ``estimate_with_infos`` (the code path the clients use) with
-the recorded image sizes. Exits 1 when a target is missed: at least 97% of counted requests
-without tools exact to the token, and the image part (tiles/patches) right for every image
-configuration. Exits 2 when the data is missing.
+the recorded image sizes, with ``tools_and_formats.jsonl`` and ``text_only_responses.jsonl``
+beside it. Prints a table per request shape (simple, multi-message, tools, formats, reasoning
+replays, URL images). Exits 1 when a target is missed: every shape with at least 10 counted
+requests exact to the token on at least 97% of them, and the image part (tiles/patches) right
+for every image configuration. Exits 2 when the data is missing.
 """
 
 from __future__ import annotations
@@ -42,11 +44,13 @@ def main(argv: list[str]) -> int:
         print(f"no {observations}: pass the real-usage directory as the first argument")
         return 2
     outcomes = load(observations)
+    tools_path = data / "tools_and_formats.jsonl"
+    outcomes += load(tools_path) if tools_path.is_file() else []
     text_path = data / "text_only_responses.jsonl"
     text_only = load(text_path) if text_path.is_file() else []
     checks = check_images(outcomes)
     print(render_markdown(outcomes, checks, text_only=text_only), end="")
-    failures = failed_targets(outcomes, checks)
+    failures = failed_targets([*outcomes, *text_only], checks)
     for failure in failures:
         print(f"TARGET MISSED: {failure}", file=sys.stderr)
     return 1 if failures else 0

@@ -14,6 +14,7 @@ would have been exact anyway) and lists every excluded request.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,13 +23,17 @@ from typing import Any, Literal, TypeAlias, cast
 
 from ._estimate import RequestEstimate, estimate_with_infos
 from ._exceptions import UnknownModelError
-from ._rules import get_model_rule
+from ._rules import get_model_rule, text_rule
 from ._rules_data import ModelRule
 from ._types import Api, ImageFormat, ImageInfo
 from ._walk import iter_image_refs
 
 __all__ = [
     "EXACT_TARGET",
+    "SHAPES",
+    "SHAPE_MIN_ROWS",
+    "Shape",
+    "ShapeRow",
     "EXCLUSION_RULES",
     "ImageCheck",
     "Observation",
@@ -42,11 +47,30 @@ __all__ = [
     "mark_drift",
     "observation_from_record",
     "render_markdown",
+    "shape_table",
+    "shapes_of",
     "summarize",
 ]
 
 EXACT_TARGET = 0.97
-"""Share of counted requests without tools whose estimate must equal the bill."""
+"""Share of counted requests of every shape (with at least ``SHAPE_MIN_ROWS``) whose estimate
+must equal the bill."""
+
+Shape: TypeAlias = Literal[
+    "simple", "multi-message", "tools", "formats", "reasoning replays", "URL images"
+]
+SHAPES: tuple[Shape, ...] = (
+    "simple",
+    "multi-message",
+    "tools",
+    "formats",
+    "reasoning replays",
+    "URL images",
+)
+"""Request shapes the calibration reports on; a request belongs to every shape it has, and to
+``simple`` when it has none of the others."""
+SHAPE_MIN_ROWS = 10
+"""Shapes with fewer counted requests are reported but carry no target."""
 
 Subset: TypeAlias = Literal["all", "simple", "tools", "multi-turn"]
 _SUBSETS: tuple[Subset, ...] = ("all", "simple", "tools", "multi-turn")
@@ -148,6 +172,29 @@ class SummaryRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ShapeRow:
+    """Exactness of one request shape over every counted request that has it."""
+
+    shape: Shape
+    requests: int
+    """Requests of this shape, counted or not."""
+    counted: int
+    exact: int
+    within_2pct: int
+    """Counted requests whose estimate is within 2% of the bill."""
+
+    @property
+    def exact_share(self) -> float:
+        """``exact / counted``."""
+        return self.exact / self.counted if self.counted else 0.0
+
+    @property
+    def has_target(self) -> bool:
+        """True when enough requests are counted for the exactness target to apply."""
+        return self.counted >= SHAPE_MIN_ROWS
+
+
+@dataclass(frozen=True, slots=True)
 class ImageCheck:
     """One image configuration (rule + sizes + detail) seen in one or more requests."""
 
@@ -189,11 +236,32 @@ def observation_from_record(record: Mapping[str, Any]) -> Observation:
         simple=bool(record.get("simple", False)),
         flags=tuple(record.get("sanity_flags") or ()),
         billed=int(billed),
-        request=record["request_skeleton"],
+        request=_restore_payloads(record["request_skeleton"]),
         images=tuple(_image_info(image) for image in record.get("images") or ()),
         dedupe_key=record.get("dedupe_key"),
         multi_turn=bool(record.get("multi_turn", False)),
     )
+
+
+_ELIDED = re.compile(r"^<encrypted_content (\d+) chars omitted>$")
+
+
+def _restore_payloads(value: Any) -> Any:
+    """The request with each elided ``encrypted_content`` (``<encrypted_content N chars
+    omitted>``) replaced by N placeholder characters: its billed tokens depend on its length."""
+    if isinstance(value, Mapping):
+        out = {}
+        for key, item in value.items():
+            match = (
+                _ELIDED.match(item)
+                if key == "encrypted_content" and isinstance(item, str)
+                else None
+            )
+            out[key] = "x" * int(match.group(1)) if match else _restore_payloads(item)
+        return out
+    if isinstance(value, list):
+        return [_restore_payloads(item) for item in value]
+    return value
 
 
 def _image_info(image: Mapping[str, Any]) -> ImageInfo | None:
@@ -223,7 +291,7 @@ def evaluate(observation: Observation) -> Outcome:
     """
     model = observation.model
     try:
-        get_model_rule(model)
+        text_rule(model)
     except UnknownModelError:
         if observation.response_model is None:
             return Outcome(observation, None, model, f"{_NO_RULE}: {model!r}")
@@ -302,6 +370,60 @@ def _exclusion(observation: Observation, estimate: RequestEstimate) -> str | Non
     if observation.flags:
         return f"{_FLAG}: {', '.join(observation.flags)}"
     return None
+
+
+def shapes_of(observation: Observation) -> tuple[Shape, ...]:
+    """The shapes of one request (``simple`` when it has none of the others).
+
+    >>> obs = observation_from_record({"id": "x", "api": "responses", "model": "gpt-4o",
+    ...     "usage": {"input_tokens": 9}, "request_skeleton": {"input": "Say hello"}})
+    >>> shapes_of(obs)
+    ('simple',)
+    """
+    request, api = observation.request, observation.api
+    found: list[Shape] = []
+    items = request.get("messages") if api == "chat.completions" else request.get("input")
+    listed = [i for i in items if isinstance(i, Mapping)] if isinstance(items, list) else []
+    turns = [i for i in listed if i.get("role") not in ("system", "developer")]
+    if observation.multi_turn or len(turns) > 1:
+        found.append("multi-message")
+    if request.get("tools") or request.get("functions"):
+        found.append("tools")
+    text = request.get("text")
+    fmt = request.get("response_format") or (
+        text.get("format") if isinstance(text, Mapping) else None
+    )
+    if isinstance(fmt, Mapping) and fmt.get("type") not in (None, "text"):
+        found.append("formats")
+    if any(i.get("type") == "reasoning" for i in listed):
+        found.append("reasoning replays")
+    if any(
+        ref.url is not None and not ref.url.startswith("data:")
+        for ref in iter_image_refs(api, request)
+    ):
+        found.append("URL images")
+    return tuple(found) or ("simple",)
+
+
+def shape_table(outcomes: Iterable[Outcome]) -> list[ShapeRow]:
+    """Per shape: requests, counted, exact and within 2% (every shape of ``SHAPES``)."""
+    rows = []
+    listed = list(outcomes)
+    for shape in SHAPES:
+        members = [o for o in listed if shape in shapes_of(o.observation)]
+        counted = [o for o in members if o.excluded is None and o.residual is not None]
+        rows.append(
+            ShapeRow(
+                shape=shape,
+                requests=len(members),
+                counted=len(counted),
+                exact=sum(1 for o in counted if o.residual == 0),
+                within_2pct=sum(
+                    1 for o in counted if abs(o.residual or 0) <= 0.02 * o.observation.billed
+                ),
+            )
+        )
+    return rows
 
 
 def summarize(outcomes: Iterable[Outcome]) -> list[SummaryRow]:
@@ -396,22 +518,21 @@ def _units(rule: ModelRule, tokens: int, n_images: int) -> int:
 
 
 def failed_targets(outcomes: Sequence[Outcome], checks: Sequence[ImageCheck]) -> list[str]:
-    """The calibration targets missed (empty when all are met).
+    """The calibration targets missed (empty when all are met): every shape with at least
+    ``SHAPE_MIN_ROWS`` counted requests exact on ``EXACT_TARGET`` of them, and the image part
+    (tiles/patches) right for every image configuration.
 
     >>> failed_targets([], [])
-    ['no counted requests without tools']
+    ['no counted requests']
     """
     failures = []
-    no_tools = [
-        o for o in outcomes if o.excluded is None and not o.observation.has_tools and o.estimate
-    ]
-    if not no_tools:
-        failures.append("no counted requests without tools")
-    else:
-        share = sum(1 for o in no_tools if o.residual == 0) / len(no_tools)
-        if share < EXACT_TARGET:
+    if not any(o.excluded is None and o.estimate for o in outcomes):
+        failures.append("no counted requests")
+    for row in shape_table(outcomes):
+        if row.has_target and row.exact_share < EXACT_TARGET:
             failures.append(
-                f"exact on requests without tools: {share:.2%} < {EXACT_TARGET:.0%} target"
+                f"exact on {row.shape} requests: {row.exact}/{row.counted} "
+                f"({row.exact_share:.2%}) < {EXACT_TARGET:.0%} target"
             )
     wrong = [c for c in checks if not c.units_match]
     if wrong:
@@ -432,6 +553,7 @@ def render_markdown(
     """The calibration report: headline, per-group table, image part, every miss, the exclusion
     rules with their counts, and every excluded request."""
     parts = [
+        _shape_markdown(shape_table([*outcomes, *text_only])),
         _headline(outcomes, checks),
         _table(summarize(outcomes)),
         _image_table(checks),
@@ -474,6 +596,26 @@ def _headline(outcomes: Sequence[Outcome], checks: Sequence[ImageCheck]) -> str:
             f"token-exact on {tokens}",
         ]
     )
+
+
+def _shape_markdown(rows: Sequence[ShapeRow]) -> str:
+    lines = [
+        "### Per request shape (every file; a request counts in each shape it has)\n",
+        "| shape | requests | counted | exact | exact % | within 2% | target |",
+        "|---|---:|---:|---:|---:|---:|:---:|",
+    ]
+    for r in rows:
+        target = (
+            ("met" if r.exact_share >= EXACT_TARGET else "MISSED")
+            if r.has_target
+            else f"n/a (< {SHAPE_MIN_ROWS})"
+        )
+        pct = f"{r.exact_share:.1%}" if r.counted else "n/a"
+        lines.append(
+            f"| {r.shape} | {r.requests} | {r.counted} | {r.exact} | {pct} | "
+            f"{r.within_2pct} | {target} |"
+        )
+    return "\n".join(lines)
 
 
 def _share(items: Sequence[Outcome]) -> str:

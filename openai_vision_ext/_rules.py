@@ -26,7 +26,7 @@ from ._exceptions import (
     InvalidModelRuleError,
     UnknownModelError,
 )
-from ._rules_data import RULES, Family, ModelRule, PatchLimit, SizedDetail
+from ._rules_data import RULES, TEXT_RULES, Family, ModelRule, PatchLimit, SizedDetail, TextRule
 from ._types import check_detail
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "sized_detail",
     "sizing_for_rule",
     "sizing_table",
+    "text_rule",
     "unregister_model_rule",
 ]
 
@@ -105,6 +106,23 @@ def get_model_rule(model: str) -> ModelRule:
             _resolved[model] = rule
             return rule
     raise UnknownModelError(model)
+
+
+def text_rule(model: str) -> ModelRule | TextRule:
+    """How ``model``'s text is tokenised and framed: its image rule if it has one, else a
+    text-only row (gpt-4, gpt-3.5, o1-mini, o3-mini); ``UnknownModelError`` for neither.
+
+    >>> text_rule("gpt-4-0613").encoding
+    'cl100k_base'
+    """
+    try:
+        return get_model_rule(model)
+    except UnknownModelError:
+        for name in _candidates(model) if isinstance(model, str) else ():
+            row = TEXT_RULES.get(name)
+            if row is not None:
+                return row
+        raise
 
 
 def register_model_rule(
@@ -337,7 +355,7 @@ shrink it'
     if rule.family == "tile":
         w, h = _tile_size(width, height, sized)
         tiles = 0 if sized == "low" else -(-w // _TILE) * -(-h // _TILE)
-        tokens = rule.base_tokens + rule.tile_tokens * tiles
+        tokens = rule.base_tokens + rule.tile_tokens * tiles + rule.image_overhead
         return ImageSizing(rule.name, "tile", sized, w, h, tiles, None, tokens)
     w, h, patches = _patch_grid(width, height, rule.patch_limit(sized))
     w, h = min(w, width), min(h, height)

@@ -14,7 +14,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Literal, TypeAlias
 
-__all__ = ["RULES", "Family", "ModelRule", "PatchLimit", "SizedDetail"]
+__all__ = ["RULES", "TEXT_RULES", "Family", "ModelRule", "PatchLimit", "SizedDetail", "TextRule"]
 
 Family: TypeAlias = Literal["tile", "patch"]
 SizedDetail: TypeAlias = Literal["low", "high", "original"]
@@ -54,7 +54,7 @@ class ModelRule:
     rounding: Literal["ceil", "floor"] = "ceil"
     """Patch family: how ``patches x multiplier`` is rounded to whole tokens."""
     image_overhead: int = 0
-    """Patch family: tokens added per image on top of the patch tokens."""
+    """Tokens added per image on top of the tile or patch tokens (negative: fewer)."""
     patch_limits: tuple[tuple[SizedDetail, PatchLimit], ...] = ()
     """Patch family: the limit per detail; a detail not listed uses ``high``'s."""
     auto: SizedDetail = "high"
@@ -143,10 +143,12 @@ def _tile(
     *notes: str,
     reasoning: bool = False,
     encoding: Literal["o200k_base", "cl100k_base"] = "o200k_base",
+    image_overhead: int = 0,
 ) -> ModelRule:
     return ModelRule(
         name=name,
         family="tile",
+        image_overhead=image_overhead,
         source=source,
         as_of=as_of,
         base_tokens=base,
@@ -235,7 +237,16 @@ _ROWS: tuple[ModelRule, ...] = (
     ),
     _tile("o1", 75, 150, _GUIDE_2025, _D2025, _NOT_BILLED, reasoning=True),
     _tile("o3", 75, 150, _GUIDE_2025, _D2025, _NOT_BILLED, reasoning=True),
-    _tile("gpt-5", 70, 140, f"{_GUIDE_2025}; {_BILLS}", date(2026, 1, 22), reasoning=True),
+    _tile(
+        "gpt-5",
+        70,
+        140,
+        f"{_GUIDE_2025}; {_BILLS} (-1 per image: 640x480 billed 349 = 70 + 2 x 140 - 1 on "
+        "2026-01-22, and issue 13's held-out bills show the same one-token excess)",
+        date(2026, 1, 22),
+        reasoning=True,
+        image_overhead=-1,
+    ),
     _tile("gpt-5-chat", 70, 140, _GUIDE_2025, _D2025, _NOT_BILLED),
     _tile("gpt-5.1", 70, 140, _GUIDE_2026, _D2026, _NOT_BILLED, reasoning=True),
     _tile("computer-use-preview", 65, 129, _GUIDE_2025, _D2025, _NOT_BILLED),
@@ -351,3 +362,29 @@ _ROWS: tuple[ModelRule, ...] = (
 
 RULES: dict[str, ModelRule] = {row.name: row for row in _ROWS}
 """The built-in rules by row name."""
+
+
+@dataclass(frozen=True, slots=True)
+class TextRule:
+    """A model that takes text but has no image rule: how its text is tokenised and framed."""
+
+    name: str
+    """Row key: a model id or the prefix it covers (looked up like ``RULES``)."""
+    encoding: Literal["o200k_base", "cl100k_base"]
+    reasoning: bool
+    """Reasoning model: frames its input as the reasoning rows of ``RULES`` do."""
+    source: str
+    as_of: date
+
+
+_TIKTOKEN = "tiktoken's model table (encoding_for_model)"
+_TEXT_ROWS: tuple[TextRule, ...] = (
+    TextRule("gpt-3.5", "cl100k_base", False, f"{_TIKTOKEN}; billed usage in real-usage", _D2025),
+    TextRule("gpt-4", "cl100k_base", False, f"{_TIKTOKEN}; billed usage in real-usage", _D2025),
+    TextRule("o1-mini", "o200k_base", True, _TIKTOKEN, _D2025),
+    TextRule("o1-preview", "o200k_base", True, _TIKTOKEN, _D2025),
+    TextRule("o3-mini", "o200k_base", True, f"{_TIKTOKEN}; billed usage in real-usage", _D2025),
+)
+
+TEXT_RULES: dict[str, TextRule] = {row.name: row for row in _TEXT_ROWS}
+"""Text-only models (no image input): text needs no image rule. Image rows win over these."""

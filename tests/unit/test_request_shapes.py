@@ -1,0 +1,107 @@
+"""Request shapes beyond plain messages: text-only models, instructions, formats, replays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from openai_vision_ext import UnknownModelError, count_tokens, estimate_request
+
+IMAGE = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
+
+
+@pytest.mark.parametrize("model", ["gpt-4", "gpt-4-0613", "gpt-3.5-turbo-0125", "o3-mini"])
+def test_text_needs_no_image_rule(model: str) -> None:
+    """Text-only requests to models without an image rule are estimated, not refused."""
+    est = estimate_request(
+        api="chat.completions", model=model, messages=[{"role": "user", "content": "Hi there"}]
+    )
+    assert est.input_tokens > count_tokens("Hi there")
+    assert est.images == ()
+
+
+def test_gpt4_uses_cl100k() -> None:
+    """gpt-4 counts its text with cl100k_base (tiktoken's model table), not o200k_base."""
+    text = "naïve café déjà vu " * 20
+    a = estimate_request(api="chat.completions", model="gpt-4", messages=[_user(text)])
+    b = estimate_request(api="chat.completions", model="gpt-4", messages=[_user("")])
+    assert a.input_tokens - b.input_tokens == count_tokens(text, encoding="cl100k_base")
+
+
+def test_images_still_need_an_image_rule() -> None:
+    """An image sent to a text-only model has no rule to price it: UnknownModelError."""
+    with pytest.raises(UnknownModelError):
+        estimate_request(
+            api="chat.completions", model="gpt-4", messages=[{"role": "user", "content": [IMAGE]}]
+        )
+
+
+@pytest.mark.parametrize("model", ["gpt-5-nano", "gpt-4o"])
+def test_empty_instructions_are_not_billed(model: str) -> None:
+    """``instructions=""`` adds nothing (no empty system message is billed)."""
+    plain = estimate_request(model=model, input="Hello")
+    empty = estimate_request(model=model, input="Hello", instructions="")
+    assert empty.input_tokens == plain.input_tokens
+
+
+def test_instructions_on_reasoning_models_cost_a_system_message() -> None:
+    """Non-empty instructions cost their text plus one message's framing (no extra token on
+    reasoning models), the same as a system message on Chat Completions."""
+    text = "Answer in French."
+    plain = estimate_request(model="gpt-5-nano", input="Hello")
+    with_instructions = estimate_request(model="gpt-5-nano", input="Hello", instructions=text)
+    as_message = estimate_request(
+        model="gpt-5-nano",
+        input=[{"role": "system", "content": text}, {"role": "user", "content": "Hello"}],
+    )
+    assert with_instructions.input_tokens == as_message.input_tokens
+    assert with_instructions.input_tokens > plain.input_tokens + count_tokens(text)
+
+
+@pytest.mark.parametrize("api", ["chat.completions", "responses"])
+def test_json_object_format_adds_nothing(api: Any) -> None:
+    """A ``json_object`` format is billed nothing on top of the messages (8 bills)."""
+    if api == "chat.completions":
+        base: dict[str, Any] = {"messages": [_user("Give JSON")]}
+        fmt: dict[str, Any] = {"response_format": {"type": "json_object"}}
+    else:
+        base, fmt = {"input": "Give JSON"}, {"text": {"format": {"type": "json_object"}}}
+    plain = estimate_request(api=api, model="gpt-4.1-nano", **base)
+    assert estimate_request(api=api, model="gpt-4.1-nano", **base, **fmt).input_tokens == (
+        plain.input_tokens
+    )
+
+
+def _reasoning(chars: int) -> dict[str, Any]:
+    return {"type": "reasoning", "summary": [], "encrypted_content": "x" * chars}
+
+
+CALL = {"type": "function_call", "call_id": "c1", "name": "get_file", "arguments": "{}"}
+OUTPUT = {"type": "function_call_output", "call_id": "c1", "output": "done"}
+
+
+def test_reasoning_item_followed_by_a_user_message_is_dropped() -> None:
+    """A replayed reasoning item of an earlier turn (a user message follows) is not billed."""
+    turns = [_user("Go"), CALL, OUTPUT, _user("And now?")]
+    without = estimate_request(model="gpt-5-mini", input=turns)
+    with_item = estimate_request(model="gpt-5-mini", input=[turns[0], _reasoning(3000), *turns[1:]])
+    assert with_item.input_tokens == without.input_tokens
+
+
+def test_current_turn_reasoning_grows_with_its_payload_and_is_not_exact() -> None:
+    """In the current turn its tokens grow with the encrypted payload; the estimate says it is
+    approximate and its bounds cover the rule's spread."""
+    short, long = (
+        estimate_request(model="gpt-5-mini", input=[_user("Go"), _reasoning(n), CALL, OUTPUT])
+        for n in (1000, 2000)
+    )
+    assert long.input_tokens > short.input_tokens
+    assert not long.exact
+    assert long.lower is not None
+    assert long.upper is not None
+    assert long.lower < long.input_tokens < long.upper
+
+
+def _user(text: str) -> dict[str, Any]:
+    return {"role": "user", "content": text}
