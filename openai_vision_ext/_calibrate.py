@@ -80,6 +80,7 @@ _NO_RULE = "no image token rule"
 _MISMATCH = "recorded images do not match the request"
 _SIZE_UNKNOWN = "image size unknown"
 _FLAG = "sanity flag"
+_SERVER = "server-side content"
 _DRIFT = "billing drift"
 
 EXCLUSION_RULES: tuple[tuple[str, str], ...] = (
@@ -90,6 +91,12 @@ EXCLUSION_RULES: tuple[tuple[str, str], ...] = (
         "an image passed by URL whose size was never recorded: it cannot be known offline",
     ),
     (_FLAG, "the data set flags the record (round-input-tokens: a bill that may be hand-edited)"),
+    (
+        _SERVER,
+        "hosted tools ran inside the response, or the input replays a hosted tool call "
+        "(web_search_call, ...), or earlier turns live on the server (previous_response_id, "
+        "conversation): the bill includes input the request does not show",
+    ),
     (
         _DRIFT,
         "identical requests (same dedupe_key) were billed different counts: the group's most "
@@ -125,6 +132,8 @@ class Observation:
     """Requests with the same key differ only in things that do not change tokens."""
     multi_turn: bool = False
     """The input replays earlier turns (assistant messages, tool calls and outputs)."""
+    server_side: bool = False
+    """Hosted tools ran inside the response, or earlier turns are server-side state."""
 
     @property
     def has_tools(self) -> bool:
@@ -240,6 +249,32 @@ def observation_from_record(record: Mapping[str, Any]) -> Observation:
         images=tuple(_image_info(image) for image in record.get("images") or ()),
         dedupe_key=record.get("dedupe_key"),
         multi_turn=bool(record.get("multi_turn", False)),
+        server_side=bool(
+            record.get("server_side_tool_calls")
+            or record.get("server_state")
+            or _replays_hosted_calls(record["request_skeleton"])
+        ),
+    )
+
+
+_HOSTED_CALLS = frozenset(
+    {
+        "web_search_call",
+        "file_search_call",
+        "computer_call",
+        "code_interpreter_call",
+        "image_generation_call",
+        "mcp_call",
+        "mcp_list_tools",
+    }
+)
+
+
+def _replays_hosted_calls(request: Mapping[str, Any]) -> bool:
+    """The input replays a hosted tool call item (its results are re-read server-side)."""
+    items = request.get("input")
+    return isinstance(items, list) and any(
+        isinstance(i, Mapping) and i.get("type") in _HOSTED_CALLS for i in items
     )
 
 
@@ -369,6 +404,8 @@ def _exclusion(observation: Observation, estimate: RequestEstimate) -> str | Non
         return f"{_SIZE_UNKNOWN}: URL image whose size was never recorded"
     if observation.flags:
         return f"{_FLAG}: {', '.join(observation.flags)}"
+    if observation.server_side:
+        return f"{_SERVER}: hosted tool calls or server-side state"
     return None
 
 

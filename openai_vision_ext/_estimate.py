@@ -56,6 +56,7 @@ __all__ = [
     "estimate_request",
     "estimate_with_infos",
     "render_functions",
+    "render_response_format",
     "target_size",
 ]
 
@@ -166,9 +167,15 @@ class Framing:
     per_tool_output: int
     """Added per Responses ``function_call_output`` item (besides its output)."""
     tools: int
-    """Added once when function tools are defined (besides their rendered namespace)."""
+    """Added once when function tools are defined (besides their rendered namespace), when they
+    open a system message of their own (the request has no system/developer message)."""
+    tools_in_system: int
+    """The same when the request has a system/developer message (or instructions): the
+    namespace joins that message instead of opening one."""
     response_format: int
-    """Added once for a JSON schema response format (besides the schema)."""
+    """Added once for a ``json_schema`` response format besides its rendering (7 on Chat
+    Completions: 4 schemas, gpt-4.1-nano/-mini, gpt-4o-mini, 2025-05 to 2026-03; 1 on
+    Responses: one gpt-4.1-nano bill, 2025-08)."""
 
 
 FRAMING: Mapping[tuple[Api, bool], Framing] = {
@@ -177,20 +184,22 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         per_message=3,
         instructions=0,
         per_name=1,
-        per_tool_call=2,
+        per_tool_call=-2,
         per_tool_output=0,
-        tools=-1,
-        response_format=8,
+        tools=3,
+        tools_in_system=1,
+        response_format=7,
     ),
     ("chat.completions", True): Framing(
         per_request=3,
         per_message=3,
         instructions=0,
         per_name=1,
-        per_tool_call=2,
+        per_tool_call=6,
         per_tool_output=0,
-        tools=88,
-        response_format=8,
+        tools=3,
+        tools_in_system=1,
+        response_format=7,
     ),
     ("responses", False): Framing(
         per_request=3,
@@ -199,21 +208,31 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         per_name=1,
         per_tool_call=2,
         per_tool_output=3,
-        tools=-1,
-        response_format=8,
+        tools=3,
+        tools_in_system=1,
+        response_format=1,
     ),
     ("responses", True): Framing(
         per_request=2,
         per_message=3,
         instructions=0,
         per_name=1,
-        per_tool_call=2,
+        per_tool_call=21,
         per_tool_output=3,
-        tools=22,
-        response_format=8,
+        tools=3,
+        tools_in_system=1,
+        response_format=1,
     ),
 }
-"""Framing per (API, reasoning model). ``benchmarks/calibrate.py`` shows the fit's residuals."""
+"""Framing per (API, reasoning model). ``benchmarks/calibrate.py`` shows the fit's residuals.
+
+``tools``/``tools_in_system`` rest on 60+ single-turn bills with function tools (2024-2026, 7
+projects): the rendered namespace plus 3 tokens, 2 fewer when a system/developer message
+exists; the gpt-5 family adds its rule row's ``chat_tool_preamble`` on Chat Completions.
+``per_tool_call`` (with ``per_tool_output``) is the framing of one call/output round trip and
+rests on one shape only (ruby_llm's ``content_returning`` call whose output holds an image:
+gpt-4.1-nano and gpt-5-nano Chat, gpt-5-nano Responses); held-out bills say it grows with the
+function name's tokens, which these rows cannot separate, so such estimates are not exact."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,7 +381,7 @@ def estimate_with_infos(
     if api == "responses":
         _tally_responses(request, tally, framing)
     else:
-        _tally_chat(request, tally, framing)
+        _tally_chat(request, tally, framing, rule.chat_tool_preamble)
     from ._text import count_tokens  # tiktoken loads on the first count, not on import
 
     text_tokens = tally.framing + sum(count_tokens(t, encoding=rule.encoding) for t in tally.texts)
@@ -519,17 +538,23 @@ def _image_estimate(rule: ModelRule, ref: ImageRef, info: ImageInfo | None) -> I
 # Chat Completions text
 
 
-def _tally_chat(request: Mapping[str, Any], tally: _Tally, framing: Framing) -> None:
+def _tally_chat(
+    request: Mapping[str, Any], tally: _Tally, framing: Framing, preamble: int = 0
+) -> None:
     _, messages = request_root("chat.completions", request)
     tally.framing += framing.per_request
     for message in messages if isinstance(messages, list | tuple) else ():
         if isinstance(message, Mapping):
             _tally_chat_message(message, tally, framing)
-    _tally_tools(request.get("tools"), tally, framing, chat=True)
+    system = _has_system(messages)
+    before = len(tally.texts)
+    _tally_tools(request.get("tools"), tally, framing, chat=True, has_system=system)
+    if len(tally.texts) > before:  # function tools were rendered
+        tally.framing += preamble
     functions = request.get("functions")  # deprecated predecessor of ``tools``
     if isinstance(functions, list | tuple):
         legacy = [{"type": "function", **f} for f in functions if isinstance(f, Mapping)]
-        _tally_tools(legacy, tally, framing, chat=False)
+        _tally_tools(legacy, tally, framing, chat=False, has_system=system)
     _tally_response_format(request.get("response_format"), tally, framing)
 
 
@@ -574,7 +599,8 @@ def _tally_responses(request: Mapping[str, Any], tally: _Tally, framing: Framing
             _tally_reasoning(item, tally, current_turn=n > last_user)
         else:
             _tally_item(item, tally, framing)
-    _tally_tools(request.get("tools"), tally, framing, chat=False)
+    system = bool(instructions) or _has_system(items)
+    _tally_tools(request.get("tools"), tally, framing, chat=False, has_system=system)
     text = request.get("text")
     if isinstance(text, Mapping):
         _tally_response_format(text.get("format"), tally, framing)
@@ -613,6 +639,13 @@ def _tally_item(item: Mapping[str, Any], tally: _Tally, framing: Framing) -> Non
     else:
         _tally_content(item.get("output") or item.get("content"), tally)
         tally.note(f"input item type {kind!r} is estimated from its text only")
+
+
+def _has_system(items: object) -> bool:
+    """Whether the input has a system or developer message (tools join it)."""
+    return isinstance(items, list | tuple) and any(
+        isinstance(i, Mapping) and i.get("role") in ("system", "developer") for i in items
+    )
 
 
 def _is_user_message(item: Mapping[str, Any]) -> bool:
@@ -665,7 +698,9 @@ def _tally_content(content: object, tally: _Tally) -> None:
                 tally.note(f"content part {kind!r} is not counted")
 
 
-def _tally_tools(tools: object, tally: _Tally, framing: Framing, *, chat: bool) -> None:
+def _tally_tools(
+    tools: object, tally: _Tally, framing: Framing, *, chat: bool, has_system: bool
+) -> None:
     if not isinstance(tools, list | tuple) or not tools:
         return
     functions: list[Mapping[str, Any]] = []
@@ -682,7 +717,7 @@ def _tally_tools(tools: object, tally: _Tally, framing: Framing, *, chat: bool) 
             tally.note(f"built-in tool {kind!r} is not counted")
     if functions:
         tally.texts.append(render_functions(functions))
-        tally.framing += framing.tools
+        tally.framing += framing.tools_in_system if has_system else framing.tools
         tally.note(
             "tool definitions: estimated from their rendered namespace (fitted on few bills)"
         )
@@ -769,12 +804,49 @@ def _ts_type(prop: Mapping[str, Any]) -> str:
 def _tally_response_format(fmt: object, tally: _Tally, framing: Framing) -> None:
     if not isinstance(fmt, Mapping) or fmt.get("type") in (None, "text", "json_object"):
         return  # json_object adds nothing: 8 bills (chat and Responses, 2025-05 to 2026-08)
-    schema = fmt.get("json_schema", fmt) if isinstance(fmt.get("json_schema"), Mapping) else fmt
+    spec = fmt.get("json_schema", fmt) if isinstance(fmt.get("json_schema"), Mapping) else fmt
     tally.framing += framing.response_format
-    tally.texts.extend(_strings(schema.get("name"), schema.get("description")))
-    if isinstance(schema.get("schema"), Mapping):
-        tally.texts.append(json.dumps(schema["schema"], separators=(",", ":")))
-    tally.note("response format: estimated, the API's exact schema framing is undocumented")
+    tally.texts.append(render_response_format(spec))
+    tally.note(
+        "json_schema format: rendered as its schema JSON without required/additionalProperties "
+        "(fits 4 of 5 schemas billed; a schema with $defs, default or bounds does not)"
+    )
+
+
+_SCHEMA_KEYS_NOT_RENDERED = frozenset({"required", "additionalProperties", "$schema"})
+"""Schema keywords the rendered format leaves out (they steer decoding, not the prompt)."""
+
+
+def render_response_format(spec: Mapping[str, Any]) -> str:
+    """A ``json_schema`` response format as the model reads it: a ``# Response Formats``
+    section with the format's name, then its schema as compact JSON without ``required``,
+    ``additionalProperties`` and ``$schema``.
+
+    >>> print(render_response_format({"name": "r", "schema": {"type": "object",
+    ...     "properties": {"x": {"type": "string"}}, "required": ["x"],
+    ...     "additionalProperties": False}}))
+    # Response Formats
+    <BLANKLINE>
+    ## r
+    <BLANKLINE>
+    {"type":"object","properties":{"x":{"type":"string"}}}
+    """
+    lines = ["# Response Formats", "", f"## {spec.get('name', '')}", ""]
+    description = spec.get("description")
+    if isinstance(description, str) and description:
+        lines.append(f"// {description}")
+    schema = spec.get("schema")
+    if isinstance(schema, Mapping):
+        lines.append(json.dumps(_without(schema, _SCHEMA_KEYS_NOT_RENDERED), separators=(",", ":")))
+    return "\n".join(lines)
+
+
+def _without(value: Any, keys: frozenset[str]) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _without(v, keys) for k, v in value.items() if k not in keys}
+    if isinstance(value, list | tuple):
+        return [_without(v, keys) for v in value]
+    return value
 
 
 def _strings(*values: object) -> Iterator[str]:

@@ -69,6 +69,9 @@ class ModelRule:
     """Tokenizer for the model's text."""
     reasoning: bool = False
     """Reasoning model (o-series, gpt-5 family): the Responses API frames its input differently."""
+    chat_tool_preamble: int = 0
+    """Tokens a Chat Completions request with function tools adds on this model besides the
+    rendered namespace (the gpt-5 family: 81; o-series and gpt-4 family: 0)."""
     notes: tuple[str, ...] = field(default=())
     """Open questions about this row (unverified details, assumptions)."""
 
@@ -144,11 +147,13 @@ def _tile(
     reasoning: bool = False,
     encoding: Literal["o200k_base", "cl100k_base"] = "o200k_base",
     image_overhead: int = 0,
+    chat_tool_preamble: int = 0,
 ) -> ModelRule:
     return ModelRule(
         name=name,
         family="tile",
         image_overhead=image_overhead,
+        chat_tool_preamble=chat_tool_preamble,
         source=source,
         as_of=as_of,
         base_tokens=base,
@@ -170,6 +175,7 @@ def _patch(
     reject_over: int | None = None,
     unsupported: tuple[SizedDetail, ...] = (),
     reasoning: bool = True,
+    chat_tool_preamble: int = 0,
     rounding: Literal["ceil", "floor"] = "ceil",
     image_overhead: int = 0,
 ) -> ModelRule:
@@ -186,6 +192,7 @@ def _patch(
         reject_over_patches=reject_over,
         unsupported=unsupported,
         reasoning=reasoning,
+        chat_tool_preamble=chat_tool_preamble,
         notes=notes,
     )
 
@@ -195,6 +202,11 @@ _GPT41_SMALL = (
     "bills 488 = 300 x 1.62 + 2; 128x128 on gpt-4.1-nano bills 41 = floor(16 x 2.46) + 2)"
 )
 _CL100K = "tiktoken's model table maps gpt-4-* (non-4o) to cl100k_base"
+
+_GPT5_TOOL_PREAMBLE = 81
+"""gpt-5 family on Chat Completions: a request with function tools bills 81 tokens beyond the
+rendered namespace (gpt-5-nano 2026-01/02, gpt-5.4 2026-03, gpt-5-mini 2025-12 bills in
+real-usage/tools_and_formats.jsonl); o3-mini and the gpt-4 family add none; Responses adds none."""
 
 _ROWS: tuple[ModelRule, ...] = (
     # --- tile family -------------------------------------------------------------------------
@@ -246,9 +258,19 @@ _ROWS: tuple[ModelRule, ...] = (
         date(2026, 1, 22),
         reasoning=True,
         image_overhead=-1,
+        chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
     ),
     _tile("gpt-5-chat", 70, 140, _GUIDE_2025, _D2025, _NOT_BILLED),
-    _tile("gpt-5.1", 70, 140, _GUIDE_2026, _D2026, _NOT_BILLED, reasoning=True),
+    _tile(
+        "gpt-5.1",
+        70,
+        140,
+        _GUIDE_2026,
+        _D2026,
+        _NOT_BILLED,
+        reasoning=True,
+        chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
+    ),
     _tile("computer-use-preview", 65, 129, _GUIDE_2025, _D2025, _NOT_BILLED),
     # --- patch family ------------------------------------------------------------------------
     _patch(
@@ -280,6 +302,7 @@ _ROWS: tuple[ModelRule, ...] = (
         f"{_BILLS}; {_GUIDE_2026} (the guide said 1.62 until July 2026)",
         date(2026, 1, 30),
         _LOW_UNVERIFIED,
+        chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
     ),
     _patch(
         "gpt-5-nano",
@@ -287,6 +310,7 @@ _ROWS: tuple[ModelRule, ...] = (
         f"{_BILLS}; {_GUIDE_2026} (the guide said 2.46 until July 2026)",
         date(2026, 8, 19),
         _LOW_UNVERIFIED,
+        chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
     ),
     _patch(
         "gpt-5.1-mini",
@@ -294,6 +318,7 @@ _ROWS: tuple[ModelRule, ...] = (
         "assumed equal to gpt-5-mini (the SDK lists the id as not supported)",
         _D2026,
         _NOT_BILLED,
+        chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
     ),
     # Guide V6 sizing table (Nov 2026); no bills yet, so the guide decides.
     _patch(
@@ -304,6 +329,7 @@ _ROWS: tuple[ModelRule, ...] = (
         _NO_BILL_V6,
         limits=_PATCH_6144,
         unsupported=("original",),
+        chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
     ),
     _patch(
         "gpt-5.3",
@@ -313,8 +339,18 @@ _ROWS: tuple[ModelRule, ...] = (
         _NO_BILL_V6,
         limits=_PATCH_GPT54,
         reject_over=_REJECT_V5,
+        chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
     ),
-    _patch("gpt-5.4", "1.2", _V6, _D2026, _NO_BILL_V6, limits=_PATCH_GPT54, reject_over=_REJECT_V5),
+    _patch(
+        "gpt-5.4",
+        "1.2",
+        _V6,
+        _D2026,
+        _NO_BILL_V6,
+        limits=_PATCH_GPT54,
+        reject_over=_REJECT_V5,
+        chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
+    ),
     _patch(
         "gpt-5.5",
         "1.2",
@@ -324,6 +360,7 @@ _ROWS: tuple[ModelRule, ...] = (
         limits=_PATCH_GPT55,
         auto="original",
         reject_over=_REJECT_V5,
+        chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
     ),
     _patch(
         "gpt-5.6",
@@ -334,6 +371,7 @@ _ROWS: tuple[ModelRule, ...] = (
         limits=_PATCH_GPT56,
         auto="original",
         reject_over=_REJECT_V5,
+        chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
     ),
     _patch(
         "gpt-6-astra",
@@ -344,6 +382,7 @@ _ROWS: tuple[ModelRule, ...] = (
         limits=_PATCH_GPT6_ASTRA,
         auto="original",
         reject_over=_REJECT_V5,
+        chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
     ),
     *(
         _patch(
@@ -355,6 +394,7 @@ _ROWS: tuple[ModelRule, ...] = (
             limits=_PATCH_GPT56,
             auto="original",
             reject_over=_REJECT_V5,
+            chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
         )
         for name in ("gpt-6", "gpt-6.1", "gpt-6.2")
     ),
@@ -375,6 +415,8 @@ class TextRule:
     """Reasoning model: frames its input as the reasoning rows of ``RULES`` do."""
     source: str
     as_of: date
+    chat_tool_preamble: int = 0
+    """As ``ModelRule.chat_tool_preamble``."""
 
 
 _TIKTOKEN = "tiktoken's model table (encoding_for_model)"
