@@ -46,8 +46,10 @@ if TYPE_CHECKING:
     from ._files import FileInfo
 
 __all__ = [
+    "BUILTIN_TOOLS",
     "FRAMING",
     "REASONING_REPLAY",
+    "BuiltinTool",
     "Framing",
     "ReasoningReplay",
     "ImageEstimate",
@@ -284,6 +286,8 @@ class _Tally:
     exact: bool = True
     slack: int = 0
     """How far the bill can be from the estimate either way, from approximated parts."""
+    unbounded: bool = False
+    """Some part can add input without a known limit (hosted tool results): no upper bound."""
 
     def note(self, message: str, *, exact: bool = False) -> None:
         if message not in self.notes:
@@ -408,7 +412,7 @@ def estimate_with_infos(
         upper += sum((f.upper or 0) - f.tokens for f in files)
     else:
         upper = None
-    if _server_side_state(request):
+    if _server_side_state(request) or tally.unbounded:
         upper = None
     cost, cost_upper = _estimate_cost(api, model, request, input_tokens, upper, prices, tally)
     return RequestEstimate(
@@ -714,13 +718,95 @@ def _tally_tools(
             functions.append(spec)
         else:
             kind = tool.get("type") if isinstance(tool, Mapping) else type(tool).__name__
-            tally.note(f"built-in tool {kind!r} is not counted")
+            _tally_builtin_tool(str(kind), tally)
     if functions:
         tally.texts.append(render_functions(functions))
         tally.framing += framing.tools_in_system if has_system else framing.tools
         tally.note(
             "tool definitions: estimated from their rendered namespace (fitted on few bills)"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltinTool:
+    """What one hosted (built-in) tool adds to the billed input when it is offered."""
+
+    definition_tokens: int | None
+    """Tokens of the tool's definition; ``None`` when no bill or document gives a number."""
+    results_billed: bool
+    """Its results (search hits, file chunks, screenshots) come back as billed input of the
+    same request: the bill has no upper bound offline."""
+    verified: bool
+    """A real bill backs ``definition_tokens``."""
+    source: str
+    as_of: date
+
+
+BUILTIN_TOOLS: Mapping[str, BuiltinTool] = {
+    "web_search_preview": BuiltinTool(
+        294,
+        True,
+        True,
+        "real-usage/tools_and_formats.jsonl: gpt-4.1 Responses with no search run billed 294 "
+        "over the prompt (dd-trace-py, 2025-05-09); one search adds ~10 (gpt-4.1, gpt-4o-mini)",
+        date(2025, 5, 9),
+    ),
+    "web_search": BuiltinTool(
+        None,
+        True,
+        False,
+        "real-usage README: each search bills its results as input (gpt-4o 16.6k-17.0k, gpt-5.2 "
+        "8.6k-8.7k, 2026); every bill ran a search, so the definition alone is unknown",
+        date(2026, 8, 19),
+    ),
+    "image_generation": BuiltinTool(
+        3150,
+        False,
+        False,
+        "issue 13 (held-out bills, about 3,150); no bill in real-usage",
+        date(2026, 11, 30),
+    ),
+    "file_search": BuiltinTool(
+        None,
+        True,
+        False,
+        "no bill in real-usage; retrieved chunks are billed input",
+        date(2026, 11, 30),
+    ),
+    "computer_use_preview": BuiltinTool(
+        None, True, False, "no bill in real-usage; screenshots are billed input", date(2026, 11, 30)
+    ),
+    "mcp": BuiltinTool(
+        None,
+        True,
+        False,
+        "no bill in real-usage; listed tools are billed input",
+        date(2026, 11, 30),
+    ),
+    "code_interpreter": BuiltinTool(
+        None, True, False, "no bill in real-usage; outputs are billed input", date(2026, 11, 30)
+    ),
+}
+"""Hosted tools: dated rows with their source; ``verified`` is False where no bill backs them."""
+
+
+def _tally_builtin_tool(kind: str, tally: _Tally) -> None:
+    row = BUILTIN_TOOLS.get(kind) or BUILTIN_TOOLS.get(kind.rsplit("_20", 1)[0])
+    if row is None:
+        tally.note(f"tool type {kind!r} is not counted (no rule for it)")
+        tally.unbounded = True
+        return
+    if row.definition_tokens is not None:
+        tally.framing += row.definition_tokens
+    counted = (
+        f"counted as {row.definition_tokens} tokens"
+        if row.definition_tokens is not None
+        else "its definition is not counted"
+    )
+    verified = "verified by a bill" if row.verified else "unverified"
+    results = "; its results are billed input too" if row.results_billed else ""
+    tally.note(f"built-in tool {kind!r}: {counted} ({verified}: {row.source}){results}")
+    tally.unbounded = tally.unbounded or row.results_billed or row.definition_tokens is None
 
 
 def render_functions(functions: Sequence[Mapping[str, Any]]) -> str:

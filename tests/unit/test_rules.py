@@ -397,9 +397,10 @@ def _fraction_tokens(
     if rule.family == "tile":
         if sized == "low":
             w, h = _fraction_scale(width, height, 512, short=False)
-            return rule.base_tokens, w, h
+            return rule.base_tokens + rule.image_overhead, w, h
         w, h = _fraction_scale(*_fraction_scale(width, height, 2048, short=False), 768, short=True)
-        return rule.base_tokens + rule.tile_tokens * -(-w // 512) * -(-h // 512), w, h
+        tiles = -(-w // 512) * -(-h // 512)
+        return rule.base_tokens + rule.tile_tokens * tiles + rule.image_overhead, w, h
     limit = rule.patch_limit(sized)
     w, h = width, height
     if limit.max_side is not None:
