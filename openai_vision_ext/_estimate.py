@@ -174,6 +174,10 @@ class Framing:
     tools_in_system: int
     """The same when the request has a system/developer message (or instructions): the
     namespace joins that message instead of opening one."""
+    empty_instructions: bool
+    """Whether ``instructions=""`` is billed as an empty system message (Responses): yes on
+    gpt-4o (pydantic-ai bills, 2025-03-27: +4), no on reasoning models (issue 13's held-out
+    bills)."""
     response_format: int
     """Added once for a ``json_schema`` response format besides its rendering (7 on Chat
     Completions: 4 schemas, gpt-4.1-nano/-mini, gpt-4o-mini, 2025-05 to 2026-03; 1 on
@@ -190,6 +194,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         per_tool_output=0,
         tools=3,
         tools_in_system=1,
+        empty_instructions=True,
         response_format=7,
     ),
     ("chat.completions", True): Framing(
@@ -201,6 +206,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         per_tool_output=0,
         tools=3,
         tools_in_system=1,
+        empty_instructions=False,
         response_format=7,
     ),
     ("responses", False): Framing(
@@ -212,6 +218,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         per_tool_output=3,
         tools=3,
         tools_in_system=1,
+        empty_instructions=True,
         response_format=1,
     ),
     ("responses", True): Framing(
@@ -223,6 +230,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         per_tool_output=3,
         tools=3,
         tools_in_system=1,
+        empty_instructions=False,
         response_format=1,
     ),
 }
@@ -590,7 +598,7 @@ def _tally_chat_message(message: Mapping[str, Any], tally: _Tally, framing: Fram
 def _tally_responses(request: Mapping[str, Any], tally: _Tally, framing: Framing) -> None:
     tally.framing += framing.per_request
     instructions = request.get("instructions")
-    if isinstance(instructions, str) and instructions:  # an empty one is not billed
+    if isinstance(instructions, str) and (instructions or framing.empty_instructions):
         _tally_message("system", instructions, tally, framing)
         tally.framing += framing.instructions
     _, items = request_root("responses", request)
@@ -603,7 +611,8 @@ def _tally_responses(request: Mapping[str, Any], tally: _Tally, framing: Framing
             _tally_reasoning(item, tally, current_turn=n > last_user)
         else:
             _tally_item(item, tally, framing)
-    system = bool(instructions) or _has_system(items)
+    system = isinstance(instructions, str) and bool(instructions or framing.empty_instructions)
+    system = system or _has_system(items)
     _tally_tools(request.get("tools"), tally, framing, chat=False, has_system=system)
     text = request.get("text")
     if isinstance(text, Mapping):

@@ -76,7 +76,11 @@ REPLAYED_IDS: tuple[str, ...] = (*OBSERVATION_IDS.values(), *REAL_STREAM_IDS.val
 """Every observation a cassette replays."""
 
 ESTIMATE_TOLERANCE: Mapping[str, tuple[int, str]] = {
-    "crewai-052": (1, "the one counted request benchmarks/calibrate.py does not hit exactly"),
+    "crewai-025": (
+        1,
+        "o4-mini Responses with instructions (2026-02): billed 1 above the rule (named in the "
+        "README's known misses)",
+    ),
 }
 """Observations whose estimate the calibration does not claim to be exact, and by how much."""
 

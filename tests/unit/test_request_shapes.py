@@ -37,12 +37,22 @@ def test_images_still_need_an_image_rule() -> None:
         )
 
 
-@pytest.mark.parametrize("model", ["gpt-5-nano", "gpt-4o"])
-def test_empty_instructions_are_not_billed(model: str) -> None:
-    """``instructions=""`` adds nothing (no empty system message is billed)."""
-    plain = estimate_request(model=model, input="Hello")
-    empty = estimate_request(model=model, input="Hello", instructions="")
+def test_empty_instructions_are_not_billed_on_reasoning_models() -> None:
+    """``instructions=""`` adds nothing on a reasoning model (no empty system message)."""
+    plain = estimate_request(model="gpt-5-nano", input="Hello")
+    empty = estimate_request(model="gpt-5-nano", input="Hello", instructions="")
     assert empty.input_tokens == plain.input_tokens
+
+
+def test_empty_instructions_are_an_empty_system_message_on_gpt_4o() -> None:
+    """On gpt-4o an empty ``instructions`` is billed as an empty system message (pydantic-ai
+    bills of 2025-03-27), the same as sending that message."""
+    empty = estimate_request(model="gpt-4o", input="Hello", instructions="")
+    as_message = estimate_request(
+        model="gpt-4o",
+        input=[{"role": "system", "content": ""}, {"role": "user", "content": "Hello"}],
+    )
+    assert empty.input_tokens == as_message.input_tokens
 
 
 def test_instructions_on_reasoning_models_cost_a_system_message() -> None:
