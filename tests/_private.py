@@ -98,6 +98,7 @@ __all__ = [
     "sized_detail",
     "sniff_format",
     "span_attributes",
+    "shape_table",
     "summarize",
     "summarize_batch",
     "summarize_drift",
@@ -123,6 +124,7 @@ mark_drift = _calibrate.mark_drift
 observation_from_record = _calibrate.observation_from_record
 render_markdown = _calibrate.render_markdown
 summarize = _calibrate.summarize
+shape_table = _calibrate.shape_table
 API_CHOICES = _cli.API_CHOICES
 DETAIL_CHOICES = _cli.DETAIL_CHOICES
 ExitCode = _cli.ExitCode

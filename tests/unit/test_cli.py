@@ -665,7 +665,7 @@ class TestCalibrate:
         path = Path(__file__).resolve().parents[2].parent / "shared/real-usage/observations.jsonl"
         if not path.is_file():
             pytest.skip("../shared/real-usage not present")
-        from openai_vision_ext._calibrate import (
+        from _private import (
             check_images,
             evaluate_all,
             failed_targets,
