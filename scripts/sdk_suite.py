@@ -306,9 +306,13 @@ def _counts(outcomes: dict[str, Outcome]) -> str:
     return ", ".join(f"{tally[s]} {s}" for s in ("passed", "failed", "skipped"))
 
 
-NOT_AN_IMAGE = frozenset({"unsupported_format", "corrupt_image", "empty_image"})
-"""Violation codes meaning "what was sent as an image is not one" (the SDK's helper tests send
-``data:image/png;base64,c2NyZWVu``, the text "screen", as a fake screenshot)."""
+NOT_AN_IMAGE = frozenset(
+    {"unsupported_format", "corrupt_image", "empty_image", "missing_image", "invalid_image_url"}
+)
+"""Violation codes meaning "what was sent as an image is not one": bytes that are no image
+(the SDK's computer-use and tool-runner tests send ``data:image/png;base64,c2NyZWVu``, the
+text "screen", as a fake screenshot), an ``input_image`` with no source at all, or a
+placeholder string where the URL goes (its input-history tests send ``"fixture-image"``)."""
 
 _REFUSAL = re.compile(r"PreflightError: \S+ request refused before sending \(([^)]*)\)")
 _MODULE_CLIENT = re.compile(r"_(Azure)?ModuleClient object")
