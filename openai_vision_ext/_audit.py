@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, runtime_check
 
 from ._exceptions import AuditConfigError
 from ._prices import DEFAULT_PRICES, Cost, PriceTable, load_prices, price_usage
+from ._redact import safe
 from ._usage import BilledUsage
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -507,7 +508,7 @@ class AuditPipeline:
             "audit %s failed (%s: %s), failure #%d; the request is unaffected",
             name,
             type(exc).__name__,
-            exc,
+            safe(str(exc)),
             count,
         )
 
@@ -736,4 +737,4 @@ def _fail(pipeline: AuditPipeline | None, what: str, exc: BaseException) -> None
     if pipeline is not None:
         pipeline.record_failure(what, exc)
     else:
-        logger.warning("audit %s failed (%s: %s)", what, type(exc).__name__, exc)
+        logger.warning("audit %s failed (%s: %s)", what, type(exc).__name__, safe(str(exc)))

@@ -63,6 +63,7 @@ __all__ = [
     "decode_data_url",
     "inspect_bytes",
     "inspect_data_url",
+    "detect_kind",
     "is_data_url",
     "normalize_mime",
     "read_header",
@@ -245,6 +246,22 @@ rasterize it to PNG first (e.g. cairosvg.svg2png, or export it from your editor)
     if any(sig.startswith(head) for sig, _ in _SIGNATURES) or b"RIFF".startswith(head[:4]):
         raise _truncated(label, f"only {len(head)} bytes, too short for an image header")
     raise _unsupported(_detect_rejected(head), label)
+
+
+def detect_kind(head: bytes) -> str | None:
+    """What the first bytes say the data is, without raising: an accepted format (``"png"``,
+    ``"jpeg"``, ``"gif"``, ``"webp"``), another kind ``sniff_format`` names (``"tiff"``,
+    ``"heic"``, ``"pdf"``, ``"svg"``, ...), or ``None`` (empty, too short, or unknown).
+
+    >>> detect_kind(b"%PDF-1.7" + bytes(8)), detect_kind(b"GIF89a" + bytes(10)), detect_kind(b"")
+    ('pdf', 'gif', None)
+    """
+    try:
+        return sniff_format(head)
+    except UnsupportedImageFormatError as exc:
+        return exc.detected
+    except (EmptyImageError, CorruptImageError):
+        return None
 
 
 def _detect_rejected(head: bytes) -> str | None:

@@ -66,9 +66,9 @@ from ._images import (
     check_declared_mime,
     check_pixels,
     decode_data_url,
+    detect_kind,
     is_data_url,
     read_header,
-    sniff_format,
 )
 from ._originals import ORIGINALS, Original
 from ._redact import elide, escape, redact_url, safe
@@ -140,22 +140,8 @@ _ORIGINAL_MIMES: Final[Mapping[str, str]] = dict[str, str](
 )
 """Lower-cased Pillow format of an input -> its MIME type (MPO phone photos are JPEGs)."""
 
-_HEIF_BRANDS: Final = frozenset(
-    {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
-)
-"""ISO-BMFF ``ftyp`` brands pillow-heif decodes (Pillow reads AVIF's ``avif``/``avis`` itself)."""
-
-_SIGNATURES: Final = (
-    (b"\x89PNG\r\n\x1a\n", "PNG"),
-    (b"\xff\xd8\xff", "JPEG"),
-    (b"GIF87a", "GIF"),
-    (b"GIF89a", "GIF"),
-    (b"II*\x00", "TIFF"),
-    (b"MM\x00*", "TIFF"),
-    (b"BM", "BMP"),
-    (b"\x00\x00\x01\x00", "ICO"),
-)
-"""Leading bytes of image formats, to tell a corrupt image from bytes that are no image."""
+_CONVERTED_KINDS: Final = frozenset({"tiff", "bmp", "ico", "heic", "avif"})
+"""Kinds ``detect_kind`` names that are converted (opened by Pillow through ``_OPENABLE``)."""
 
 _TO_8BIT: Final[Mapping[str, Callable[[Image.Image], Image.Image]]] = {
     "CMYK": lambda im: im.convert("RGB"),
@@ -915,7 +901,7 @@ def _check_bomb(width: int, height: int) -> None:
 
 def _require_heif_opener(data: bytes) -> None:
     """Register pillow-heif for HEIC/HEIF bytes, or say which extra to install."""
-    if data[4:8] != b"ftyp" or data[8:12] not in _HEIF_BRANDS:
+    if detect_kind(data[:64]) != "heic":
         return
     try:
         import pillow_heif
@@ -967,13 +953,12 @@ def _opened(data: bytes) -> Iterator[Image.Image]:
         formats = [f for f in _OPENABLE if f in Image.OPEN]  # HEIF only with pillow-heif
         im = Image.open(io.BytesIO(data), formats=formats)
     except UnidentifiedImageError:
-        kind = _container(data)
-        if kind is not None:
+        detected = detect_kind(data[:1024])
+        if detected in _CONVERTED_KINDS or detected in _ACCEPTED.values():
             raise CorruptImageError(
-                f"the bytes start like a {kind} image but cannot be decoded; the file is "
-                "truncated or corrupt: re-export it"
+                f"the bytes start like a {str(detected).upper()} image but cannot be decoded; the "
+                "file is truncated or corrupt: re-export it"
             ) from None
-        detected = _detected(data)
         raise UnsupportedImageFormatError(
             f"the bytes are {'not an image format' if detected is None else detected} that "
             "can be sent or converted (PNG, JPEG, WEBP, GIF, HEIC, AVIF, TIFF, BMP, ICO); "
@@ -983,27 +968,6 @@ def _opened(data: bytes) -> Iterator[Image.Image]:
     with im:
         _check_bomb(*im.size)
         yield im
-
-
-def _detected(data: bytes) -> str | None:
-    """What ``sniff_format`` names the bytes (``"tga"``, ``"psd"``, ...), if anything."""
-    try:
-        sniff_format(data[:1024])
-    except UnsupportedImageFormatError as exc:
-        return exc.detected
-    except ImageError:
-        return None
-    return None
-
-
-def _container(data: bytes) -> str | None:
-    """The image format ``data``'s signature claims, if any (to tell corrupt from unknown)."""
-    if data[4:8] == b"ftyp":
-        brand = data[8:12]
-        return "AVIF" if brand in (b"avif", b"avis") else "HEIF" if brand in _HEIF_BRANDS else None
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "WEBP"
-    return next((name for magic, name in _SIGNATURES if data.startswith(magic)), None)
 
 
 def _read_bytes(source: ImageSource) -> bytes:

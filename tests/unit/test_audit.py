@@ -329,6 +329,23 @@ def test_a_failing_sink_does_not_stop_the_other_sinks(caplog):
     assert "\n" not in warning.getMessage()
 
 
+def test_a_failure_message_reaches_the_log_escaped_and_redacted(caplog):
+    """A sink's exception text is user-influenced: its control characters are escaped (no forged
+    log lines) and credentials in URLs are redacted before the warning is written."""
+
+    def broken(record):
+        raise OSError("cannot post to https://bob:hunter2@logs.example/x\nFAKE: admin login")
+
+    pipeline = AuditPipeline(sinks=[broken])
+    with caplog.at_level(logging.WARNING, logger="openai_vision_ext"):
+        pipeline.emit(make_record())
+    (warning,) = caplog.records
+    message = warning.getMessage()
+    assert "\n" not in message
+    assert "hunter2" not in message
+    assert "https://REDACTED@logs.example/x\\nFAKE: admin login" in message
+
+
 def test_repeated_failures_warn_at_1_10_100_and_debug_otherwise(caplog):
     """A sink failing 120 times warns 3 times (#1, #10, #100); every failure is counted."""
 
