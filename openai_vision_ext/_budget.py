@@ -372,15 +372,16 @@ def _request_error(
 
 
 def supported_details(model: str) -> tuple[SizedDetail, ...]:
-    """The details a model's rule sizes on its own: ``low`` and ``high`` always, ``original``
-    when the rule has an ``original`` limit.
+    """The details a fit tries and an advice lists by default: those the model accepts
+    (``ModelRule.details``), ``original`` only where the rule has its own ``original`` sizing
+    (elsewhere it would bill as ``high`` at best).
 
     >>> supported_details("gpt-4o"), supported_details("gpt-5.4")
     (('low', 'high'), ('low', 'high', 'original'))
     """
     rule = get_model_rule(model)
     has_original = any(d == "original" for d, _ in rule.patch_limits)
-    return ("low", "high", "original") if has_original else ("low", "high")
+    return tuple(d for d in rule.details if d != "original" or has_original)
 
 
 def fit_size(
