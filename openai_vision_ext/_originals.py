@@ -85,10 +85,11 @@ class OriginalsCache:
         """Remember ``original`` for the image whose sent bytes hash to ``sha256``."""
         with self._lock:
             known = self._entries.get(sha256)
+            if known is None:  # evict first, so an unlocked len() never sees maxsize + 1
+                while len(self._entries) >= self.maxsize:
+                    self._entries.popitem(last=False)
             self._entries[sha256] = original if known in (None, original) else _AMBIGUOUS
             self._entries.move_to_end(sha256)
-            while len(self._entries) > self.maxsize:
-                self._entries.popitem(last=False)
 
     def get(self, sha256: str) -> Original | None:
         """The original of the sent image ``sha256``, or ``None`` (never prepared, or evicted)."""

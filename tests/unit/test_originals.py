@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 from dataclasses import replace
 from typing import Any
@@ -97,6 +98,32 @@ def test_cache_survives_concurrent_puts_and_gets():
         t.join()
     assert errors == []
     assert len(cache) == 64
+
+
+def test_len_never_shows_more_than_maxsize_mid_put():
+    """``len()`` reads without the lock, so ``put`` evicts before it inserts: a reader thread
+    switching in at any bytecode never sees ``maxsize + 1`` entries."""
+    cache = OriginalsCache(maxsize=4)
+    over: list[int] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            if (n := len(cache)) > 4:
+                over.append(n)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter allows
+    reader = threading.Thread(target=watch)
+    reader.start()
+    try:
+        for n in range(20_000):
+            cache.put(key(n), original(n))
+    finally:
+        done.set()
+        reader.join()
+        sys.setswitchinterval(interval)
+    assert over == []
 
 
 # -- with_originals -------------------------------------------------------------------------
