@@ -59,8 +59,8 @@ tests then fail the same way as is and with our clients)."""
 BY_DESIGN = (
     "module-level client: the SDK's module client (``openai.api_key = ...``) is built from its "
     "own class, so any subclass in its place fails its identity checks",
-    "preflight refused a non-image (NOT_AN_IMAGE codes): the test sends bytes that are not an "
-    "image on purpose; the default preflight refuses them before sending",
+    "preflight refused a non-image or a file part with no usable source (NOT_AN_IMAGE codes): "
+    "the test sends them on purpose; the default preflight refuses them before sending",
 )
 """The two causes of new failures that are by design; anything else is a regression."""
 
@@ -307,12 +307,16 @@ def _counts(outcomes: dict[str, Outcome]) -> str:
 
 
 NOT_AN_IMAGE = frozenset(
-    {"unsupported_format", "corrupt_image", "empty_image", "missing_image", "invalid_image_url"}
+    {
+        *("unsupported_format", "corrupt_image", "empty_image", "missing_image"),
+        *("invalid_image_url", "missing_file", "invalid_file_source"),
+    }
 )
-"""Violation codes meaning "what was sent as an image is not one": bytes that are no image
-(the SDK's computer-use and tool-runner tests send ``data:image/png;base64,c2NyZWVu``, the
-text "screen", as a fake screenshot), an ``input_image`` with no source at all, or a
-placeholder string where the URL goes (its input-history tests send ``"fixture-image"``)."""
+"""Violation codes meaning "what was sent as an image or file is not one": bytes that are no
+image (the SDK's computer-use and tool-runner tests send ``data:image/png;base64,c2NyZWVu``, the
+text "screen", as a fake screenshot), an ``input_image`` or ``input_file`` with no source at
+all, or a placeholder or empty string where the source goes (its input-history tests send
+``"fixture-image"``, ``file_id: ""`` and ``file_data: ""``)."""
 
 _REFUSAL = re.compile(r"PreflightError: \S+ request refused before sending \(([^)]*)\)")
 _MODULE_CLIENT = re.compile(r"_(Azure)?ModuleClient object")
