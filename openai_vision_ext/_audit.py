@@ -234,6 +234,10 @@ class AuditRecord:
     estimated_file_tokens: int | None = None
     billed_file_tokens: int | None = None
     """Billed tokens attributed to the files (see ``VisionReport.billed_file_tokens``)."""
+    file_attribution: str = "none"
+    """How ``billed_file_tokens`` was found: ``input_tokens.count``, ``estimate`` or ``none``."""
+    counted_without_files_tokens: int | None = None
+    """``responses.input_tokens.count`` of the request without images and files."""
     schema_version: int = SCHEMA_VERSION
 
     @classmethod

@@ -47,15 +47,16 @@ from ._audit import AuditPipeline, AuditSink, emit_report
 from ._budget import Budget, OnExceed
 from ._core import (
     PREFLIGHT_MODES,
+    Counted,
     Plan,
     PreflightMode,
     StreamTracker,
     VisionOptions,
     billed_failure,
-    counted_tokens,
+    count_requests,
     finish,
     prepare,
-    text_only_request,
+    read_counts,
 )
 from ._exceptions import BudgetExceededError, InvalidOptionError, PreflightError, Violation
 from ._redact import escape, safe
@@ -152,8 +153,10 @@ def _publish(options: VisionOptions, obj: object, report: VisionReport) -> Visio
     return report
 
 
-def _count_args(options: VisionOptions, plan: Plan) -> tuple[dict[str, Any] | None, str | None]:
-    """Arguments for ``input_tokens.count`` (or why there is no count)."""
+def _count_args(
+    options: VisionOptions, plan: Plan
+) -> tuple[tuple[dict[str, Any], ...] | None, str | None]:
+    """Arguments of each ``input_tokens.count`` call (see ``count_requests``), or why none."""
     if not options.exact_count:
         return None, None
     if plan.api != "responses":
@@ -161,10 +164,10 @@ def _count_args(options: VisionOptions, plan: Plan) -> tuple[dict[str, Any] | No
             None,
             "exact_count: Chat Completions has no input_tokens.count; attributed by estimate",
         )
-    args = text_only_request(plan.request)
-    if args is None:
+    calls = count_requests(plan.request)
+    if calls is None:
         return None, "exact_count: a prompt template cannot be counted; attributed by estimate"
-    return args, None
+    return calls, None
 
 
 def _count_failed(exc: Exception) -> str:
@@ -223,7 +226,7 @@ class _StreamState:
             notes=("stream not finished: billed numbers unknown",),
         )
 
-    def conclude(self, counted: int | None, notes: tuple[str, ...] = ()) -> VisionReport:
+    def conclude(self, counted: Counted | None, notes: tuple[str, ...] = ()) -> VisionReport:
         tracker = self.tracker
         final = tracker.last_response
         report = finish(
@@ -231,7 +234,7 @@ class _StreamState:
             final,
             status=tracker.status,
             request_id=self.request_id,
-            counted_text_tokens=counted,
+            counted=counted,
             notes=(*tracker.end_notes(), *self.extra_notes, *notes),
         )
         self.report = report
@@ -309,10 +312,8 @@ def _track_sync(client: Any, options: VisionOptions, plan: Plan, result: object)
     elif isinstance(result, Stream):
         _observe_stream_sync(client, options, plan, result)
     else:
-        counted, notes = _count_sync(client, options, plan)
-        report = finish(
-            plan, result, request_id=_request_id(result), counted_text_tokens=counted, notes=notes
-        )
+        counted = _count_sync(client, options, plan)
+        report = finish(plan, result, request_id=_request_id(result), counted=counted)
         _publish(options, result, report)
 
 
@@ -417,13 +418,9 @@ def _report_of_raw(ref: weakref.ref[Any], state: _RawState) -> VisionReport | No
 @_guarded("report")
 def _settle_sync(client: Any, state: _RawState, parsed: object) -> None:
     state.settled = True
-    counted, notes = _count_sync(client, state.options, state.plan)
+    counted = _count_sync(client, state.options, state.plan)
     report = finish(
-        state.plan,
-        parsed,
-        request_id=_request_id(parsed) or state.request_id,
-        counted_text_tokens=counted,
-        notes=notes,
+        state.plan, parsed, request_id=_request_id(parsed) or state.request_id, counted=counted
     )
     state.report = _publish(state.options, parsed, report)
 
@@ -453,17 +450,17 @@ def _unparsed(plan: Plan, request_id: str | None) -> VisionReport:
     return finish(plan, None, status="incomplete", request_id=request_id, notes=(why,))
 
 
-def _count_sync(
-    client: Any, options: VisionOptions, plan: Plan
-) -> tuple[int | None, tuple[str, ...]]:
-    args, why_not = _count_args(options, plan)
-    if args is None:
-        return None, (why_not,) if why_not else ()
-    try:
-        counted = client.responses.input_tokens.count(**args)
-    except Exception as exc:
-        return None, (_count_failed(exc),)
-    return counted_tokens(counted)
+def _count_sync(client: Any, options: VisionOptions, plan: Plan) -> Counted:
+    calls, why_not = _count_args(options, plan)
+    if calls is None:
+        return Counted(notes=(why_not,) if why_not else ())
+    answers: list[object] = []
+    for args in calls:
+        try:
+            answers.append(client.responses.input_tokens.count(**args))
+        except Exception as exc:  # later counts are useless without this one
+            return read_counts(answers, (_count_failed(exc),))
+    return read_counts(answers)
 
 
 def _observe_stream_sync(
@@ -524,11 +521,10 @@ def _feed(state: _StreamState, event: object) -> bool:
 
 @_guarded("stream report")
 def _conclude_sync(client: Any, state: _StreamState) -> VisionReport:
-    counted: int | None = None
-    notes: tuple[str, ...] = ()
+    counted = None
     if state.tracker.status == "ok":
-        counted, notes = _count_sync(client, state.options, state.plan)
-    return state.conclude(counted, notes)
+        counted = _count_sync(client, state.options, state.plan)
+    return state.conclude(counted)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -574,14 +570,8 @@ async def _track_async(client: Any, options: VisionOptions, plan: Plan, result: 
         elif isinstance(result, AsyncStream):
             _observe_stream_async(client, options, plan, result)
         else:
-            counted, notes = await _count_async(client, options, plan)
-            report = finish(
-                plan,
-                result,
-                request_id=_request_id(result),
-                counted_text_tokens=counted,
-                notes=notes,
-            )
+            counted = await _count_async(client, options, plan)
+            report = finish(plan, result, request_id=_request_id(result), counted=counted)
             # Sinks may block (a JSONL file lock held by another process): off the event loop.
             await anyio.to_thread.run_sync(_publish, options, result, report)
     except Exception as exc:
@@ -620,13 +610,9 @@ def _defer_async(
 async def _settle_async(client: Any, state: _RawState, parsed: object) -> None:
     try:
         state.settled = True
-        counted, notes = await _count_async(client, state.options, state.plan)
+        counted = await _count_async(client, state.options, state.plan)
         report = finish(
-            state.plan,
-            parsed,
-            request_id=_request_id(parsed) or state.request_id,
-            counted_text_tokens=counted,
-            notes=notes,
+            state.plan, parsed, request_id=_request_id(parsed) or state.request_id, counted=counted
         )
         # Sinks may block (a JSONL file lock held by another process): off the event loop.
         state.report = await anyio.to_thread.run_sync(_publish, state.options, parsed, report)
@@ -640,17 +626,17 @@ _NO_ASYNC_COUNT = (
 )
 
 
-async def _count_async(
-    client: Any, options: VisionOptions, plan: Plan
-) -> tuple[int | None, tuple[str, ...]]:
-    args, why_not = _count_args(options, plan)
-    if args is None:
-        return None, (why_not,) if why_not else ()
-    try:
-        counted = await client.responses.input_tokens.count(**args)
-    except Exception as exc:
-        return None, (_count_failed(exc),)
-    return counted_tokens(counted)
+async def _count_async(client: Any, options: VisionOptions, plan: Plan) -> Counted:
+    calls, why_not = _count_args(options, plan)
+    if calls is None:
+        return Counted(notes=(why_not,) if why_not else ())
+    answers: list[object] = []
+    for args in calls:
+        try:
+            answers.append(await client.responses.input_tokens.count(**args))
+        except Exception as exc:  # later counts are useless without this one
+            return read_counts(answers, (_count_failed(exc),))
+    return read_counts(answers)
 
 
 def _observe_stream_async(
@@ -682,8 +668,7 @@ async def _observed_aiter(
 
 async def _conclude_async(client: Any, state: _StreamState) -> None:
     try:
-        counted, notes = await _count_async(client, state.options, state.plan)
-        state.conclude(counted, notes)
+        state.conclude(await _count_async(client, state.options, state.plan))
     except Exception as exc:
         logger.warning("openai_vision_ext: stream report failed (%s: %s)", _name(exc), exc)
 

@@ -34,15 +34,18 @@ from ._walk import RequestParts, walk_request
 
 __all__ = [
     "COUNT_PARAMS",
+    "Counted",
     "Plan",
     "PreflightMode",
     "StreamTracker",
     "VisionOptions",
     "billed_failure",
+    "count_requests",
     "counted_tokens",
     "finish",
     "given",
     "prepare",
+    "read_counts",
     "text_only_request",
     "unknown_model_note",
 ]
@@ -85,7 +88,8 @@ class VisionOptions:
     audit: AuditPipeline | None = None
     """Where finished reports go (``None``: only to ``capture_audit()`` in tests)."""
     exact_count: bool = False
-    """Also call ``responses.input_tokens.count`` on the request without its images."""
+    """Also call ``responses.input_tokens.count`` on the request without its images (and, when it
+    has file parts, once more without its images and files)."""
     model_map: Mapping[str, str] = field(default_factory=dict)
     """Azure deployment name -> model name, for token rules."""
     budget: Budget | None = None
@@ -246,6 +250,59 @@ def counted_tokens(answer: object) -> tuple[int | None, tuple[str, ...]]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """What the ``input_tokens.count`` calls of one request answered (``exact_count=True``)."""
+
+    without_images: int | None = None
+    """Count of the request without its images (it still holds the files)."""
+    without_files: int | None = None
+    """Count of the request without its images and its file parts (``None``: no file parts, or
+    not counted)."""
+    notes: tuple[str, ...] = ()
+
+
+def count_requests(request: Mapping[str, Any]) -> tuple[dict[str, Any], ...] | None:
+    """The ``input_tokens.count`` calls ``exact_count`` makes, in order: the request without its
+    images, then (only when it has file parts) without its images and files; ``None`` when it
+    cannot be counted (a ``prompt`` template).
+
+    >>> f = {"type": "input_file", "file_id": "file-1"}
+    >>> calls = count_requests({"model": "gpt-4o", "input": [{"role": "user", "content": [
+    ...     {"type": "input_text", "text": "Hi"}, f]}]})
+    >>> [c["input"][0]["content"] for c in calls]
+    [[{'type': 'input_text', 'text': 'Hi'}, {'type': 'input_file', 'file_id': 'file-1'}], \
+[{'type': 'input_text', 'text': 'Hi'}]]
+    """
+    without_images = text_only_request(request)
+    if without_images is None:
+        return None
+    if "input" not in without_images:
+        return (without_images,)
+    without_files = _drop_parts(without_images["input"], frozenset({"input_file"}))
+    if without_files == without_images["input"]:
+        return (without_images,)
+    return without_images, {**without_images, "input": without_files}
+
+
+def read_counts(answers: Sequence[object], failures: Sequence[str] = ()) -> Counted:
+    """``Counted`` from the answers to ``count_requests``'s calls, in order (fewer when a call
+    failed: ``failures`` says why). A malformed answer is noted and not used.
+
+    >>> from types import SimpleNamespace as A
+    >>> read_counts([A(input_tokens=300), A(input_tokens=14)])
+    Counted(without_images=300, without_files=14, notes=())
+    """
+    values: list[int | None] = []
+    notes: list[str] = list(failures)
+    for answer in answers:
+        value, why = counted_tokens(answer)
+        values.append(value)
+        notes.extend(why)
+    values.extend([None] * (2 - len(values)))
+    return Counted(values[0], values[1], tuple(notes))
+
+
 _BILLED_FAILURES = frozenset(
     {"LengthFinishReasonError", "ContentFilterFinishReasonError", "ValidationError"}
 )
@@ -304,7 +361,7 @@ def finish(
     *,
     status: ReportStatus = "ok",
     request_id: str | None = None,
-    counted_text_tokens: int | None = None,
+    counted: Counted | None = None,
     notes: Sequence[str] = (),
 ) -> VisionReport:
     """Build the report of ``plan`` from what came back (a response, a final event's response,
@@ -322,6 +379,8 @@ def finish(
     cost, cost_notes = price_usage(
         billed, (model_served, plan.model_requested, plan.model), plan.prices
     )
+    counts = counted or Counted()
+    counted_text_tokens = counts.without_images
     text_basis = counted_text_tokens
     attribution: Literal["estimate", "input_tokens.count", "none"] = "input_tokens.count"
     if text_basis is None:
@@ -356,7 +415,7 @@ def finish(
         attribution=attribution,
         stream=plan.stream,
         status=status if billed.input_tokens is not None or status != "ok" else "incomplete",
-        notes=(*plan.notes, *more_notes, *notes, *cost_notes),
+        notes=(*plan.notes, *more_notes, *notes, *counts.notes, *cost_notes),
         rule=estimate.rule if estimate is not None else None,
         counted_text_tokens=counted_text_tokens,
         violations=plan.violations,
@@ -368,19 +427,30 @@ def finish(
         cost=cost,
         files=files,
         estimated_file_tokens=file_basis,
-        billed_file_tokens=_billed_files(billed.input_tokens, estimate, counted_text_tokens),
+        **_billed_files(billed.input_tokens, estimate, counts),
     )
 
 
 def _billed_files(
-    billed: int | None, estimate: RequestEstimate | None, counted: int | None
-) -> int | None:
-    """Billed tokens attributed to the file parts (see ``VisionReport.billed_file_tokens``)."""
+    billed: int | None, estimate: RequestEstimate | None, counts: Counted
+) -> dict[str, Any]:
+    """``billed_file_tokens``, ``file_attribution`` and ``counted_without_files_tokens`` of the
+    report (see ``VisionReport``)."""
+    out: dict[str, Any] = {"counted_without_files_tokens": counts.without_files}
     if billed is None or estimate is None or not estimate.files:
-        return None
-    if counted is not None:  # the count of the request without images includes the files
-        return counted - estimate.text_tokens
-    return billed - estimate.text_tokens - estimate.image_tokens
+        return out
+    with_files, without_files = counts.without_images, counts.without_files
+    if with_files is not None and without_files is not None:  # both counted: exact
+        return {
+            **out,
+            "billed_file_tokens": with_files - without_files,
+            "file_attribution": "input_tokens.count",
+        }
+    if with_files is not None:  # the count without images holds the files; the text estimated
+        tokens = with_files - estimate.text_tokens
+    else:
+        tokens = billed - estimate.text_tokens - estimate.image_tokens
+    return {**out, "billed_file_tokens": tokens, "file_attribution": "estimate"}
 
 
 def _estimate_after(
@@ -452,7 +522,7 @@ def text_only_request(request: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
     kept = {k: request[k] for k in COUNT_PARAMS if k in request and _is_plain(request[k])}
     if "input" in kept:
-        kept["input"] = _drop_images(kept["input"])
+        kept["input"] = _drop_parts(kept["input"], frozenset({"input_image"}))
     return kept
 
 
@@ -464,14 +534,15 @@ def _is_plain(value: object) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
 
 
-def _drop_images(node: Any) -> Any:
+def _drop_parts(node: Any, types: frozenset[str]) -> Any:
+    """``node`` (a copy) without the content parts whose ``type`` is in ``types``."""
     if isinstance(node, Mapping):
-        return {k: _drop_images(v) for k, v in node.items()}
+        return {k: _drop_parts(v, types) for k, v in node.items()}
     if isinstance(node, list | tuple):
         return [
-            _drop_images(item)
+            _drop_parts(item, types)
             for item in node
-            if not (isinstance(item, Mapping) and item.get("type") == "input_image")
+            if not (isinstance(item, Mapping) and item.get("type") in types)
         ]
     return node
 

@@ -85,9 +85,17 @@ class VisionReport:
     estimated_file_tokens: int | None = None
     """Sum of the files' central estimates (part of ``estimated_input_tokens``)."""
     billed_file_tokens: int | None = None
-    """Billed tokens attributed to the files: the billed input minus the estimated images and
-    text (with ``exact_count=True``: the count of the request without images, which holds the
-    files, minus the text estimate). ``None`` without files or usage."""
+    """Billed tokens attributed to the files. With ``exact_count=True`` on Responses: the count
+    of the request without images (which holds the files) minus the count without images and
+    files (``file_attribution="input_tokens.count"``, exact); if only the first count answered,
+    it minus the text estimate; otherwise the billed input minus the estimated images and text
+    (``file_attribution="estimate"``). ``None`` without files or usage."""
+    file_attribution: Attribution = "none"
+    """How ``billed_file_tokens`` was found: ``input_tokens.count`` (two counts), ``estimate``
+    or ``none``."""
+    counted_without_files_tokens: int | None = None
+    """``responses.input_tokens.count`` of the request without its images and file parts
+    (``exact_count=True``, requests with files)."""
 
 
 ReportSource: TypeAlias = "VisionReport | Callable[[], VisionReport | None]"
