@@ -134,7 +134,8 @@ class AuditImage:
 
 @dataclass(frozen=True, slots=True)
 class AuditFile:
-    """One file part of the request, identified by its hash: never its content or its name."""
+    """One file part of the request, identified by its hash: never its content, and its name only
+    when the client opted in (``record_file_names=True``)."""
 
     index: int
     source: str
@@ -153,6 +154,8 @@ class AuditFile:
     estimated_upper: int | None
     exact: bool
     rule: str
+    filename: str | None = None
+    """The part's ``filename``, only with ``record_file_names=True`` (``None`` by default)."""
 
     @classmethod
     def from_estimate(cls, file: FileEstimate) -> AuditFile:
@@ -173,6 +176,7 @@ class AuditFile:
             estimated_upper=file.upper,
             exact=file.exact,
             rule=file.rule,
+            filename=file.filename,
         )
 
 

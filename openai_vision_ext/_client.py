@@ -790,6 +790,7 @@ def _option_kwargs(options: VisionOptions) -> dict[str, Any]:
         "exact_count": options.exact_count,
         "model_map": options.model_map,
         "budget": options.budget,
+        "record_file_names": options.record_file_names,
     }
 
 
@@ -822,6 +823,7 @@ class _VisionClientMixin:
         exact_count: bool = False,
         model_map: Mapping[str, str] | None = None,
         budget: Budget | None = None,
+        record_file_names: bool = False,
         **kwargs: Any,
     ) -> None:
         """The SDK client's arguments, plus ours:
@@ -833,6 +835,8 @@ class _VisionClientMixin:
         ``model_map``: deployment (or alias) name -> model name, for token rules.
         ``budget``: a ``Budget`` capping each request's estimated input (upper bound); over it,
         ``BudgetExceededError`` and nothing is sent (or a warning, ``on_exceed="warn"``).
+        ``record_file_names``: put each file part's ``filename`` in reports and audit records
+        (default off: files are identified by sha256 only; names can be private).
         """
         self._vision_options = VisionOptions(
             preflight=_preflight_mode(preflight),
@@ -840,6 +844,7 @@ class _VisionClientMixin:
             exact_count=bool(exact_count),
             model_map=dict(model_map or {}),
             budget=_checked_budget(budget),
+            record_file_names=bool(record_file_names),
         )
         super().__init__(**kwargs)
         from ._text import warm_up  # tiktoken loads in the warm-up thread, not on import
@@ -866,6 +871,7 @@ class _VisionClientMixin:
         exact_count: bool | NotGiven = not_given,
         model_map: Mapping[str, str] | NotGiven | None = not_given,
         budget: Budget | NotGiven | None = not_given,
+        record_file_names: bool | NotGiven = not_given,
         **kwargs: Any,
     ) -> Self:
         """The SDK's ``copy()``/``with_options()``; our options are kept unless given."""
@@ -875,6 +881,7 @@ class _VisionClientMixin:
                 "exact_count": exact_count,
                 "model_map": model_map,
                 "budget": budget,
+                "record_file_names": record_file_names,
             }
         )
         if "budget" in changes:
@@ -883,6 +890,8 @@ class _VisionClientMixin:
             changes["audit"] = _as_pipeline(audit)
         if "model_map" in changes:
             changes["model_map"] = dict(changes["model_map"] or {})
+        if "record_file_names" in changes:
+            changes["record_file_names"] = bool(changes["record_file_names"])
         options = replace(self._vision_options, **changes)
         extra = {**_option_kwargs(options), **kwargs.pop("_extra_kwargs", {})}
         return cast(Self, cast(Any, super()).copy(**kwargs, _extra_kwargs=extra))

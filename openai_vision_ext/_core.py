@@ -22,11 +22,12 @@ from ._exceptions import (
     UnknownModelError,
     Violation,
 )
+from ._file_rules import FileEstimate
 from ._files import FileInfo
 from ._originals import with_originals
 from ._preflight import check_request
 from ._prices import DEFAULT_PRICES, PriceTable, price_usage
-from ._redact import escape
+from ._redact import escape, safe
 from ._report import ReportStatus, VisionReport
 from ._types import Api, ImageInfo
 from ._usage import ABSURD_TOKENS, BilledUsage, billed_usage
@@ -94,6 +95,9 @@ class VisionOptions:
     """Azure deployment name -> model name, for token rules."""
     budget: Budget | None = None
     """Cap on each request's estimated input (upper bound), checked before sending."""
+    record_file_names: bool = False
+    """Put each file part's ``filename`` into reports and audit records (off: names can be
+    private, so by default a file is identified by its sha256 only)."""
 
     def __post_init__(self) -> None:
         if self.preflight not in PREFLIGHT_MODES:
@@ -127,6 +131,8 @@ class Plan:
     """Price table for the estimate's and the report's cost (the audit pipeline's, if set)."""
     file_infos: tuple[FileInfo | None, ...] | None = None
     """Each file part's info from preflight (``None`` for ids and URLs), so files are read once."""
+    record_file_names: bool = False
+    """``VisionOptions.record_file_names``: the report names its files."""
 
 
 def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Plan:
@@ -180,6 +186,7 @@ def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Pla
         warnings=tuple(warnings),
         prices=prices,
         file_infos=file_infos,
+        record_file_names=options.record_file_names,
     )
 
 
@@ -388,6 +395,8 @@ def finish(
         attribution = "estimate" if text_basis is not None else "none"
     has_images = bool(plan.infos) or bool(estimate is not None and estimate.images)
     files = estimate.files if estimate is not None else ()
+    if files and plan.record_file_names:
+        files = _with_names(files, plan)
     file_basis = estimate.file_tokens if estimate is not None and files else None
     if files and counted_text_tokens is None and text_basis is not None:
         text_basis += estimate.file_tokens if estimate is not None else 0
@@ -451,6 +460,16 @@ def _billed_files(
     else:
         tokens = billed - estimate.text_tokens - estimate.image_tokens
     return {**out, "billed_file_tokens": tokens, "file_attribution": "estimate"}
+
+
+def _with_names(files: Sequence[FileEstimate], plan: Plan) -> tuple[FileEstimate, ...]:
+    """``files`` with each part's ``filename`` (made safe to log), for ``record_file_names``."""
+    refs = (plan.parts or walk_request(plan.api, plan.request)).files
+    named = []
+    for file in files:
+        name = refs[file.index].filename if file.index < len(refs) else None
+        named.append(replace(file, filename=safe(name) if isinstance(name, str) else None))
+    return tuple(named)
 
 
 def _estimate_after(

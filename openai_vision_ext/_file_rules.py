@@ -213,7 +213,8 @@ file (the recorded PDFs have 0.0002 to 0.04)."""
 
 @dataclass(frozen=True, slots=True)
 class FileEstimate:
-    """The estimate for one file part. Never holds the file's content or name."""
+    """The estimate for one file part. Never holds the file's content; its name only when a
+    client opts in (``record_file_names=True``)."""
 
     index: int
     """0-based position among the request's files."""
@@ -240,6 +241,9 @@ class FileEstimate:
     rule: str
     """Which row was used: ``api/kind/detail@since`` (``verified`` or not in ``notes``)."""
     notes: tuple[str, ...] = ()
+    filename: str | None = None
+    """The part's ``filename`` (control characters escaped, URLs redacted, elided), only in the
+    reports of a client made with ``record_file_names=True``; the estimate never sets it."""
 
 
 def file_rule_for(

@@ -33,7 +33,7 @@ OURS_AND_SDK = [
     pytest.param(VisionAzureOpenAI, openai.AzureOpenAI, AZURE, id="azure"),
     pytest.param(AsyncVisionAzureOpenAI, openai.AsyncAzureOpenAI, AZURE, id="async-azure"),
 ]
-OUR_OPTIONS = ("preflight", "audit", "exact_count", "model_map", "budget")
+OUR_OPTIONS = ("preflight", "audit", "exact_count", "model_map", "budget", "record_file_names")
 ENV = "OPENAI_VISION_EXT_PREFLIGHT"
 
 

@@ -7,6 +7,7 @@ with the recorded prompt, to a mock transport that answers with the recorded usa
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,11 +19,14 @@ from _fake_openai import Reply, chat_body, response_body
 
 from openai_vision_ext import (
     AuditRecord,
+    JsonlSink,
+    LoggingSink,
     VisionOpenAI,
     chat_file_part,
     file_part,
     vision_report,
 )
+from openai_vision_ext.testing import capture_audit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from _pdfs import DATA
@@ -74,7 +78,7 @@ BILLS: dict[str, tuple[Any, ...]] = {
 }
 
 
-def _send(case: str) -> tuple[Any, list[dict[str, Any]]]:
+def _send(case: str, **options: Any) -> tuple[Any, list[dict[str, Any]]]:
     api, model, served, pdf, prompt, filename, usage, _ = BILLS[case]
     data = (DATA / pdf).read_bytes()
     reply = Reply(api, served, usage, f"id_{case}", 1_770_452_635, "req_file")
@@ -89,6 +93,7 @@ def _send(case: str) -> tuple[Any, list[dict[str, Any]]]:
         api_key="sk-test",
         max_retries=0,
         http_client=httpx2.Client(transport=httpx2.MockTransport(handle)),
+        **options,
     )
     if api == "chat.completions":
         content = [{"type": "text", "text": prompt}, chat_file_part(data, filename=filename)]
@@ -132,3 +137,66 @@ def test_audit_record_names_no_file_and_holds_no_content() -> None:
     assert "Sample PDF" not in line
     assert "JVBER" not in line
     assert AuditRecord.from_dict(record.to_dict()) == record
+    assert f["filename"] is None
+
+
+@pytest.mark.parametrize("case", ["file-rubyllm-001", "file-rubyllm-015"])
+def test_by_default_no_sink_sees_the_file_name(
+    case: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The default client: the name is in neither the report, the JSONL line nor the log."""
+    sinks = [JsonlSink(tmp_path / "audit.jsonl"), LoggingSink()]
+    caplog.set_level(logging.DEBUG)
+    result, sent = _send(case, audit=sinks)
+    assert "sample.pdf" in json.dumps(sent)  # it was sent, so there is a name to leak
+    report = vision_report(result)
+    assert report is not None
+    assert [f.filename for f in report.files] == [None]
+    assert "sample.pdf" not in repr(report)
+    assert "sample.pdf" not in (tmp_path / "audit.jsonl").read_text()
+    assert "sample.pdf" not in caplog.text
+    assert all("sample.pdf" not in json.dumps(r.__dict__, default=str) for r in caplog.records)
+
+
+def test_record_file_names_opts_in_to_the_name() -> None:
+    """``record_file_names=True``: the report and the audit record name each file; a copy of
+    the client keeps the option, and ``copy(record_file_names=False)`` turns it off."""
+    with capture_audit() as records:
+        result, _ = _send("file-rubyllm-015", record_file_names=True)
+    report = vision_report(result)
+    assert report is not None
+    assert [f.filename for f in report.files] == ["sample.pdf"]
+    (record,) = records
+    assert [f.filename for f in record.files] == ["sample.pdf"]
+    assert record.to_dict()["files"][0]["filename"] == "sample.pdf"
+    assert AuditRecord.from_dict(record.to_dict()) == record
+    client = VisionOpenAI(api_key="sk-test", record_file_names=True)
+    assert client.copy().vision_options.record_file_names is True
+    assert client.copy(record_file_names=False).vision_options.record_file_names is False
+
+
+def test_a_recorded_name_cannot_break_a_log_line_or_leak_a_url() -> None:
+    """Names are user text: control characters escaped, URL credentials redacted."""
+    seen: list[Any] = []
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        reply = Reply("responses", "gpt-4o-2024-08-06", BILLS["file-mirascope-002"][6], "r", 1, "q")
+        return httpx2.Response(200, json=response_body(reply))
+
+    client = VisionOpenAI(
+        api_key="sk-test",
+        max_retries=0,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(handle)),
+        record_file_names=True,
+        audit=[seen.append],
+    )
+    name = "a.pdf\nFAKE LOG LINE https://user:pw@example.com/x.pdf?sig=SECRET"
+    part = file_part((DATA / "mirascope-001.pdf").read_bytes(), filename=name)
+    client.responses.create(model="gpt-4o", input=[{"role": "user", "content": [part]}])
+    (record,) = seen
+    (recorded,) = [f.filename for f in record.files]
+    assert recorded is not None
+    assert "\n" not in recorded
+    assert "FAKE LOG LINE" in recorded
+    assert "pw@" not in recorded
+    assert "SECRET" not in recorded
