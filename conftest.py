@@ -4,11 +4,16 @@ Public classes and functions say ``__module__ == "openai_vision_ext"`` (see ``_p
 package), so doctest collects their examples from the package root, whose namespace holds only
 public names. Each such example also sees the globals of the private module that defines it,
 as it did before, so examples may use that module's helpers.
+
+File examples also see ``make_pdf`` (``tests/unit/_pdfs.py``, the one minimal PDF writer: the
+package itself never writes PDFs).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +23,24 @@ import openai_vision_ext
 _ROOT = openai_vision_ext.__name__
 
 
+def _load_pdfs() -> Any:
+    path = Path(__file__).resolve().parent / "tests" / "unit" / "_pdfs.py"
+    spec = importlib.util.spec_from_file_location("_pdfs_for_doctests", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_PDFS = _load_pdfs()
+
+
 @pytest.fixture(autouse=True)
 def _doctest_globals(request: pytest.FixtureRequest, doctest_namespace: dict[str, Any]) -> None:
     names = openai_vision_ext.__all__
     doctest_namespace.update({name: getattr(openai_vision_ext, name) for name in names})
+    doctest_namespace["make_pdf"] = _PDFS.make_pdf
     dtest = getattr(request.node, "dtest", None)
     if dtest is None:
         return

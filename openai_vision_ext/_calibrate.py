@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeAlias, cast
 
+from ._dataurl import is_data_url
 from ._estimate import RequestEstimate, estimate_with_infos
 from ._exceptions import UnknownModelError
 from ._rules import get_model_rule, text_rule
@@ -435,8 +436,7 @@ def shapes_of(observation: Observation) -> tuple[Shape, ...]:
     if any(i.get("type") == "reasoning" for i in listed):
         found.append("reasoning replays")
     if any(
-        ref.url is not None and not ref.url.startswith("data:")
-        for ref in iter_image_refs(api, request)
+        ref.url is not None and not is_data_url(ref.url) for ref in iter_image_refs(api, request)
     ):
         found.append("URL images")
     return tuple(found) or ("simple",)

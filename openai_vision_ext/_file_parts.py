@@ -26,6 +26,7 @@ from typing import IO, Final, Literal, TypeAlias
 from openai.types.chat.chat_completion_content_part_param import File
 from openai.types.responses.response_input_file_param import ResponseInputFileParam
 
+from ._dataurl import is_data_url
 from ._exceptions import (
     FileDataURLError,
     FileSourceError,
@@ -56,8 +57,7 @@ def file_part(
 ) -> ResponseInputFileParam:
     """A Responses API ``input_file`` part from a file source, a URL or an uploaded ``file_id``.
 
-    >>> from openai_vision_ext._files import _tiny_pdf
-    >>> part = file_part(_tiny_pdf(), detail="low")
+    >>> part = file_part(make_pdf(), detail="low")
     >>> part["file_data"][:40], part["filename"], part["detail"]
     ('data:application/pdf;base64,JVBERi0xLjQK', 'document.pdf', 'low')
     >>> file_part("https://example.com/report.pdf")
@@ -101,8 +101,7 @@ def chat_file_part(
 ) -> File:
     """A Chat Completions ``file`` part: PDFs only, as bytes or an uploaded ``file_id``.
 
-    >>> from openai_vision_ext._files import _tiny_pdf
-    >>> part = chat_file_part(_tiny_pdf(), filename="invoice.pdf")
+    >>> part = chat_file_part(make_pdf(), filename="invoice.pdf")
     >>> part["type"], part["file"]["filename"], part["file"]["file_data"][:28]
     ('file', 'invoice.pdf', 'data:application/pdf;base64,')
     >>> chat_file_part(b"# notes")
@@ -148,7 +147,7 @@ def _one_of(source: object, file_id: object, name: str) -> Literal["source", "fi
 def _data_url(source: object) -> tuple[FileInfo, str]:
     """The checked file behind ``source`` and the data URL to send (a given one unchanged)."""
     limit = DEFAULT_FILE_LIMITS.max_file_bytes
-    if isinstance(source, str) and source[:5].lower() == "data:":
+    if is_data_url(source):
         declared, decoded = decode_file_data_url(source)
         info = _checked(decoded, limit)
         if not mime_agrees(declared, info):

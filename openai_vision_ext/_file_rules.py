@@ -285,11 +285,11 @@ def estimate_file(
 ) -> FileEstimate:
     """Estimate one file part from its ``FileInfo`` (``None`` when only referenced).
 
-    >>> from openai_vision_ext._files import inspect_file, _tiny_pdf
+    >>> from openai_vision_ext._files import inspect_file
     >>> from openai_vision_ext._walk import iter_file_refs
     >>> req = {"input": [{"type": "input_file", "file_data": "data:application/pdf;base64,"}]}
     >>> ref = next(iter_file_refs("responses", req))
-    >>> est = estimate_file("responses", "gpt-4o", ref, inspect_file(_tiny_pdf()),
+    >>> est = estimate_file("responses", "gpt-4o", ref, inspect_file(make_pdf()),
     ...                     as_of="2026-01-01")
     >>> est.tokens, est.lower, est.upper, est.exact
     (4, 4, 4, True)

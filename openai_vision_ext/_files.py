@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal, TypeAlias
 
+from ._dataurl import Flavour, decode, parse_head
 from ._exceptions import (
     CorruptFileError,
     EncryptedPdfError,
@@ -94,7 +95,7 @@ _IMAGE_HINT: Final = "it is an image: send it with image_part()/image_url_part()
 class PdfFacts:
     """What a PDF's bytes say about its cost. Never holds its text or bytes.
 
-    >>> facts = pdf_facts(_tiny_pdf(), reader="scan")
+    >>> facts = pdf_facts(make_pdf(), reader="scan")
     >>> (facts.pages, facts.encrypted, facts.reader)
     (1, False, 'scan')
     """
@@ -185,7 +186,7 @@ def inspect_file(data: bytes | bytearray | memoryview, *, reader: Reader = "auto
     ``reader``: ``auto`` (PDFium when the ``[pdf]`` extra is installed, else the scan),
     ``pdfium`` (require the extra) or ``scan``.
 
-    >>> info = inspect_file(_tiny_pdf(), reader="scan")
+    >>> info = inspect_file(make_pdf(), reader="scan")
     >>> (info.kind, info.mime, info.pdf.pages)
     ('pdf', 'application/pdf', 1)
     """
@@ -232,9 +233,9 @@ def pdf_facts(data: bytes | bytearray | memoryview, *, reader: Reader = "auto") 
     (a password is needed) or :class:`CorruptFileError`. Memory stays bounded by the input:
     nothing is rendered, and no page is loaded before the page count has been checked.
 
-    >>> pdf_facts(_tiny_pdf(pages=2), reader="scan").pages
+    >>> pdf_facts(make_pdf(pages=2), reader="scan").pages
     2
-    >>> pdf_facts(_tiny_pdf(count=5_000_000), reader="scan")
+    >>> pdf_facts(make_pdf(count=5_000_000), reader="scan")
     Traceback (most recent call last):
     ...
     openai_vision_ext.PdfBombError: the PDF's page tree claims 5,000,000 pages, \
@@ -407,24 +408,12 @@ def decode_file_data_url(url: str) -> tuple[str, bytes]:
     >>> decode_file_data_url("data:application/pdf;base64,JVBERi0=")
     ('application/pdf', b'%PDF-')
     """
-    import binascii
+    mime, start = parse_head(url, _FILE_URL)
+    return mime, decode(url, _FILE_URL, start)
 
-    if not url[:5].lower() == "data:":
-        raise FileDataURLError("not a data URL: it must start with 'data:'")
-    comma = url.find(",", 5, 1024)
-    params = url[5:comma].split(";") if comma > 0 else []
-    if len(params) < 2 or params[-1].strip().lower() != "base64":
-        raise FileDataURLError(
-            "malformed file data URL; expected 'data:application/pdf;base64,...' (file_part() "
-            "builds it)"
-        )
-    try:
-        return params[0].strip().lower(), binascii.a2b_base64(url[comma + 1 :], strict_mode=True)
-    except (binascii.Error, ValueError):
-        raise FileDataURLError(
-            "the file data URL's payload is not valid standard base64 (no whitespace, no "
-            "URL-safe alphabet, correct padding)"
-        ) from None
+
+_FILE_URL: Final = Flavour(FileDataURLError, "data:application/pdf;base64,...", "file_part()")
+"""How file data URLs report problems (the parsing itself is ``_dataurl``'s)."""
 
 
 def mime_agrees(declared: str, info: FileInfo) -> bool:
@@ -441,29 +430,6 @@ def mime_agrees(declared: str, info: FileInfo) -> bool:
 _TEXT_APPLICATION_MIMES: Final = frozenset(
     {"application/json", "application/xml", "application/javascript", "application/x-yaml"}
 )
-
-
-# -- doctest helpers -------------------------------------------------------------------------
-
-
-def _tiny_pdf(*, pages: int = 1, count: int | None = None) -> bytes:
-    """A minimal valid PDF with ``pages`` blank US Letter pages (``/Count`` may lie)."""
-    kids = " ".join(f"{3 + i} 0 R" for i in range(pages))
-    objects = [
-        b"<</Type/Catalog/Pages 2 0 R>>",
-        f"<</Type/Pages/Kids[{kids}]/Count {count if count is not None else pages}>>".encode(),
-        *(b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>" for _ in range(pages)),
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
 
 
 # -- limits --------------------------------------------------------------------------------

@@ -30,7 +30,6 @@ images) lives in ``_sources``, which calls the parsers here; never the other way
 
 from __future__ import annotations
 
-import binascii
 import hashlib
 import struct
 import threading
@@ -38,6 +37,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Final, NamedTuple
 
+from ._dataurl import Flavour, decode, is_data_url, parse_head
 from ._exceptions import (
     AnimatedImageError,
     CorruptImageError,
@@ -70,6 +70,9 @@ __all__ = [
     "remember_built",
     "sniff_format",
 ]
+
+_IMAGE_URL: Final = Flavour(InvalidDataURLError, "data:image/png;base64,...", "image_part()")
+"""How image data URLs report problems (the parsing itself is ``_dataurl``'s)."""
 
 ReadAt = Callable[[int, int], bytes]
 """``read_at(offset, n)`` returns up to ``n`` bytes at ``offset`` (fewer at the end)."""
@@ -632,17 +635,6 @@ def inspect_bytes(data: bytes, *, label: str = "the image") -> ImageInfo:
     return _info(header, len(data), lambda: hashlib.sha256(data).hexdigest())
 
 
-def is_data_url(value: object) -> bool:
-    """True for strings starting with ``data:`` in any case (the one data-URL test).
-
-    >>> is_data_url("data:image/png;base64,AAAA"), is_data_url("DATA:image/png;base64,AAAA")
-    (True, True)
-    >>> is_data_url("photo.png")
-    False
-    """
-    return isinstance(value, str) and value[:5].lower() == "data:"
-
-
 def inspect_data_url(url: str) -> ImageInfo:
     """Inspect a ``data:`` URL from its first kilobytes, checking its declared MIME type
     against the bytes; the payload is not decoded whole (sha256 is, on first access).
@@ -719,34 +711,18 @@ def decode_data_url(url: str) -> tuple[str, bytes]:
 
 def _data_url_header(url: str) -> tuple[str, int]:
     """The declared MIME type (lower-cased) and where the base64 payload starts."""
-    if not is_data_url(url):
-        raise InvalidDataURLError("not a data URL: it must start with 'data:'")
-    comma = url.find(",", 5, 1024)
-    if comma < 0:
-        raise InvalidDataURLError(
-            "malformed data URL: no ',' after the header; expected 'data:image/png;base64,...'"
-        )
-    params = url[5:comma].split(";")
-    mime = params[0].strip().lower()
-    if len(params) < 2 or params[-1].strip().lower() != "base64":
-        raise InvalidDataURLError(
-            "the data URL is not base64-encoded (no ';base64,' marker); image data URLs look "
-            "like 'data:image/png;base64,...'"
-        )
+    mime, start = parse_head(url, _IMAGE_URL)
     if not mime.startswith("image/"):
         raise InvalidDataURLError(
             f"the data URL declares {safe(mime, 40) or 'no MIME type'!r}, not an image type; "
             "use e.g. 'data:image/png;base64,...'"
         )
-    return mime, comma + 1
+    return mime, start
 
 
 def _b64decode(url: str, start: int, end: int) -> bytes:
     """Strictly decode ``url[start:end]`` (a whole number of base64 quads)."""
-    try:
-        return binascii.a2b_base64(url[start:end], strict_mode=True)
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidDataURLError(_base64_problem(url, start, exc)) from None
+    return decode(url, _IMAGE_URL, start, end)
 
 
 class _Base64Window:
@@ -760,7 +736,7 @@ class _Base64Window:
         if chars % 4:
             _b64decode(url, start, len(url))  # raises with the reason (whitespace, url-safe...)
             raise InvalidDataURLError(  # pragma: no cover - a2b always refuses a partial quad
-                _base64_problem(url, start, ValueError("incomplete base64 quad"))
+                "the data URL's payload is not valid base64: incomplete base64 quad"
             )
         last = _b64decode(url, max(start, len(url) - 64), len(url)) if chars else b""
         padding = 0 if not chars else (url[-1] == "=") + (url[-2] == "=")
@@ -829,22 +805,6 @@ def remember_built(url: str, info: ImageInfo) -> str:
     """
     _BUILT.add(url, info)
     return url
-
-
-def _base64_problem(url: str, start: int, exc: Exception) -> str:
-    sample = url[start : start + (1 << 16)]
-    if any(c in sample for c in " \t\r\n"):
-        why = "it contains whitespace or line breaks"
-    elif "-" in sample or "_" in sample:
-        why = "it uses URL-safe base64 ('-', '_'); use standard base64"
-    elif "%" in sample:
-        why = "it is percent-encoded; decode it first"
-    else:
-        why = f"{exc}".lower().rstrip(".")
-    return (
-        f"the data URL's payload is not valid base64: {why}; encode the bytes with "
-        "base64.b64encode (no line breaks), or let image_part() build the URL"
-    )
 
 
 def check_sendable(info: ImageInfo, *, max_bytes: int, label: str = "the image") -> None:

@@ -22,7 +22,8 @@ The only I/O is reading the source (``_sources``).
 from __future__ import annotations
 
 import binascii
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._exceptions import ImageSourceError, InvalidOptionError
 from ._images import check_sendable, inspect_data_url, is_data_url, remember_built
@@ -99,19 +100,7 @@ def image_part(
             "image_part() needs exactly one of an image source or file_id=, "
             f"got {'both' if file_id is not None else 'neither'}"
         )
-    prepare = _PrepareArgs(
-        optimize,
-        model,
-        fetch,
-        animated,
-        keep_metadata,
-        jpeg_quality,
-        fetch_options,
-        max_tokens,
-        max_usd,
-        min_side,
-        prefer,
-    )
+    prepare = _PrepareArgs.of(locals())
     if file_id is not None:
         if not isinstance(file_id, str) or not file_id:
             raise ImageSourceError(f"file_id must be a non-empty string, not {file_id!r}")
@@ -144,19 +133,7 @@ def image_url_part(
     {'type': 'image_url', 'image_url': {'url': 'https://example.com/cat.png', 'detail': 'high'}}
     """
     checked = check_detail(detail)
-    prepare = _PrepareArgs(
-        optimize,
-        model,
-        fetch,
-        animated,
-        keep_metadata,
-        jpeg_quality,
-        fetch_options,
-        max_tokens,
-        max_usd,
-        min_side,
-        prefer,
-    )
+    prepare = _PrepareArgs.of(locals())
     url, sent_detail = _image_url(source, detail=checked, prepare=prepare)
     return {"type": "image_url", "image_url": {"url": url, "detail": sent_detail}}
 
@@ -175,6 +152,12 @@ class _PrepareArgs(NamedTuple):
     max_usd: float | None
     min_side: int | None
     prefer: Prefer
+
+    @classmethod
+    def of(cls, arguments: Mapping[str, Any]) -> _PrepareArgs:
+        """The options from a call's arguments (``locals()`` of ``image_part`` and
+        ``image_url_part``, whose keyword names are these fields)."""
+        return cls(*(arguments[name] for name in cls._fields))
 
     @property
     def fitting(self) -> bool:

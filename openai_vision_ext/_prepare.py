@@ -973,7 +973,7 @@ def _opened(data: bytes) -> Iterator[Image.Image]:
 def _read_bytes(source: ImageSource) -> bytes:
     """The encoded bytes of a path, bytes-like, binary file object or ``data:`` URL."""
     if is_data_url(source):  # the declared type must match the bytes, as in image_part(url)
-        declared, data = decode_data_url(cast("str", source))
+        declared, data = decode_data_url(source)
         check_declared_mime(declared, data)
         return data
     return bytes(read_source(source))

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from ._dataurl import is_data_url
+
 __all__ = ["MAX_SHOWN", "elide", "escape", "redact_text", "redact_url", "safe"]
 
 MAX_SHOWN: Final = 120
@@ -99,7 +101,7 @@ def redact_url(url: str) -> str:
     >>> redact_url("data:image/png;base64," + "A" * 5000)
     'data:image/png;base64,<5000 chars>'
     """
-    if url[:5].lower() == "data:":
+    if is_data_url(url):
         head, comma, payload = url.partition(",")
         return f"{head[:64]}{comma}<{len(payload)} chars>" if comma else elide(url, 64)
     scheme, sep, rest = url.partition("://")

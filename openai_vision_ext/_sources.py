@@ -157,7 +157,7 @@ def inspect_image(source: ImageSource) -> ImageInfo:
     True
     """
     if is_data_url(source):
-        return inspect_data_url(source)  # type: ignore[arg-type]  # a str, by is_data_url
+        return inspect_data_url(source)
     (fmt, width, height, frames), size, sha256 = scan_source(source, _read_header)
     return ImageInfo(fmt, MIME_TYPES[fmt], width, height, frames, frames > 1, size, sha256)
 

@@ -1,4 +1,7 @@
-"""Tiny hand-built PDFs for tests: valid ones, lying page trees, huge boxes, encrypted."""
+"""Tiny hand-built PDFs for tests: valid ones, lying page trees, huge boxes, encrypted.
+
+``make_pdf`` is the one minimal PDF writer; the package's doctests get it from the root
+``conftest.py`` (the package itself never writes PDFs)."""
 
 from __future__ import annotations
 

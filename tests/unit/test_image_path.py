@@ -19,10 +19,13 @@ from PIL import Image
 
 from openai_vision_ext import (
     FetchURLError,
+    FileDataURLError,
     ImageSourceError,
+    InvalidDataURLError,
     MimeMismatchError,
     PreflightError,
     estimate_request,
+    file_part,
     image_part,
     image_url_part,
     inspect_image,
@@ -146,7 +149,7 @@ class _CountingBinascii:
 @pytest.fixture
 def decoding(monkeypatch: pytest.MonkeyPatch) -> _CountingBinascii:
     counter = _CountingBinascii()
-    monkeypatch.setattr("openai_vision_ext._images.binascii", counter)
+    monkeypatch.setattr("openai_vision_ext._dataurl.binascii", counter)
     return counter
 
 
@@ -216,6 +219,32 @@ def test_a_bad_base64_end_is_still_refused() -> None:
         inspect_image(url[:-1])
     with pytest.raises(Exception, match="not valid base64"):
         inspect_image(url + "\n")
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (";base64", "no ',' within its first 1024 characters"),
+        (",AAAA", "not base64-encoded"),
+        (";base64,iVBO Rw0KGgo=", "whitespace or line breaks"),
+        (";base64,iVBO-Rw0KGgo=", "URL-safe base64"),
+        (";base64,iVBO%2BRw0KGgo=", "percent-encoded"),
+    ],
+    ids=["no-comma", "not-base64", "whitespace", "url-safe", "percent"],
+)
+def test_image_and_file_data_urls_share_one_parser(payload: str, reason: str) -> None:
+    """Images and files parse data URLs with the same rules and say the same thing, each
+    with its own error type (they used to have a parser each, naming different problems)."""
+    with pytest.raises(InvalidDataURLError, match=reason):
+        image_part("data:image/png" + payload)
+    with pytest.raises(FileDataURLError, match=reason):
+        file_part("data:application/pdf" + payload)
+
+
+def test_an_upper_case_data_scheme_is_a_data_url_for_files_too() -> None:
+    """``DATA:`` is a data URL everywhere: a file part passes it through checked."""
+    url = "DATA:Text/Plain;base64," + base64.b64encode(b"hello").decode()
+    assert file_part(url)["file_data"] == url
 
 
 # -- one walk per request ----------------------------------------------------------------------
