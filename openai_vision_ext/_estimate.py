@@ -9,8 +9,7 @@ images itself and calls it.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -20,6 +19,7 @@ from ._exceptions import UnknownModelError
 from ._images import is_data_url
 from ._preflight import resolve_api
 from ._prices import DEFAULT_PRICES, Cost, PriceTable, tier_for_service_tier
+from ._render import TOOL_DIALECTS, forced_function, render_functions, render_response_format
 from ._rules import (
     get_model_rule,
     image_token_range,
@@ -29,7 +29,7 @@ from ._rules import (
     sizing_for_rule,
     text_rule,
 )
-from ._rules_data import ModelRule, SizedDetail
+from ._rules_data import ModelRule, SizedDetail, TextRule
 from ._types import Api, Detail, ImageInfo
 from ._walk import (
     FileRef,
@@ -165,9 +165,11 @@ class Framing:
     per_name: int
     """Added when a chat message carries ``name`` (besides the name's own tokens)."""
     per_tool_call: int
-    """Added per assistant tool call / Responses ``function_call`` item (besides name+args)."""
+    """Added per assistant tool call / ``function_call`` item besides its message framing,
+    its ``assistant to=functions.NAME`` header and its arguments."""
     per_tool_output: int
-    """Added per Responses ``function_call_output`` item (besides its output)."""
+    """Added per tool message / ``function_call_output`` item besides its message framing,
+    its ``functions.NAME to=assistant`` header and its output."""
     tools: int
     """Added once when function tools are defined (besides their rendered namespace), when they
     open a system message of their own (the request has no system/developer message)."""
@@ -190,8 +192,8 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         per_message=3,
         instructions=0,
         per_name=1,
-        per_tool_call=-2,
-        per_tool_output=0,
+        per_tool_call=0,
+        per_tool_output=-3,
         tools=3,
         tools_in_system=1,
         empty_instructions=True,
@@ -202,7 +204,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         per_message=3,
         instructions=0,
         per_name=1,
-        per_tool_call=6,
+        per_tool_call=0,
         per_tool_output=0,
         tools=3,
         tools_in_system=1,
@@ -214,8 +216,8 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         per_message=3,
         instructions=0,
         per_name=1,
-        per_tool_call=2,
-        per_tool_output=3,
+        per_tool_call=-4,
+        per_tool_output=-3,
         tools=3,
         tools_in_system=1,
         empty_instructions=True,
@@ -226,8 +228,8 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         per_message=3,
         instructions=0,
         per_name=1,
-        per_tool_call=21,
-        per_tool_output=3,
+        per_tool_call=0,
+        per_tool_output=0,
         tools=3,
         tools_in_system=1,
         empty_instructions=False,
@@ -239,10 +241,14 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
 ``tools``/``tools_in_system`` rest on 60+ single-turn bills with function tools (2024-2026, 7
 projects): the rendered namespace plus 3 tokens, 2 fewer when a system/developer message
 exists; the gpt-5 family adds its rule row's ``chat_tool_preamble`` on Chat Completions.
-``per_tool_call`` (with ``per_tool_output``) is the framing of one call/output round trip and
-rests on one shape only (ruby_llm's ``content_returning`` call whose output holds an image:
-gpt-4.1-nano and gpt-5-nano Chat, gpt-5-nano Responses); held-out bills say it grows with the
-function name's tokens, which these rows cannot separate, so such estimates are not exact."""
+A tool call is rendered as a message to the function (``assistant to=functions.NAME`` +
+its arguments) and its result as a message from it (``functions.NAME to=assistant`` + the
+output; openai/harmony's format), so a round trip bills the function name twice;
+``per_tool_call``/``per_tool_output`` adjust that per API: Chat (non-reasoning) -3, from issue
+13's held-out bills (about 11 + 2 x the name's tokens above the earlier framing, i.e. 13 + 2 x
+name per round trip); Responses gpt-4o/4.1 -7, from the same bills (about 4 + 2 x name);
+reasoning models 0 (an o4-mini Responses bill, 2025-07, exact). Estimates with calls stay
+marked not exact."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,9 +397,9 @@ def estimate_with_infos(
     tally = _Tally()
     framing = FRAMING[api, rule.reasoning]
     if api == "responses":
-        _tally_responses(request, tally, framing)
+        _tally_responses(request, tally, framing, rule)
     else:
-        _tally_chat(request, tally, framing, rule.chat_tool_preamble)
+        _tally_chat(request, tally, framing, rule)
     from ._text import count_tokens  # tiktoken loads on the first count, not on import
 
     text_tokens = tally.framing + sum(count_tokens(t, encoding=rule.encoding) for t in tally.texts)
@@ -551,51 +557,83 @@ def _image_estimate(rule: ModelRule, ref: ImageRef, info: ImageInfo | None) -> I
 
 
 def _tally_chat(
-    request: Mapping[str, Any], tally: _Tally, framing: Framing, preamble: int = 0
+    request: Mapping[str, Any], tally: _Tally, framing: Framing, rule: ModelRule | TextRule
 ) -> None:
     _, messages = request_root("chat.completions", request)
     tally.framing += framing.per_request
+    names: dict[str, str] = {}
     for message in messages if isinstance(messages, list | tuple) else ():
         if isinstance(message, Mapping):
-            _tally_chat_message(message, tally, framing)
-    system = _has_system(messages)
-    before = len(tally.texts)
-    _tally_tools(request.get("tools"), tally, framing, chat=True, has_system=system)
-    if len(tally.texts) > before:  # function tools were rendered
-        tally.framing += preamble
+            _tally_chat_message(message, tally, framing, names)
+    tools = _ToolContext(framing, rule, has_system=_has_system(messages), chat=True)
+    if _tally_tools(request.get("tools"), request.get("tool_choice"), tally, tools):
+        tally.framing += rule.chat_tool_preamble
     functions = request.get("functions")  # deprecated predecessor of ``tools``
     if isinstance(functions, list | tuple):
-        legacy = [{"type": "function", **f} for f in functions if isinstance(f, Mapping)]
-        _tally_tools(legacy, tally, framing, chat=False, has_system=system)
+        legacy = [{"type": "function", "function": f} for f in functions if isinstance(f, Mapping)]
+        call = request.get("function_call")
+        choice = {"type": "function", "function": call} if isinstance(call, Mapping) else call
+        _tally_tools(legacy, choice, tally, tools)
     _tally_response_format(request.get("response_format"), tally, framing)
 
 
-def _tally_chat_message(message: Mapping[str, Any], tally: _Tally, framing: Framing) -> None:
+def _tally_chat_message(
+    message: Mapping[str, Any], tally: _Tally, framing: Framing, names: dict[str, str]
+) -> None:
+    """One message; ``names`` maps tool call ids to function names as calls are seen."""
     calls = [c for c in message.get("tool_calls") or () if isinstance(c, Mapping)]
     content = message.get("content")
+    role = str(message.get("role", ""))
+    if role in ("tool", "function"):
+        call_id = message.get("tool_call_id")
+        name = names.get(call_id) if isinstance(call_id, str) else message.get("name")
+        _tally_tool_output(name, content, tally, framing)
+        return
     if content or not calls:
         tally.framing += framing.per_message
-        tally.texts.append(str(message.get("role", "")))
+        tally.texts.append(role)
         _tally_content(content, tally)
         name = message.get("name")
         if isinstance(name, str):
             tally.texts.append(name)
             tally.framing += framing.per_name
     legacy_call = message.get("function_call")  # deprecated predecessor of ``tool_calls``
-    for function in [c.get("function") for c in calls] + [legacy_call]:
+    for call, function in [(c, c.get("function")) for c in calls] + [({}, legacy_call)]:
         if isinstance(function, Mapping):
-            tally.texts.extend(_strings(function.get("arguments")))
-            tally.framing += framing.per_tool_call
-            tally.note("assistant tool calls: framing fitted on one request shape")
-    if message.get("role") == "tool":
-        tally.note("tool messages: framing fitted on one request shape")
+            name = function.get("name")
+            if isinstance(call.get("id"), str) and isinstance(name, str):
+                names[call["id"]] = name
+            _tally_tool_call(name, function.get("arguments"), tally, framing)
+
+
+def _tally_tool_call(name: object, arguments: object, tally: _Tally, framing: Framing) -> None:
+    """An assistant call: a message addressed to the function (``assistant to=functions.f``)
+    holding the arguments."""
+    tally.framing += framing.per_message + framing.per_tool_call
+    tally.texts.append(f"assistant to=functions.{name if isinstance(name, str) else ''}")
+    tally.texts.extend(_strings(arguments))
+    tally.note("tool calls: rendered as messages to the function (fitted on few bills)")
+
+
+def _tally_tool_output(name: object, content: object, tally: _Tally, framing: Framing) -> None:
+    """A call's result: a message from the function (``functions.f to=assistant``)."""
+    tally.framing += framing.per_message + framing.per_tool_output
+    if isinstance(name, str):
+        tally.texts.append(f"functions.{name} to=assistant")
+    else:
+        tally.texts.append("tool")
+        tally.note("a tool result whose call is not in the request: its function name is unknown")
+    _tally_content(content, tally)
+    tally.note("tool results: rendered as messages from the function (fitted on few bills)")
 
 
 # --------------------------------------------------------------------------------------------
 # Responses text
 
 
-def _tally_responses(request: Mapping[str, Any], tally: _Tally, framing: Framing) -> None:
+def _tally_responses(
+    request: Mapping[str, Any], tally: _Tally, framing: Framing, rule: ModelRule | TextRule
+) -> None:
     tally.framing += framing.per_request
     instructions = request.get("instructions")
     if isinstance(instructions, str) and (instructions or framing.empty_instructions):
@@ -605,15 +643,17 @@ def _tally_responses(request: Mapping[str, Any], tally: _Tally, framing: Framing
     if isinstance(items, str):
         _tally_message("user", items, tally, framing)
     listed = [i for i in items if isinstance(i, Mapping)] if isinstance(items, list | tuple) else []
+    names: dict[str, str] = {}
     last_user = max((n for n, i in enumerate(listed) if _is_user_message(i)), default=-1)
     for n, item in enumerate(listed):
         if item.get("type") == "reasoning":
             _tally_reasoning(item, tally, current_turn=n > last_user)
         else:
-            _tally_item(item, tally, framing)
+            _tally_item(item, tally, framing, names)
     system = isinstance(instructions, str) and bool(instructions or framing.empty_instructions)
     system = system or _has_system(items)
-    _tally_tools(request.get("tools"), tally, framing, chat=False, has_system=system)
+    tools = _ToolContext(framing, rule, has_system=system, chat=False)
+    _tally_tools(request.get("tools"), request.get("tool_choice"), tally, tools)
     text = request.get("text")
     if isinstance(text, Mapping):
         _tally_response_format(text.get("format"), tally, framing)
@@ -629,19 +669,23 @@ def _tally_message(role: str, content: object, tally: _Tally, framing: Framing) 
     _tally_content(content, tally)
 
 
-def _tally_item(item: Mapping[str, Any], tally: _Tally, framing: Framing) -> None:
+def _tally_item(
+    item: Mapping[str, Any], tally: _Tally, framing: Framing, names: dict[str, str]
+) -> None:
     kind = item.get("type", "message")
     if kind == "message" or "role" in item:
         _tally_message(str(item.get("role", "user")), item.get("content"), tally, framing)
     elif kind == "function_call":
-        tally.texts.extend(_strings(item.get("arguments")))
-        tally.framing += framing.per_tool_call
-        tally.note("function_call items: framing fitted on one request shape")
+        name = item.get("name")
+        if isinstance(item.get("call_id"), str) and isinstance(name, str):
+            names[item["call_id"]] = name
+        _tally_tool_call(name, item.get("arguments"), tally, framing)
     elif kind == "function_call_output":
+        call_id = item.get("call_id")
         output = item.get("output")
-        _tally_content(output, tally)
-        tally.framing += framing.per_tool_output
-        tally.note("function_call_output items: framing fitted on one request shape")
+        _tally_tool_output(
+            names.get(call_id) if isinstance(call_id, str) else None, output, tally, framing
+        )
         if isinstance(output, list | tuple) and any(
             isinstance(p, Mapping) and p.get("type") in _IMAGE_PART_TYPES for p in output
         ):
@@ -711,14 +755,25 @@ def _tally_content(content: object, tally: _Tally) -> None:
                 tally.note(f"content part {kind!r} is not counted")
 
 
-def _tally_tools(
-    tools: object, tally: _Tally, framing: Framing, *, chat: bool, has_system: bool
-) -> None:
+@dataclass(frozen=True, slots=True)
+class _ToolContext:
+    """What tool rendering needs to know about the request and the model."""
+
+    framing: Framing
+    rule: ModelRule | TextRule
+    has_system: bool
+    """The request has a system/developer message (or instructions): the tools join it."""
+    chat: bool
+    """Chat Completions tools nest their spec under ``function``."""
+
+
+def _tally_tools(tools: object, tool_choice: object, tally: _Tally, context: _ToolContext) -> bool:
+    """Count the tool definitions; True when function tools were rendered."""
     if not isinstance(tools, list | tuple) or not tools:
-        return
+        return False
     functions: list[Mapping[str, Any]] = []
     for tool in tools:
-        spec = tool.get("function") if chat and isinstance(tool, Mapping) else tool
+        spec = tool.get("function") if context.chat and isinstance(tool, Mapping) else tool
         if (
             isinstance(tool, Mapping)
             and tool.get("type") == "function"
@@ -728,12 +783,18 @@ def _tally_tools(
         else:
             kind = tool.get("type") if isinstance(tool, Mapping) else type(tool).__name__
             _tally_builtin_tool(str(kind), tally)
-    if functions:
-        tally.texts.append(render_functions(functions))
-        tally.framing += framing.tools_in_system if has_system else framing.tools
-        tally.note(
-            "tool definitions: estimated from their rendered namespace (fitted on few bills)"
-        )
+    if not functions:
+        return False
+    dialect = TOOL_DIALECTS[context.rule.tool_dialect]
+    tally.texts.append(render_functions(functions, dialect.name))
+    framing = context.framing
+    tally.framing += framing.tools_in_system if context.has_system else framing.tools
+    forced = forced_function(tool_choice)
+    if forced is not None and dialect.forced_choice is not None:  # primed as a call to it
+        tally.texts.append(forced)
+        tally.framing += dialect.forced_choice
+    tally.note("tool definitions: estimated from their rendered namespace (fitted on few bills)")
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -818,84 +879,6 @@ def _tally_builtin_tool(kind: str, tally: _Tally) -> None:
     tally.unbounded = tally.unbounded or row.results_billed or row.definition_tokens is None
 
 
-def render_functions(functions: Sequence[Mapping[str, Any]]) -> str:
-    """Function tools as the model reads them: a TypeScript-like ``functions`` namespace.
-
-    >>> print(render_functions([{"name": "f", "description": "Does f.",
-    ...     "parameters": {"type": "object", "properties": {"x": {"type": "integer"}},
-    ...                    "required": ["x"]}}]))
-    # Tools
-    <BLANKLINE>
-    ## functions
-    <BLANKLINE>
-    namespace functions {
-    <BLANKLINE>
-    // Does f.
-    type f = (_: {
-    x: number,
-    }) => any;
-    <BLANKLINE>
-    } // namespace functions
-    """
-    lines = ["# Tools", "", "## functions", "", "namespace functions {", ""]
-    for spec in functions:
-        description = spec.get("description")
-        if isinstance(description, str) and description:
-            lines.append(f"// {description}")
-        parameters = spec.get("parameters")
-        properties = parameters.get("properties") if isinstance(parameters, Mapping) else None
-        if isinstance(properties, Mapping) and properties:
-            assert isinstance(parameters, Mapping)
-            lines.append(f"type {spec.get('name')} = (_: {{")
-            lines.extend(_render_properties(properties, parameters.get("required") or ()))
-            lines.append("}) => any;")
-        else:
-            lines.append(f"type {spec.get('name')} = () => any;")
-        lines.append("")
-    lines.append("} // namespace functions")
-    return "\n".join(lines)
-
-
-def _render_properties(properties: Mapping[str, Any], required: Iterable[object]) -> list[str]:
-    needed = set(required) if isinstance(required, list | tuple) else set()
-    lines: list[str] = []
-    for key, prop in properties.items():
-        prop = prop if isinstance(prop, Mapping) else {}
-        description = prop.get("description")
-        if isinstance(description, str) and description:
-            lines.append(f"// {description}")
-        optional = "" if key in needed else "?"
-        lines.append(f"{key}{optional}: {_ts_type(prop)},")
-    return lines
-
-
-_TS_SCALARS: Mapping[str, str] = {
-    "string": "string",
-    "number": "number",
-    "integer": "number",
-    "boolean": "boolean",
-    "null": "null",
-}
-
-
-def _ts_type(prop: Mapping[str, Any]) -> str:
-    if isinstance(prop.get("enum"), list):
-        return " | ".join(json.dumps(v) for v in prop["enum"])
-    for union in ("anyOf", "oneOf"):
-        if isinstance(prop.get(union), list):
-            return " | ".join(_ts_type(p) for p in prop[union] if isinstance(p, Mapping))
-    kind = prop.get("type")
-    if isinstance(kind, list):
-        return " | ".join(_TS_SCALARS.get(str(k), "any") for k in kind)
-    if kind == "array":
-        items = prop.get("items")
-        return f"{_ts_type(items) if isinstance(items, Mapping) else 'any'}[]"
-    if kind == "object" and isinstance(prop.get("properties"), Mapping):
-        inner = _render_properties(prop["properties"], prop.get("required") or ())
-        return "{\n" + "\n".join(inner) + "\n}"
-    return _TS_SCALARS.get(str(kind), "any")
-
-
 def _tally_response_format(fmt: object, tally: _Tally, framing: Framing) -> None:
     if not isinstance(fmt, Mapping) or fmt.get("type") in (None, "text", "json_object"):
         return  # json_object adds nothing: 8 bills (chat and Responses, 2025-05 to 2026-08)
@@ -906,42 +889,6 @@ def _tally_response_format(fmt: object, tally: _Tally, framing: Framing) -> None
         "json_schema format: rendered as its schema JSON without required/additionalProperties "
         "(fits 4 of 5 schemas billed; a schema with $defs, default or bounds does not)"
     )
-
-
-_SCHEMA_KEYS_NOT_RENDERED = frozenset({"required", "additionalProperties", "$schema"})
-"""Schema keywords the rendered format leaves out (they steer decoding, not the prompt)."""
-
-
-def render_response_format(spec: Mapping[str, Any]) -> str:
-    """A ``json_schema`` response format as the model reads it: a ``# Response Formats``
-    section with the format's name, then its schema as compact JSON without ``required``,
-    ``additionalProperties`` and ``$schema``.
-
-    >>> print(render_response_format({"name": "r", "schema": {"type": "object",
-    ...     "properties": {"x": {"type": "string"}}, "required": ["x"],
-    ...     "additionalProperties": False}}))
-    # Response Formats
-    <BLANKLINE>
-    ## r
-    <BLANKLINE>
-    {"type":"object","properties":{"x":{"type":"string"}}}
-    """
-    lines = ["# Response Formats", "", f"## {spec.get('name', '')}", ""]
-    description = spec.get("description")
-    if isinstance(description, str) and description:
-        lines.append(f"// {description}")
-    schema = spec.get("schema")
-    if isinstance(schema, Mapping):
-        lines.append(json.dumps(_without(schema, _SCHEMA_KEYS_NOT_RENDERED), separators=(",", ":")))
-    return "\n".join(lines)
-
-
-def _without(value: Any, keys: frozenset[str]) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _without(v, keys) for k, v in value.items() if k not in keys}
-    if isinstance(value, list | tuple):
-        return [_without(v, keys) for v in value]
-    return value
 
 
 def _strings(*values: object) -> Iterator[str]:

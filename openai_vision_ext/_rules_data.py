@@ -72,6 +72,8 @@ class ModelRule:
     chat_tool_preamble: int = 0
     """Tokens a Chat Completions request with function tools adds on this model besides the
     rendered namespace (the gpt-5 family: 81; o-series and gpt-4 family: 0)."""
+    tool_dialect: str = "2024"
+    """How this model renders function tools (a row of ``_render.TOOL_DIALECTS``)."""
     notes: tuple[str, ...] = field(default=())
     """Open questions about this row (unverified details, assumptions)."""
 
@@ -148,12 +150,14 @@ def _tile(
     encoding: Literal["o200k_base", "cl100k_base"] = "o200k_base",
     image_overhead: int = 0,
     chat_tool_preamble: int = 0,
+    tool_dialect: str = "2024",
 ) -> ModelRule:
     return ModelRule(
         name=name,
         family="tile",
         image_overhead=image_overhead,
         chat_tool_preamble=chat_tool_preamble,
+        tool_dialect=tool_dialect,
         source=source,
         as_of=as_of,
         base_tokens=base,
@@ -176,6 +180,7 @@ def _patch(
     unsupported: tuple[SizedDetail, ...] = (),
     reasoning: bool = True,
     chat_tool_preamble: int = 0,
+    tool_dialect: str = "2024",
     rounding: Literal["ceil", "floor"] = "ceil",
     image_overhead: int = 0,
 ) -> ModelRule:
@@ -193,6 +198,7 @@ def _patch(
         unsupported=unsupported,
         reasoning=reasoning,
         chat_tool_preamble=chat_tool_preamble,
+        tool_dialect=tool_dialect,
         notes=notes,
     )
 
@@ -204,6 +210,7 @@ _GPT41_SMALL = (
 _CL100K = "tiktoken's model table maps gpt-4-* (non-4o) to cl100k_base"
 
 _GPT5_TOOL_PREAMBLE = 81
+_GPT5_TOOL_DIALECT = "2025"
 """gpt-5 family on Chat Completions: a request with function tools bills 81 tokens beyond the
 rendered namespace (gpt-5-nano 2026-01/02, gpt-5.4 2026-03, gpt-5-mini 2025-12 bills in
 real-usage/tools_and_formats.jsonl); o3-mini and the gpt-4 family add none; Responses adds none."""
@@ -259,6 +266,7 @@ _ROWS: tuple[ModelRule, ...] = (
         reasoning=True,
         image_overhead=-1,
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
+        tool_dialect=_GPT5_TOOL_DIALECT,
     ),
     _tile("gpt-5-chat", 70, 140, _GUIDE_2025, _D2025, _NOT_BILLED),
     _tile(
@@ -270,6 +278,7 @@ _ROWS: tuple[ModelRule, ...] = (
         _NOT_BILLED,
         reasoning=True,
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
+        tool_dialect=_GPT5_TOOL_DIALECT,
     ),
     _tile("computer-use-preview", 65, 129, _GUIDE_2025, _D2025, _NOT_BILLED),
     # --- patch family ------------------------------------------------------------------------
@@ -303,6 +312,7 @@ _ROWS: tuple[ModelRule, ...] = (
         date(2026, 1, 30),
         _LOW_UNVERIFIED,
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
+        tool_dialect=_GPT5_TOOL_DIALECT,
     ),
     _patch(
         "gpt-5-nano",
@@ -311,6 +321,7 @@ _ROWS: tuple[ModelRule, ...] = (
         date(2026, 8, 19),
         _LOW_UNVERIFIED,
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
+        tool_dialect=_GPT5_TOOL_DIALECT,
     ),
     _patch(
         "gpt-5.1-mini",
@@ -319,6 +330,7 @@ _ROWS: tuple[ModelRule, ...] = (
         _D2026,
         _NOT_BILLED,
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
+        tool_dialect=_GPT5_TOOL_DIALECT,
     ),
     # Guide V6 sizing table (Nov 2026); no bills yet, so the guide decides.
     _patch(
@@ -330,6 +342,7 @@ _ROWS: tuple[ModelRule, ...] = (
         limits=_PATCH_6144,
         unsupported=("original",),
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
+        tool_dialect=_GPT5_TOOL_DIALECT,
     ),
     _patch(
         "gpt-5.3",
@@ -340,6 +353,7 @@ _ROWS: tuple[ModelRule, ...] = (
         limits=_PATCH_GPT54,
         reject_over=_REJECT_V5,
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
+        tool_dialect=_GPT5_TOOL_DIALECT,
     ),
     _patch(
         "gpt-5.4",
@@ -350,6 +364,7 @@ _ROWS: tuple[ModelRule, ...] = (
         limits=_PATCH_GPT54,
         reject_over=_REJECT_V5,
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
+        tool_dialect=_GPT5_TOOL_DIALECT,
     ),
     _patch(
         "gpt-5.5",
@@ -361,6 +376,7 @@ _ROWS: tuple[ModelRule, ...] = (
         auto="original",
         reject_over=_REJECT_V5,
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
+        tool_dialect=_GPT5_TOOL_DIALECT,
     ),
     _patch(
         "gpt-5.6",
@@ -372,6 +388,7 @@ _ROWS: tuple[ModelRule, ...] = (
         auto="original",
         reject_over=_REJECT_V5,
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
+        tool_dialect=_GPT5_TOOL_DIALECT,
     ),
     _patch(
         "gpt-6-astra",
@@ -383,6 +400,7 @@ _ROWS: tuple[ModelRule, ...] = (
         auto="original",
         reject_over=_REJECT_V5,
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
+        tool_dialect=_GPT5_TOOL_DIALECT,
     ),
     *(
         _patch(
@@ -395,6 +413,7 @@ _ROWS: tuple[ModelRule, ...] = (
             auto="original",
             reject_over=_REJECT_V5,
             chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
+            tool_dialect=_GPT5_TOOL_DIALECT,
         )
         for name in ("gpt-6", "gpt-6.1", "gpt-6.2")
     ),
@@ -417,12 +436,27 @@ class TextRule:
     as_of: date
     chat_tool_preamble: int = 0
     """As ``ModelRule.chat_tool_preamble``."""
+    tool_dialect: str = "2024"
+    """As ``ModelRule.tool_dialect``."""
 
 
 _TIKTOKEN = "tiktoken's model table (encoding_for_model)"
+_GPT4_PREVIEW = (
+    f"{_TIKTOKEN}; tool bills in real-usage/tools_and_formats.jsonl render schema titles "
+    "(the 2024 tool dialect), unlike gpt-4 (0613)"
+)
 _TEXT_ROWS: tuple[TextRule, ...] = (
     TextRule("gpt-3.5", "cl100k_base", False, f"{_TIKTOKEN}; billed usage in real-usage", _D2025),
-    TextRule("gpt-4", "cl100k_base", False, f"{_TIKTOKEN}; billed usage in real-usage", _D2025),
+    TextRule(
+        "gpt-4",
+        "cl100k_base",
+        False,
+        f"{_TIKTOKEN}; billed usage in real-usage",
+        _D2025,
+        tool_dialect="2023",
+    ),
+    TextRule("gpt-4-0125", "cl100k_base", False, _GPT4_PREVIEW, date(2026, 1, 22)),
+    TextRule("gpt-4-1106", "cl100k_base", False, _GPT4_PREVIEW, date(2024, 11, 16)),
     TextRule("o1-mini", "o200k_base", True, _TIKTOKEN, _D2025),
     TextRule("o1-preview", "o200k_base", True, _TIKTOKEN, _D2025),
     TextRule("o3-mini", "o200k_base", True, f"{_TIKTOKEN}; billed usage in real-usage", _D2025),

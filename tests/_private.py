@@ -24,6 +24,7 @@ from openai_vision_ext import (
     _parts,
     _preflight,
     _prices_data,
+    _render,
     _rules,
     _rules_data,
     _sinks,
@@ -92,6 +93,8 @@ __all__ = [
     "read_source",
     "render_drift_html",
     "render_drift_png",
+    "TOOL_DIALECTS",
+    "forced_function",
     "render_functions",
     "render_markdown",
     "resize_for_rule",
@@ -138,7 +141,9 @@ render_drift_html = _drift.render_drift_html
 render_drift_png = _drift.render_drift_png
 summarize_drift = _drift.summarize_drift
 estimate_with_infos = _estimate.estimate_with_infos
-render_functions = _estimate.render_functions
+render_functions = _render.render_functions
+forced_function = _render.forced_function
+TOOL_DIALECTS = _render.TOOL_DIALECTS
 file_bill = _file_calibrate.file_bill
 file_calibration_table = _file_calibrate.file_calibration_table
 fetch_image = _fetch.fetch_image

@@ -1,0 +1,302 @@
+"""PURE: function tools and response formats as the model reads them.
+
+The API does not bill a tool's JSON: it renders function tools as a TypeScript-like
+``functions`` namespace inside the system (or developer) message, and a ``json_schema``
+response format as a ``# Response Formats`` section. OpenAI published this renderer for its
+open-weight models (openai/harmony); the rules here follow it where real bills agree
+(``benchmarks/calibrate.py`` checks them) and name the dialect that differs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+__all__ = [
+    "TOOL_DIALECTS",
+    "ToolDialect",
+    "forced_function",
+    "render_functions",
+    "render_response_format",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolDialect:
+    """How one generation of models renders function tools (a dated data row)."""
+
+    name: str
+    schema_comments: bool
+    """``title`` and object-level ``description`` keywords become ``//`` comments (the
+    property's own description is rendered in every dialect)."""
+    resolve_refs: bool
+    """A ``$ref`` is expanded into the ``$defs`` entry it names (else its type is ``any``)."""
+    split_description: bool
+    """Each line of a multi-line function description is its own ``//`` comment."""
+    forced_choice: int | None
+    """Tokens a forced ``tool_choice`` (one named function) adds besides the name's tokens:
+    the reply is primed as a call to that function. ``None``: forcing adds nothing to the
+    prompt (it constrains decoding instead)."""
+    source: str
+    as_of: date
+
+
+TOOL_DIALECTS: Mapping[str, ToolDialect] = {
+    "2023": ToolDialect(
+        "2023",
+        schema_comments=False,
+        resolve_refs=False,
+        split_description=True,
+        forced_choice=4,
+        source=(
+            "gpt-4 (0613) Chat bills in real-usage/tools_and_formats.jsonl (mirascope, 6 "
+            "bills 2025-09, exact without titles or object descriptions); the renderer "
+            "hmarr/openai-chat-tokens reverse-engineered in 2023 for this snapshot (a forced "
+            "function: 4 + its name's tokens; no $ref support)"
+        ),
+        as_of=date(2025, 9, 11),
+    ),
+    "2024": ToolDialect(
+        "2024",
+        schema_comments=True,
+        resolve_refs=True,
+        split_description=False,
+        forced_choice=7,
+        source=(
+            "real-usage/tools_and_formats.jsonl: property titles (magentic gpt-4o 2024-11, "
+            "openinference gpt-3.5-turbo 2024-08 and 2026-02, crewAI gpt-4-0125-preview), "
+            "object descriptions and titles (mirascope, openinference gpt-4o/-mini 2025-2026), "
+            "forced tool_choice = 7 + the name's tokens (6 bills, 2024-08 to 2024-11)"
+        ),
+        as_of=date(2026, 4, 8),
+    ),
+    "2025": ToolDialect(
+        "2025",
+        schema_comments=True,
+        resolve_refs=True,
+        split_description=False,
+        forced_choice=None,
+        source=(
+            "real-usage/tools_and_formats.jsonl: gpt-5-mini forcing a function (mirascope, "
+            "Chat and Responses, 2025-12) bills what the same request costs unforced; "
+            "otherwise as the 2024 dialect (gpt-5-nano, gpt-5.4 bills 2026)"
+        ),
+        as_of=date(2025, 12, 23),
+    ),
+}
+"""Tool rendering per model generation; ``ModelRule.tool_dialect`` picks the row."""
+
+
+def forced_function(tool_choice: object) -> str | None:
+    """The function name a ``tool_choice`` forces (Chat ``{"type": "function", "function":
+    {"name": ...}}`` or Responses ``{"type": "function", "name": ...}``), else ``None``.
+
+    >>> forced_function({"type": "function", "function": {"name": "f"}}), forced_function("auto")
+    ('f', None)
+    """
+    if not isinstance(tool_choice, Mapping) or tool_choice.get("type") != "function":
+        return None
+    inner = tool_choice.get("function")
+    name = (inner if isinstance(inner, Mapping) else tool_choice).get("name")
+    return name if isinstance(name, str) else None
+
+
+def render_functions(functions: Sequence[Mapping[str, Any]], dialect: str = "2024") -> str:
+    """Function tools as the model reads them: a TypeScript-like ``functions`` namespace.
+
+    >>> print(render_functions([{"name": "f", "description": "Does f.",
+    ...     "parameters": {"type": "object", "properties": {"x": {"type": "integer",
+    ...     "title": "X"}, "tags": {"type": "array", "items": {"type": "string"}}},
+    ...     "required": ["x"]}}]))
+    # Tools
+    <BLANKLINE>
+    ## functions
+    <BLANKLINE>
+    namespace functions {
+    <BLANKLINE>
+    // Does f.
+    type f = (_: {
+    // X
+    x: number,
+    tags?: string[],
+    }) => any;
+    <BLANKLINE>
+    } // namespace functions
+    """
+    row = TOOL_DIALECTS[dialect]
+    lines = ["# Tools", "", "## functions", "", "namespace functions {", ""]
+    for spec in functions:
+        description = spec.get("description")
+        if isinstance(description, str) and description:
+            parts = description.split("\n") if row.split_description else [description]
+            lines.extend(f"// {part}" for part in parts)
+        parameters = spec.get("parameters")
+        name = spec.get("name")
+        if isinstance(parameters, Mapping) and _properties(parameters):
+            schema = _Schema(parameters, row)
+            lines.append(f"type {name} = (_: {schema.object(parameters, top=True)}) => any;")
+        else:
+            lines.append(f"type {name} = () => any;")
+        lines.append("")
+    lines.append("} // namespace functions")
+    return "\n".join(lines)
+
+
+def _properties(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    props = schema.get("properties")
+    return props if isinstance(props, Mapping) else {}
+
+
+def _default(prop: Mapping[str, Any]) -> str:
+    """A default as harmony shows it: JSON, except a string among enum values is bare."""
+    value = prop["default"]
+    return value if isinstance(value, str) and "enum" in prop else json.dumps(value)
+
+
+_SCALARS: Mapping[str, str] = {
+    "string": "string",
+    "number": "number",
+    "integer": "number",
+    "boolean": "boolean",
+    "null": "null",
+}
+
+
+class _Schema:
+    """Renders one function's parameters: resolves ``$ref`` into its ``$defs`` (a ref
+    already being expanded, a cycle, stays ``any``)."""
+
+    def __init__(self, root: Mapping[str, Any], dialect: ToolDialect) -> None:
+        defs = root.get("$defs", root.get("definitions"))
+        usable = isinstance(defs, Mapping) and dialect.resolve_refs
+        self.defs: Mapping[str, Any] = defs if usable else {}
+        self.comments = dialect.schema_comments
+        self.expanding: list[str] = []
+
+    def object(self, schema: Mapping[str, Any], *, top: bool) -> str:
+        """``{`` one line per property ``}``; the object's own title/description above it
+        unless it is a property (whose comments were rendered with its key)."""
+        lines = list(self._comments(schema, own=True)) if top else []
+        lines.append("{")
+        required = schema.get("required")
+        needed = set(required) if isinstance(required, list | tuple) else set()
+        for key, raw in _properties(schema).items():
+            with self._resolved(raw) as prop:
+                lines.extend(self._comments(prop, own=False))
+                optional = "" if key in needed else "?"
+                line = f"{key}{optional}: {self.type(prop)},"
+                if "default" in prop:
+                    line += f" // default: {_default(prop)}"
+                lines.append(line)
+        lines.append("}")
+        return "\n".join(lines)
+
+    def type(self, prop: Mapping[str, Any]) -> str:
+        """The TypeScript type of one schema."""
+        with self._resolved(prop) as schema:
+            return self._type(schema)
+
+    def _type(self, schema: Mapping[str, Any]) -> str:
+        enum = schema.get("enum")
+        if isinstance(enum, list) and enum:
+            return " | ".join(json.dumps(v) for v in enum)
+        for union in ("anyOf", "oneOf"):
+            variants = schema.get(union)
+            if isinstance(variants, list):
+                return " | ".join(self.type(v) for v in variants if isinstance(v, Mapping))
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            return " | ".join(_SCALARS.get(str(k), "any") for k in kind)
+        if kind == "array":
+            items = schema.get("items")
+            return self._array(items) if isinstance(items, Mapping) else "any[]"
+        if kind == "object" and _properties(schema):
+            return self.object(schema, top=False)
+        return _SCALARS.get(str(kind), "any")
+
+    def _array(self, items: Mapping[str, Any]) -> str:
+        with self._resolved(items) as item:
+            if item.get("type") == "object" and _properties(item):
+                return f"Array<\n{self.object(item, top=True)}\n>"
+            return f"{self._type(item)}[]"
+
+    def _comments(self, schema: Mapping[str, Any], *, own: bool) -> Iterator[str]:
+        """A schema's title (when the dialect shows titles) and description as comments;
+        a blank comment line separates the two. ``own``: an object's own keywords, shown
+        only in dialects with schema comments."""
+        title = schema.get("title") if self.comments else None
+        description = schema.get("description") if self.comments or not own else None
+        if isinstance(title, str) and title:
+            yield f"// {title}"
+            if isinstance(description, str) and description:
+                yield "//"
+        if isinstance(description, str) and description:
+            yield f"// {description}"
+
+    def _resolved(self, schema: Mapping[str, Any]) -> _Expansion:
+        return _Expansion(self, schema)
+
+
+class _Expansion:
+    """Context manager: ``schema`` with its ``$ref`` replaced by the definition it names
+    (the ref's own sibling keywords win), tracked so a recursive ref is not expanded twice."""
+
+    def __init__(self, owner: _Schema, schema: Mapping[str, Any]) -> None:
+        self.owner = owner
+        self.schema = schema if isinstance(schema, Mapping) else {}
+        self.name: str | None = None
+
+    def __enter__(self) -> Mapping[str, Any]:
+        ref = self.schema.get("$ref")
+        if not isinstance(ref, str):
+            return self.schema
+        name = ref.rsplit("/", 1)[-1]
+        target = self.owner.defs.get(name)
+        if not isinstance(target, Mapping) or name in self.owner.expanding:
+            return {k: v for k, v in self.schema.items() if k != "$ref"}
+        self.name = name
+        self.owner.expanding.append(name)
+        return {**target, **{k: v for k, v in self.schema.items() if k != "$ref"}}
+
+    def __exit__(self, *exc: object) -> None:
+        if self.name is not None:
+            self.owner.expanding.pop()
+
+
+_SCHEMA_KEYS_NOT_RENDERED = frozenset({"required", "additionalProperties", "$schema"})
+"""Schema keywords the rendered format leaves out (they steer decoding, not the prompt)."""
+
+
+def render_response_format(spec: Mapping[str, Any]) -> str:
+    """A ``json_schema`` response format as the model reads it: a ``# Response Formats``
+    section with the format's name, then its schema as compact JSON without ``required``,
+    ``additionalProperties`` and ``$schema``.
+
+    >>> print(render_response_format({"name": "r", "schema": {"type": "object",
+    ...     "properties": {"x": {"type": "string"}}, "required": ["x"],
+    ...     "additionalProperties": False}}))
+    # Response Formats
+    <BLANKLINE>
+    ## r
+    <BLANKLINE>
+    {"type":"object","properties":{"x":{"type":"string"}}}
+    """
+    lines = ["# Response Formats", "", f"## {spec.get('name', '')}", ""]
+    description = spec.get("description")
+    if isinstance(description, str) and description:
+        lines.append(f"// {description}")
+    schema = spec.get("schema")
+    if isinstance(schema, Mapping):
+        lines.append(json.dumps(_without(schema, _SCHEMA_KEYS_NOT_RENDERED), separators=(",", ":")))
+    return "\n".join(lines)
+
+
+def _without(value: Any, keys: frozenset[str]) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _without(v, keys) for k, v in value.items() if k not in keys}
+    if isinstance(value, list | tuple):
+        return [_without(v, keys) for v in value]
+    return value

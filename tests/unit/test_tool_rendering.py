@@ -1,0 +1,190 @@
+"""Function tools as the model reads them, and what tool_choice and round trips add."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from _private import TOOL_DIALECTS, forced_function, render_functions
+
+from openai_vision_ext import count_tokens, estimate_request
+
+_BOOK = {
+    "name": "book",
+    "description": "Save a book.\nUse it once.",
+    "parameters": {
+        "type": "object",
+        "title": "Book",
+        "description": "A book.",
+        "properties": {
+            "title": {"type": "string", "title": "Title"},
+            "author": {"$ref": "#/$defs/Author"},
+            "shelves": {"type": "array", "items": {"$ref": "#/$defs/Shelf"}},
+            "rating": {"type": "integer", "title": "Rating", "description": "1 to 5", "default": 3},
+            "unit": {"type": "string", "enum": ["a", "b"], "default": "a"},
+            "note": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        },
+        "required": ["title", "author"],
+        "$defs": {
+            "Author": {
+                "type": "object",
+                "description": "Who wrote it.",
+                "properties": {"name": {"type": "string"}},
+                "required": ["name"],
+            },
+            "Shelf": {
+                "type": "object",
+                "description": "Where it stands.",
+                "properties": {"room": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def test_2024_dialect_renders_titles_descriptions_refs_arrays_and_defaults() -> None:
+    """Titles and object descriptions are comments (a blank comment line between a title and
+    a description), ``$ref`` expands into ``$defs``, a nested object is not indented, an
+    array of objects is ``Array<...>``, defaults trail as comments."""
+    text = render_functions([_BOOK], "2024")
+    assert text.splitlines()[6:] == [
+        "// Save a book.",
+        "Use it once.",
+        "type book = (_: // Book",
+        "//",
+        "// A book.",
+        "{",
+        "// Title",
+        "title: string,",
+        "// Who wrote it.",
+        "author: {",
+        "name: string,",
+        "},",
+        "shelves?: Array<",
+        "// Where it stands.",
+        "{",
+        "room?: string,",
+        "}",
+        ">,",
+        "// Rating",
+        "//",
+        "// 1 to 5",
+        "rating?: number, // default: 3",
+        'unit?: "a" | "b", // default: a',
+        "note?: string | null,",
+        "}) => any;",
+        "",
+        "} // namespace functions",
+    ]
+
+
+def test_2023_dialect_is_the_plain_namespace() -> None:
+    """gpt-4 (0613) reads neither titles nor object descriptions nor ``$ref``; a multi-line
+    function description is one comment per line."""
+    text = render_functions([_BOOK], "2023")
+    assert "// Title" not in text
+    assert "// A book." not in text
+    assert "// Save a book.\n// Use it once.\n" in text
+    assert "author: any," in text
+    assert "shelves?: any[]," in text
+    assert "// 1 to 5\nrating?: number, // default: 3" in text
+
+
+def test_a_recursive_ref_is_not_expanded_forever() -> None:
+    node = {
+        "name": "tree",
+        "parameters": {
+            "type": "object",
+            "properties": {"root": {"$ref": "#/$defs/Node"}},
+            "$defs": {
+                "Node": {
+                    "type": "object",
+                    "properties": {"child": {"$ref": "#/$defs/Node"}},
+                }
+            },
+        },
+    }
+    assert "root?: {\nchild?: any,\n}," in render_functions([node])
+
+
+def test_a_function_without_properties_takes_no_argument() -> None:
+    assert "type ping = () => any;" in render_functions(
+        [{"name": "ping", "parameters": {"type": "object", "properties": {}}}]
+    )
+
+
+@pytest.mark.parametrize(
+    ("choice", "name"),
+    [
+        ({"type": "function", "function": {"name": "f"}}, "f"),
+        ({"type": "function", "name": "g"}, "g"),
+        ("required", None),
+        ("auto", None),
+        ({"type": "allowed_tools"}, None),
+        (None, None),
+    ],
+)
+def test_forced_function(choice: object, name: str | None) -> None:
+    assert forced_function(choice) == name
+
+
+def _chat(model: str, **extra: Any) -> int:
+    tools = [{"type": "function", "function": {"name": "lookup_weather_forecast"}}]
+    return estimate_request(
+        model=model, messages=[{"role": "user", "content": "Hi"}], tools=tools, **extra
+    ).input_tokens
+
+
+def test_a_forced_function_primes_the_reply_with_its_name() -> None:
+    """Forcing a function adds the dialect's constant plus its name's tokens (gpt-4o); the
+    gpt-5 family's dialect adds nothing (forcing constrains decoding there)."""
+    forced = {"type": "function", "function": {"name": "lookup_weather_forecast"}}
+    name = count_tokens("lookup_weather_forecast")
+    gpt4o = TOOL_DIALECTS["2024"].forced_choice
+    assert gpt4o is not None
+    assert _chat("gpt-4o", tool_choice=forced) == _chat("gpt-4o") + gpt4o + name
+    assert _chat("gpt-4o", tool_choice="required") == _chat("gpt-4o")
+    assert TOOL_DIALECTS["2025"].forced_choice is None
+    assert _chat("gpt-5-mini", tool_choice=forced) == _chat("gpt-5-mini")
+
+
+def _round_trip(name: str, api: str) -> int:
+    if api == "chat.completions":
+        messages: list[dict[str, Any]] = [
+            {"role": "user", "content": "Weather?"},
+            {
+                "role": "assistant",
+                "tool_calls": [
+                    {"id": "c1", "type": "function", "function": {"name": name, "arguments": "{}"}}
+                ],
+            },
+            {"role": "tool", "tool_call_id": "c1", "content": "Sunny"},
+        ]
+        return estimate_request(model="gpt-4o", messages=messages).input_tokens
+    items: list[dict[str, Any]] = [
+        {"role": "user", "content": "Weather?"},
+        {"type": "function_call", "call_id": "c1", "name": name, "arguments": "{}"},
+        {"type": "function_call_output", "call_id": "c1", "output": "Sunny"},
+    ]
+    return estimate_request(model="gpt-4o", input=items).input_tokens
+
+
+@pytest.mark.parametrize("api", ["chat.completions", "responses"])
+def test_a_round_trip_bills_the_function_name_twice(api: str) -> None:
+    """The call is a message to ``functions.NAME`` and the result a message from it: a longer
+    name costs twice its extra tokens (issue 13's held-out round trips)."""
+    short, long = "f", "lookup_weather_forecast_for_city"
+    extra = count_tokens(long) - count_tokens(short)
+    assert _round_trip(long, api) - _round_trip(short, api) == 2 * extra
+
+
+def test_a_round_trip_is_never_called_exact() -> None:
+    est = estimate_request(
+        model="gpt-4o",
+        input=[
+            {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "c1", "output": "ok"},
+        ],
+    )
+    assert not est.exact
+    assert any("tool calls" in note for note in est.notes)
