@@ -150,10 +150,22 @@ def _properties(schema: Mapping[str, Any]) -> Mapping[str, Any]:
     return props if isinstance(props, Mapping) else {}
 
 
+def _json(value: object, **kwargs: Any) -> str:
+    """JSON text of a value from a request (a non-JSON value, e.g. a date, as its ``str``)."""
+    return json.dumps(value, default=str, **kwargs)
+
+
 def _default(prop: Mapping[str, Any]) -> str:
     """A default as harmony shows it: JSON, except a string among enum values is bare."""
     value = prop["default"]
-    return value if isinstance(value, str) and "enum" in prop else json.dumps(value)
+    return value if isinstance(value, str) and "enum" in prop else _json(value)
+
+
+_MAX_DEPTH = 32
+"""Nesting rendered in full; deeper schemas render as ``any`` (bounded time and stack)."""
+_MAX_EXPANSIONS = 1000
+"""``$ref`` expansions per function; beyond, a ref renders as ``any`` (a schema whose
+definitions each refer to others twice would otherwise grow exponentially)."""
 
 
 _SCALARS: Mapping[str, str] = {
@@ -175,6 +187,8 @@ class _Schema:
         self.defs: Mapping[str, Any] = defs if usable else {}
         self.comments = dialect.schema_comments
         self.expanding: list[str] = []
+        self.expansions = 0
+        self.depth = 0
 
     def object(self, schema: Mapping[str, Any], *, top: bool) -> str:
         """``{`` one line per property ``}``; the object's own title/description above it
@@ -195,14 +209,20 @@ class _Schema:
         return "\n".join(lines)
 
     def type(self, prop: Mapping[str, Any]) -> str:
-        """The TypeScript type of one schema."""
-        with self._resolved(prop) as schema:
-            return self._type(schema)
+        """The TypeScript type of one schema (``any`` past ``_MAX_DEPTH`` levels)."""
+        if self.depth >= _MAX_DEPTH:
+            return "any"
+        self.depth += 1
+        try:
+            with self._resolved(prop) as schema:
+                return self._type(schema)
+        finally:
+            self.depth -= 1
 
     def _type(self, schema: Mapping[str, Any]) -> str:
         enum = schema.get("enum")
         if isinstance(enum, list) and enum:
-            return " | ".join(json.dumps(v) for v in enum)
+            return " | ".join(_json(v) for v in enum)
         for union in ("anyOf", "oneOf"):
             variants = schema.get(union)
             if isinstance(variants, list):
@@ -255,8 +275,14 @@ class _Expansion:
             return self.schema
         name = ref.rsplit("/", 1)[-1]
         target = self.owner.defs.get(name)
-        if not isinstance(target, Mapping) or name in self.owner.expanding:
+        owner = self.owner
+        if (
+            not isinstance(target, Mapping)
+            or name in owner.expanding
+            or owner.expansions >= _MAX_EXPANSIONS
+        ):
             return {k: v for k, v in self.schema.items() if k != "$ref"}
+        owner.expansions += 1
         self.name = name
         self.owner.expanding.append(name)
         return {**target, **{k: v for k, v in self.schema.items() if k != "$ref"}}
@@ -290,13 +316,17 @@ def render_response_format(spec: Mapping[str, Any]) -> str:
         lines.append(f"// {description}")
     schema = spec.get("schema")
     if isinstance(schema, Mapping):
-        lines.append(json.dumps(_without(schema, _SCHEMA_KEYS_NOT_RENDERED), separators=(",", ":")))
+        lines.append(_json(_without(schema, _SCHEMA_KEYS_NOT_RENDERED), separators=(",", ":")))
     return "\n".join(lines)
 
 
-def _without(value: Any, keys: frozenset[str]) -> Any:
+def _without(value: Any, keys: frozenset[str], depth: int = 0) -> Any:
+    """``value`` without ``keys`` at any level; past ``_MAX_DEPTH`` levels, ``"..."`` (the API
+    refuses such schemas anyway: Structured Outputs allows 10 levels)."""
+    if depth >= _MAX_DEPTH:
+        return "..."
     if isinstance(value, Mapping):
-        return {k: _without(v, keys) for k, v in value.items() if k not in keys}
+        return {k: _without(v, keys, depth + 1) for k, v in value.items() if k not in keys}
     if isinstance(value, list | tuple):
-        return [_without(v, keys) for v in value]
+        return [_without(v, keys, depth + 1) for v in value]
     return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -188,3 +189,55 @@ def test_a_round_trip_is_never_called_exact() -> None:
     )
     assert not est.exact
     assert any("tool calls" in note for note in est.notes)
+
+
+def _nested(levels: int) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    for _ in range(levels):
+        schema = {"type": "object", "properties": {"a": schema}}
+    return schema
+
+
+def test_hostile_schemas_render_in_bounded_time_and_size() -> None:
+    """Nesting past 32 levels renders as ``any``; ``$ref``s that double at every level stop
+    expanding after 1,000 expansions; non-JSON defaults and enum values are shown as text."""
+    deep = render_functions([{"name": "f", "parameters": _nested(5000)}])
+    assert deep.count("a?:") == 33  # the top level plus 32 nested
+    assert "a?: any," in deep
+    doubling: dict[str, Any] = {
+        f"D{i}": {
+            "type": "object",
+            "properties": {"x": {"$ref": f"#/$defs/D{i + 1}"}, "y": {"$ref": f"#/$defs/D{i + 1}"}},
+        }
+        for i in range(40)
+    }
+    wide = render_functions(
+        [
+            {
+                "name": "f",
+                "parameters": {
+                    "type": "object",
+                    "properties": {"r": {"$ref": "#/$defs/D0"}},
+                    "$defs": doubling,
+                },
+            }
+        ]
+    )
+    assert wide.count("{") < 2100
+    odd = {"type": "string", "default": date(2020, 1, 1), "enum": [date(2020, 1, 1)]}
+    assert '"2020-01-01"' in render_functions(
+        [{"name": "f", "parameters": {"type": "object", "properties": {"d": odd}}}]
+    )
+
+
+def test_a_deeply_nested_response_format_is_estimated() -> None:
+    est = estimate_request(
+        model="gpt-4o",
+        messages=[{"role": "user", "content": "Hi"}],
+        response_format={
+            "type": "json_schema",
+            "json_schema": {"name": "x", "schema": _nested(5000)},
+        },
+    )
+    assert not est.exact
+    assert est.input_tokens < 1000
