@@ -565,7 +565,7 @@ def _tally_chat(
     for message in messages if isinstance(messages, list | tuple) else ():
         if isinstance(message, Mapping):
             _tally_chat_message(message, tally, framing, names)
-    tools = _ToolContext(framing, rule, has_system=_has_system(messages), chat=True)
+    tools = _ToolContext(framing, rule, joins=_system_role(messages), chat=True)
     if _tally_tools(request.get("tools"), request.get("tool_choice"), tally, tools):
         tally.framing += rule.chat_tool_preamble
     functions = request.get("functions")  # deprecated predecessor of ``tools``
@@ -650,9 +650,11 @@ def _tally_responses(
             _tally_reasoning(item, tally, current_turn=n > last_user)
         else:
             _tally_item(item, tally, framing, names)
-    system = isinstance(instructions, str) and bool(instructions or framing.empty_instructions)
-    system = system or _has_system(items)
-    tools = _ToolContext(framing, rule, has_system=system, chat=False)
+    billed_instructions = isinstance(instructions, str) and bool(
+        instructions or framing.empty_instructions
+    )
+    joins = "system" if billed_instructions else _system_role(items)
+    tools = _ToolContext(framing, rule, joins=joins, chat=False)
     _tally_tools(request.get("tools"), request.get("tool_choice"), tally, tools)
     text = request.get("text")
     if isinstance(text, Mapping):
@@ -698,11 +700,12 @@ def _tally_item(
         tally.note(f"input item type {kind!r} is estimated from its text only")
 
 
-def _has_system(items: object) -> bool:
-    """Whether the input has a system or developer message (tools join it)."""
-    return isinstance(items, list | tuple) and any(
-        isinstance(i, Mapping) and i.get("role") in ("system", "developer") for i in items
-    )
+def _system_role(items: object) -> str | None:
+    """The role of the first system or developer message (tools join it), else ``None``."""
+    if not isinstance(items, list | tuple):
+        return None
+    roles = (i.get("role") for i in items if isinstance(i, Mapping))
+    return next((str(r) for r in roles if r in ("system", "developer")), None)
 
 
 def _is_user_message(item: Mapping[str, Any]) -> bool:
@@ -761,8 +764,9 @@ class _ToolContext:
 
     framing: Framing
     rule: ModelRule | TextRule
-    has_system: bool
-    """The request has a system/developer message (or instructions): the tools join it."""
+    joins: str | None
+    """Role of the message the tools join (``system``/``developer``; Responses instructions
+    are a system message); ``None``: they open a message of their own."""
     chat: bool
     """Chat Completions tools nest their spec under ``function``."""
 
@@ -787,14 +791,21 @@ def _tally_tools(tools: object, tool_choice: object, tally: _Tally, context: _To
         return False
     dialect = TOOL_DIALECTS[context.rule.tool_dialect]
     tally.texts.append(render_functions(functions, dialect.name))
-    framing = context.framing
-    tally.framing += framing.tools_in_system if context.has_system else framing.tools
+    tally.framing += _tools_framing(context)
     forced = forced_function(tool_choice)
     if forced is not None and dialect.forced_choice is not None:  # primed as a call to it
         tally.texts.append(forced)
         tally.framing += dialect.forced_choice
     tally.note("tool definitions: estimated from their rendered namespace (fitted on few bills)")
     return True
+
+
+def _tools_framing(context: _ToolContext) -> int:
+    """Tokens the tool definitions add besides their rendering, by the message they join."""
+    if context.joins is None:
+        return context.framing.tools
+    own = context.rule.tools_in_system_message
+    return own if context.joins == "system" and own is not None else context.framing.tools_in_system
 
 
 @dataclass(frozen=True, slots=True)

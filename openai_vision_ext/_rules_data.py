@@ -74,6 +74,10 @@ class ModelRule:
     rendered namespace (the gpt-5 family: 81; o-series and gpt-4 family: 0)."""
     tool_dialect: str = "2024"
     """How this model renders function tools (a row of ``_render.TOOL_DIALECTS``)."""
+    tools_in_system_message: int | None = None
+    """Tokens added when function tools join a ``system`` message on this model, instead of
+    the API's ``Framing.tools_in_system`` (which a ``developer`` message keeps); ``None``: the
+    same for both roles."""
     notes: tuple[str, ...] = field(default=())
     """Open questions about this row (unverified details, assumptions)."""
 
@@ -151,6 +155,7 @@ def _tile(
     image_overhead: int = 0,
     chat_tool_preamble: int = 0,
     tool_dialect: str = "2024",
+    tools_in_system_message: int | None = None,
 ) -> ModelRule:
     return ModelRule(
         name=name,
@@ -158,6 +163,7 @@ def _tile(
         image_overhead=image_overhead,
         chat_tool_preamble=chat_tool_preamble,
         tool_dialect=tool_dialect,
+        tools_in_system_message=tools_in_system_message,
         source=source,
         as_of=as_of,
         base_tokens=base,
@@ -209,6 +215,12 @@ _GPT41_SMALL = (
 )
 _CL100K = "tiktoken's model table maps gpt-4-* (non-4o) to cl100k_base"
 
+_GPT4O_SYSTEM_TOOLS = (
+    "function tools joining a system message bill 2 fewer than joining a developer message "
+    "(real-usage/tools_and_formats.jsonl: 6 gpt-4o/-mini Chat bills with a system message, "
+    "mirascope 2025-09, openinference 2025-12 to 2026-05; 4 gpt-4o-mini bills with a developer "
+    "message, openinference 2025-09/10); gpt-4.1, gpt-4, gpt-3.5 rows show no such difference"
+)
 _GPT5_TOOL_PREAMBLE = 81
 _GPT5_TOOL_DIALECT = "2025"
 """gpt-5 family on Chat Completions: a request with function tools bills 81 tokens beyond the
@@ -217,9 +229,23 @@ real-usage/tools_and_formats.jsonl); o3-mini and the gpt-4 family add none; Resp
 
 _ROWS: tuple[ModelRule, ...] = (
     # --- tile family -------------------------------------------------------------------------
-    _tile("gpt-4o", 85, 170, f"{_GUIDE_2025}; {_BILLS}", date(2026, 5, 9)),
+    _tile(
+        "gpt-4o",
+        85,
+        170,
+        f"{_GUIDE_2025}; {_BILLS}; {_GPT4O_SYSTEM_TOOLS}",
+        date(2026, 5, 9),
+        tools_in_system_message=-1,
+    ),
     _tile("chatgpt-4o-latest", 85, 170, _GUIDE_2025, _D2025, _NOT_BILLED),
-    _tile("gpt-4o-mini", 2833, 5667, f"{_GUIDE_2025}; {_BILLS}", date(2026, 2, 25)),
+    _tile(
+        "gpt-4o-mini",
+        2833,
+        5667,
+        f"{_GUIDE_2025}; {_BILLS}; {_GPT4O_SYSTEM_TOOLS}",
+        date(2026, 2, 25),
+        tools_in_system_message=-1,
+    ),
     _tile(
         "gpt-4.1",
         85,
@@ -438,6 +464,8 @@ class TextRule:
     """As ``ModelRule.chat_tool_preamble``."""
     tool_dialect: str = "2024"
     """As ``ModelRule.tool_dialect``."""
+    tools_in_system_message: int | None = None
+    """As ``ModelRule.tools_in_system_message``."""
 
 
 _TIKTOKEN = "tiktoken's model table (encoding_for_model)"

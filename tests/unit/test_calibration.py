@@ -48,9 +48,6 @@ _IMAGE_FETCH = (
 KNOWN_MISSES = {
     "rubyllm-010": "gpt-5-nano, a current-turn reasoning item (2026-07-04) and an image inside "
     "its function_call_output: +13 (the encrypted-length rule is +-3)",
-    "openinfere-003": "gpt-4o Chat, one function tool, tool_choice='required' and a system "
-    "message (2025-12): 2 below the namespace + 1 rule that fits 60+ tool bills; the same "
-    "shape misses in tools_and_formats too (tool-openinfere-006 -2, tool-ddtrace-003 -4)",
     **dict.fromkeys(
         ("crewai-025", "crewai-026", "crewai-042", "crewai-073", "crewai-093", "crewai-094"),
         _O4_MINI_INSTRUCTIONS,
@@ -70,7 +67,7 @@ KNOWN_MISSES = {
 SHAPE_FIGURES = {
     "simple": (207, 200, 194),
     "multi-message": (35, 26, 5),
-    "tools": (144, 110, 53),
+    "tools": (144, 110, 59),
     "formats": (36, 30, 22),
     "reasoning replays": (4, 4, 0),
     "URL images": (59, 45, 45),
@@ -142,14 +139,11 @@ def test_real_usage_figures_are_the_ones_the_readme_reports() -> None:
     assert _exact(no_tools) == (220, 226)
     assert not any(o.observation.has_tools for o in drift)
     assert _exact(no_tools + drift) == (220, 232)
-    assert _exact([o for o in counted if o.observation.has_tools]) == (0, 21)
+    assert _exact([o for o in counted if o.observation.has_tools]) == (1, 21)
     assert _exact([o for o in counted if o.observation.multi_turn]) == (2, 22)
     assert len(checks) == 32
     assert sum(c.units_match for c in checks) == 32
-    # The one request with this configuration is the tool_choice='required' miss above.
-    assert [(c.rule, c.sizes) for c in checks if not c.token_exact] == [
-        ("gpt-4o", ((128, 128, "high"),))
-    ]
+    assert all(c.token_exact for c in checks)
 
 
 def test_per_shape_figures_are_the_ones_the_readme_reports() -> None:

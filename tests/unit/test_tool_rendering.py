@@ -241,3 +241,17 @@ def test_a_deeply_nested_response_format_is_estimated() -> None:
     )
     assert not est.exact
     assert est.input_tokens < 1000
+
+
+def _with_role(model: str, role: str, tools: bool) -> int:
+    messages = [{"role": role, "content": "Be brief."}, {"role": "user", "content": "Hi"}]
+    extra: dict[str, Any] = {"tools": [{"type": "function", "function": {"name": "f"}}]}
+    return estimate_request(model=model, messages=messages, **(extra if tools else {})).input_tokens
+
+
+@pytest.mark.parametrize(("model", "saved"), [("gpt-4o", 2), ("gpt-4o-mini", 2), ("gpt-4.1", 0)])
+def test_tools_joining_a_system_message_on_gpt_4o(model: str, saved: int) -> None:
+    """On gpt-4o/-mini tools cost 2 fewer joining a system message than a developer one."""
+    system = _with_role(model, "system", True) - _with_role(model, "system", False)
+    developer = _with_role(model, "developer", True) - _with_role(model, "developer", False)
+    assert developer - system == saved
