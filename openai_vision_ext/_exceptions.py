@@ -180,7 +180,8 @@ class UnsupportedFileTypeError(FileError):
 
 
 class CorruptFileError(FileError):
-    """A PDF that cannot be parsed: truncated, no page tree, or pages that cannot be read."""
+    """A PDF or Office document that cannot be parsed: truncated, no page tree, pages that
+    cannot be read, a broken zip or malformed XML."""
 
 
 class EncryptedPdfError(FileError):
@@ -202,6 +203,20 @@ class PdfBombError(FileError):
         self.pages = pages
         self.width_pt = width_pt
         self.height_pt = height_pt
+
+
+class DocumentBombError(FileError):
+    """An Office document (docx, xlsx, pptx) whose zip lists too many entries, expands to too
+    much XML, or declares an XML DTD; refused before it is read further."""
+
+    def __init__(
+        self, message: str, *, entries: int | None = None, n_bytes: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.entries = entries
+        """Entries the zip lists (``None`` when another bound was hit)."""
+        self.n_bytes = n_bytes
+        """XML bytes decompressed when the bound was hit (``None`` otherwise)."""
 
 
 class FileTooLargeError(FileError):

@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from ._exceptions import (
     CorruptFileError,
+    DocumentBombError,
     EncryptedPdfError,
     FileDataURLError,
     FileError,
@@ -48,6 +49,7 @@ _CODES: Final[tuple[tuple[type[FileError], str], ...]] = (
     (CorruptFileError, "corrupt_file"),
     (EncryptedPdfError, "encrypted_pdf"),
     (PdfBombError, "pdf_bomb"),
+    (DocumentBombError, "document_bomb"),
     (FileTooLargeError, "file_too_large"),
     (FileDataURLError, "invalid_file_data"),
 )

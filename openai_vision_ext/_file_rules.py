@@ -206,6 +206,11 @@ EMPTY_PAGE_TEXT_UPPER: Final = 1_000
 """Upper bound added per page without a text layer (a scan) when no bill shows how such pages
 are billed: about a dense page of OCR'd text in o200k tokens."""
 
+SPREADSHEET_SUMMARY_UPPER: Final = 1_000
+"""Upper bound per sheet for the "model-generated summary and header metadata" the guide says a
+spreadsheet gets (size undocumented; the one xlsx bill, a one-sheet file, shows about 18-30 tokens
+beyond what a docx of the same size adds). An assumption, widening bounds only."""
+
 TEXT_TOKENS_PER_BYTE_UPPER: Final = 1
 """Without the ``[pdf]`` extra the text layer is unknown: bounded by one token per byte of the
 file (the recorded PDFs have 0.0002 to 0.04)."""
@@ -229,14 +234,14 @@ class FileEstimate:
     detail: str
     """The rendering billed: ``low`` or ``high`` (``auto`` resolved for the model)."""
     text_tokens: int | None
-    """Text-layer / text tokens; ``None`` when unknown (no extra, OOXML, ids, URLs)."""
+    """Text-layer / text tokens; ``None`` when unknown (a PDF without the extra, ids, URLs)."""
     page_tokens: int
     """Central estimate of what the pages add (page images and per-file wrapper)."""
     tokens: int
     """Central estimate of the whole file: ``(text_tokens or 0) + page_tokens``."""
     lower: int
     upper: int | None
-    """``None``: no bound (bytes unknown, or an Office document whose text is not read)."""
+    """``None``: no bound (bytes unknown, or an Office document with more text than is read)."""
     exact: bool
     rule: str
     """Which row was used: ``api/kind/detail@since`` (``verified`` or not in ``notes``)."""
@@ -363,6 +368,8 @@ def estimate_file(
     if text is not None:
         lower += text
         upper = None if upper is None else upper + text
+        upper, more = _document_bounds(ref.index, info, upper)
+        notes.extend(more)
         empty = info.pdf.page_text_tokens.count(0) if info.pdf is not None else 0
         if empty and not (row.verified and row.api == "responses"):
             upper = None if upper is None else upper + empty * EMPTY_PAGE_TEXT_UPPER
@@ -377,9 +384,9 @@ def estimate_file(
             f"file {ref.index}: text layer unknown without the [pdf] extra "
             "(pip install 'openai-vision-ext[pdf]'): bounded by the file's size"
         )
-    else:
+    else:  # only a PDF's text can be unknown (inspect_file reads every other kind's text)
         upper = None
-        notes.append(f"file {ref.index} is {info.kind}: its text is not read here, no upper bound")
+        notes.append(f"file {ref.index} is {info.kind}: its text is not known, no upper bound")
     tokens = (text or 0) + page_tokens
     if exact:
         lower = upper = tokens
@@ -402,6 +409,32 @@ def estimate_file(
         name,
         tuple(notes),
     )
+
+
+def _document_bounds(index: int, info: FileInfo, upper: int | None) -> tuple[int | None, list[str]]:
+    """``upper`` widened for what an Office document's text count cannot see, with notes."""
+    facts = info.document
+    if facts is None:
+        return upper, []
+    notes = [
+        f"file {index} is {info.kind}: its text is counted as extracted here (OpenAI's "
+        "extraction format is undocumented)"
+    ]
+    if facts.truncated:
+        notes.append(f"file {index} has more text than is read (a lower bound): no upper bound")
+        return None, notes
+    if facts.sheets_cut:
+        notes.append(
+            f"file {index}: {facts.sheets_cut} sheet(s) longer than 1,000 rows; the API parses "
+            "the first 1,000 rows of a sheet, and only those are counted"
+        )
+    if facts.sheets and upper is not None:
+        upper += facts.sheets * SPREADSHEET_SUMMARY_UPPER
+        notes.append(
+            f"file {index}: the API adds a generated summary and header metadata per sheet "
+            f"(undocumented size): bounded by {SPREADSHEET_SUMMARY_UPPER:,} tokens a sheet"
+        )
+    return upper, notes
 
 
 def _rendered_page_tokens(model: str, info: FileInfo) -> int:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final, Literal, TypeAlias
 
 from ._dataurl import Flavour, decode, parse_head
@@ -34,6 +34,7 @@ from ._exceptions import (
     PdfBombError,
     UnsupportedFileTypeError,
 )
+from ._ooxml import DocumentFacts, document_facts
 
 __all__ = [
     "DEFAULT_FILE_LIMITS",
@@ -137,7 +138,11 @@ class FileInfo:
     """PDF facts (``None`` for other kinds)."""
     text_tokens: int | None = None
     """``o200k_base`` tokens of the text (a PDF's text layer with the extra, a text file's
-    text); ``None`` when unknown (OOXML documents, PDFs without the extra)."""
+    text, an Office document's text as :mod:`._ooxml` extracts it); ``None`` when unknown (PDFs
+    without the extra)."""
+    document: DocumentFacts | None = None
+    """Office document facts: sheets, rows past the API's 1,000 a sheet, truncation (``None``
+    for other kinds)."""
 
     @property
     def extension(self) -> str:
@@ -191,26 +196,22 @@ def inspect_file(data: bytes | bytearray | memoryview, *, reader: Reader = "auto
     ('pdf', 'application/pdf', 1)
     """
     kind = sniff_file(data)
-    sha256 = hashlib.sha256(data).hexdigest()
-    n_bytes = memoryview(data).nbytes
+    known = FileInfo(
+        kind=kind,
+        mime=FILE_MIME_TYPES[kind],
+        n_bytes=memoryview(data).nbytes,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
     if kind == "pdf":
         facts = pdf_facts(data, reader=reader)
-        return FileInfo(
-            kind=kind,
-            mime=FILE_MIME_TYPES[kind],
-            n_bytes=n_bytes,
-            sha256=sha256,
-            pdf=facts,
-            text_tokens=facts.text_tokens,
-        )
-    tokens = None
+        return replace(known, pdf=facts, text_tokens=facts.text_tokens)
     if kind == "text":
         from ._text import count_tokens
 
-        tokens = count_tokens(bytes(data).decode("utf-8-sig"), encoding="o200k_base")
-    return FileInfo(
-        kind=kind, mime=FILE_MIME_TYPES[kind], n_bytes=n_bytes, sha256=sha256, text_tokens=tokens
-    )
+        text = bytes(data).decode("utf-8-sig")
+        return replace(known, text_tokens=count_tokens(text, encoding="o200k_base"))
+    document = document_facts(bytes(data), kind)
+    return replace(known, text_tokens=document.text_tokens, document=document)
 
 
 def has_pdf_extra() -> bool:

@@ -19,6 +19,7 @@ from openai_vision_ext import (
     _fetch,
     _file_calibrate,
     _images,
+    _ooxml,
     _originals,
     _otel,
     _parts,
@@ -34,6 +35,11 @@ from openai_vision_ext import (
 )
 
 __all__ = [
+    "MAX_TEXT_CHARS",
+    "MAX_XML_BYTES",
+    "MAX_ZIP_ENTRIES",
+    "document_text",
+    "ooxml_module",
     "API_CHOICES",
     "AUDIT_LOGGER",
     "BatchProblem",
@@ -180,3 +186,8 @@ ENCODINGS = _text.ENCODINGS
 EncodingName = _text.EncodingName
 get_encoding = _text.get_encoding
 iter_image_refs = _walk.iter_image_refs
+MAX_TEXT_CHARS = _ooxml.MAX_TEXT_CHARS
+MAX_XML_BYTES = _ooxml.MAX_XML_BYTES
+MAX_ZIP_ENTRIES = _ooxml.MAX_ZIP_ENTRIES
+document_text = _ooxml.document_text
+ooxml_module = _ooxml

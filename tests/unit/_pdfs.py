@@ -55,13 +55,52 @@ def make_pdf(
     return bytes(out)
 
 
-def make_ooxml(part: str) -> bytes:
-    """A minimal zip holding ``[Content_Types].xml`` and one part (e.g. ``word/document.xml``)."""
+def make_ooxml(part: str, xml: str = "<doc/>", **more: str) -> bytes:
+    """A minimal zip holding ``[Content_Types].xml``, ``part`` (e.g. ``word/document.xml``)
+    with ``xml``, and the ``more`` parts by name (``**{"xl/sharedStrings.xml": ...}``)."""
     import io
     import zipfile
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr(part, "<doc/>")
+        archive.writestr(part, xml)
+        for name, body in more.items():
+            archive.writestr(name, body)
     return buf.getvalue()
+
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+S = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def make_docx(body: str) -> bytes:
+    """A docx whose ``w:body`` holds ``body`` (``w:`` prefixed WordprocessingML)."""
+    return make_ooxml(
+        "word/document.xml", f'<w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>'
+    )
+
+
+def make_pptx(slides: dict[int, str]) -> bytes:
+    """A pptx with ``ppt/slides/slide<N>.xml`` holding ``a:`` paragraphs per slide number."""
+    parts = {
+        f"ppt/slides/slide{n}.xml": f'<p:sld xmlns:p="p" xmlns:a="{A}"><a:txBody>{xml}'
+        "</a:txBody></p:sld>"
+        for n, xml in slides.items()
+    }
+    return make_ooxml("ppt/presentation.xml", "<p:presentation xmlns:p='p'/>", **parts)
+
+
+def make_xlsx(sheets: dict[int, str], shared: list[str] | None = None) -> bytes:
+    """An xlsx with ``xl/worksheets/sheet<N>.xml`` holding ``sheetData`` rows, and shared
+    strings."""
+    parts = {
+        f"xl/worksheets/sheet{n}.xml": f'<worksheet xmlns="{S}"><sheetData>{rows}</sheetData>'
+        "</worksheet>"
+        for n, rows in sheets.items()
+    }
+    if shared is not None:
+        items = "".join(f"<si><t>{text}</t></si>" for text in shared)
+        parts["xl/sharedStrings.xml"] = f'<sst xmlns="{S}">{items}</sst>'
+    return make_ooxml("xl/workbook.xml", f'<workbook xmlns="{S}"/>', **parts)

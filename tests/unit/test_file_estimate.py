@@ -67,10 +67,12 @@ def test_more_pages_than_bills_saw_widen_the_bounds() -> None:
     assert f.lower < f.tokens <= f.upper
 
 
-def test_documents_without_read_text_have_no_upper_bound() -> None:
-    """A docx's text is not read here: lower bound only, and a note says why."""
+def test_documents_are_bounded_by_the_rows_spread_beyond_their_text() -> None:
+    """A docx without text: the document row's spread (6..36, unverified) bounds it, not exact,
+    and a note says the extraction format is this package's."""
     (f,) = _responses("gpt-4o", file_part(make_ooxml("word/document.xml"))).files
-    assert (f.kind, f.upper, f.exact) == ("docx", None, False)
+    assert (f.kind, f.text_tokens, f.lower, f.upper, f.exact) == ("docx", 0, 6, 36, False)
+    assert any("extraction format is undocumented" in note for note in f.notes)
 
 
 def test_ids_have_a_lower_bound_only() -> None:
