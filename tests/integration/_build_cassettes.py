@@ -1,6 +1,7 @@
 """Build the replay cassettes from real billed usage (no OpenAI key needed).
 
     /work/venv/bin/python tests/integration/_build_cassettes.py [--real-usage ../shared/real-usage]
+        [--files-only]
 
 1. Snapshot the replayed observations of ``real-usage/observations.jsonl`` into
    ``cassettes/observations.json`` (provenance, the request skeleton, the billed usage verbatim).
@@ -12,7 +13,12 @@
    auth headers filtered, response headers scrubbed), then rewrite the recorded host to
    ``https://api.openai.com`` (Azure: ``AZURE_ENDPOINT``) so replays match the default base URL.
 
-4. Run the README's client example (``_readme_example.EXAMPLE``) the same way, against
+4. Snapshot the replayable file bills of ``real-usage/file_inputs.jsonl`` (every file one of
+   the public PDFs in ``tests/data/files/``, no image) into ``cassettes/file_bills.json`` and
+   record each through ``VisionOpenAI`` the same way, answered with its real usage, into
+   ``cassettes/test_file_replay/`` (file data URLs replaced by their sha256, like images).
+
+5. Run the README's client example (``_readme_example.EXAMPLE``) the same way, against
    mirascope-002's real bill, into ``cassettes/test_readme_example/``, and print what it printed.
 
 Re-recording against the real API instead: see ``cassettes/README.md`` (``--record-mode=rewrite``
@@ -37,6 +43,15 @@ sys.path.insert(0, str(HERE))
 
 import vcr  # noqa: E402
 from _fake_openai import FakeOpenAI, Reply  # noqa: E402
+from _file_scenarios import (  # noqa: E402
+    FILE_BILLS_FILE,
+    FILE_REPLAY_DIR,
+    FileScenario,
+    file_bills,
+    file_scenarios,
+    replayable,
+    without_payloads,
+)
 from _readme_example import EXAMPLE, OBS_ID  # noqa: E402
 from _scenarios import (  # noqa: E402
     AZURE_API_VERSION,
@@ -111,6 +126,36 @@ def write_images(real_usage: Path) -> None:
                 shutil.copyfile(real_usage / image["file"], target)
             else:
                 generated_image(image["width"], image["height"], image["format"], target)
+
+
+def snapshot_file_bills(real_usage: Path) -> None:
+    rows = [json.loads(line) for line in (real_usage / "file_inputs.jsonl").open()]
+    kept = sorted(
+        (without_payloads(row) for row in rows if replayable(row)), key=lambda row: row["id"]
+    )
+    FILE_BILLS_FILE.write_text(json.dumps(kept, indent=1, ensure_ascii=False) + "\n")
+    file_bills.cache_clear()
+
+
+def record_file_bill(scenario: FileScenario) -> None:
+    row = scenario.row
+    reply = Reply(
+        api=scenario.api,
+        model=row["response_model"],
+        usage=row["usage"],
+        response_id=row["response_id"],
+        created=int(row["response_created"]),
+        request_id=f"req_replay_{row['id'].replace('-', '_')}",
+    )
+    with recording(FILE_REPLAY_DIR / f"{scenario.name}.yaml", reply) as fake:
+        client = VisionOpenAI(
+            api_key="recording-without-a-key", base_url=f"{fake.base_url}/v1", max_retries=0
+        )
+        resource: Any = client.responses if scenario.api == "responses" else client.chat.completions
+        result = resource.create(**scenario.request())
+    report = vision_report(result)
+    if report is None or report.billed_input_tokens != scenario.billed_input:
+        raise SystemExit(f"{scenario.name}: unexpected report {report}")
 
 
 def generated_image(width: int, height: int, fmt: str, target: Path) -> None:
@@ -216,17 +261,26 @@ def record_readme_example() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--real-usage", type=Path, default=Path("/work/shared/real-usage"))
+    parser.add_argument(
+        "--files-only", action="store_true", help="step 4 only: the file bills' cassettes"
+    )
     args = parser.parse_args()
-    snapshot_observations(args.real_usage)
-    write_images(args.real_usage)
-    for folder in (REPLAY_DIR, EXACT_DIR):
-        folder.mkdir(parents=True, exist_ok=True)
-    for scenario in scenarios():
-        record(scenario, REPLAY_DIR, preflight="off")
-    for stream in (False, True):
-        scenario = Scenario(EXACT_COUNT_OBS, stream)
-        record(scenario, EXACT_DIR, counted=EXACT_COUNT_TEXT_TOKENS, exact_count=True)
-    print("README example printed:\n" + record_readme_example())
+    if not args.files_only:
+        snapshot_observations(args.real_usage)
+        write_images(args.real_usage)
+        for folder in (REPLAY_DIR, EXACT_DIR):
+            folder.mkdir(parents=True, exist_ok=True)
+        for scenario in scenarios():
+            record(scenario, REPLAY_DIR, preflight="off")
+        for stream in (False, True):
+            scenario = Scenario(EXACT_COUNT_OBS, stream)
+            record(scenario, EXACT_DIR, counted=EXACT_COUNT_TEXT_TOKENS, exact_count=True)
+    snapshot_file_bills(args.real_usage)
+    shutil.rmtree(FILE_REPLAY_DIR, ignore_errors=True)
+    for file_scenario in file_scenarios():
+        record_file_bill(file_scenario)
+    if not args.files_only:
+        print("README example printed:\n" + record_readme_example())
 
 
 if __name__ == "__main__":

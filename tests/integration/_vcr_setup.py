@@ -17,7 +17,8 @@ __all__ = ["CASSETTES", "scrub_data_urls", "vcr_settings"]
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
 """Top-level ``cassettes/``; one folder per test module."""
 
-_DATA_URL = re.compile(rb"data:(image/[A-Za-z0-9.+-]+);base64,([A-Za-z0-9+/=]+)")
+_DATA_URL = re.compile(rb"data:([a-z]+/[A-Za-z0-9.+-]+);base64,([A-Za-z0-9+/=]+)")
+"""A base64 data URL of any MIME type: images, and the PDFs and documents of file parts."""
 
 _KEEP_RESPONSE_HEADERS = frozenset({"content-type", "x-request-id"})
 
@@ -31,8 +32,8 @@ def _digest(match: re.Match[bytes]) -> bytes:
 
 
 def scrub_data_urls(body: bytes) -> bytes:
-    """Replace each image data URL by its sha256, so cassettes hold no image bytes and matching
-    on the body stays exact.
+    """Replace each data URL (image or file) by its sha256, so cassettes hold no image or file
+    bytes and matching on the body stays exact.
 
     >>> scrub_data_urls(b'{"u": "data:image/png;base64,aGk="}')[:47]  # base64 of b"hi"
     b'{"u": "data:image/png;sha256,8f434346648f6b96df'
