@@ -5,8 +5,8 @@ package), so doctest collects their examples from the package root, whose namesp
 public names. Each such example also sees the globals of the private module that defines it,
 as it did before, so examples may use that module's helpers.
 
-File examples also see ``make_pdf`` (``tests/unit/_pdfs.py``, the one minimal PDF writer: the
-package itself never writes PDFs).
+File examples also see ``make_pdf`` and ``make_docx`` (``tests/unit/_pdfs.py``, the one minimal
+PDF and OOXML writer: the package itself never writes documents).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def _doctest_globals(request: pytest.FixtureRequest, doctest_namespace: dict[str
     names = openai_vision_ext.__all__
     doctest_namespace.update({name: getattr(openai_vision_ext, name) for name in names})
     doctest_namespace["make_pdf"] = _PDFS.make_pdf
+    doctest_namespace["make_docx"] = _PDFS.make_docx
     dtest = getattr(request.node, "dtest", None)
     if dtest is None:
         return

@@ -89,7 +89,8 @@ class DocumentText:
 class DocumentFacts:
     """What an OOXML document's text says about its cost. Never holds the text.
 
-    >>> document_facts(_tiny_docx(["Hello", "world"]), "docx")
+    >>> document_facts(make_docx("<w:p><w:r><w:t>Hello</w:t></w:r></w:p><w:p><w:r><w:t>world</w:t>"
+    ...                          "</w:r></w:p>"), "docx")
     DocumentFacts(text_chars=11, text_tokens=3, parts=1, sheets=0, sheets_cut=0, \
 truncated=False)
     """
@@ -122,8 +123,8 @@ def document_facts(data: bytes, kind: OoxmlKind) -> DocumentFacts:
 def document_text(data: bytes, kind: OoxmlKind) -> DocumentText:
     """The text of a docx, xlsx or pptx document (see the module docstring for the format).
 
-    >>> doc = _tiny_docx(["Hello", "world"])
-    >>> document_text(doc, "docx").text
+    >>> para = "<w:p><w:r><w:t>{}</w:t></w:r></w:p>"
+    >>> document_text(make_docx(para.format("Hello") + para.format("world")), "docx").text
     'Hello\\nworld'
     """
     reader = _Reader(data)
@@ -362,14 +363,3 @@ def _too_many_entries(entries: int) -> DocumentBombError:
         "it as a zip bomb (re-save it with its office application)",
         entries=entries,
     )
-
-
-def _tiny_docx(paragraphs: list[str]) -> bytes:
-    """A minimal docx holding ``paragraphs`` (for doctests)."""
-    body = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paragraphs)
-    xml = f'<w:document xmlns:w="{_W}"><w:body>{body}</w:body></w:document>'
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("word/document.xml", xml)
-    return out.getvalue()
