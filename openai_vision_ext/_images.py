@@ -48,6 +48,7 @@ from ._exceptions import (
     MimeMismatchError,
     UnsupportedImageFormatError,
 )
+from ._gif import count_gif_frames
 from ._redact import safe
 from ._types import ImageFormat, ImageInfo
 
@@ -518,48 +519,13 @@ def _count_webp_frames(read_at: ReadAt, size: int, label: str) -> int:
     raise _truncated(label, "the WEBP has too many chunks")
 
 
-_GIF_WINDOW: Final = 1 << 20
-"""Bytes of a GIF read at once while walking its blocks."""
-
-
 def _parse_gif(read_at: ReadAt, size: int, label: str) -> Header:
-    """The logical screen, then a walk over every block to count image descriptors.
-
-    One tight loop over 1 MiB windows (a GIF of a million 1x1 frames is walked in about a
-    second); a descriptor cut off by the end of the data counts as the end of the file."""
+    """The logical screen, then every block to count image descriptors (``_gif``, at C speed)."""
     screen = _read(read_at, 0, 13, label, "GIF header")
     width, height = _le(screen, 6, 2), _le(screen, 8, 2)
-    offset = 13 + _color_table_size(screen[10])
-    frames = 0
-    start, buf = offset, read_at(offset, _GIF_WINDOW)
-    end = len(buf)
-    in_blocks = False  # walking a chain of data sub-blocks (True) or at a block introducer
-    while True:
-        i = offset - start
-        if i + 10 > end and start + end < size:  # refill: a descriptor must fit in the window
-            start, buf = offset, read_at(offset, _GIF_WINDOW)
-            end, i = len(buf), 0
-        if i >= end:
-            break
-        if in_blocks:
-            n = buf[i]
-            offset += 1 + n
-            in_blocks = n != 0
-            continue
-        block = buf[i]
-        if block == 0x2C:  # image descriptor
-            if i + 10 > end:
-                raise _truncated(label, "it ends inside a GIF image descriptor")
-            frames += 1
-            offset += 10 + _color_table_size(buf[i + 9]) + 1  # + LZW minimum code size
-        elif block == 0x21:  # extension: introducer, label
-            if buf[i + 1 : i + 3] == b"\xf9\x04" and buf[i + 7 : i + 8] == b"\0":
-                offset += 8  # the usual graphic control extension, whole, in one step
-                continue
-            offset += 2
-        else:  # the trailer (0x3B), or an unknown block: stop like decoders do
-            break
-        in_blocks = True
+    frames = count_gif_frames(read_at, 13 + _color_table_size(screen[10]), size)
+    if frames is None:
+        raise _truncated(label, "it ends inside a GIF image descriptor")
     if frames == 0:
         raise _truncated(label, "the GIF has no image (no image descriptor)")
     return Header("gif", width, height, frames)

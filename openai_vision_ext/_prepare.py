@@ -690,7 +690,7 @@ def _reencode(
 def _check_animation(
     im: Image.Image, policy: AnimatedPolicy, actions: list[Action], frames: int | None
 ) -> None:
-    if not _is_animated(im):
+    if not _is_animated(im, frames):
         return
     _refuse_animation(frames or int(getattr(im, "n_frames", 1)), policy)
     im.seek(0)
@@ -852,9 +852,14 @@ def _info(data: bytes, fmt: ImageFormat, size: tuple[int, int]) -> ImageInfo:
     )
 
 
-def _is_animated(im: Image.Image) -> bool:
-    """Animated GIF/WEBP/APNG; an MPO's extra frames are stereo/depth views, not animation."""
-    return bool(getattr(im, "is_animated", False)) and im.format != "MPO"
+def _is_animated(im: Image.Image, frames: int | None) -> bool:
+    """Animated GIF/WEBP/APNG; an MPO's extra frames are stereo/depth views, not animation.
+
+    From the header's ``frames`` when known: Pillow's ``is_animated`` walks a GIF's data
+    sub-blocks in Python (seconds for a crafted 20 MB chain)."""
+    if im.format == "MPO":
+        return False
+    return frames > 1 if frames is not None else bool(getattr(im, "is_animated", False))
 
 
 def _original_info(
@@ -871,7 +876,7 @@ def _original_info(
         width=im.width,
         height=im.height,
         frames=frames,
-        animated=_is_animated(im),
+        animated=_is_animated(im, frames),
         n_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
     )

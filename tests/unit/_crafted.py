@@ -105,6 +105,14 @@ def gif_many_frames(n_bytes: int) -> bytes:
     return gif_canvas(64, 64, frames=max(1, n_bytes // one))
 
 
+def gif_long_chain(n_bytes: int) -> bytes:
+    """A one-frame GIF whose image data is ``n_bytes`` of 1-byte sub-blocks: the longest
+    chain a file of that size can hold (a walk of one step per sub-block takes seconds)."""
+    head = b"GIF89a" + struct.pack("<HHBBB", 64, 64, 0, 0, 0)
+    image = b"\x2c" + struct.pack("<HHHHB", 0, 0, 64, 64, 0) + b"\x02"
+    return head + image + b"\x01\x00" * (n_bytes // 2) + b"\x00\x3b"
+
+
 def jpeg_bomb(width: int, height: int) -> bytes:
     """A real baseline JPEG of ``width``x``height`` grey pixels (it compresses to a few MB)."""
     from PIL import Image
@@ -147,6 +155,7 @@ BOMBS: dict[str, Callable[[], bytes]] = {
     "gif-canvas-65535x65535": lambda: gif_canvas(65535, 65535),
     "gif-canvas-9000x9000 two frames": lambda: gif_canvas(9000, 9000, frames=2),
     "gif-20MB-of-1x1-frames": lambda: gif_many_frames(20_000_000),
+    "gif-20MB-of-1-byte-sub-blocks": lambda: gif_long_chain(20_000_000),
     "jpeg-lying-65500x65500": lambda: jpeg_lying_header(65500, 65500),
     "jpeg-bomb-9000x9000": lambda: jpeg_bomb(9000, 9000),
     "tiff-bomb-9000x9000 deflate": lambda: tiff_bomb(9000, 9000),
