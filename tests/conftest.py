@@ -1,6 +1,7 @@
 """Shared test configuration.
 
 - Async tests run on asyncio through anyio's pytest plugin.
+- ``side`` runs one behaviour test body against both the sync and the async client.
 - Every log line the package writes during the whole suite is scanned for API keys, auth
   headers, org/project ids and image payloads: one leak anywhere fails the session.
 """
@@ -11,6 +12,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from _helpers import Side
 
 from openai_vision_ext.testing import SecretScanHandler
 
@@ -18,6 +20,13 @@ from openai_vision_ext.testing import SecretScanHandler
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(params=["sync", "async"])
+def side(request: pytest.FixtureRequest) -> Side:
+    """Each behaviour test that takes ``side`` runs once with the sync client and once with the
+    async one, from one body (``async def``, marked ``anyio``): see ``_helpers.Side``."""
+    return Side(request.param)
 
 
 @pytest.fixture(scope="session", autouse=True)
