@@ -51,12 +51,18 @@ class Side:
         """``mock``'s httpx client for this side (``tests/integration/_mock.Mock``)."""
         return mock.async_client() if self.is_async else mock.sync_client()
 
-    def client(self, mock: Any, **options: Any) -> Any:
-        """Our client (``VisionOpenAI`` or ``AsyncVisionOpenAI``) answering through ``mock``."""
+    @property
+    def client_class(self) -> type:
+        """Our client class on this side: ``VisionOpenAI`` or ``AsyncVisionOpenAI``."""
         from openai_vision_ext import AsyncVisionOpenAI, VisionOpenAI
 
-        cls = AsyncVisionOpenAI if self.is_async else VisionOpenAI
-        return cls(api_key="sk-test", max_retries=0, http_client=self.http(mock), **options)
+        return AsyncVisionOpenAI if self.is_async else VisionOpenAI
+
+    def client(self, mock: Any, **options: Any) -> Any:
+        """Our client answering through ``mock``."""
+        return self.client_class(
+            api_key="sk-test", max_retries=0, http_client=self.http(mock), **options
+        )
 
     def plain(self, mock: Any) -> Any:
         """The SDK's own client for this side, answering through ``mock``."""
@@ -65,12 +71,16 @@ class Side:
         cls = openai.AsyncOpenAI if self.is_async else openai.OpenAI
         return cls(api_key="k", max_retries=0, http_client=self.http(mock))
 
-    def azure(self, mock: Any, **options: Any) -> Any:
-        """Our Azure client for this side, answering through ``mock``."""
+    @property
+    def azure_class(self) -> type:
+        """Our Azure client class on this side."""
         from openai_vision_ext import AsyncVisionAzureOpenAI, VisionAzureOpenAI
 
-        cls = AsyncVisionAzureOpenAI if self.is_async else VisionAzureOpenAI
-        return cls(
+        return AsyncVisionAzureOpenAI if self.is_async else VisionAzureOpenAI
+
+    def azure(self, mock: Any, **options: Any) -> Any:
+        """Our Azure client for this side, answering through ``mock``."""
+        return self.azure_class(
             api_key="k",
             api_version="2025-04-01-preview",
             azure_endpoint="https://example-resource.openai.azure.com",

@@ -6,16 +6,15 @@ transport (``httpx2.MockTransport`` records every request), and no budget keywor
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from typing import Any
 
 import pytest
+from _helpers import Side
 from _mock import IMAGE_URL, Mock, chat_request, responses_request
 
 from openai_vision_ext import (
-    AsyncVisionOpenAI,
     Budget,
     BudgetExceededError,
     InvalidOptionError,
@@ -37,13 +36,15 @@ def _upper(request: dict[str, Any]) -> int:
     return upper
 
 
-def test_a_request_over_budget_is_refused_and_nothing_is_sent() -> None:
+@pytest.mark.anyio
+async def test_a_request_over_budget_is_refused_and_nothing_is_sent(side: Side) -> None:
     """The error says the estimate, the limit, by how much, and the costliest image."""
     mock = Mock.ok()
     request = responses_request()
     upper = _upper(request)
+    capped = side.client(mock, budget=Budget(max_input_tokens=100))
     with pytest.raises(BudgetExceededError) as info:
-        client(mock, budget=Budget(max_input_tokens=100)).responses.create(**request)
+        await side.run(capped.responses.create(**request))
     exc = info.value
     assert mock.sent == []
     assert (exc.unit, exc.limit, exc.cost, exc.over_by) == ("tokens", 100, upper, upper - 100)
@@ -143,24 +144,6 @@ def test_an_unbounded_request_cannot_be_shown_to_fit() -> None:
         client(mock, budget=Budget(max_input_tokens=100_000)).responses.create(
             **responses_request(previous_response_id="resp_123")
         )
-    assert mock.sent == []
-
-
-def test_the_async_client_refuses_before_sending() -> None:
-    """Async twin of the refusal."""
-    mock = Mock.ok()
-    capped = AsyncVisionOpenAI(
-        api_key="sk-test",
-        max_retries=0,
-        http_client=mock.async_client(),
-        budget=Budget(max_input_tokens=100),
-    )
-
-    async def call() -> None:
-        await capped.responses.create(**responses_request())
-
-    with pytest.raises(BudgetExceededError):
-        asyncio.run(call())
     assert mock.sent == []
 
 

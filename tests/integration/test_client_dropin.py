@@ -11,6 +11,7 @@ from typing import Any
 import openai
 import pytest
 import wrapt
+from _helpers import Side
 from _mock import Mock, chat_request, responses_request
 from openai.lib.responses_tool_runner import ResponsesToolRunner, ToolRunnerError
 from openai.resources.chat.completions import AsyncCompletions, Completions
@@ -131,45 +132,50 @@ def test_copy_still_rejects_an_unknown_argument_like_the_sdk() -> None:
 # --- patches applied after the client was built ----------------------------------------------
 
 
-def test_a_wrapt_patch_applied_after_the_client_is_built_sees_the_calls(
-    monkeypatch: pytest.MonkeyPatch,
+def _patch(side: Side, style: str, resource: Any, seen: list[str]) -> Any:
+    """``resource.create`` wrapped the way instrumentation does it: a wrapt wrapper, or a plain
+    function replacement (a coroutine function on the async side)."""
+    original = resource.create
+    if style == "wrapt":
+
+        def spy(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+            seen.append(type(instance).__name__)
+            return wrapped(*args, **kwargs)
+
+        return wrapt.FunctionWrapper(original, spy)
+    if side.is_async:
+
+        async def patched_async(self: Any, *args: Any, **kw: Any) -> Any:
+            seen.append(type(self).__name__)
+            return await original(self, *args, **kw)
+
+        return patched_async
+
+    def patched(self: Any, *args: Any, **kw: Any) -> Any:
+        seen.append(type(self).__name__)
+        return original(self, *args, **kw)
+
+    return patched
+
+
+@pytest.mark.parametrize("style", ["wrapt", "plain"])
+@pytest.mark.anyio
+async def test_a_patch_applied_after_the_client_is_built_sees_the_calls(
+    side: Side, style: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Instrumentation (OpenTelemetry, langfuse, sentry) patches ``Responses.create`` with wrapt,
-    often after clients exist: calls through our client must reach the patched method."""
-    client = VisionOpenAI(api_key="k", max_retries=0, http_client=Mock.ok().sync_client())
+    """Instrumentation (OpenTelemetry, langfuse, sentry) patches ``Responses.create`` (wrapt, or
+    a plain replacement), often after clients exist: calls through our client must reach the
+    patched method."""
+    client = side.client(Mock.ok())
     client.responses  # noqa: B018 - the resource exists before the patch, too
     seen: list[str] = []
-
-    def spy(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-        seen.append(type(instance).__name__)
-        return wrapped(*args, **kwargs)
-
-    for resource in (Responses, Completions):
-        monkeypatch.setattr(resource, "create", wrapt.FunctionWrapper(resource.create, spy))
-    response = client.responses.create(**responses_request())
-    client.chat.completions.create(**chat_request())
-    assert seen == ["_VisionResponses", "_VisionCompletions"]
-    assert vision_report(response) is not None
-
-
-@pytest.mark.anyio
-async def test_a_patch_applied_after_the_client_is_built_sees_the_calls_async(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Async twin, with a plain function replacement."""
-    client = AsyncVisionOpenAI(api_key="k", max_retries=0, http_client=Mock.ok().async_client())
-    seen: list[str] = []
-    for resource in (AsyncResponses, AsyncCompletions):
-        original = resource.create
-
-        async def patched(self: Any, *args: Any, _original: Any = original, **kw: Any) -> Any:
-            seen.append(type(self).__name__)
-            return await _original(self, *args, **kw)
-
-        monkeypatch.setattr(resource, "create", patched)
-    response = await client.responses.create(**responses_request())
-    await client.chat.completions.create(**chat_request())
-    assert seen == ["_AsyncVisionResponses", "_AsyncVisionCompletions"]
+    resources = (AsyncResponses, AsyncCompletions) if side.is_async else (Responses, Completions)
+    for resource in resources:
+        monkeypatch.setattr(resource, "create", _patch(side, style, resource, seen))
+    response = await side.run(client.responses.create(**responses_request()))
+    await side.run(client.chat.completions.create(**chat_request()))
+    prefix = "_AsyncVision" if side.is_async else "_Vision"
+    assert seen == [f"{prefix}Responses", f"{prefix}Completions"]
     assert vision_report(response) is not None
 
 

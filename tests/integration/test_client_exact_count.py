@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 import yaml
+from _helpers import Side
 from _scenarios import Scenario, openai_key
 from _vcr_setup import CASSETTES
 
-from openai_vision_ext import AsyncVisionOpenAI, VisionOpenAI, VisionReport, vision_report
+from openai_vision_ext import VisionReport, vision_report
 
 OBS_ID = "mirascope-002"
 
@@ -46,25 +47,14 @@ def _check(report: VisionReport | None, scenario: Scenario, vcr: Any) -> None:
 
 
 @pytest.mark.vcr
-def test_exact_count_attributes_image_tokens_from_the_count(scenario: Scenario, vcr: Any) -> None:
-    """The count of the image-free request replaces the text estimate in the attribution."""
-    client = VisionOpenAI(api_key=openai_key(), max_retries=0, exact_count=True)
-    result: Any = client.responses.create(**scenario.request())
-    if scenario.stream:
-        for _ in result:
-            pass
-    _check(vision_report(result), scenario, vcr)
-
-
-@pytest.mark.vcr
 @pytest.mark.anyio
-async def test_exact_count_attributes_image_tokens_from_the_count_async(
-    scenario: Scenario, vcr: Any
+async def test_exact_count_attributes_image_tokens_from_the_count(
+    side: Side, scenario: Scenario, vcr: Any
 ) -> None:
-    """Async twin: the count is awaited after the response (or the stream's last event)."""
-    client = AsyncVisionOpenAI(api_key=openai_key(), max_retries=0, exact_count=True)
-    result: Any = await client.responses.create(**scenario.request())
+    """The count of the image-free request replaces the text estimate in the attribution; it
+    is made (awaited, on the async side) after the response or the stream's last event."""
+    client = side.client_class(api_key=openai_key(), max_retries=0, exact_count=True)
+    result: Any = await side.run(client.responses.create(**scenario.request()))
     if scenario.stream:
-        async for _ in result:
-            pass
+        await side.drain(result)
     _check(vision_report(result), scenario, vcr)

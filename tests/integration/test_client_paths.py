@@ -12,6 +12,7 @@ import openai
 import pydantic
 import pytest
 from _fake_openai import chat_body, response_body
+from _helpers import Side
 from _mock import Mock, chat_reply, chat_request, reply, responses_request
 
 from openai_vision_ext import VisionOpenAI, vision_report
@@ -63,11 +64,12 @@ def _chat_finished(reason: str, content: str) -> Mock:
     return Mock(lambda _: httpx2.Response(200, json=body))
 
 
-def test_a_length_cut_parse_is_recorded_with_its_billed_usage():
+@pytest.mark.anyio
+async def test_a_length_cut_parse_is_recorded_with_its_billed_usage(side: Side):
     """LengthFinishReasonError: the call was billed, so the record has the usage and says why."""
-    client = _client(_chat_finished("length", '{"title": "a ca'))
+    client = side.client(_chat_finished("length", '{"title": "a ca'))
     with capture_audit() as records, pytest.raises(openai.LengthFinishReasonError):
-        client.chat.completions.parse(**chat_request(), response_format=Answer)
+        await side.run(client.chat.completions.parse(**chat_request(), response_format=Answer))
     (record,) = records
     assert (record.status, record.billed_input_tokens) == ("error", 269)
     assert record.cost is not None
@@ -145,15 +147,3 @@ def test_chat_parse_counts_the_schema_like_create_with_the_same_format():
     assert parsed is not None
     assert created is not None
     assert parsed.estimated_input_tokens == created.estimated_input_tokens
-
-
-@pytest.mark.anyio
-async def test_a_length_cut_parse_is_recorded_async():
-    """The async client records a billed-then-failed parse the same way."""
-    from openai_vision_ext import AsyncVisionOpenAI
-
-    mock = _chat_finished("length", '{"title": "a ca')
-    client = AsyncVisionOpenAI(api_key="sk-test", max_retries=0, http_client=mock.async_client())
-    with capture_audit() as records, pytest.raises(openai.LengthFinishReasonError):
-        await client.chat.completions.parse(**chat_request(), response_format=Answer)
-    assert [(r.status, r.billed_input_tokens) for r in records] == [("error", 269)]

@@ -9,21 +9,18 @@ from typing import Any
 
 import httpx2
 import pytest
+from _helpers import Side
 from _mock import Mock, responses_request
 from openai._legacy_response import LegacyAPIResponse
 from openai._response import APIResponse, AsyncAPIResponse
 
-from openai_vision_ext import AsyncVisionOpenAI, AuditRecord, VisionOpenAI, vision_report
+from openai_vision_ext import AuditRecord, VisionOpenAI, vision_report
 
 BILLED_INPUT = 269
 
 
 def _client(mock: Mock, **options: Any) -> VisionOpenAI:
     return VisionOpenAI(api_key="k", max_retries=0, http_client=mock.sync_client(), **options)
-
-
-def _async_client(mock: Mock, **options: Any) -> AsyncVisionOpenAI:
-    return AsyncVisionOpenAI(api_key="k", max_retries=0, http_client=mock.async_client(), **options)
 
 
 def _count_parses(monkeypatch: pytest.MonkeyPatch, cls: Any) -> list[object]:
@@ -39,16 +36,17 @@ def _count_parses(monkeypatch: pytest.MonkeyPatch, cls: Any) -> list[object]:
     return calls
 
 
-def test_raw_response_is_not_parsed_until_the_caller_parses(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.anyio
+async def test_raw_response_is_not_parsed_until_the_caller_parses(
+    side: Side, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``with_raw_response.create``: no parse by us; the caller's ``parse()`` completes the
-    report, which both the raw and the parsed object then carry; one audit record."""
+    report, which both the raw and the parsed object then carry; one audit record. (The SDK's
+    legacy raw response parses synchronously on both sides.)"""
     parses = _count_parses(monkeypatch, LegacyAPIResponse)
     records: list[AuditRecord] = []
-    raw = _client(Mock.ok(), audit=[records.append]).responses.with_raw_response.create(
-        **responses_request()
-    )
+    client = side.client(Mock.ok(), audit=[records.append])
+    raw = await side.run(client.responses.with_raw_response.create(**responses_request()))
     assert parses == []
     assert records == []
     parsed = raw.parse()
@@ -111,53 +109,23 @@ def test_raw_response_dropped_unparsed_leaves_one_incomplete_record() -> None:
     assert any("dropped before its body was parsed" in note for note in records[0].notes)
 
 
-def test_streaming_response_report_follows_the_callers_parse(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.anyio
+async def test_streaming_response_report_follows_the_callers_parse(
+    side: Side, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``with_streaming_response``: the body is never read for the caller; their ``parse()``
     completes the report and writes the audit record."""
-    parses = _count_parses(monkeypatch, APIResponse)
+    parses = _count_parses(monkeypatch, AsyncAPIResponse if side.is_async else APIResponse)
     records: list[AuditRecord] = []
-    client = _client(Mock.ok(), audit=[records.append])
-    with client.responses.with_streaming_response.create(**responses_request()) as raw:
+    client = side.client(Mock.ok(), audit=[records.append])
+    async with side.enter(
+        client.responses.with_streaming_response.create(**responses_request())
+    ) as raw:
         assert vision_report(raw).status == "incomplete"  # type: ignore[union-attr]
         assert parses == []
-        parsed = raw.parse()
-    assert vision_report(parsed) is vision_report(raw)
+        parsed = await side.run(raw.parse())
+    report = vision_report(parsed)
+    assert report is not None
+    assert report.billed_input_tokens == BILLED_INPUT
+    assert vision_report(raw) is report
     assert [r.billed_input_tokens for r in records] == [BILLED_INPUT]
-
-
-@pytest.mark.anyio
-async def test_raw_response_is_not_parsed_until_the_caller_parses_async(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Async twin (the SDK's legacy raw response parses synchronously)."""
-    parses = _count_parses(monkeypatch, LegacyAPIResponse)
-    records: list[AuditRecord] = []
-    client = _async_client(Mock.ok(), audit=[records.append])
-    raw = await client.responses.with_raw_response.create(**responses_request())
-    assert parses == []
-    assert records == []
-    parsed = raw.parse()
-    report = vision_report(parsed)
-    assert report is not None
-    assert report.billed_input_tokens == BILLED_INPUT
-    assert vision_report(raw) is report
-    assert len(records) == 1
-
-
-@pytest.mark.anyio
-async def test_streaming_response_report_follows_the_callers_parse_async(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    parses = _count_parses(monkeypatch, AsyncAPIResponse)
-    records: list[AuditRecord] = []
-    client = _async_client(Mock.ok(), audit=[records.append], exact_count=False)
-    async with client.responses.with_streaming_response.create(**responses_request()) as raw:
-        assert parses == []
-        parsed = await raw.parse()
-    report = vision_report(parsed)
-    assert report is not None
-    assert report.billed_input_tokens == BILLED_INPUT
-    assert vision_report(raw) is report
-    assert len(records) == 1

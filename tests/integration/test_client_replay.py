@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 import pytest
+from _helpers import Side
 from _scenarios import (
     AZURE_API_VERSION,
     AZURE_DEPLOYMENT,
@@ -28,14 +29,7 @@ from _scenarios import (
 )
 from _vcr_setup import CASSETTES
 
-from openai_vision_ext import (
-    AsyncVisionAzureOpenAI,
-    AsyncVisionOpenAI,
-    VisionAzureOpenAI,
-    VisionOpenAI,
-    VisionReport,
-    vision_report,
-)
+from openai_vision_ext import VisionReport, vision_report
 
 SCENARIOS = scenarios()
 
@@ -47,49 +41,31 @@ def scenario(request: pytest.FixtureRequest) -> Scenario:
 
 @pytest.fixture
 def default_cassette_name(scenario: Scenario) -> str:
-    """Sync and async twins replay the same cassette, named after the scenario."""
+    """The sync and async sides replay the same cassette, named after the scenario."""
     return scenario.name
 
 
-def _sync_client(scenario: Scenario) -> VisionOpenAI | VisionAzureOpenAI:
+def _client(side: Side, scenario: Scenario) -> Any:
     if scenario.azure:
-        return VisionAzureOpenAI(
+        return side.azure_class(
             api_key=azure_key(),
             azure_endpoint=azure_endpoint(),
             api_version=AZURE_API_VERSION,
             max_retries=0,
         )
-    return VisionOpenAI(api_key=openai_key(), max_retries=0)
+    return side.client_class(api_key=openai_key(), max_retries=0)
 
 
-def _async_client(scenario: Scenario) -> AsyncVisionOpenAI | AsyncVisionAzureOpenAI:
-    if scenario.azure:
-        return AsyncVisionAzureOpenAI(
-            api_key=azure_key(),
-            azure_endpoint=azure_endpoint(),
-            api_version=AZURE_API_VERSION,
-            max_retries=0,
-        )
-    return AsyncVisionOpenAI(api_key=openai_key(), max_retries=0)
+def _resource(client: Any, scenario: Scenario) -> Any:
+    return client.responses if scenario.api == "responses" else client.chat.completions
 
 
-def _run_sync(scenario: Scenario) -> VisionReport | None:
-    client = _sync_client(scenario)
-    resource: Any = client.responses if scenario.api == "responses" else client.chat.completions
-    result = resource.create(**scenario.request())
+async def _run(side: Side, scenario: Scenario) -> VisionReport | None:
+    result = await side.run(
+        _resource(_client(side, scenario), scenario).create(**scenario.request())
+    )
     if scenario.stream:
-        for _ in result:
-            pass
-    return vision_report(result)
-
-
-async def _run_async(scenario: Scenario) -> VisionReport | None:
-    client = _async_client(scenario)
-    resource: Any = client.responses if scenario.api == "responses" else client.chat.completions
-    result = await resource.create(**scenario.request())
-    if scenario.stream:
-        async for _ in result:
-            pass
+        await side.drain(result)
     return vision_report(result)
 
 
@@ -127,60 +103,34 @@ def _check_estimate(report: VisionReport, scenario: Scenario) -> None:
 
 
 @pytest.mark.vcr
-def test_report_carries_the_real_bill(scenario: Scenario) -> None:
+@pytest.mark.anyio
+async def test_report_carries_the_real_bill(side: Side, scenario: Scenario) -> None:
     """The report of a replayed request has exactly the usage OpenAI billed for it."""
-    _check_billed(_run_sync(scenario), scenario)
+    _check_billed(await _run(side, scenario), scenario)
 
 
 @pytest.mark.vcr
 @pytest.mark.anyio
-async def test_report_carries_the_real_bill_async(scenario: Scenario) -> None:
-    """Async twin: the same bill, through ``AsyncVisionOpenAI``."""
-    _check_billed(await _run_async(scenario), scenario)
-
-
-@pytest.mark.vcr
-def test_estimate_matches_the_bill(scenario: Scenario) -> None:
+async def test_estimate_matches_the_bill(side: Side, scenario: Scenario) -> None:
     """The offline estimate equals the billed input tokens wherever the calibration says it is
     exact; billed image tokens are the bill minus the text estimate."""
-    _check_estimate(_check_billed(_run_sync(scenario), scenario), scenario)
-
-
-@pytest.mark.vcr
-@pytest.mark.anyio
-async def test_estimate_matches_the_bill_async(scenario: Scenario) -> None:
-    """Async twin of ``test_estimate_matches_the_bill``."""
-    _check_estimate(_check_billed(await _run_async(scenario), scenario), scenario)
+    _check_estimate(_check_billed(await _run(side, scenario), scenario), scenario)
 
 
 STREAMS = [s for s in SCENARIOS if s.stream]
 
 
-def _resource(client: Any, scenario: Scenario) -> Any:
-    return client.responses if scenario.api == "responses" else client.chat.completions
-
-
-@pytest.mark.vcr
-@pytest.mark.parametrize("scenario", STREAMS, ids=[s.name for s in STREAMS])
-def test_streaming_response_replay_carries_the_real_bill(scenario: Scenario) -> None:
-    """``with_streaming_response.create(stream=True)`` on the same cassette: the stream the
-    caller parses is followed to its end and the raw response's report has the real bill."""
-    raw_api = _resource(_sync_client(scenario), scenario).with_streaming_response
-    with raw_api.create(**scenario.request()) as raw:
-        for _ in raw.parse():
-            pass
-    _check_billed(vision_report(raw), scenario)
-
-
 @pytest.mark.vcr
 @pytest.mark.anyio
 @pytest.mark.parametrize("scenario", STREAMS, ids=[s.name for s in STREAMS])
-async def test_streaming_response_replay_carries_the_real_bill_async(scenario: Scenario) -> None:
-    """Async twin of ``test_streaming_response_replay_carries_the_real_bill``."""
-    raw_api = _resource(_async_client(scenario), scenario).with_streaming_response
-    async with raw_api.create(**scenario.request()) as raw:
-        async for _ in await raw.parse():
-            pass
+async def test_streaming_response_replay_carries_the_real_bill(
+    side: Side, scenario: Scenario
+) -> None:
+    """``with_streaming_response.create(stream=True)`` on the same cassette: the stream the
+    caller parses is followed to its end and the raw response's report has the real bill."""
+    raw_api = _resource(_client(side, scenario), scenario).with_streaming_response
+    async with side.enter(raw_api.create(**scenario.request())) as raw:
+        await side.drain(await side.run(raw.parse()))
     _check_billed(vision_report(raw), scenario)
 
 
@@ -232,8 +182,8 @@ def test_every_real_stream_of_a_current_family_is_replayed_streaming() -> None:
 def test_replay_clients_never_retry(azure: bool) -> None:
     """Replay clients use ``max_retries=0``: a missing cassette fails once, not after retries."""
     scenario = next(s for s in SCENARIOS if s.azure is azure)
-    assert _sync_client(scenario).max_retries == 0
-    assert _async_client(scenario).max_retries == 0
+    assert _client(Side("sync"), scenario).max_retries == 0
+    assert _client(Side("async"), scenario).max_retries == 0
 
 
 REAL_USAGE = CASSETTES.parents[1] / "shared" / "real-usage" / "observations.jsonl"

@@ -20,6 +20,7 @@ from typing import Any
 import httpx2
 import pytest
 from _fake_openai import Reply, response_body, responses_sse
+from _helpers import Side
 from _mock import IMAGE
 
 from openai_vision_ext import (
@@ -126,24 +127,14 @@ def _check_two_counts(server: Server, report: VisionReport | None) -> None:
     assert (report.attribution, report.billed_image_tokens) == ("input_tokens.count", IMAGE_TOKENS)
 
 
-@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
-def test_two_counts_attribute_the_file_tokens_exactly(stream: bool) -> None:
-    server = Server()
-    result: Any = server.client().responses.create(**_request(stream=stream))
-    if stream:
-        for _ in result:
-            pass
-    _check_two_counts(server, vision_report(result))
-
-
 @pytest.mark.anyio
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
-async def test_two_counts_attribute_the_file_tokens_exactly_async(stream: bool) -> None:
+async def test_two_counts_attribute_the_file_tokens_exactly(side: Side, stream: bool) -> None:
     server = Server()
-    result: Any = await server.async_client().responses.create(**_request(stream=stream))
+    client = server.async_client() if side.is_async else server.client()
+    result: Any = await side.run(client.responses.create(**_request(stream=stream)))
     if stream:
-        async for _ in result:
-            pass
+        await side.drain(result)
     _check_two_counts(server, vision_report(result))
 
 
