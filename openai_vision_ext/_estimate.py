@@ -804,8 +804,7 @@ def _tools_framing(context: _ToolContext) -> int:
     """Tokens the tool definitions add besides their rendering, by the message they join."""
     if context.joins is None:
         return context.framing.tools
-    own = context.rule.tools_in_system_message
-    return own if context.joins == "system" and own is not None else context.framing.tools_in_system
+    return dict(context.rule.tools_joining).get(context.joins, context.framing.tools_in_system)
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,10 +74,9 @@ class ModelRule:
     rendered namespace (the gpt-5 family: 81; o-series and gpt-4 family: 0)."""
     tool_dialect: str = "2024"
     """How this model renders function tools (a row of ``_render.TOOL_DIALECTS``)."""
-    tools_in_system_message: int | None = None
-    """Tokens added when function tools join a ``system`` message on this model, instead of
-    the API's ``Framing.tools_in_system`` (which a ``developer`` message keeps); ``None``: the
-    same for both roles."""
+    tools_joining: tuple[tuple[str, int], ...] = ()
+    """Per role of the message function tools join (``system``, ``developer``): the tokens
+    they add on this model instead of the API's ``Framing.tools_in_system``."""
     notes: tuple[str, ...] = field(default=())
     """Open questions about this row (unverified details, assumptions)."""
 
@@ -155,7 +154,7 @@ def _tile(
     image_overhead: int = 0,
     chat_tool_preamble: int = 0,
     tool_dialect: str = "2024",
-    tools_in_system_message: int | None = None,
+    tools_joining: tuple[tuple[str, int], ...] = (),
 ) -> ModelRule:
     return ModelRule(
         name=name,
@@ -163,7 +162,7 @@ def _tile(
         image_overhead=image_overhead,
         chat_tool_preamble=chat_tool_preamble,
         tool_dialect=tool_dialect,
-        tools_in_system_message=tools_in_system_message,
+        tools_joining=tools_joining,
         source=source,
         as_of=as_of,
         base_tokens=base,
@@ -187,6 +186,7 @@ def _patch(
     reasoning: bool = True,
     chat_tool_preamble: int = 0,
     tool_dialect: str = "2024",
+    tools_joining: tuple[tuple[str, int], ...] = (),
     rounding: Literal["ceil", "floor"] = "ceil",
     image_overhead: int = 0,
 ) -> ModelRule:
@@ -205,6 +205,7 @@ def _patch(
         reasoning=reasoning,
         chat_tool_preamble=chat_tool_preamble,
         tool_dialect=tool_dialect,
+        tools_joining=tools_joining,
         notes=notes,
     )
 
@@ -221,8 +222,14 @@ _GPT4O_SYSTEM_TOOLS = (
     "mirascope 2025-09, openinference 2025-12 to 2026-05; 4 gpt-4o-mini bills with a developer "
     "message, openinference 2025-09/10); gpt-4.1, gpt-4, gpt-3.5 rows show no such difference"
 )
+_GPT4O_TOOLS_JOINING = (("system", -1),)
 _GPT5_TOOL_PREAMBLE = 81
 _GPT5_TOOL_DIALECT = "2025"
+_GPT5_TOOLS_JOINING = (("system", 3), ("developer", 3))
+"""gpt-5 family: tools add the same 3 tokens with or without a system/developer message (the
+harmony format keeps them in a developer message either way): 3 of 5 bills with such a
+message exact (gpt-5-nano Chat 2026-02, gpt-5-mini Responses 2025-12), 2 are 1 lower
+(gpt-5-mini Chat forcing or requiring a tool, 2025-12)."""
 """gpt-5 family on Chat Completions: a request with function tools bills 81 tokens beyond the
 rendered namespace (gpt-5-nano 2026-01/02, gpt-5.4 2026-03, gpt-5-mini 2025-12 bills in
 real-usage/tools_and_formats.jsonl); o3-mini and the gpt-4 family add none; Responses adds none."""
@@ -235,7 +242,7 @@ _ROWS: tuple[ModelRule, ...] = (
         170,
         f"{_GUIDE_2025}; {_BILLS}; {_GPT4O_SYSTEM_TOOLS}",
         date(2026, 5, 9),
-        tools_in_system_message=-1,
+        tools_joining=_GPT4O_TOOLS_JOINING,
     ),
     _tile("chatgpt-4o-latest", 85, 170, _GUIDE_2025, _D2025, _NOT_BILLED),
     _tile(
@@ -244,7 +251,7 @@ _ROWS: tuple[ModelRule, ...] = (
         5667,
         f"{_GUIDE_2025}; {_BILLS}; {_GPT4O_SYSTEM_TOOLS}",
         date(2026, 2, 25),
-        tools_in_system_message=-1,
+        tools_joining=_GPT4O_TOOLS_JOINING,
     ),
     _tile(
         "gpt-4.1",
@@ -293,6 +300,7 @@ _ROWS: tuple[ModelRule, ...] = (
         image_overhead=-1,
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
         tool_dialect=_GPT5_TOOL_DIALECT,
+        tools_joining=_GPT5_TOOLS_JOINING,
     ),
     _tile("gpt-5-chat", 70, 140, _GUIDE_2025, _D2025, _NOT_BILLED),
     _tile(
@@ -305,6 +313,7 @@ _ROWS: tuple[ModelRule, ...] = (
         reasoning=True,
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
         tool_dialect=_GPT5_TOOL_DIALECT,
+        tools_joining=_GPT5_TOOLS_JOINING,
     ),
     _tile("computer-use-preview", 65, 129, _GUIDE_2025, _D2025, _NOT_BILLED),
     # --- patch family ------------------------------------------------------------------------
@@ -339,6 +348,7 @@ _ROWS: tuple[ModelRule, ...] = (
         _LOW_UNVERIFIED,
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
         tool_dialect=_GPT5_TOOL_DIALECT,
+        tools_joining=_GPT5_TOOLS_JOINING,
     ),
     _patch(
         "gpt-5-nano",
@@ -348,6 +358,7 @@ _ROWS: tuple[ModelRule, ...] = (
         _LOW_UNVERIFIED,
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
         tool_dialect=_GPT5_TOOL_DIALECT,
+        tools_joining=_GPT5_TOOLS_JOINING,
     ),
     _patch(
         "gpt-5.1-mini",
@@ -357,6 +368,7 @@ _ROWS: tuple[ModelRule, ...] = (
         _NOT_BILLED,
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
         tool_dialect=_GPT5_TOOL_DIALECT,
+        tools_joining=_GPT5_TOOLS_JOINING,
     ),
     # Guide V6 sizing table (Nov 2026); no bills yet, so the guide decides.
     _patch(
@@ -369,6 +381,7 @@ _ROWS: tuple[ModelRule, ...] = (
         unsupported=("original",),
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
         tool_dialect=_GPT5_TOOL_DIALECT,
+        tools_joining=_GPT5_TOOLS_JOINING,
     ),
     _patch(
         "gpt-5.3",
@@ -380,6 +393,7 @@ _ROWS: tuple[ModelRule, ...] = (
         reject_over=_REJECT_V5,
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
         tool_dialect=_GPT5_TOOL_DIALECT,
+        tools_joining=_GPT5_TOOLS_JOINING,
     ),
     _patch(
         "gpt-5.4",
@@ -391,6 +405,7 @@ _ROWS: tuple[ModelRule, ...] = (
         reject_over=_REJECT_V5,
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
         tool_dialect=_GPT5_TOOL_DIALECT,
+        tools_joining=_GPT5_TOOLS_JOINING,
     ),
     _patch(
         "gpt-5.5",
@@ -403,6 +418,7 @@ _ROWS: tuple[ModelRule, ...] = (
         reject_over=_REJECT_V5,
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
         tool_dialect=_GPT5_TOOL_DIALECT,
+        tools_joining=_GPT5_TOOLS_JOINING,
     ),
     _patch(
         "gpt-5.6",
@@ -415,6 +431,7 @@ _ROWS: tuple[ModelRule, ...] = (
         reject_over=_REJECT_V5,
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
         tool_dialect=_GPT5_TOOL_DIALECT,
+        tools_joining=_GPT5_TOOLS_JOINING,
     ),
     _patch(
         "gpt-6-astra",
@@ -427,6 +444,7 @@ _ROWS: tuple[ModelRule, ...] = (
         reject_over=_REJECT_V5,
         chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
         tool_dialect=_GPT5_TOOL_DIALECT,
+        tools_joining=_GPT5_TOOLS_JOINING,
     ),
     *(
         _patch(
@@ -440,6 +458,7 @@ _ROWS: tuple[ModelRule, ...] = (
             reject_over=_REJECT_V5,
             chat_tool_preamble=_GPT5_TOOL_PREAMBLE,
             tool_dialect=_GPT5_TOOL_DIALECT,
+            tools_joining=_GPT5_TOOLS_JOINING,
         )
         for name in ("gpt-6", "gpt-6.1", "gpt-6.2")
     ),
@@ -464,8 +483,8 @@ class TextRule:
     """As ``ModelRule.chat_tool_preamble``."""
     tool_dialect: str = "2024"
     """As ``ModelRule.tool_dialect``."""
-    tools_in_system_message: int | None = None
-    """As ``ModelRule.tools_in_system_message``."""
+    tools_joining: tuple[tuple[str, int], ...] = ()
+    """As ``ModelRule.tools_joining``."""
 
 
 _TIKTOKEN = "tiktoken's model table (encoding_for_model)"

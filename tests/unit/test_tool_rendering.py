@@ -255,3 +255,18 @@ def test_tools_joining_a_system_message_on_gpt_4o(model: str, saved: int) -> Non
     system = _with_role(model, "system", True) - _with_role(model, "system", False)
     developer = _with_role(model, "developer", True) - _with_role(model, "developer", False)
     assert developer - system == saved
+
+
+def test_tools_on_the_gpt_5_family_cost_the_same_with_a_system_message() -> None:
+    system = _with_role("gpt-5-mini", "system", True) - _with_role("gpt-5-mini", "system", False)
+    plain = (
+        estimate_request(
+            model="gpt-5-mini",
+            messages=[{"role": "user", "content": "Hi"}],
+            tools=[{"type": "function", "function": {"name": "f"}}],
+        ).input_tokens
+        - estimate_request(
+            model="gpt-5-mini", messages=[{"role": "user", "content": "Hi"}]
+        ).input_tokens
+    )
+    assert system == plain
