@@ -14,6 +14,7 @@ from openai_vision_ext import (
     _batch,
     _calibrate,
     _cli,
+    _client,
     _drift,
     _estimate,
     _fetch,
@@ -112,6 +113,9 @@ __all__ = [
     "summarize_batch",
     "summarize_drift",
     "with_originals",
+    "VisionClientMixin",
+    "merged_parameters",
+    "stand_in_for",
 ]
 
 emit_report = _audit.emit_report
@@ -139,6 +143,9 @@ DETAIL_CHOICES = _cli.DETAIL_CHOICES
 ExitCode = _cli.ExitCode
 LIMIT_PROFILE_CHOICES = _cli.LIMIT_PROFILE_CHOICES
 cli = _cli.cli
+VisionClientMixin = _client._VisionClientMixin
+merged_parameters = _client._merged_parameters
+stand_in_for = _client._stand_in_for
 DriftPoint = _drift.DriftPoint
 LogProblem = _drift.LogProblem
 drift_point = _drift.drift_point
