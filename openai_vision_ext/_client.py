@@ -1061,6 +1061,7 @@ class VisionOpenAI(_VisionClientMixin, OpenAI):
             exact_count: bool = False,
             model_map: Mapping[str, str] | None = None,
             budget: Budget | None = None,
+            record_file_names: bool = False,
             _strict_response_validation: bool = False,
             _enforce_credentials: bool = True,
         ) -> None: ...
@@ -1090,6 +1091,7 @@ class VisionOpenAI(_VisionClientMixin, OpenAI):
             exact_count: bool | NotGiven = not_given,
             model_map: Mapping[str, str] | NotGiven | None = not_given,
             budget: Budget | NotGiven | None = not_given,
+            record_file_names: bool | NotGiven = not_given,
             _enforce_credentials: bool | None = None,
             _extra_kwargs: Mapping[str, Any] = {},
         ) -> Self: ...
@@ -1144,6 +1146,7 @@ class AsyncVisionOpenAI(_VisionClientMixin, AsyncOpenAI):
             exact_count: bool = False,
             model_map: Mapping[str, str] | None = None,
             budget: Budget | None = None,
+            record_file_names: bool = False,
             _strict_response_validation: bool = False,
             _enforce_credentials: bool = True,
         ) -> None: ...
@@ -1173,6 +1176,7 @@ class AsyncVisionOpenAI(_VisionClientMixin, AsyncOpenAI):
             exact_count: bool | NotGiven = not_given,
             model_map: Mapping[str, str] | NotGiven | None = not_given,
             budget: Budget | NotGiven | None = not_given,
+            record_file_names: bool | NotGiven = not_given,
             _enforce_credentials: bool | None = None,
             _extra_kwargs: Mapping[str, Any] = {},
         ) -> Self: ...
@@ -1230,6 +1234,7 @@ class VisionAzureOpenAI(_VisionClientMixin, AzureOpenAI):
             exact_count: bool = False,
             model_map: Mapping[str, str] | None = None,
             budget: Budget | None = None,
+            record_file_names: bool = False,
             _strict_response_validation: bool = False,
             _enforce_credentials: bool = True,
         ) -> None: ...
@@ -1257,6 +1262,7 @@ class VisionAzureOpenAI(_VisionClientMixin, AzureOpenAI):
             exact_count: bool = False,
             model_map: Mapping[str, str] | None = None,
             budget: Budget | None = None,
+            record_file_names: bool = False,
             _strict_response_validation: bool = False,
             _enforce_credentials: bool = True,
         ) -> None: ...
@@ -1284,6 +1290,7 @@ class VisionAzureOpenAI(_VisionClientMixin, AzureOpenAI):
             exact_count: bool = False,
             model_map: Mapping[str, str] | None = None,
             budget: Budget | None = None,
+            record_file_names: bool = False,
             _strict_response_validation: bool = False,
             _enforce_credentials: bool = True,
         ) -> None: ...
@@ -1314,6 +1321,7 @@ class VisionAzureOpenAI(_VisionClientMixin, AzureOpenAI):
             exact_count: bool = False,
             model_map: Mapping[str, str] | None = None,
             budget: Budget | None = None,
+            record_file_names: bool = False,
             _strict_response_validation: bool = False,
             _enforce_credentials: bool = True,
         ) -> None: ...
@@ -1346,6 +1354,7 @@ class VisionAzureOpenAI(_VisionClientMixin, AzureOpenAI):
             exact_count: bool | NotGiven = not_given,
             model_map: Mapping[str, str] | NotGiven | None = not_given,
             budget: Budget | NotGiven | None = not_given,
+            record_file_names: bool | NotGiven = not_given,
             _enforce_credentials: bool | None = None,
             _extra_kwargs: Mapping[str, Any] = {},
         ) -> Self: ...
@@ -1403,6 +1412,7 @@ class AsyncVisionAzureOpenAI(_VisionClientMixin, AsyncAzureOpenAI):
             exact_count: bool = False,
             model_map: Mapping[str, str] | None = None,
             budget: Budget | None = None,
+            record_file_names: bool = False,
             _strict_response_validation: bool = False,
             _enforce_credentials: bool = True,
         ) -> None: ...
@@ -1431,6 +1441,7 @@ class AsyncVisionAzureOpenAI(_VisionClientMixin, AsyncAzureOpenAI):
             exact_count: bool = False,
             model_map: Mapping[str, str] | None = None,
             budget: Budget | None = None,
+            record_file_names: bool = False,
             _strict_response_validation: bool = False,
             _enforce_credentials: bool = True,
         ) -> None: ...
@@ -1459,6 +1470,7 @@ class AsyncVisionAzureOpenAI(_VisionClientMixin, AsyncAzureOpenAI):
             exact_count: bool = False,
             model_map: Mapping[str, str] | None = None,
             budget: Budget | None = None,
+            record_file_names: bool = False,
             _strict_response_validation: bool = False,
             _enforce_credentials: bool = True,
         ) -> None: ...
@@ -1489,6 +1501,7 @@ class AsyncVisionAzureOpenAI(_VisionClientMixin, AsyncAzureOpenAI):
             exact_count: bool = False,
             model_map: Mapping[str, str] | None = None,
             budget: Budget | None = None,
+            record_file_names: bool = False,
             _strict_response_validation: bool = False,
             _enforce_credentials: bool = True,
         ) -> None: ...
@@ -1521,6 +1534,7 @@ class AsyncVisionAzureOpenAI(_VisionClientMixin, AsyncAzureOpenAI):
             exact_count: bool | NotGiven = not_given,
             model_map: Mapping[str, str] | NotGiven | None = not_given,
             budget: Budget | NotGiven | None = not_given,
+            record_file_names: bool | NotGiven = not_given,
             _enforce_credentials: bool | None = None,
             _extra_kwargs: Mapping[str, Any] = {},
         ) -> Self: ...
