@@ -13,7 +13,11 @@ import pytest
 import wrapt
 from _helpers import Side
 from _mock import Mock, chat_request, responses_request
-from openai.lib.responses_tool_runner import ResponsesToolRunner, ToolRunnerError
+from openai.lib.responses_tool_runner import (
+    AsyncResponsesToolRunner,
+    ResponsesToolRunner,
+    ToolRunnerError,
+)
 from openai.resources.chat.completions import AsyncCompletions, Completions
 from openai.resources.responses import AsyncResponses, Responses
 
@@ -255,3 +259,22 @@ def test_a_refusal_inside_the_sdk_tool_runner_is_logged_and_kept_as_context(
     [record] = [r for r in caplog.records if "PreflightError" in r.getMessage()]
     assert "invalid_detail at input[0].content[1]" in record.getMessage()
     assert "data:" not in record.getMessage()
+
+
+@pytest.mark.anyio
+async def test_a_refusal_inside_the_async_sdk_tool_runner_is_logged_and_kept_as_context(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The async runner re-raises the same way (``from None``); the same two traces remain."""
+    mock = Mock.ok()
+    client = AsyncVisionOpenAI(api_key="k", max_retries=0, http_client=mock.async_client())
+    with (
+        caplog.at_level(logging.WARNING, "openai_vision_ext"),
+        pytest.raises(ToolRunnerError, match=r"^Tool run stopped before completion") as caught,
+    ):
+        await AsyncResponsesToolRunner().run(client, responses_request(detail="ultra"))  # type: ignore[arg-type]
+    assert isinstance(caught.value.__context__, PreflightError)
+    assert caught.value.__suppress_context__  # the SDK's ``from None``: hidden from tracebacks
+    assert mock.sent == []
+    [record] = [r for r in caplog.records if "PreflightError" in r.getMessage()]
+    assert "invalid_detail at input[0].content[1]" in record.getMessage()
