@@ -13,6 +13,7 @@ import pytest
 import wrapt
 from _helpers import Side
 from _mock import Mock, chat_request, responses_request
+from openai.lib.computer import ComputerToolset
 from openai.lib.responses_tool_runner import (
     AsyncResponsesToolRunner,
     ResponsesToolRunner,
@@ -278,3 +279,24 @@ async def test_a_refusal_inside_the_async_sdk_tool_runner_is_logged_and_kept_as_
     assert mock.sent == []
     [record] = [r for r in caplog.records if "PreflightError" in r.getMessage()]
     assert "invalid_detail at input[0].content[1]" in record.getMessage()
+
+
+class _IdleDriver:
+    """A computer driver that is never asked to act: the first request is refused."""
+
+    def screenshot(self) -> dict[str, str]:
+        raise AssertionError("no action expected")
+
+    def __getattr__(self, action: str) -> Any:
+        if action.startswith("_"):
+            raise AttributeError(action)
+        return lambda _action: self.screenshot()
+
+
+def test_the_sdk_computer_toolset_raises_the_preflight_error_itself() -> None:
+    """``ComputerToolset.run`` does not wrap errors: the refusal reaches the caller as is."""
+    mock = Mock.ok()
+    client = VisionOpenAI(api_key="k", max_retries=0, http_client=mock.sync_client())
+    with pytest.raises(PreflightError, match="detail must be one of"):
+        ComputerToolset(_IdleDriver()).run(client, responses_request(detail="ultra"))  # type: ignore[arg-type]
+    assert mock.sent == []
