@@ -40,12 +40,8 @@ from openai import NotGiven  # noqa: E402
 
 from openai_vision_ext import _client  # noqa: E402
 
-CLIENTS = (
-    _client.VisionOpenAI,
-    _client.AsyncVisionOpenAI,
-    _client.VisionAzureOpenAI,
-    _client.AsyncVisionAzureOpenAI,
-)
+CLIENTS = [getattr(_client, name) for name in _client.__all__]
+"""The four clients: ``VisionOpenAI`` and its async and Azure twins."""
 OURS: dict[str, Callable[..., Any]] = {
     "__init__": _client._VisionClientMixin.__init__,
     "copy": _client._VisionClientMixin._vision_copy,
