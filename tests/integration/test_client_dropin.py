@@ -242,43 +242,27 @@ def test_a_bad_env_value_is_a_typed_error_naming_the_variable(
 # --- preflight refusals inside SDK helpers ---------------------------------------------------
 
 
-def test_a_refusal_inside_the_sdk_tool_runner_is_logged_and_kept_as_context(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """The SDK's tool runner re-raises every error as ``ToolRunnerError("Tool run stopped before
-    completion.") from None``; the refusal still shows: one warning naming ``PreflightError``
-    and the violation, and the ``PreflightError`` as the runner error's ``__context__``."""
-    mock = Mock.ok()
-    client = VisionOpenAI(api_key="k", max_retries=0, http_client=mock.sync_client())
-    with (
-        caplog.at_level(logging.WARNING, "openai_vision_ext"),
-        pytest.raises(ToolRunnerError) as caught,
-    ):
-        ResponsesToolRunner().run(client, responses_request(detail="ultra"))  # type: ignore[arg-type]
-    assert isinstance(caught.value.__context__, PreflightError)
-    assert mock.sent == []
-    [record] = [r for r in caplog.records if "PreflightError" in r.getMessage()]
-    assert "invalid_detail at input[0].content[1]" in record.getMessage()
-    assert "data:" not in record.getMessage()
-
-
 @pytest.mark.anyio
-async def test_a_refusal_inside_the_async_sdk_tool_runner_is_logged_and_kept_as_context(
-    caplog: pytest.LogCaptureFixture,
+async def test_a_refusal_inside_the_sdk_tool_runner_is_logged_and_kept_as_context(
+    side: Side, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The async runner re-raises the same way (``from None``); the same two traces remain."""
+    """The SDK's tool runner (sync and async) re-raises every error as ``ToolRunnerError("Tool
+    run stopped before completion.") from None``; the refusal still shows: one warning naming
+    ``PreflightError`` and the violation, and the ``PreflightError`` as the runner error's
+    ``__context__`` (suppressed by the SDK, so tracebacks hide it)."""
     mock = Mock.ok()
-    client = AsyncVisionOpenAI(api_key="k", max_retries=0, http_client=mock.async_client())
+    runner = AsyncResponsesToolRunner() if side.is_async else ResponsesToolRunner()
     with (
         caplog.at_level(logging.WARNING, "openai_vision_ext"),
         pytest.raises(ToolRunnerError, match=r"^Tool run stopped before completion") as caught,
     ):
-        await AsyncResponsesToolRunner().run(client, responses_request(detail="ultra"))  # type: ignore[arg-type]
+        await side.run(runner.run(side.client(mock), responses_request(detail="ultra")))
     assert isinstance(caught.value.__context__, PreflightError)
-    assert caught.value.__suppress_context__  # the SDK's ``from None``: hidden from tracebacks
+    assert caught.value.__suppress_context__
     assert mock.sent == []
     [record] = [r for r in caplog.records if "PreflightError" in r.getMessage()]
     assert "invalid_detail at input[0].content[1]" in record.getMessage()
+    assert "data:" not in record.getMessage()
 
 
 class _IdleDriver:
