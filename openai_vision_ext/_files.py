@@ -5,8 +5,10 @@ for PDFs the facts that decide what it costs (pages, page sizes, encryption, tex
   holding ``word/``, ``xl/`` or ``ppt/`` parts) and UTF-8 text apart; anything else is refused.
 * :func:`pdf_facts` reads a PDF in two steps. First a bounded pure scan (regular expressions over
   the bytes, no object is built) reads the largest ``/Count`` of the page tree, counts
-  ``/Type /Page`` objects and looks for ``/Encrypt``: a PDF claiming more than
-  :data:`MAX_PDF_PAGES` pages is refused here, before any parser sees it. Then, with the
+  ``/Type /Page`` objects (up to one past the limit), reads the literal page boxes and
+  ``/UserUnit`` and looks for ``/Encrypt``: a PDF claiming or holding more than
+  :data:`MAX_PDF_PAGES` pages, or with a page box beyond :data:`MAX_PAGE_SIDE_PT`, is refused
+  here, before any parser sees it. Then, with the
   optional ``[pdf]`` extra (pypdfium2, no network, no Ghostscript), PDFium gives the page count,
   each page's size in points (from the page dictionary; nothing is rendered) and the text
   layer. A page box beyond the PDF format's own limit (:data:`MAX_PAGE_SIDE_PT`) is refused.
@@ -19,6 +21,7 @@ Text tokens are counted with ``o200k_base``, the encoding of every model that ac
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -243,12 +246,13 @@ def pdf_facts(data: bytes | bytearray | memoryview, *, reader: Reader = "auto") 
 more than 10,000; refusing it as a PDF bomb (split real documents into smaller files)
     """
     buf = bytes(data)
-    scanned = _scan(buf)
+    unit = _user_unit(buf)
+    scanned = _scan(buf, unit)
     use_pdfium = reader == "pdfium" or (reader == "auto" and has_pdf_extra())
     if use_pdfium:
         if not has_pdf_extra():
             raise MissingExtraError("reading PDF pages and text", "pdf")
-        return _pdfium_facts(buf, encrypted=scanned.encrypted)
+        return _pdfium_facts(buf, encrypted=scanned.encrypted, unit=unit)
     return scanned
 
 
@@ -258,9 +262,28 @@ _COUNT = re.compile(rb"/Count\s+(\d{1,12})")
 _PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
 _ENCRYPT = re.compile(rb"/Encrypt[\s/<\d]")
 _OBJSTM = re.compile(rb"/Type\s*/ObjStm")
+_NUMBER = rb"\s*([-+]?\d*\.?\d+)"
+_BOX = re.compile(rb"/(Media|Crop)Box\s*\[([^\]]{0,200})\]")
+"""A literal page box array; its four numbers are split in Python (one regex group per number
+backtracks: ten times slower on a 10,000-page file)."""
+_USER_UNIT = re.compile(rb"/UserUnit" + _NUMBER)
+_MAX_BOXES: Final = 100_000
+"""Page boxes the scan reads at most (two a page for the most pages allowed, five times over)."""
 
 
-def _scan(buf: bytes) -> PdfFacts:
+def _user_unit(buf: bytes) -> float:
+    """The largest ``/UserUnit`` (PDF 1.6: a page unit of that many 1/72 in; 1 when absent).
+    PDFium reports page sizes in units, so the bomb check multiplies by it."""
+    units = []
+    for match in itertools.islice(_USER_UNIT.finditer(buf), _MAX_BOXES):
+        try:
+            units.append(float(match.group(1)))
+        except ValueError:
+            continue
+    return max((u for u in units if u > 0), default=1.0)
+
+
+def _scan(buf: bytes, unit: float = 1.0) -> PdfFacts:
     if buf.rfind(b"%%EOF", max(0, len(buf) - 2048)) < 0:
         raise CorruptFileError(
             "the PDF has no end-of-file marker ('%%EOF'): it is truncated or not a PDF; "
@@ -269,11 +292,43 @@ def _scan(buf: bytes) -> PdfFacts:
     claimed = max((int(m.group(1)) for m in _COUNT.finditer(buf)), default=0)
     if claimed > MAX_PDF_PAGES:
         raise _too_many_pages(claimed, "the PDF's page tree claims")
-    page_objects = sum(1 for _ in _PAGE.finditer(buf))
+    page_objects = sum(1 for _ in itertools.islice(_PAGE.finditer(buf), MAX_PDF_PAGES + 1))
+    if page_objects > MAX_PDF_PAGES:
+        raise _too_many_pages(page_objects, "the PDF holds at least")
+    _check_boxes(buf, unit)
     pages = claimed or page_objects
     if not pages and not _OBJSTM.search(buf):
         raise CorruptFileError("the PDF has no pages; send a PDF with at least one page")
     return PdfFacts(pages=max(pages, 1), encrypted=_ENCRYPT.search(buf) is not None)
+
+
+def _check_boxes(buf: bytes, unit: float) -> None:
+    """Refuse a page box beyond :data:`MAX_PAGE_SIDE_PT` (times ``unit``, the ``/UserUnit``),
+    from the literal ``/MediaBox`` and ``/CropBox`` arrays (the crop box when the file has any:
+    it is what a page renders at)."""
+    largest: dict[bytes, tuple[float, float]] = {}
+    for match in itertools.islice(_BOX.finditer(buf), _MAX_BOXES):
+        try:
+            x1, y1, x2, y2 = (float(n) for n in match.group(2).split())
+        except ValueError:  # not four numbers
+            continue
+        side = (abs(x2 - x1) * unit, abs(y2 - y1) * unit)
+        kind = match.group(1)
+        if max(side) > max(largest.get(kind, (0.0, 0.0))):
+            largest[kind] = side
+    width, height = largest.get(b"Crop") or largest.get(b"Media") or (0.0, 0.0)
+    if max(width, height) > MAX_PAGE_SIDE_PT:
+        raise _huge_page(0, width, height)
+
+
+def _huge_page(page: int, width: float, height: float) -> PdfBombError:
+    where = f"page {page} of the PDF is" if page else "a page box of the PDF is"
+    return PdfBombError(
+        f"{where} {width:,.0f} x {height:,.0f} pt; pages larger than {MAX_PAGE_SIDE_PT:,.0f} pt "
+        "(200 in) a side, or empty, are refused as a PDF bomb",
+        width_pt=width,
+        height_pt=height,
+    )
 
 
 def _too_many_pages(pages: int, what: str) -> PdfBombError:
@@ -287,7 +342,7 @@ def _too_many_pages(pages: int, what: str) -> PdfBombError:
 # -- PDFium (the [pdf] extra) ----------------------------------------------------------------
 
 
-def _pdfium_facts(buf: bytes, *, encrypted: bool) -> PdfFacts:
+def _pdfium_facts(buf: bytes, *, encrypted: bool, unit: float = 1.0) -> PdfFacts:
     import pypdfium2 as pdfium  # type: ignore[import-untyped,unused-ignore]
 
     from ._text import count_tokens
@@ -311,15 +366,9 @@ def _pdfium_facts(buf: bytes, *, encrypted: bool) -> PdfFacts:
             raise CorruptFileError("the PDF has no pages; send a PDF with at least one page")
         sizes = []
         for i in range(pages):
-            width, height = doc.get_page_size(i)
+            width, height = (side * unit for side in doc.get_page_size(i))
             if not (0 < width <= MAX_PAGE_SIDE_PT and 0 < height <= MAX_PAGE_SIDE_PT):
-                raise PdfBombError(
-                    f"page {i + 1} of the PDF is {width:,.0f} x {height:,.0f} pt; pages larger "
-                    f"than {MAX_PAGE_SIDE_PT:,.0f} pt (200 in) a side, or empty, are refused as a "
-                    "PDF bomb",
-                    width_pt=width,
-                    height_pt=height,
-                )
+                raise _huge_page(i + 1, width, height)
             sizes.append((float(width), float(height)))
         texts = [_page_text(doc, i) for i in range(pages)]
         page_tokens = tuple(count_tokens(t, encoding="o200k_base") for t in texts)

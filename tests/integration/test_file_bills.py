@@ -6,9 +6,12 @@ with the recorded prompt, to a mock transport that answers with the recorded usa
 
 from __future__ import annotations
 
+import base64
+import functools
 import json
 import logging
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,8 @@ from openai_vision_ext import (
     AuditRecord,
     JsonlSink,
     LoggingSink,
+    PdfBombError,
+    PreflightError,
     VisionOpenAI,
     chat_file_part,
     file_part,
@@ -29,7 +34,7 @@ from openai_vision_ext import (
 from openai_vision_ext.testing import capture_audit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from _pdfs import DATA
+from _pdfs import DATA, make_pdf
 
 MIRASCOPE = "What text is in this PDF document? Reply in one short sentence."
 
@@ -200,3 +205,50 @@ def test_a_recorded_name_cannot_break_a_log_line_or_leak_a_url() -> None:
     assert "FAKE LOG LINE" in recorded
     assert "pw@" not in recorded
     assert "SECRET" not in recorded
+
+
+BOMBS = {
+    "5M pages claimed": {"count": 5_000_000},
+    "10M pt page": {"box": (10_000_000, 792)},
+    "10,001 page objects": {"pages": 10_001, "count": 1},
+}
+
+
+@pytest.mark.parametrize("bomb", list(BOMBS.values()), ids=list(BOMBS))
+@pytest.mark.parametrize("api", ["responses", "chat.completions"])
+def test_a_pdf_bomb_is_refused_quickly_and_nothing_is_sent(bomb: dict[str, Any], api: str) -> None:
+    """Through the real client: a PreflightError naming pdf_bomb, in well under a second, and no
+    request on the wire; ``file_part`` refuses the same bytes with the typed error."""
+    data = make_pdf(**bomb)
+    sent: list[httpx2.Request] = []
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        sent.append(request)
+        return httpx2.Response(500)
+
+    client = VisionOpenAI(
+        api_key="sk-test",
+        max_retries=0,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(handle)),
+    )
+    url = "data:application/pdf;base64," + base64.b64encode(data).decode()
+    if api == "responses":
+        part = {"type": "input_file", "filename": "a.pdf", "file_data": url}
+        call = functools.partial(
+            client.responses.create, model="gpt-4o", input=[{"role": "user", "content": [part]}]
+        )
+    else:
+        chat_part = {"type": "file", "file": {"filename": "a.pdf", "file_data": url}}
+        call = functools.partial(
+            client.chat.completions.create,
+            model="gpt-4o",
+            messages=[{"role": "user", "content": [chat_part]}],
+        )
+    start = time.perf_counter()
+    with pytest.raises(PreflightError) as caught:
+        call()
+    assert time.perf_counter() - start < 1.0
+    assert [v.code for v in caught.value.violations] == ["pdf_bomb"]
+    assert sent == []
+    with pytest.raises(PdfBombError):
+        file_part(data)

@@ -140,12 +140,51 @@ def test_a_page_tree_that_hides_its_count_is_caught_by_pdfium() -> None:
         pdf_facts(data, reader="pdfium")
 
 
+@pytest.mark.parametrize("reader", READERS)
 @pytest.mark.parametrize("box", [(10_000_000, 792), (612, 20_000), (14_401, 14_401)])
-def test_a_huge_page_box_is_refused(box: tuple[int, int]) -> None:
-    """Pages beyond the PDF format's 200-inch (14,400 pt) limit are refused."""
+def test_a_huge_page_box_is_refused(box: tuple[int, int], reader: str) -> None:
+    """Pages beyond the PDF format's 200-inch (14,400 pt) limit are refused, with or without
+    the extra."""
+    start = time.perf_counter()
     with pytest.raises(PdfBombError) as info:
-        pdf_facts(make_pdf(box=box), reader="pdfium")
-    assert info.value.width_pt == box[0]
+        pdf_facts(make_pdf(box=box), reader=reader)  # type: ignore[arg-type]
+    assert time.perf_counter() - start < 1.0
+    assert (info.value.width_pt, info.value.height_pt) == box
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_user_unit_that_blows_up_the_page_is_refused(reader: str) -> None:
+    """``/UserUnit`` 100 makes a Letter page 61,200 x 79,200 pt: PDFium reports it in units
+    (612 x 792), so the scan's unit is applied to both readers."""
+    data = make_pdf().replace(b"/MediaBox[0 0 612 792]", b"/MediaBox[0 0 612 792]/UserUnit 100")
+    with pytest.raises(PdfBombError) as info:
+        pdf_facts(data, reader=reader)  # type: ignore[arg-type]
+    assert (info.value.width_pt, info.value.height_pt) == (61_200, 79_200)
+    normal = make_pdf().replace(b"/MediaBox[0 0 612 792]", b"/MediaBox[0 0 612 792]/UserUnit 2")
+    assert pdf_facts(normal, reader=reader).pages == 1  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_sane_crop_box_over_a_huge_media_box_is_what_renders(reader: str) -> None:
+    """Both readers size a page by its crop box when it has one."""
+    data = make_pdf(box=(100_000, 792)).replace(
+        b"/MediaBox[0 0 100000 792]", b"/MediaBox[0 0 100000 792]/CropBox[0 0 612 792]"
+    )
+    assert pdf_facts(data, reader=reader).pages == 1  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_more_page_objects_than_the_limit_are_refused_whatever_the_count_says(
+    reader: str,
+) -> None:
+    """10,001 real page objects under a ``/Count 1`` page tree: the scan stops counting one
+    past the limit and refuses it before PDFium parses anything."""
+    data = make_pdf(pages=10_001, count=1)
+    start = time.perf_counter()
+    with pytest.raises(PdfBombError) as info:
+        pdf_facts(data, reader=reader)  # type: ignore[arg-type]
+    assert time.perf_counter() - start < 1.0
+    assert info.value.pages == 10_001
 
 
 def test_a_pdf_needing_a_password_is_refused() -> None:
