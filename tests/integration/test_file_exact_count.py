@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx2
 import pytest
-from _fake_openai import Reply, response_body, responses_sse
+from _fake_openai import Reply, chat_body, response_body, responses_sse
 from _helpers import Side
 from _mock import IMAGE
 
@@ -28,6 +28,7 @@ from openai_vision_ext import (
     AuditRecord,
     VisionOpenAI,
     VisionReport,
+    chat_file_part,
     file_part,
     vision_report,
 )
@@ -203,3 +204,29 @@ def test_a_request_without_files_is_counted_once() -> None:
     assert report is not None
     assert (report.file_attribution, report.billed_file_tokens) == ("none", None)
     assert report.counted_without_files_tokens is None
+
+
+def test_chat_completions_has_no_count_so_files_are_attributed_by_estimate() -> None:
+    """Chat Completions has no ``input_tokens.count``: no count call, a note, and the files'
+    share is the bill minus the text and image estimates."""
+    calls: list[str] = []
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        calls.append(request.url.path)
+        usage = {"prompt_tokens": 965, "completion_tokens": 1, "total_tokens": 966}
+        reply = Reply("chat.completions", "gpt-4.1-nano-2025-04-14", usage, "c", 1, "r")
+        return httpx2.Response(200, json=chat_body(reply))
+
+    http = httpx2.Client(transport=httpx2.MockTransport(handle))
+    client = VisionOpenAI(api_key="sk-test", max_retries=0, http_client=http, exact_count=True)
+    content = [{"type": "text", "text": "Summarize this document"}, chat_file_part(PDF)]
+    response = client.chat.completions.create(
+        model="gpt-4.1-nano", messages=[{"role": "user", "content": content}]
+    )
+    report = vision_report(response)
+    assert calls == ["/v1/chat/completions"]
+    assert report is not None
+    assert report.file_attribution == "estimate"
+    assert report.estimated_text_tokens is not None
+    assert report.billed_file_tokens == 965 - report.estimated_text_tokens
+    assert any("Chat Completions has no input_tokens.count" in note for note in report.notes)
