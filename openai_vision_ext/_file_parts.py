@@ -36,6 +36,7 @@ from ._exceptions import (
     UnsupportedFileTypeError,
 )
 from ._files import DEFAULT_FILE_LIMITS, FileInfo, decode_file_data_url, inspect_file, mime_agrees
+from ._types import describe_bytes
 
 __all__ = ["FILE_DETAILS", "FileDetail", "FileSource", "chat_file_part", "file_part"]
 
@@ -184,8 +185,8 @@ def _checked(data: bytes | bytearray | memoryview, limit: int) -> FileInfo:
 def _check_size(n_bytes: int, limit: int) -> None:
     if n_bytes > limit:
         raise FileTooLargeError(
-            f"the file is {n_bytes:,} bytes, over the per-file limit of {limit / 1e6:g} MB "
-            f"({limit:,} bytes); split it or upload a smaller version",
+            f"the file is {n_bytes:,} bytes, over the per-file limit of {describe_bytes(limit)}; "
+            "split it or upload a smaller version",
             n_bytes=n_bytes,
             limit=limit,
         )

@@ -29,14 +29,13 @@ from ._exceptions import (
 )
 from ._files import (
     DEFAULT_FILE_LIMITS,
-    MB,
     FileInfo,
     FileLimits,
     decode_file_data_url,
     inspect_file,
     mime_agrees,
 )
-from ._types import Api
+from ._types import Api, describe_bytes
 from ._walk import FileRef, iter_file_refs
 
 __all__ = ["FileCheck", "check_files"]
@@ -153,7 +152,7 @@ def _inspect(url: str, limits: FileLimits, add: Any) -> FileInfo | None:
             add(
                 "file_too_large",
                 f"the file is {len(data):,} bytes decoded, over the per-file limit of "
-                f"{_mb(limits.max_file_bytes)} ({limits.name} limits); split it",
+                f"{describe_bytes(limits.max_file_bytes)} ({limits.name} limits); split it",
             )
             return None
         info = inspect_file(data)
@@ -177,8 +176,8 @@ def _request_violations(infos: Sequence[FileInfo], limits: FileLimits) -> list[V
             Violation(
                 "files_too_large",
                 f"the request's files total {total:,} bytes, over the limit of "
-                f"{_mb(limits.max_total_bytes)} per request ({limits.name} limits); split the "
-                "request",
+                f"{describe_bytes(limits.max_total_bytes)} per request ({limits.name} limits); "
+                "split the request",
             )
         )
     pages = sum(info.pdf.pages for info in infos if info.pdf is not None)
@@ -191,7 +190,3 @@ def _request_violations(infos: Sequence[FileInfo], limits: FileLimits) -> list[V
             )
         )
     return found
-
-
-def _mb(n: int) -> str:
-    return f"{n / MB:g} MB ({n:,} bytes)"

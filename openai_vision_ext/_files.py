@@ -38,6 +38,7 @@ from ._exceptions import (
     UnsupportedFileTypeError,
 )
 from ._ooxml import DocumentFacts, document_facts
+from ._types import MB
 
 __all__ = [
     "DEFAULT_FILE_LIMITS",
@@ -483,8 +484,6 @@ _TEXT_APPLICATION_MIMES: Final = frozenset(
 
 
 # -- limits --------------------------------------------------------------------------------
-
-MB: Final = 1_000_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

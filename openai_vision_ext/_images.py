@@ -50,7 +50,7 @@ from ._exceptions import (
 )
 from ._gif import count_gif_frames
 from ._redact import safe
-from ._types import ImageFormat, ImageInfo
+from ._types import ImageFormat, ImageInfo, describe_bytes
 
 __all__ = [
     "MAX_PIXELS",
@@ -793,8 +793,9 @@ frames and OpenAI accepts only still images; send one frame as PNG or JPEG \
         )
     if info.n_bytes > max_bytes:
         raise ImageTooLargeError(
-            f"{label} is {info.n_bytes:,} bytes, over the {max_bytes:,}-byte per-image limit; "
-            "shrink or re-encode it (image_part(..., optimize=True) does this for you)",
+            f"{label} is {info.n_bytes:,} bytes, over the per-image limit of "
+            f"{describe_bytes(max_bytes)}; shrink or re-encode it (image_part(..., "
+            "optimize=True) does this for you)",
             n_bytes=info.n_bytes,
             limit=max_bytes,
         )

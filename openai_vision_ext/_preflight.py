@@ -49,7 +49,7 @@ from ._exceptions import (
 from ._file_preflight import FileCheck, check_files
 from ._files import DEFAULT_FILE_LIMITS, FileLimits
 from ._images import is_data_url
-from ._types import Api, ImageInfo, detail_problem
+from ._types import MB, Api, ImageInfo, describe_bytes, detail_problem
 from ._walk import ImageRef, Part, RequestParts, walk_request
 
 __all__ = [
@@ -64,7 +64,6 @@ __all__ = [
     "resolve_api",
 ]
 
-MB: Final = 1_000_000
 """One megabyte as the limits use it (decimal; see the module docstring)."""
 
 
@@ -363,7 +362,7 @@ def _check_info(info: ImageInfo, url_chars: int, limits: ImageLimits, add: _Add)
         add(
             "image_too_large",
             f"the image is {info.n_bytes:,} bytes decoded ({url_chars:,} data-URL characters), "
-            f"over the per-image limit of {_mb(limits.max_image_bytes)}; shrink it "
+            f"over the per-image limit of {describe_bytes(limits.max_image_bytes)}; shrink it "
             "(image_part(..., optimize=True, model=...) does this for you)",
         )
 
@@ -406,7 +405,7 @@ def _request_violations(infos: list[ImageInfo | None], limits: ImageLimits) -> l
             Violation(
                 "request_too_large",
                 f"the request's images total {total:,} bytes decoded, over the limit of "
-                f"{_mb(limits.max_total_bytes)} per request ({limits.name} limits); "
+                f"{describe_bytes(limits.max_total_bytes)} per request ({limits.name} limits); "
                 "shrink the images (optimize=True) or split the request",
             )
         )
@@ -458,7 +457,3 @@ def _gps_warning(ref: ImageRef) -> str:
 def _in_request(ref: ImageRef) -> bool:
     """Whether the image's bytes are in the request (a data URL), or it is only referenced."""
     return is_data_url(ref.url)
-
-
-def _mb(n: int) -> str:
-    return f"{n / MB:g} MB ({n:,} bytes)"

@@ -491,13 +491,7 @@ def _prepare_bytes(data: bytes, plan: _Plan, *, done: tuple[Action, ...]) -> Pre
             actions.append("converted")
         must_encode = len(actions) > len(done)
         orientation = _orientation(im) if plan.optimize or must_encode else 1
-        upright = _upright_size(im.size, orientation)
-        fit = plan.fit(*upright) if plan.fit else None
-        size = (fit.width, fit.height) if fit else _sent_size(upright, plan)
-        if orientation != 1:
-            actions.append("oriented")
-        if size != upright:
-            actions.append("resized")
+        size, fit = _sent_geometry(im.size, orientation, plan, actions)
         if original is not None and len(actions) == len(done):
             if header is None or not _looks_complete(data, header):
                 _check_decode(im, copies=1)
@@ -606,22 +600,30 @@ def _prepare_pil(image: Image.Image, plan: _Plan) -> PreparedImage:
     _check_bomb(*image.size)
     actions: list[Action] = []
     _check_animation(image, plan.animated, actions, None)
-    orientation = _orientation(image)
-    upright = _upright_size(image.size, orientation)
-    fit = plan.fit(*upright) if plan.fit else None
-    size = (fit.width, fit.height) if fit else _sent_size(upright, plan)
-    if orientation != 1:
-        actions.append("oriented")
-    if size != upright:
-        actions.append("resized")
+    size, fit = _sent_geometry(image.size, _orientation(image), plan, actions)
     prepared = _reencode(image, plan, size=size, actions=actions, original=None, data=None)
     return replace(prepared, fit=fit)
 
 
-def _sent_size(upright: tuple[int, int], plan: _Plan) -> tuple[int, int]:
-    if plan.model is None:
-        return upright
-    return prepared_size(*upright, model=plan.model, detail=plan.detail)
+def _sent_geometry(
+    size: tuple[int, int], orientation: int, plan: _Plan, actions: list[Action]
+) -> tuple[tuple[int, int], Fit | None]:
+    """The size to send and the budget fit, for bytes and PIL images alike: the fit's size, else
+    the model's sizing, else the upright size as is. Adds ``oriented``/``resized`` to
+    ``actions`` when they apply."""
+    upright = _upright_size(size, orientation)
+    fit = plan.fit(*upright) if plan.fit else None
+    if fit is not None:
+        sent = (fit.width, fit.height)
+    elif plan.model is not None:
+        sent = prepared_size(*upright, model=plan.model, detail=plan.detail)
+    else:
+        sent = upright
+    if orientation != 1:
+        actions.append("oriented")
+    if sent != upright:
+        actions.append("resized")
+    return sent, fit
 
 
 def _passthrough(data: bytes, original: ImageInfo, done: tuple[Action, ...]) -> PreparedImage:

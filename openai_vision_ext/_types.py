@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import FrozenInstanceError
-from typing import IO, TYPE_CHECKING, Literal, TypeAlias, get_args
+from typing import IO, TYPE_CHECKING, Final, Literal, TypeAlias, get_args
 
 if TYPE_CHECKING:  # pragma: no cover
     from openai.types.responses.image_detail import ImageDetail
@@ -13,14 +13,29 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "DETAILS",
+    "MB",
     "Api",
     "check_detail",
+    "describe_bytes",
     "detail_problem",
     "Detail",
     "ImageFormat",
     "ImageInfo",
     "ImageSource",
 ]
+
+MB: Final = 1_000_000
+"""OpenAI states its size limits in MB, read as 10^6 bytes (the stricter reading)."""
+
+
+def describe_bytes(n: int) -> str:
+    """A byte count as OpenAI's limits state it, with the exact count.
+
+    >>> describe_bytes(20 * MB)
+    '20 MB (20,000,000 bytes)'
+    """
+    return f"{n / MB:g} MB ({n:,} bytes)"
+
 
 if TYPE_CHECKING:
     Detail: TypeAlias = ImageDetail

@@ -15,12 +15,16 @@ from typing import Any
 
 import pytest
 from _helpers import encode, png
+from _pdfs import DATA
 from PIL import Image
 
 from openai_vision_ext import (
     FetchURLError,
     FileDataURLError,
+    FileLimits,
+    FileTooLargeError,
     ImageSourceError,
+    ImageTooLargeError,
     InvalidDataURLError,
     MimeMismatchError,
     PreflightError,
@@ -245,6 +249,39 @@ def test_an_upper_case_data_scheme_is_a_data_url_for_files_too() -> None:
     """``DATA:`` is a data URL everywhere: a file part passes it through checked."""
     url = "DATA:Text/Plain;base64," + base64.b64encode(b"hello").decode()
     assert file_part(url)["file_data"] == url
+
+
+def test_the_per_image_limit_reads_the_same_in_parts_and_preflight() -> None:
+    """``image_part``'s error and preflight's violation state the limit one way (they used to
+    say "20,000,000-byte" and "20 MB (20,000,000 bytes)")."""
+    big = png((1, 1))
+    big += bytes(20_000_001 - len(big))
+    with pytest.raises(ImageTooLargeError) as caught:
+        image_part(big)
+    url = "data:image/png;base64," + base64.b64encode(big).decode()
+    with pytest.raises(PreflightError) as refused:
+        preflight(**_request(url))
+    wording = "over the per-image limit of 20 MB (20,000,000 bytes)"
+    assert wording in str(caught.value)
+    assert wording in refused.value.violations[0].message
+
+
+def test_the_per_file_limit_reads_the_same_in_parts_and_preflight(tmp_path: Path) -> None:
+    """``file_part``'s error and file preflight's violation state the limit one way (one
+    spelled ``{limit / 1e6:g} MB`` itself, two had a helper each)."""
+    path = tmp_path / "big.pdf"
+    with path.open("wb") as fh:
+        fh.truncate(50_000_001)  # sparse: refused from its size, never read
+    with pytest.raises(FileTooLargeError) as caught:
+        file_part(path)
+    limits = FileLimits(max_file_bytes=500, max_total_bytes=10_000, max_pages=None)
+    part = file_part(DATA / "mirascope-001.pdf")  # 591 bytes
+    request = {"input": [{"role": "user", "content": [part]}]}
+    with pytest.raises(PreflightError) as refused:
+        preflight(model="gpt-4o", file_limits=limits, **request)
+    assert "over the per-file limit of 50 MB (50,000,000 bytes)" in str(caught.value)
+    (violation,) = refused.value.violations
+    assert "over the per-file limit of 0.0005 MB (500 bytes)" in violation.message
 
 
 # -- one walk per request ----------------------------------------------------------------------
