@@ -22,7 +22,9 @@ zero-sized ones raise :class:`CorruptImageError`.
 Data URLs are parsed here too, from their text: :func:`inspect_data_url` decodes only the
 base64 windows the header parser asks for (a few KiB; a GIF's frame count needs the whole
 file), so a 15 MB image costs what a 50 KB one does; its sha256 is computed on first access.
-A part this package built is remembered (:func:`remember_built`) and never parsed again.
+:func:`data_url_has_gps` decodes only the segment and chunk headers and the EXIF directory.
+A part this package built is remembered (:func:`remember_built`, with whether it carries GPS)
+and never parsed or decoded again.
 
 This module is pure: it never opens files or sockets. Reading sources (paths, files, PIL
 images) lives in ``_sources``, which calls the parsers here; never the other way round.
@@ -50,6 +52,7 @@ from ._exceptions import (
 )
 from ._gif import count_gif_frames
 from ._redact import safe
+from ._strip import gps_at
 from ._types import ImageFormat, ImageInfo, describe_bytes
 
 __all__ = [
@@ -61,6 +64,7 @@ __all__ = [
     "check_declared_mime",
     "check_pixels",
     "check_sendable",
+    "data_url_has_gps",
     "decode_data_url",
     "inspect_bytes",
     "inspect_data_url",
@@ -619,7 +623,7 @@ bytes are image/gif; build it with the real type (image_part(bytes_or_path) does
     """
     built = _BUILT.get(url)
     if built is not None:
-        return built
+        return built.info
     declared, start = _data_url_header(url)
     payload = _Base64Window(url, start)
     header = read_header(payload.read_at, payload.size, label="the data URL's image")
@@ -721,9 +725,37 @@ class _Base64Window:
         return hashlib.sha256(_b64decode(self._url, self._start, len(self._url))).hexdigest()
 
 
+def data_url_has_gps(url: str) -> bool:
+    """Whether a data URL's image (JPEG, PNG or WEBP) carries GPS coordinates in its EXIF.
+
+    A part this package built answers from memory; any other URL decodes only the bytes the
+    walk reads (segment or chunk headers, the EXIF's first directory), never the payload.
+    ``False`` for anything that cannot be walked (it is refused, or not, by inspection).
+
+    >>> gif = "R0lGODdhAQABAIAAAAAAAAAAACwAAAAAAQABAAAIBAABBAQAOw=="
+    >>> data_url_has_gps("data:image/gif;base64," + gif)
+    False
+    """
+    built = _BUILT.get(url)
+    if built is not None:
+        return built.gps
+    try:
+        _, start = _data_url_header(url)
+        payload = _Base64Window(url, start)
+    except InvalidDataURLError:
+        return False
+    return gps_at(payload.read_at, payload.size)
+
+
+class _Built(NamedTuple):
+    url: str
+    info: ImageInfo
+    gps: bool
+
+
 class _BuiltParts:
-    """Data URLs this package built, with their ``ImageInfo``, so they are never parsed or
-    decoded again (the client inspects every image it sends).
+    """Data URLs this package built, with their ``ImageInfo`` and whether they carry GPS, so
+    they are never parsed or decoded again (the client inspects every image it sends).
 
     Keyed by the URL object's identity, which is exact and O(1): the entry holds the URL, so
     the id cannot be reused while it is remembered. A copy of the string is not found and is
@@ -732,44 +764,46 @@ class _BuiltParts:
     __slots__ = ("_chars", "_entries", "_lock", "max_chars", "max_entries")
 
     def __init__(self, *, max_entries: int = 256, max_chars: int = 64 << 20) -> None:
-        self._entries: OrderedDict[int, tuple[str, ImageInfo]] = OrderedDict()
+        self._entries: OrderedDict[int, _Built] = OrderedDict()
         self._chars = 0
         self._lock = threading.Lock()
         self.max_entries, self.max_chars = max_entries, max_chars
 
-    def get(self, url: str) -> ImageInfo | None:
+    def get(self, url: str) -> _Built | None:
         entry = self._entries.get(id(url))
-        return entry[1] if entry is not None and entry[0] is url else None
+        return entry if entry is not None and entry.url is url else None
 
-    def add(self, url: str, info: ImageInfo) -> None:
+    def add(self, entry: _Built) -> None:
+        url = entry.url
         if len(url) > self.max_chars:
             return
         with self._lock:
             old = self._entries.pop(id(url), None)
             if old is not None:
-                self._chars -= len(old[0])
-            self._entries[id(url)] = (url, info)
+                self._chars -= len(old.url)
+            self._entries[id(url)] = entry
             self._chars += len(url)
             while len(self._entries) > self.max_entries or self._chars > self.max_chars:
-                _, (gone, _) = self._entries.popitem(last=False)
-                self._chars -= len(gone)
+                _, gone = self._entries.popitem(last=False)
+                self._chars -= len(gone.url)
 
 
 _BUILT = _BuiltParts()
 
 
-def remember_built(url: str, info: ImageInfo) -> str:
+def remember_built(url: str, info: ImageInfo, *, gps: bool) -> str:
     """Remember that ``url`` (a data URL this package just built) holds the image ``info``
-    describes; return ``url``.
+    describes, and whether its EXIF carries GPS (``_strip.has_gps`` of the bytes encoded);
+    return ``url``.
 
     >>> import base64
     >>> gif = base64.b64decode("R0lGODdhAQABAIAAAAAAAAAAACwAAAAAAQABAAAIBAABBAQAOw==")
     >>> url = remember_built("data:image/gif;base64," + base64.b64encode(gif).decode(),
-    ...     inspect_bytes(gif))
+    ...     inspect_bytes(gif), gps=False)
     >>> inspect_data_url(url) is inspect_data_url(url)
     True
     """
-    _BUILT.add(url, info)
+    _BUILT.add(_Built(url, info, gps))
     return url
 
 

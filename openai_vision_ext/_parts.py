@@ -29,6 +29,7 @@ from ._exceptions import ImageSourceError, InvalidOptionError
 from ._images import check_sendable, inspect_data_url, is_data_url, remember_built
 from ._preflight import DEFAULT_LIMITS
 from ._sources import http_url, read_checked
+from ._strip import has_gps
 from ._types import Detail, ImageInfo, ImageSource, check_detail
 
 if TYPE_CHECKING:  # the SDK and Pillow are imported only when needed
@@ -200,12 +201,13 @@ def _plain_url(source: object) -> str:
         check_sendable(info, max_bytes=max_bytes, label=label)
 
     data, info = read_checked(source, check)  # a path: one open, header checked first
+    gps = has_gps(data)  # learnt here, from the bytes: preflight never decodes the URL for it
     # Release each buffer as soon as the next exists: peak stays near twice the URL's length.
     encoded = binascii.b2a_base64(data, newline=False)
     del data
     payload = encoded.decode("ascii")
     del encoded
-    return remember_built(f"data:{info.mime};base64,{payload}", info)
+    return remember_built(f"data:{info.mime};base64,{payload}", info, gps=gps)
 
 
 def _prepared_url(source: object, *, detail: Detail, prepare: _PrepareArgs) -> tuple[str, Detail]:
@@ -220,5 +222,5 @@ def _prepared_url(source: object, *, detail: Detail, prepare: _PrepareArgs) -> t
     if prepared.info is not None:
         check_sendable(prepared.info, max_bytes=DEFAULT_LIMITS.max_image_bytes)
         if prepared.url is None:  # a data URL we built: never parsed again
-            url = remember_built(url, prepared.info)
+            url = remember_built(url, prepared.info, gps=has_gps(prepared.data))
     return url, detail if prepared.fit is None else prepared.fit.detail

@@ -48,7 +48,7 @@ from ._exceptions import (
 )
 from ._file_preflight import FileCheck, check_files
 from ._files import DEFAULT_FILE_LIMITS, FileLimits
-from ._images import is_data_url
+from ._images import data_url_has_gps, is_data_url
 from ._types import MB, Api, ImageInfo, describe_bytes, detail_problem
 from ._walk import ImageRef, Part, RequestParts, walk_request
 
@@ -422,29 +422,12 @@ def _notes(images: tuple[tuple[ImageRef, ImageInfo | None, object], ...]) -> tup
     )
 
 
-_EXIF_PREFIX_CHARS: Final = 96 * 1024
-"""Data-URL characters decoded to look for EXIF: 72 KiB, more than a JPEG APP1 segment or a
-PNG's chunks before its image data can hold."""
-
-
 def _carries_gps(ref: ImageRef, info: ImageInfo | None) -> bool:
-    """Whether a data-URL image (already inspected) has a GPS block in its EXIF.
-
-    JPEG and PNG keep EXIF near the start, so only the first 72 KiB are decoded; a WEBP keeps
-    it in a chunk after the image data, so it is decoded whole."""
+    """Whether a data-URL image (already inspected) has a GPS block in its EXIF: from memory
+    for a part this package built, else from the few bytes the walk reads."""
     if info is None or ref.url is None or info.format not in ("jpeg", "png", "webp"):
         return False
-    import binascii
-
-    from ._strip import has_gps
-
-    payload = ref.url[ref.url.find(",", 0, 1024) + 1 :]
-    if info.format != "webp":
-        payload = payload[:_EXIF_PREFIX_CHARS]
-    try:
-        return has_gps(binascii.a2b_base64(payload))
-    except (binascii.Error, ValueError):
-        return False
+    return data_url_has_gps(ref.url)
 
 
 def _gps_warning(ref: ImageRef) -> str:

@@ -31,6 +31,7 @@ from openai_vision_ext import (
     _rules_data,
     _sinks,
     _sources,
+    _strip,
     _text,
     _walk,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "failed_targets",
     "fetch_image",
     "get_encoding",
+    "has_gps",
     "http_url",
     "image_tokens",
     "inspect_bytes",
@@ -198,3 +200,4 @@ MAX_XML_BYTES = _ooxml.MAX_XML_BYTES
 MAX_ZIP_ENTRIES = _ooxml.MAX_ZIP_ENTRIES
 document_text = _ooxml.document_text
 ooxml_module = _ooxml
+has_gps = _strip.has_gps

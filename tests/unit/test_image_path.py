@@ -137,23 +137,23 @@ def test_a_path_is_opened_once(tmp_path: Path, build: Callable[[Path], object]) 
 
 
 class _CountingBinascii:
-    """``binascii`` with ``a2b_base64`` counting the characters it decodes."""
+    """Counts the characters ``binascii.a2b_base64`` decodes, whoever calls it."""
 
     def __init__(self) -> None:
         self.decoded = 0
 
     def a2b_base64(self, data: Any, **options: Any) -> bytes:
         self.decoded += len(data)
-        return binascii.a2b_base64(data, **options)
+        return _a2b_base64(data, **options)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(binascii, name)
+
+_a2b_base64 = binascii.a2b_base64
 
 
 @pytest.fixture
 def decoding(monkeypatch: pytest.MonkeyPatch) -> _CountingBinascii:
     counter = _CountingBinascii()
-    monkeypatch.setattr("openai_vision_ext._dataurl.binascii", counter)
+    monkeypatch.setattr(binascii, "a2b_base64", counter.a2b_base64)
     return counter
 
 
@@ -214,6 +214,60 @@ def test_an_equal_copy_of_a_built_url_is_parsed_like_any_other(
     image = estimate_request(**_request(copy)).images[0]
     assert decoding.decoded > 0
     assert (image.width, image.height, image.n_bytes) == (64, 48, len(data))
+
+
+def _with_gps(image: Image.Image, fmt: str, **options: Any) -> bytes:
+    """``image`` saved as ``fmt`` with an EXIF block holding GPS coordinates."""
+    exif = Image.Exif()
+    exif[0x010F] = "CameraMaker"
+    exif.get_ifd(0x8825)[2] = (48.0, 51.0, 24.0)  # GPSLatitude
+    return encode(image, fmt, exif=exif, **options)
+
+
+def _gps_warnings(url: str) -> list[str]:
+    return [w for w in preflight(**_request(url)).warnings if "GPS" in w]
+
+
+def test_a_built_part_carrying_gps_is_warned_about_without_decoding_it(
+    decoding: _CountingBinascii,
+) -> None:
+    """``image_part`` learns whether the bytes carry GPS while it builds the URL: preflight
+    warns from that memory and decodes nothing; a stripped part is not warned about."""
+    data = _with_gps(Image.new("RGB", (64, 48), "teal"), "JPEG")
+    url = image_part(data)["image_url"]
+    stripped = image_part(data, optimize=True)["image_url"]
+    assert url is not None
+    assert stripped is not None
+    assert len(_gps_warnings(url)) == 1
+    assert _gps_warnings(stripped) == []
+    assert decoding.decoded == 0
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_gps_in_a_foreign_data_url_is_found_from_a_few_kilobytes(
+    decoding: _CountingBinascii, fmt: str
+) -> None:
+    """A data URL this package did not build: the GPS walk decodes the segment and chunk
+    headers and the EXIF directory, not the payload (a WEBP keeps its EXIF after the image
+    data: its chunks are skipped by their headers)."""
+    noise = Image.effect_noise((900, 900), 90).convert("RGB")
+    data = _with_gps(noise, fmt, **({"quality": 95} if fmt != "PNG" else {}))
+    mime = f"image/{fmt.lower()}"
+    url = f"data:{mime};base64," + base64.b64encode(data).decode()
+    plain = f"data:{mime};base64," + base64.b64encode(encode(noise, fmt)).decode()
+    assert len(_gps_warnings(url)) == 1
+    assert _gps_warnings(plain) == []
+    assert 0 < decoding.decoded < 2 * 16_384 < len(url) // 10
+
+
+def test_a_gps_walk_over_a_broken_jpeg_is_bounded_and_says_no() -> None:
+    """Markers that never reach a scan (thousands of tiny segments) end the walk: no GPS,
+    no hang, no exception; the same bytes are still refused or passed by inspection alone."""
+    from _private import has_gps
+
+    segment = b"\xff\xfe\x00\x02"  # an empty comment, again and again
+    assert not has_gps(b"\xff\xd8" + segment * 100_000 + b"\xff\xd9")
+    assert not has_gps(b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00II*\x00")  # cut inside
 
 
 def test_a_bad_base64_end_is_still_refused() -> None:
