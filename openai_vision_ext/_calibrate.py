@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeAlias, cast
 
 from ._dataurl import is_data_url
+from ._error_bands import ERROR_BANDS, BandKey
 from ._estimate import RequestEstimate, estimate_with_infos
 from ._exceptions import UnknownModelError
 from ._rules import get_model_rule, text_rule
@@ -40,12 +41,16 @@ __all__ = [
     "Observation",
     "Outcome",
     "SummaryRow",
+    "BandSpread",
+    "Coverage",
+    "bound_coverage",
     "check_images",
     "evaluate",
     "evaluate_all",
     "exclusion_rule",
     "failed_targets",
     "mark_drift",
+    "measured_bands",
     "observation_from_record",
     "render_markdown",
     "shape_table",
@@ -554,6 +559,84 @@ def _units(rule: ModelRule, tokens: int, n_images: int) -> int:
     return round((tokens - rule.image_overhead * n_images) / rule.multiplier)
 
 
+@dataclass(frozen=True, slots=True)
+class BandSpread:
+    """Billed minus estimated tokens over the counted requests whose estimate used one
+    approximated rule, widened to include 0 as ``ERROR_BANDS`` rows are. ``high`` is measured
+    on requests with an upper bound only (an unbounded request says nothing about how far
+    above the estimate this rule's part can go)."""
+
+    key: BandKey
+    bills: int
+    low: int
+    high: int
+    alone: int
+    """Of ``bills``, those whose estimate used no other band: their spread is this rule's own."""
+    alone_low: int
+    alone_high: int
+
+
+def measured_bands(outcomes: Iterable[Outcome]) -> list[BandSpread]:
+    """The measured spread of every ``ERROR_BANDS`` rule used by a counted request, over all
+    requests using it and over those using it alone (what its row must contain)."""
+    seen: dict[BandKey, list[tuple[int, bool, bool]]] = defaultdict(list)
+    for outcome in _counted(outcomes):
+        est = outcome.estimate
+        assert est is not None
+        residual = outcome.observation.billed - est.input_tokens
+        keys = set(est.error_bands)
+        for key in keys:
+            seen[key].append((residual, est.upper is not None, len(keys) == 1))
+    return [_spread(key, seen[key]) for key in ERROR_BANDS if key in seen]
+
+
+def _spread(key: BandKey, rows: Sequence[tuple[int, bool, bool]]) -> BandSpread:
+    alone = [(r, bounded) for r, bounded, solo in rows if solo]
+    return BandSpread(
+        key,
+        len(rows),
+        min(0, *(r for r, _, _ in rows)),
+        max(0, 0, *(r for r, bounded, _ in rows if bounded)),
+        len(alone),
+        min(0, 0, *(r for r, _ in alone)),
+        max(0, 0, *(r for r, bounded in alone if bounded)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How many counted bills lie within their estimate's ``lower..upper``."""
+
+    counted: int
+    inside: int
+    exact_claims: int
+    """Counted requests whose estimate says ``exact``."""
+    exact_equal: int
+    """Of those, the ones billed exactly the estimate."""
+    outside: tuple[str, ...]
+    """Ids of the bills outside their bounds."""
+
+
+def bound_coverage(outcomes: Iterable[Outcome]) -> Coverage:
+    """Check ``lower <= billed <= upper`` (``None`` upper: unbounded) on every counted request,
+    and that every ``exact`` claim equals the bill."""
+    counted = list(_counted(outcomes))
+    outside = []
+    exact = equal = 0
+    for outcome in counted:
+        est, billed = outcome.estimate, outcome.observation.billed
+        assert est is not None
+        if not (est.lower <= billed and (est.upper is None or billed <= est.upper)):
+            outside.append(outcome.observation.id)
+        exact += est.exact
+        equal += est.exact and billed == est.input_tokens
+    return Coverage(len(counted), len(counted) - len(outside), exact, equal, tuple(outside))
+
+
+def _counted(outcomes: Iterable[Outcome]) -> Iterable[Outcome]:
+    return (o for o in outcomes if o.excluded is None and o.estimate is not None)
+
+
 def failed_targets(outcomes: Sequence[Outcome], checks: Sequence[ImageCheck]) -> list[str]:
     """The calibration targets missed (empty when all are met): every shape with at least
     ``SHAPE_MIN_ROWS`` counted requests exact on ``EXACT_TARGET`` of them, and the image part
@@ -591,6 +674,7 @@ def render_markdown(
     rules with their counts, and every excluded request."""
     parts = [
         _shape_markdown(shape_table([*outcomes, *text_only])),
+        _bounds_markdown([*outcomes, *text_only]),
         _headline(outcomes, checks),
         _table(summarize(outcomes)),
         _image_table(checks),
@@ -651,6 +735,27 @@ def _shape_markdown(rows: Sequence[ShapeRow]) -> str:
         lines.append(
             f"| {r.shape} | {r.requests} | {r.counted} | {r.exact} | {pct} | "
             f"{r.within_2pct} | {target} |"
+        )
+    return "\n".join(lines)
+
+
+def _bounds_markdown(outcomes: Sequence[Outcome]) -> str:
+    cov = bound_coverage(outcomes)
+    lines = [
+        "### Bounds (every file)\n",
+        f"- bills within lower..upper: {cov.inside}/{cov.counted}"
+        + (f" (outside: {', '.join(cov.outside)})" if cov.outside else ""),
+        f"- exact claims equal to the bill: {cov.exact_equal}/{cov.exact_claims}",
+        "",
+        "| error band | bills | measured | used alone | measured alone | table |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for spread in measured_bands(outcomes):
+        row = ERROR_BANDS[spread.key]
+        lines.append(
+            f"| {spread.key} | {spread.bills} | {spread.low:+d}..{spread.high:+d} | "
+            f"{spread.alone} | {spread.alone_low:+d}..{spread.alone_high:+d} | "
+            f"{row.low:+d}..{row.high:+d} |"
         )
     return "\n".join(lines)
 

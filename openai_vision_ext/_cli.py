@@ -674,7 +674,7 @@ def _compare_only(
 def _rule_verified(model: str) -> bool:
     from ._rules import get_model_rule
 
-    return _scan.rule_verified(get_model_rule(model))
+    return get_model_rule(model).verified
 
 
 def _print_estimate(

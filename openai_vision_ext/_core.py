@@ -163,6 +163,8 @@ def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Pla
     prices = (options.audit.prices if options.audit is not None else None) or DEFAULT_PRICES
     file_infos = tuple(info for _, info in outcome.files)
     estimate, estimate_error = _estimate(api, model, request, infos, prices, parts, file_infos)
+    if parse_notes and estimate is not None:  # a schema billed but not counted: no upper bound
+        estimate = replace(estimate, exact=False, upper=None, cost_upper_usd=None)
     if options.budget is not None:
         exceeded = over_budget(
             options.budget, estimate, model=model, request=request, prices=prices

@@ -5,9 +5,11 @@ For every (model, UTC day) the summary sums estimated and billed input tokens an
 of each record's relative delta ``(estimated - billed) / billed``; a group whose mean leaves
 ``+-threshold_pct`` (1 % by default) is flagged as drift: the token rules or the framing
 overhead no longer match what OpenAI bills. Records without both numbers (errors, streams cut
-short) are counted as skipped, never guessed; records whose estimate was not exact (an image of
-unknown size, an approximated part: ``estimate_exact`` false) are counted as ``inexact`` and kept
-out of the drift, since their delta says nothing about the rules. Spend (``cost.total`` in USD)
+short) are counted as skipped, never guessed; records whose estimate was a range (an image of
+unknown size, an approximated part: ``estimated_input_lower`` below ``estimated_input_upper``)
+are counted as ``inexact`` and kept out of the drift, since their delta says nothing about the
+rules. A point estimate whose only doubt is an image rule no bill verifies yet is judged: its
+drift is what verifies (or refutes) the rule. Spend (``cost.total`` in USD)
 is summed per model and day over every record that has one.
 
 Rendering helpers turn a summary into a PNG chart (needs the ``[chart]`` extra, imported lazily)
@@ -173,12 +175,19 @@ class _Group:
 
 
 def is_inexact(record: Mapping[str, Any]) -> bool:
-    """Whether a record's estimate was not exact: ``estimate_exact`` false, or (records before
-    schema 3, which lack the key) an image whose tokens were unknown.
+    """Whether a record's estimate was a range, not a point: its bounds differ (or it has no
+    upper bound); without bounds, ``estimate_exact`` false, or (records before schema 3, which
+    lack both) an image whose tokens were unknown.
 
     >>> is_inexact({"estimate_exact": False}), is_inexact({"images": [{"estimated_tokens": None}]})
     (True, True)
+    >>> is_inexact({"estimate_exact": False, "estimated_input_lower": 9,
+    ...             "estimated_input_upper": 9})  # exact but for an unverified image rule
+    False
     """
+    lower, upper = record.get("estimated_input_lower"), record.get("estimated_input_upper")
+    if _is_int(lower) and (upper is None or _is_int(upper)) and "estimated_input_upper" in record:
+        return upper != lower
     exact = record.get("estimate_exact")
     if isinstance(exact, bool):
         return not exact
@@ -186,6 +195,10 @@ def is_inexact(record: Mapping[str, Any]) -> bool:
     return isinstance(images, list) and any(
         isinstance(im, Mapping) and im.get("estimated_tokens") is None for im in images
     )
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _spend_of(record: Mapping[str, Any]) -> float | None:

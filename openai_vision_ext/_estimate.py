@@ -15,6 +15,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
 
+from ._error_bands import ERROR_BANDS, BandKey
 from ._exceptions import UnknownModelError
 from ._images import is_data_url
 from ._preflight import resolve_api
@@ -121,17 +122,19 @@ class RequestEstimate:
     notes: tuple[str, ...] = ()
     """Caveats, e.g. tools or response formats whose framing is approximate."""
     exact: bool = True
-    """True only when ``input_tokens`` is exact: every image's size is known and no part (tools,
-    response format, replayed reasoning, unknown item types, server-side state) is approximated
-    or left out."""
+    """True only when ``input_tokens`` is the bill as far as real bills show: every image's size
+    is known, its image rule is verified by bills (``rule_verified``), and no part (tools,
+    response format, replayed reasoning, unknown item types, server-side state, unverified
+    file rows) is approximated or left out."""
     lower: int = 0
-    """Least the input can be billed: known parts plus, per image of unknown size, the fewest
-    tokens its detail can cost on this model. Equals ``input_tokens`` when every size is known."""
+    """Least the input can be billed: the estimate plus, per image of unknown size, the fewest
+    tokens its detail can cost on this model, plus the low end of each approximated rule's
+    error band (``error_bands``). Equals ``input_tokens`` when the estimate is exact."""
     upper: int | None = None
-    """Most the input can be billed: known parts plus, per image of unknown size, the most its
-    detail can cost on this model; ``None`` when unbounded (a stored ``prompt``,
-    ``previous_response_id`` or ``conversation``, whose server-side text is unknown). The
-    bounds cover image sizes; approximated text (see ``notes``) can move the bill past them."""
+    """Most the input can be billed: the estimate plus, per image of unknown size, the most its
+    detail can cost on this model, plus the high end of each approximated rule's error band;
+    ``None`` when unbounded (a stored ``prompt``, ``previous_response_id`` or ``conversation``,
+    hosted tool results, or a part counted by a rule with no measured band, see ``notes``)."""
     cost: Cost | None = None
     """Estimated USD: input at ``input_tokens`` and, when the request sets a maximum
     (``max_output_tokens``, ``max_completion_tokens``, ``max_tokens``), output at that maximum
@@ -146,6 +149,13 @@ class RequestEstimate:
     name."""
     file_tokens: int = 0
     """Sum of the files' central estimates (included in ``input_tokens``)."""
+    rule_verified: bool = True
+    """Real bills back the image rule ``rule``; when not, its numbers are the guide's and a
+    request with images is not ``exact`` (``lower``/``upper`` then assume the guide is right,
+    since no bill measures how far it is off)."""
+    error_bands: tuple[BandKey, ...] = ()
+    """The approximated text rules applied, one entry per use: keys of ``ERROR_BANDS``, whose
+    bands (measured on real bills) are folded into ``lower``/``upper``."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,8 +271,6 @@ class ReasoningReplay:
 
     chars_per_token: Fraction
     envelope_chars: int
-    spread: int
-    """Bills seen so far lie within this many tokens of the line."""
     source: str
     as_of: date
 
@@ -278,7 +286,6 @@ class ReasoningReplay:
 REASONING_REPLAY = ReasoningReplay(
     chars_per_token=Fraction(715, 100),
     envelope_chars=875,
-    spread=3,
     source=(
         "least squares over 10 gpt-5-mini bills replaying one current-turn reasoning item of "
         "972-1292 chars (real-usage/file_inputs.jsonl, pydantic-ai, 2026-01 to 2026-03), "
@@ -287,7 +294,8 @@ REASONING_REPLAY = ReasoningReplay(
     ),
     as_of=date(2026, 3, 5),
 )
-"""The dated rule for replayed reasoning items (an estimate: such requests are not exact)."""
+"""The dated rule for replayed reasoning items (an estimate: such requests are not exact; its
+residuals are ``ERROR_BANDS["reasoning_replay"]``)."""
 
 
 @dataclass(slots=True)
@@ -298,8 +306,10 @@ class _Tally:
     framing: int = 0
     notes: list[str] = field(default_factory=list)
     exact: bool = True
-    slack: int = 0
-    """How far the bill can be from the estimate either way, from approximated parts."""
+    bands: list[BandKey] = field(default_factory=list)
+    """The approximated rules applied, one per use (their error bands widen the bounds)."""
+    below: int = 0
+    """Tokens counted by a rule with no measured band: the bill can be this much lower."""
     unbounded: bool = False
     """Some part can add input without a known limit (hosted tool results): no upper bound."""
 
@@ -307,6 +317,15 @@ class _Tally:
         if message not in self.notes:
             self.notes.append(message)
         self.exact = self.exact and exact
+
+    def approximate(self, message: str, band: BandKey | None) -> None:
+        """A part counted by a rule not known to be exact: note it and widen the bounds by the
+        rule's error band (``None``: no measured band, so no upper bound)."""
+        self.note(message)
+        if band is None:
+            self.unbounded = True
+        else:
+            self.bands.append(band)
 
 
 # --------------------------------------------------------------------------------------------
@@ -418,9 +437,18 @@ def estimate_with_infos(
             tally.note(note, exact=f.exact)
     unknown = [im for im in images if im.tokens is None]
     input_tokens = image_total + text_tokens + file_total
+    if images:
+        _tally_image_shape(api, rule.reasoning, request, tally)
+        if not rule.verified:
+            tally.note(
+                f"image rule {rule.name!r} is not verified by bills (the guide's numbers): "
+                "not exact; its bounds assume the guide is right"
+            )
     ranges = [image_token_range(rule, _sized(im)) for im in unknown if isinstance(rule, ModelRule)]
-    lower = input_tokens - tally.slack + sum(least for least, _ in ranges)
-    upper: int | None = input_tokens + tally.slack + sum(most for _, most in ranges)
+    bands = [ERROR_BANDS[key] for key in tally.bands]
+    lower = input_tokens - tally.below + sum(b.low for b in bands)
+    lower += sum(least for least, _ in ranges)
+    upper: int | None = input_tokens + sum(b.high for b in bands) + sum(m for _, m in ranges)
     lower += sum(f.lower - f.tokens for f in files)
     if upper is not None and all(f.upper is not None for f in files):
         upper += sum((f.upper or 0) - f.tokens for f in files)
@@ -446,6 +474,8 @@ def estimate_with_infos(
         cost_upper_usd=cost_upper,
         files=files,
         file_tokens=file_total,
+        rule_verified=rule.verified,
+        error_bands=tuple(tally.bands),
     )
 
 
@@ -612,7 +642,9 @@ def _tally_tool_call(name: object, arguments: object, tally: _Tally, framing: Fr
     tally.framing += framing.per_message + framing.per_tool_call
     tally.texts.append(f"assistant to=functions.{name if isinstance(name, str) else ''}")
     tally.texts.extend(_strings(arguments))
-    tally.note("tool calls: rendered as messages to the function (fitted on few bills)")
+    tally.approximate(
+        "tool calls: rendered as messages to the function (fitted on few bills)", "tool_call"
+    )
 
 
 def _tally_tool_output(name: object, content: object, tally: _Tally, framing: Framing) -> None:
@@ -622,9 +654,14 @@ def _tally_tool_output(name: object, content: object, tally: _Tally, framing: Fr
         tally.texts.append(f"functions.{name} to=assistant")
     else:
         tally.texts.append("tool")
-        tally.note("a tool result whose call is not in the request: its function name is unknown")
+        tally.approximate(
+            "a tool result whose call is not in the request: its function name is unknown", None
+        )
     _tally_content(content, tally)
-    tally.note("tool results: rendered as messages from the function (fitted on few bills)")
+    tally.approximate(
+        "tool results: rendered as messages from the function (fitted on few bills)",
+        "tool_output",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -691,13 +728,27 @@ def _tally_item(
         if isinstance(output, list | tuple) and any(
             isinstance(p, Mapping) and p.get("type") in _IMAGE_PART_TYPES for p in output
         ):
-            tally.note(
-                "image inside a function_call_output: the one real bill of this shape was 235 "
-                "tokens above the estimate"
+            tally.approximate(
+                "image inside a function_call_output: framing fitted on one real bill",
+                "image_in_tool_output",
             )
     else:
         _tally_content(item.get("output") or item.get("content"), tally)
-        tally.note(f"input item type {kind!r} is estimated from its text only")
+        tally.approximate(f"input item type {kind!r} is estimated from its text only", None)
+
+
+def _tally_image_shape(
+    api: Api, reasoning: bool, request: Mapping[str, Any], tally: _Tally
+) -> None:
+    """Images beside ``instructions`` on a reasoning model's Responses request: the framing was
+    fitted on requests with one or the other, and the only bills with both differ."""
+    instructions = request.get("instructions")
+    if api == "responses" and reasoning and isinstance(instructions, str) and instructions:
+        tally.approximate(
+            "instructions beside an image on a reasoning model (Responses): framing fitted on "
+            "requests with one or the other",
+            "instructions_with_image",
+        )
 
 
 def _system_role(items: object) -> str | None:
@@ -719,13 +770,13 @@ def _tally_reasoning(item: Mapping[str, Any], tally: _Tally, *, current_turn: bo
         return
     payload = item.get("encrypted_content")
     if not isinstance(payload, str):
-        tally.note("replayed reasoning item without encrypted_content: not counted")
+        tally.approximate("replayed reasoning item without encrypted_content: not counted", None)
         return
     tally.framing += REASONING_REPLAY.tokens(len(payload))
-    tally.slack += REASONING_REPLAY.spread
-    tally.note(
+    tally.approximate(
         f"replayed reasoning item: estimated from its encrypted_content length "
-        f"(+-{REASONING_REPLAY.spread} tokens; {REASONING_REPLAY.source})"
+        f"({REASONING_REPLAY.source})",
+        "reasoning_replay",
     )
 
 
@@ -755,7 +806,7 @@ def _tally_content(content: object, tally: _Tally) -> None:
             if kind in _TEXT_PART_TYPES:
                 tally.texts.extend(_strings(part.get("text"), part.get("refusal")))
             elif kind not in _IMAGE_PART_TYPES and kind not in _FILE_PART_TYPES:
-                tally.note(f"content part {kind!r} is not counted")
+                tally.approximate(f"content part {kind!r} is not counted", None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -796,7 +847,9 @@ def _tally_tools(tools: object, tool_choice: object, tally: _Tally, context: _To
     if forced is not None and dialect.forced_choice is not None:  # primed as a call to it
         tally.texts.append(forced)
         tally.framing += dialect.forced_choice
-    tally.note("tool definitions: estimated from their rendered namespace (fitted on few bills)")
+    tally.approximate(
+        "tool definitions: estimated from their rendered namespace (fitted on few bills)", "tools"
+    )
     return True
 
 
@@ -873,8 +926,7 @@ BUILTIN_TOOLS: Mapping[str, BuiltinTool] = {
 def _tally_builtin_tool(kind: str, tally: _Tally) -> None:
     row = BUILTIN_TOOLS.get(kind) or BUILTIN_TOOLS.get(kind.rsplit("_20", 1)[0])
     if row is None:
-        tally.note(f"tool type {kind!r} is not counted (no rule for it)")
-        tally.unbounded = True
+        tally.approximate(f"tool type {kind!r} is not counted (no rule for it)", None)
         return
     if row.definition_tokens is not None:
         tally.framing += row.definition_tokens
@@ -887,6 +939,9 @@ def _tally_builtin_tool(kind: str, tally: _Tally) -> None:
     results = "; its results are billed input too" if row.results_billed else ""
     tally.note(f"built-in tool {kind!r}: {counted} ({verified}: {row.source}){results}")
     tally.unbounded = tally.unbounded or row.results_billed or row.definition_tokens is None
+    if not row.verified:  # no bill measures its error: it may cost nothing to nothing more
+        tally.below += row.definition_tokens or 0
+        tally.unbounded = True
 
 
 def _tally_response_format(fmt: object, tally: _Tally, framing: Framing) -> None:
@@ -895,9 +950,10 @@ def _tally_response_format(fmt: object, tally: _Tally, framing: Framing) -> None
     spec = fmt.get("json_schema", fmt) if isinstance(fmt.get("json_schema"), Mapping) else fmt
     tally.framing += framing.response_format
     tally.texts.append(render_response_format(spec))
-    tally.note(
+    tally.approximate(
         "json_schema format: rendered as its schema JSON without required/additionalProperties "
-        "(fits 4 of 5 schemas billed; a schema with $defs, default or bounds does not)"
+        "(fits 4 of 5 schemas billed; a schema with $defs, default or bounds does not)",
+        "json_schema",
     )
 
 

@@ -80,6 +80,16 @@ class ModelRule:
     notes: tuple[str, ...] = field(default=())
     """Open questions about this row (unverified details, assumptions)."""
 
+    @property
+    def verified(self) -> bool:
+        """Real bills back this row: its ``source`` cites the billed-usage file; else its
+        numbers are the guide's, unverified.
+
+        >>> RULES["gpt-4o"].verified, RULES["o3"].verified
+        (True, False)
+        """
+        return _BILLS in self.source
+
     def patch_limit(self, detail: SizedDetail) -> PatchLimit:
         """The patch limit at ``detail`` (``high``'s when the detail has none of its own)."""
         limits = dict(self.patch_limits)
@@ -93,7 +103,8 @@ class ModelRule:
 
 _GUIDE_2025 = "OpenAI 'Images and vision' guide, 2025 versions"
 _GUIDE_2026 = "OpenAI 'Images and vision' guide, Sept-Nov 2026 copies ('model sizing behavior')"
-_BILLS = "billed usage in real-usage/observations.jsonl"
+_BILLED = "billed usage in real-usage"
+_BILLS = f"{_BILLED}/observations.jsonl"
 _NOT_BILLED = "no billed image in real-usage yet: guide numbers, unverified"
 
 _D2025 = date(2025, 6, 1)
@@ -485,6 +496,11 @@ class TextRule:
     """As ``ModelRule.tool_dialect``."""
     tools_joining: tuple[tuple[str, int], ...] = ()
     """As ``ModelRule.tools_joining``."""
+
+    @property
+    def verified(self) -> bool:
+        """Real bills back this row (its ``source`` cites them)."""
+        return _BILLED in self.source
 
 
 _TIKTOKEN = "tiktoken's model table (encoding_for_model)"

@@ -46,7 +46,6 @@ __all__ = [
     "read_headers",
     "request_problems",
     "rule_rows",
-    "rule_verified",
     "violation_code",
     "waits_on_io",
 ]
@@ -399,19 +398,6 @@ def drift_summary(
     return summary
 
 
-def rule_verified(rule: ModelRule) -> bool:
-    """Whether real bills back ``rule``: its source cites the billed-usage file (the rules
-    table's own wording, ``_rules_data._BILLS``); else its numbers are the guide's, unverified.
-
-    >>> from openai_vision_ext._rules import get_model_rule
-    >>> rule_verified(get_model_rule("gpt-4o")), rule_verified(get_model_rule("o3"))
-    (True, False)
-    """
-    from ._rules_data import _BILLS
-
-    return _BILLS in rule.source
-
-
 def rule_rows() -> list[dict[str, object]]:
     """Every built-in image rule as a JSON-ready row: family, constants, source, date and
     whether bills verify it, sorted by name.
@@ -430,7 +416,7 @@ def rule_rows() -> list[dict[str, object]]:
             "auto": rule.auto,
             "source": rule.source,
             "as_of": rule.as_of.isoformat(),
-            "verified": rule_verified(rule),
+            "verified": rule.verified,
             "notes": list(rule.notes),
         }
         for rule in sorted(builtin_rules().values(), key=lambda r: r.name)

@@ -16,6 +16,7 @@ from openai_vision_ext import (
     _cli,
     _client,
     _drift,
+    _error_bands,
     _estimate,
     _fetch,
     _file_calibrate,
@@ -50,6 +51,7 @@ __all__ = [
     "DETAIL_CHOICES",
     "DriftPoint",
     "ENCODINGS",
+    "ERROR_BANDS",
     "EXACT_TARGET",
     "EXCLUSION_RULES",
     "EXTRA_KEY",
@@ -67,6 +69,7 @@ __all__ = [
     "Outcome",
     "PRICE_ROWS",
     "RULES",
+    "bound_coverage",
     "build_data_url",
     "builtin_rules",
     "check_detail",
@@ -93,6 +96,7 @@ __all__ = [
     "inspect_bytes",
     "iter_image_refs",
     "mark_drift",
+    "measured_bands",
     "normalize_mime",
     "observation_from_record",
     "open_source",
@@ -129,6 +133,9 @@ parse_batch_line = _batch.parse_batch_line
 summarize_batch = _batch.summarize_batch
 EXACT_TARGET = _calibrate.EXACT_TARGET
 EXCLUSION_RULES = _calibrate.EXCLUSION_RULES
+ERROR_BANDS = _error_bands.ERROR_BANDS
+bound_coverage = _calibrate.bound_coverage
+measured_bands = _calibrate.measured_bands
 Outcome = _calibrate.Outcome
 check_images = _calibrate.check_images
 evaluate = _calibrate.evaluate

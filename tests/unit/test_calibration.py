@@ -12,15 +12,18 @@ from typing import Any
 
 import pytest
 from _private import (
+    ERROR_BANDS,
     EXACT_TARGET,
     EXCLUSION_RULES,
     Outcome,
+    bound_coverage,
     check_images,
     evaluate,
     evaluate_all,
     exclusion_rule,
     failed_targets,
     mark_drift,
+    measured_bands,
     observation_from_record,
     render_markdown,
     shape_table,
@@ -168,6 +171,46 @@ def test_per_shape_figures_are_the_ones_the_readme_reports() -> None:
         for row, (_, counted, exact) in SHAPE_FIGURES.items()
         if counted >= 10 and exact / counted < EXACT_TARGET
     }
+
+
+def _all_shared() -> list[Outcome]:
+    outcomes = (
+        _load("observations.jsonl")
+        + _load("tools_and_formats.jsonl")
+        + _load("text_only_responses.jsonl")
+    )
+    if not outcomes:
+        pytest.skip(f"no real usage at {REAL_USAGE}")
+    return outcomes
+
+
+_REMEASURE = (
+    "a rule changed: rerun benchmarks/calibrate.py and copy each band's measured spread and bill "
+    "count into its _error_bands.ERROR_BANDS row"
+)
+
+
+def test_every_scored_bill_lies_within_its_estimates_bounds() -> None:
+    """``lower <= billed <= upper`` on every request the calibration scores, over every shared
+    file, and every ``exact`` claim equals its bill."""
+    coverage = bound_coverage(_all_shared())
+    assert coverage.counted == 389
+    assert coverage.outside == (), _REMEASURE
+    assert coverage.exact_equal == coverage.exact_claims
+    assert coverage.exact_claims == 248
+
+
+def test_error_band_rows_contain_the_spread_measured_on_the_bills() -> None:
+    """Each approximated rule's band holds every residual of the bills that used it alone, and
+    the bill count it names is the number of scored bills using it (measured rows only)."""
+    spreads = {s.key: s for s in measured_bands(_all_shared())}
+    assert set(spreads) <= set(ERROR_BANDS)
+    for key, spread in spreads.items():
+        row = ERROR_BANDS[key]
+        assert row.low <= spread.alone_low <= 0 <= spread.alone_high <= row.high, (key, _REMEASURE)
+        if "real-usage/{observations" in row.source:
+            assert row.bills == spread.bills, (key, _REMEASURE)
+            assert (row.low, row.high) == (spread.low, spread.high), (key, _REMEASURE)
 
 
 def test_real_usage_drift_groups_are_decided_by_bills_alone() -> None:

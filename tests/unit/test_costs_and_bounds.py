@@ -9,6 +9,8 @@ import random
 from datetime import UTC, datetime
 
 import pytest
+from _helpers import png
+from _private import ERROR_BANDS
 
 from openai_vision_ext import (
     DEFAULT_PRICES,
@@ -18,6 +20,7 @@ from openai_vision_ext import (
     VisionReport,
     estimate_image_tokens,
     estimate_request,
+    image_part,
     load_prices,
 )
 from openai_vision_ext.testing import make_report
@@ -206,6 +209,79 @@ def test_a_known_request_is_exact_with_equal_bounds():
     est = estimate_request(model="gpt-4o", input="Say hello")
     assert est.exact
     assert est.lower == est.upper == est.input_tokens
+
+
+_TOOL = {
+    "type": "function",
+    "name": "lookup",
+    "description": "Look a word up.",
+    "parameters": {"type": "object", "properties": {"word": {"type": "string"}}},
+}
+_FORMAT = {
+    "type": "json_schema",
+    "name": "answer",
+    "schema": {"type": "object", "properties": {"x": {"type": "string"}}},
+}
+
+
+@pytest.mark.parametrize(
+    ("request_kwargs", "keys"),
+    [
+        ({"tools": [_TOOL]}, ("tools",)),
+        ({"text": {"format": _FORMAT}}, ("json_schema",)),
+        ({"tools": [_TOOL], "text": {"format": _FORMAT}}, ("tools", "json_schema")),
+    ],
+)
+def test_approximated_text_widens_the_bounds_by_each_rules_band(request_kwargs, keys):
+    """Tools and response formats are counted by fitted rules: each adds its measured error
+    band (a dated data row) to lower/upper, so the bounds are no longer equal."""
+    est = estimate_request(model="gpt-4.1", input="Define cat", **request_kwargs)
+    assert not est.exact
+    assert est.error_bands == keys
+    assert est.lower == est.input_tokens + sum(ERROR_BANDS[k].low for k in keys)
+    assert est.upper == est.input_tokens + sum(ERROR_BANDS[k].high for k in keys)
+    assert est.lower < est.input_tokens < est.upper
+
+
+def test_each_tool_call_adds_its_band_once_per_use():
+    """Two function_call/output round trips widen the bounds twice as much as one."""
+    call = {"type": "function_call", "call_id": "c", "name": "lookup", "arguments": "{}"}
+    output = {"type": "function_call_output", "call_id": "c", "output": "feline"}
+    one, two = (
+        estimate_request(model="gpt-4.1", input=["Define cat", *[call, output] * n], tools=[_TOOL])
+        for n in (1, 2)
+    )
+    assert one.upper is not None
+    assert two.upper is not None
+    assert two.error_bands.count("tool_call") == 2
+    assert (two.upper - two.input_tokens) - (one.upper - one.input_tokens) == (
+        ERROR_BANDS["tool_call"].high + ERROR_BANDS["tool_output"].high
+    )
+
+
+def test_a_part_counted_by_no_measured_rule_has_no_upper_bound():
+    """A content part type the estimator does not know: not counted, so no upper bound."""
+    part = {"type": "input_audio", "input_audio": {"data": "", "format": "wav"}}
+    est = estimate_request(model="gpt-4o", input=[{"role": "user", "content": [part]}])
+    assert not est.exact
+    assert est.upper is None
+    assert est.lower == est.input_tokens
+
+
+def test_exact_needs_an_image_rule_verified_by_bills():
+    """The same known-size image: exact on gpt-4o (bills back its rule); on gpt-5.4 (guide
+    numbers only) not exact, with a note, ``rule_verified`` false and a point estimate whose
+    bounds assume the guide. A text-only request does not use the image rule."""
+    content = [{"type": "input_text", "text": "What is it?"}, image_part(png((640, 480)))]
+    verified, guide = (
+        estimate_request(model=m, input=[{"role": "user", "content": content}])
+        for m in ("gpt-4o", "gpt-5.4")
+    )
+    assert (verified.exact, verified.rule_verified) == (True, True)
+    assert (guide.exact, guide.rule_verified) == (False, False)
+    assert any("'gpt-5.4' is not verified by bills" in n for n in guide.notes)
+    assert guide.lower == guide.upper == guide.input_tokens
+    assert estimate_request(model="gpt-5.4", input="Say hello").exact
 
 
 def test_server_side_state_leaves_the_upper_bound_open():

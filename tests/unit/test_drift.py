@@ -226,6 +226,25 @@ def test_records_whose_estimate_was_not_exact_do_not_make_drift():
     assert [(r.records, r.mean_delta_pct, r.flagged) for r in summary.rows] == [(1, 0.0, False)]
 
 
+def test_a_point_estimate_on_an_unverified_rule_is_judged_but_a_range_is_not():
+    """``exact`` is false for an image rule no bill verifies, yet its estimate is a point
+    (lower == upper): its drift is how the rule gets verified, so it counts. A range (an
+    approximated part, an image of unknown size, no upper bound) stays out."""
+    day = "2026-11-02T10:00:00Z"
+    base = {"time": day, "model_requested": "gpt-5.4", "estimate_exact": False}
+    point = {**base, "estimated_input_lower": 80, "estimated_input_upper": 80}
+    ranged = {**base, "estimated_input_lower": 74, "estimated_input_upper": 298}
+    unbounded = {**base, "estimated_input_lower": 80, "estimated_input_upper": None}
+    recs = [
+        {**point, "estimated_input_tokens": 80, "billed_input_tokens": 100},
+        {**ranged, "estimated_input_tokens": 80, "billed_input_tokens": 100},
+        {**unbounded, "estimated_input_tokens": 80, "billed_input_tokens": 100},
+    ]
+    summary = summarize_drift(recs)
+    assert summary.inexact == 2
+    assert [(r.records, r.mean_delta_pct, r.flagged) for r in summary.rows] == [(1, -20.0, True)]
+
+
 def test_old_records_with_an_image_of_unknown_tokens_count_as_inexact():
     """Schema-2 records have no estimate_exact: an image whose tokens were unknown marks them."""
     rec = {

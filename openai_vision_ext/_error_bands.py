@@ -1,0 +1,116 @@
+"""DATA: how far the bill can be from the estimate for each approximated text rule.
+
+Each rule the estimator applies without knowing it to be exact (tool rendering, ``json_schema``
+rendering, tool-call framing, replayed reasoning, ...) adds its band to the estimate's
+``lower``/``upper`` once per use. A band is the spread of *billed minus estimated* input
+tokens over every request of the shared real bills (``real-usage/observations.jsonl``,
+``tools_and_formats.jsonl``, ``text_only_responses.jsonl``, the rows
+``benchmarks/calibrate.py`` scores) whose estimate used the rule, widened to include 0.
+Measured per request: a request using a rule twice gets its band twice, which only widens
+the bounds. ``benchmarks/calibrate.py`` prints the measured spread beside each row and the
+share of bills inside ``lower..upper``; re-measure when a rule changes.
+
+A rule with no row here has no measured spread: its estimate gets no upper bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal, TypeAlias
+
+__all__ = ["ERROR_BANDS", "BandKey", "ErrorBand"]
+
+BandKey: TypeAlias = Literal[
+    "tools",
+    "json_schema",
+    "tool_call",
+    "tool_output",
+    "image_in_tool_output",
+    "reasoning_replay",
+    "instructions_with_image",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorBand:
+    """Billed minus estimated tokens seen for one approximated rule, per use."""
+
+    low: int
+    """Least billed minus estimated (<= 0): the bill can be this many tokens below."""
+    high: int
+    """Most billed minus estimated (>= 0): the bill can be this many tokens above."""
+    bills: int
+    """Scored bills whose estimate used the rule."""
+    source: str
+    as_of: date
+    """Date the spread was measured."""
+
+
+_SHARED = "real-usage/{observations,tools_and_formats,text_only_responses}.jsonl"
+_MEASURED = date(2026, 12, 1)
+
+ERROR_BANDS: Mapping[BandKey, ErrorBand] = {
+    "tools": ErrorBand(
+        -15,
+        213,
+        107,
+        f"{_SHARED}: requests with function tools, 2024-02 to 2026-08, with the dialect "
+        "rendering of 2026-12-01; +213 is gpt-4o Responses in its launch week (dd-trace-py, "
+        "2025-03-20), -15 a round trip whose result holds an image (ruby_llm); used alone: "
+        "-6..+213",
+        _MEASURED,
+    ),
+    "json_schema": ErrorBand(
+        -21,
+        1,
+        25,
+        f"{_SHARED}: json_schema response formats on Chat (crewAI, ruby_llm) and Responses, "
+        "2025-05 to 2026-03; -21 is a schema with $defs (gpt-4o-mini, 2026-02-13)",
+        _MEASURED,
+    ),
+    "tool_call": ErrorBand(
+        -15,
+        13,
+        22,
+        f"{_SHARED}: assistant tool calls and function_call items (ruby_llm, pydantic-ai), "
+        "2025-07 to 2026-06; -15/+13 are results holding an image (gpt-4.1-nano Chat, "
+        "gpt-5-nano Responses)",
+        _MEASURED,
+    ),
+    "tool_output": ErrorBand(
+        -15,
+        13,
+        22,
+        f"{_SHARED}: tool messages and function_call_output items, as for tool_call",
+        _MEASURED,
+    ),
+    "image_in_tool_output": ErrorBand(
+        0,
+        13,
+        1,
+        f"{_SHARED}: one gpt-5-nano Responses bill with an image inside a "
+        "function_call_output (ruby_llm)",
+        _MEASURED,
+    ),
+    "reasoning_replay": ErrorBand(
+        -3,
+        3,
+        10,
+        "least-squares residuals of REASONING_REPLAY over 10 gpt-5-mini bills "
+        "(real-usage/file_inputs.jsonl, pydantic-ai, 2026-01 to 2026-03); unverified on "
+        "other models",
+        date(2026, 3, 5),
+    ),
+    "instructions_with_image": ErrorBand(
+        0,
+        1,
+        6,
+        f"{_SHARED}: the only bills of a reasoning model on Responses with instructions beside "
+        "an image (o4-mini, crewAI, 2026-01/02) bill 1 more than the framing fitted on "
+        "requests with one or the other",
+        _MEASURED,
+    ),
+}
+"""The band of each approximated rule (see the module docstring for how each is measured)."""
