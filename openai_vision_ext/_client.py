@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 import logging
 import os
 import typing
@@ -38,6 +39,8 @@ from openai import (
 from openai._compat import cached_property
 from openai._legacy_response import LegacyAPIResponse
 from openai._response import APIResponse, AsyncAPIResponse
+from openai.lib.streaming.chat import AsyncChatCompletionStreamManager, ChatCompletionStreamManager
+from openai.lib.streaming.responses import AsyncResponseStreamManager, ResponseStreamManager
 from openai.resources.chat import AsyncChat, Chat
 from openai.resources.chat.completions import AsyncCompletions, Completions
 from openai.resources.responses import AsyncResponses, Responses
@@ -57,6 +60,7 @@ from ._core import (
     finish,
     prepare,
     read_counts,
+    stream_failure_note,
 )
 from ._exceptions import BudgetExceededError, InvalidOptionError, PreflightError, Violation
 from ._redact import escape, safe
@@ -220,6 +224,11 @@ class _StreamState:
     extra_notes: list[str] = field(default_factory=list)
     failed: bool = False
     """Our bookkeeping broke on an event: no report for this stream (a warning was logged)."""
+    failure: str | None = None
+    """The SDK's stream helper failed after the API answered (billed): the report's note."""
+    check: Callable[[], str | None] | None = None
+    """For a stream read by an SDK helper: whether the helper's final parse fails (a billed
+    failure, as a note), asked when the stream concludes."""
 
     @property
     def pending(self) -> bool:
@@ -241,13 +250,16 @@ class _StreamState:
     def conclude(self, counted: Counted | None, notes: tuple[str, ...] = ()) -> VisionReport:
         tracker = self.tracker
         final = tracker.last_response
+        if self.failure is None and self.check is not None and final is not None:
+            self.failure = self.check()
+        failed = (self.failure,) if self.failure is not None else ()
         report = finish(
             self.plan,
             final,
-            status=tracker.status,
+            status="error" if failed else tracker.status,
             request_id=self.request_id,
             counted=counted,
-            notes=(*tracker.end_notes(), *self.extra_notes, *notes),
+            notes=(*tracker.end_notes(), *self.extra_notes, *notes, *failed),
         )
         self.report = report
         if final is not None:  # also found from what the SDK's stream helpers rebuild from it:
@@ -481,7 +493,12 @@ def _observe_stream_sync(
     state = _StreamState(plan, options, _stream_request_id(stream), StreamTracker(plan.api))
     stream._iterator = _observed_iter(client, state, stream._iterator)
     remember(stream, state.snapshot)
+    _STREAMS[stream] = state
     _conclude_when_dropped(stream, state)
+
+
+_STREAMS: weakref.WeakKeyDictionary[object, _StreamState] = weakref.WeakKeyDictionary()
+"""Each observed stream's state, for the SDK helper built on it (``stream()``)."""
 
 
 def _conclude_when_dropped(stream: object, state: _StreamState) -> None:
@@ -657,6 +674,7 @@ def _observe_stream_async(
     state = _StreamState(plan, options, _stream_request_id(stream), StreamTracker(plan.api))
     stream._iterator = _observed_aiter(client, state, stream._iterator)
     remember(stream, state.snapshot)
+    _STREAMS[stream] = state
     _conclude_when_dropped(stream, state)
 
 
@@ -686,6 +704,159 @@ async def _conclude_async(client: Any, state: _StreamState) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# SDK stream helpers (``responses.stream()``, ``chat.completions.stream()``) parse the output as
+# they read our observed stream and can raise a billed failure (a length cut, a content filter,
+# output failing validation) before the usage event arrives. The helper stream is guarded: on
+# such a failure the rest of the raw stream is read (bounded) so the report gets the billed
+# usage, status ``error`` and the failure's note; the exception then goes on unchanged.
+
+_DRAIN_LIMIT = 10_000
+"""Most events read after a helper's billed failure to reach the usage (else: incomplete)."""
+
+
+@_guarded("stream report")
+def _guard_helper(helper: Any) -> None:
+    """Guard the helper stream the SDK built on one of our observed streams."""
+    raw = getattr(helper, "_raw_stream", None)
+    state = _STREAMS.get(raw) if raw is not None else None
+    if state is None:
+        return
+    state.check = functools.partial(_final_parse_failure, helper, state)
+    if isinstance(raw, AsyncStream):
+        helper._iterator = _guarded_helper_aiter(raw, state, helper._iterator)
+    else:
+        helper._iterator = _guarded_helper_iter(cast(Stream[Any], raw), state, helper._iterator)
+
+
+def _guarded_helper_iter(
+    raw: Stream[Any], state: _StreamState, events: Iterator[_T]
+) -> Iterator[_T]:
+    try:
+        yield from events
+    except Exception as exc:
+        if _billed_failure_of(state, exc):
+            _drain(raw._iterator)
+        raise
+
+
+async def _guarded_helper_aiter(
+    raw: AsyncStream[Any], state: _StreamState, events: AsyncIterator[_T]
+) -> AsyncIterator[_T]:
+    try:
+        async for event in events:
+            yield event
+    except Exception as exc:
+        if _billed_failure_of(state, exc):
+            await _drain_async(raw._iterator)
+        raise
+
+
+def _billed_failure_of(state: _StreamState, exc: Exception) -> bool:
+    """Note a billed failure on a stream still to be concluded; True when the rest of the
+    stream should be read for its usage."""
+    note = stream_failure_note(exc)
+    if note is None or not state.pending:
+        return False
+    state.failure = note
+    return True
+
+
+@_guarded("stream report")
+def _drain(events: Iterator[Any]) -> None:
+    for _ in itertools.islice(events, _DRAIN_LIMIT):
+        pass
+
+
+async def _drain_async(events: AsyncIterator[Any]) -> None:
+    try:
+        read = 0
+        async for _ in events:
+            read += 1
+            if read >= _DRAIN_LIMIT:
+                break
+    except Exception as exc:
+        logger.warning("openai_vision_ext: stream report failed (%s: %s)", _name(exc), exc)
+
+
+def _final_parse_failure(helper: Any, state: _StreamState) -> str | None:
+    """Whether the helper's final parse of the concluded stream fails (a note), asked when the
+    stream concludes: Chat's ``get_final_completion()`` parses only when called, after the
+    stream; a Responses helper parses function-tool arguments only on ``response.completed``."""
+    try:
+        if state.plan.api == "chat.completions":
+            helper._state.get_final_completion()
+        else:
+            from openai.lib._parsing._responses import parse_response
+
+            parser = helper._state
+            parse_response(
+                text_format=parser._text_format,
+                response=cast(Any, state.tracker.last_response),
+                input_tools=parser._input_tools,
+            )
+    except Exception as exc:
+        return stream_failure_note(exc)
+    return None
+
+
+class _GuardedResponseStreamManager(ResponseStreamManager[Any]):
+    @override
+    def __enter__(self) -> Any:
+        helper = super().__enter__()
+        _guard_helper(helper)
+        return helper
+
+
+class _GuardedAsyncResponseStreamManager(AsyncResponseStreamManager[Any]):
+    @override
+    async def __aenter__(self) -> Any:
+        helper = await super().__aenter__()
+        _guard_helper(helper)
+        return helper
+
+
+class _GuardedChatCompletionStreamManager(ChatCompletionStreamManager[Any]):
+    @override
+    def __enter__(self) -> Any:
+        helper = super().__enter__()
+        _guard_helper(helper)
+        return helper
+
+
+class _GuardedAsyncChatCompletionStreamManager(AsyncChatCompletionStreamManager[Any]):
+    @override
+    async def __aenter__(self) -> Any:
+        helper = await super().__aenter__()
+        _guard_helper(helper)
+        return helper
+
+
+_GUARDED_MANAGERS: Mapping[type, type] = {
+    ResponseStreamManager: _GuardedResponseStreamManager,
+    AsyncResponseStreamManager: _GuardedAsyncResponseStreamManager,
+    ChatCompletionStreamManager: _GuardedChatCompletionStreamManager,
+    AsyncChatCompletionStreamManager: _GuardedAsyncChatCompletionStreamManager,
+}
+"""The SDK's stream managers and their guarded subclasses (same object, ``__class__`` swapped:
+``isinstance`` still holds)."""
+
+
+def _helper_stream(owner: type, name: str = "stream") -> Callable[..., Any]:
+    """``stream()`` as the SDK's, returning its manager guarded (see ``_guard_helper``)."""
+    template = getattr(owner, name)
+
+    @functools.wraps(template)
+    def stream(self: Any, *args: Any, **kwargs: Any) -> Any:
+        manager = getattr(super(owner, self), name)(*args, **kwargs)  # the parent's, as now
+        guarded = _GUARDED_MANAGERS.get(type(manager))
+        if guarded is not None:
+            manager.__class__ = guarded
+        return manager
+
+    return stream
+
+
+# ---------------------------------------------------------------------------------------------
 # Resources: the SDK's own classes, with create/parse wrapped. Each wrapper looks the SDK method
 # up when it is called (``super()``), so a patch applied later to ``Responses.create`` or
 # ``Completions.create`` (OpenTelemetry instrumentors, wrapt, sentry) still sees our calls.
@@ -701,6 +872,7 @@ def _vision_methods(api: Api, *names: str, is_async: bool) -> Callable[[_R], _R]
     def decorate(owner: _R) -> _R:
         for name in names:
             setattr(owner, name, _wrapper(owner, api, name, is_async=is_async))
+        setattr(owner, "stream", _helper_stream(owner))  # noqa: B010
         return owner
 
     return decorate

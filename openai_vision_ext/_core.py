@@ -47,6 +47,7 @@ __all__ = [
     "given",
     "prepare",
     "read_counts",
+    "stream_failure_note",
     "text_only_request",
     "unknown_model_note",
 ]
@@ -326,15 +327,33 @@ def billed_failure(exc: BaseException) -> tuple[object, str] | None:
     >>> billed_failure(ValueError("x")) is None
     True
     """
-    kind = type(exc)
-    if kind.__name__ not in _BILLED_FAILURES or not kind.__module__.startswith(
-        ("openai", "pydantic")
-    ):
+    if not _is_billed_failure(exc):
         return None
+    kind = type(exc)
     response = getattr(exc, "completion", None)
     known = getattr(response, "usage", None) is not None
     billed = "billed usage recorded" if known else "it was billed, but the usage is unknown"
     return response, f"the SDK raised {kind.__name__} after the API answered: {billed}"
+
+
+def stream_failure_note(exc: BaseException) -> str | None:
+    """For a billed failure raised by the SDK's stream helper (``responses.stream()``,
+    ``chat.completions.stream()``), the report's note; ``None`` for any other exception.
+
+    >>> stream_failure_note(ValueError("x")) is None
+    True
+    """
+    if not _is_billed_failure(exc):
+        return None
+    return (
+        f"the SDK's stream helper raised {type(exc).__name__} after the API answered: billed "
+        "usage recorded from the stream"
+    )
+
+
+def _is_billed_failure(exc: BaseException) -> bool:
+    kind = type(exc)
+    return kind.__name__ in _BILLED_FAILURES and kind.__module__.startswith(("openai", "pydantic"))
 
 
 def _is_placeholder(value: object) -> bool:

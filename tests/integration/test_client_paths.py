@@ -11,9 +11,10 @@ import httpx2
 import openai
 import pydantic
 import pytest
-from _fake_openai import chat_body, response_body
+from _fake_openai import chat_body, chat_sse, response_body, responses_sse
 from _helpers import Side
 from _mock import Mock, chat_reply, chat_request, reply, responses_request
+from openai.lib.streaming.responses import ResponseStreamManager
 
 from openai_vision_ext import VisionOpenAI, vision_report
 from openai_vision_ext.testing import capture_audit
@@ -147,3 +148,101 @@ def test_chat_parse_counts_the_schema_like_create_with_the_same_format():
     assert parsed is not None
     assert created is not None
     assert parsed.estimated_input_tokens == created.estimated_input_tokens
+
+
+# -- stream helpers: billed, then failed inside the SDK ---------------------------------------
+
+
+def _responses_stream(text: str) -> Mock:
+    return Mock.sse(list(responses_sse(dataclasses.replace(reply(), text=text))))
+
+
+def _chat_stream(text: str, finish: str = "stop") -> Mock:
+    chunks = chat_sse(dataclasses.replace(chat_reply(), text=text), include_usage=True)
+    return Mock.sse([c.replace(b'"stop"', f'"{finish}"'.encode()) for c in chunks])
+
+
+def test_a_streamed_parse_that_fails_validation_is_recorded_with_its_billed_usage():
+    """responses.stream(text_format=M): the helper raises ValidationError before the usage
+    event; the record still has the billed usage, status error and the failure."""
+    client = _client(_responses_stream('{"title": 3}'))
+    with (
+        capture_audit() as records,
+        pytest.raises(pydantic.ValidationError),
+        client.responses.stream(**responses_request(), text_format=Answer) as stream,
+    ):
+        stream.get_final_response()
+    (record,) = records
+    assert (record.status, record.billed_input_tokens, record.billed_output_tokens) == (
+        "error",
+        269,
+        20,
+    )
+    assert record.cost is not None
+    assert any("raised ValidationError" in note for note in record.notes), record.notes
+
+
+@pytest.mark.parametrize(
+    ("finish", "error"),
+    [
+        ("length", openai.LengthFinishReasonError),
+        ("content_filter", openai.ContentFilterFinishReasonError),
+    ],
+)
+def test_a_streamed_chat_parse_cut_short_is_recorded_with_its_billed_usage(finish, error):
+    """chat.completions.stream(response_format=M) ending on length/content_filter: the SDK
+    raises at the finish chunk, before the usage chunk; the record has the usage."""
+    client = _client(_chat_stream('{"title": "a ca', finish))
+    with (
+        capture_audit() as records,
+        pytest.raises(error),
+        client.chat.completions.stream(
+            **chat_request(), response_format=Answer, stream_options={"include_usage": True}
+        ) as stream,
+    ):
+        for _ in stream:
+            pass
+    assert [(r.status, r.billed_input_tokens) for r in records] == [("error", 269)]
+    assert any(error.__name__ in note for note in records[0].notes)
+
+
+def test_a_streamed_chat_output_failing_validation_is_recorded_as_an_error():
+    """Chat's helper validates only in get_final_completion(), after the stream: the one record
+    (with the billed usage) already says that parse fails."""
+    client = _client(_chat_stream('{"title": 3}'))
+    with (
+        capture_audit() as records,
+        pytest.raises(pydantic.ValidationError),
+        client.chat.completions.stream(
+            **chat_request(), response_format=Answer, stream_options={"include_usage": True}
+        ) as stream,
+    ):
+        stream.get_final_completion()
+    assert [(r.status, r.billed_input_tokens) for r in records] == [("error", 269)]
+    assert any("raised ValidationError" in note for note in records[0].notes)
+
+
+def test_a_streamed_parse_that_succeeds_is_recorded_as_ok():
+    """The guard changes nothing when the helper's parse succeeds."""
+    client = _client(_responses_stream('{"title": "t", "tags": [], "confidence": 1}'))
+    with (
+        capture_audit() as records,
+        client.responses.stream(**responses_request(), text_format=Answer) as stream,
+    ):
+        final = stream.get_final_response()
+    assert final.output_parsed is not None
+    assert [(r.status, r.billed_input_tokens) for r in records] == [("ok", 269)]
+    assert isinstance(client.responses.stream(**responses_request()), ResponseStreamManager)
+
+
+@pytest.mark.anyio
+async def test_a_streamed_parse_that_fails_validation_is_recorded_async():
+    """The async helper likewise."""
+    from openai_vision_ext import AsyncVisionOpenAI
+
+    mock = _responses_stream('{"title": 3}')
+    client = AsyncVisionOpenAI(api_key="sk-test", max_retries=0, http_client=mock.async_client())
+    with capture_audit() as records, pytest.raises(pydantic.ValidationError):
+        async with client.responses.stream(**responses_request(), text_format=Answer) as stream:
+            await stream.get_final_response()
+    assert [(r.status, r.billed_input_tokens) for r in records] == [("error", 269)]
