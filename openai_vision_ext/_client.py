@@ -2,7 +2,9 @@
 
 ``VisionOpenAI`` is an ``openai.OpenAI`` whose ``responses`` and ``chat.completions`` resources
 are subclasses of the SDK's, with ``create`` and ``parse`` wrapped (``responses.stream()``,
-``with_raw_response`` and ``with_streaming_response`` all go through them). Each wrapped call:
+``with_raw_response`` and ``with_streaming_response`` all go through them; ``stream()`` also
+guards the SDK's helper stream, so a failure it raises after the API answered is recorded with
+the billed usage). Each wrapped call:
 ``prepare()`` (preflight, estimate) before any byte is sent, the SDK call unchanged, then
 ``finish()`` and the report is kept beside the response (see ``vision_report``). The sync and
 async shells differ only where they touch the transport; the logic is in ``_core``.
@@ -721,7 +723,8 @@ def _guard_helper(helper: Any) -> None:
     state = _STREAMS.get(raw) if raw is not None else None
     if state is None:
         return
-    state.check = functools.partial(_final_parse_failure, helper, state)
+    # Weakly: the state lives as long as the raw stream, which the helper must not outlive.
+    state.check = functools.partial(_final_parse_failure, weakref.ref(helper), state)
     if isinstance(raw, AsyncStream):
         helper._iterator = _guarded_helper_aiter(raw, state, helper._iterator)
     else:
@@ -778,10 +781,13 @@ async def _drain_async(events: AsyncIterator[Any]) -> None:
         logger.warning("openai_vision_ext: stream report failed (%s: %s)", _name(exc), exc)
 
 
-def _final_parse_failure(helper: Any, state: _StreamState) -> str | None:
+def _final_parse_failure(helper_ref: weakref.ref[Any], state: _StreamState) -> str | None:
     """Whether the helper's final parse of the concluded stream fails (a note), asked when the
     stream concludes: Chat's ``get_final_completion()`` parses only when called, after the
     stream; a Responses helper parses function-tool arguments only on ``response.completed``."""
+    helper = helper_ref()
+    if helper is None:
+        return None
     try:
         if state.plan.api == "chat.completions":
             helper._state.get_final_completion()
