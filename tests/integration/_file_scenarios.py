@@ -16,7 +16,6 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -97,8 +96,9 @@ class FileScenario:
 
     @property
     def date(self) -> str:
-        """The bill's date (its response's ``created`` time, UTC)."""
-        return datetime.fromtimestamp(int(self.row["response_created"]), UTC).date().isoformat()
+        """The bill's date as the file rule rows date bills: its source commit's date (the
+        dated calibration, ``_file_calibrate.file_bill``, uses the same)."""
+        return str(self.row["source_commit_date"])[:10]
 
     @property
     def billed_input(self) -> int:
