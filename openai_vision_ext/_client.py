@@ -171,6 +171,15 @@ def _publish(options: VisionOptions, obj: object, report: VisionReport) -> Visio
     return report
 
 
+async def _publish_async(options: VisionOptions, obj: object, report: VisionReport) -> VisionReport:
+    """``_publish`` from async code: sinks may block (a JSONL file lock held by another
+    process), so with an audit pipeline it runs off the event loop; without one the report
+    only goes to memory (the report store, ``capture_audit()``), which never blocks."""
+    if options.audit is None:
+        return _publish(options, obj, report)
+    return await anyio.to_thread.run_sync(_publish, options, obj, report)
+
+
 def _count_args(
     options: VisionOptions, plan: Plan
 ) -> tuple[tuple[dict[str, Any], ...] | None, str | None]:
@@ -603,8 +612,7 @@ async def _track_async(client: Any, options: VisionOptions, plan: Plan, result: 
         else:
             counted = await _count_async(client, options, plan)
             report = finish(plan, result, request_id=_request_id(result), counted=counted)
-            # Sinks may block (a JSONL file lock held by another process): off the event loop.
-            await anyio.to_thread.run_sync(_publish, options, result, report)
+            await _publish_async(options, result, report)
     except Exception as exc:
         logger.warning("openai_vision_ext: report failed (%s: %s)", _name(exc), safe(str(exc)))
 
@@ -645,8 +653,7 @@ async def _settle_async(client: Any, state: _RawState, parsed: object) -> None:
         report = finish(
             state.plan, parsed, request_id=_request_id(parsed) or state.request_id, counted=counted
         )
-        # Sinks may block (a JSONL file lock held by another process): off the event loop.
-        state.report = await anyio.to_thread.run_sync(_publish, state.options, parsed, report)
+        state.report = await _publish_async(state.options, parsed, report)
     except Exception as exc:
         logger.warning("openai_vision_ext: report failed (%s: %s)", _name(exc), safe(str(exc)))
 

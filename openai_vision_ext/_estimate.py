@@ -9,7 +9,7 @@ images itself and calls it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -45,6 +45,7 @@ from ._walk import (
 if TYPE_CHECKING:
     from ._file_rules import FileEstimate
     from ._files import FileInfo
+    from ._text import EncodingName
 
 __all__ = [
     "BUILTIN_TOOLS",
@@ -419,9 +420,7 @@ def estimate_with_infos(
         _tally_responses(request, tally, framing, rule)
     else:
         _tally_chat(request, tally, framing, rule)
-    from ._text import count_tokens  # tiktoken loads on the first count, not on import
-
-    text_tokens = tally.framing + sum(count_tokens(t, encoding=rule.encoding) for t in tally.texts)
+    text_tokens = tally.framing + _count_texts(tally.texts, rule.encoding)
     image_total = sum(im.tokens or 0 for im in images)
     complete = all(im.tokens is not None for im in images)
     if not complete:
@@ -479,6 +478,19 @@ def estimate_with_infos(
     )
 
 
+def _count_texts(texts: Sequence[str], encoding: EncodingName) -> int:
+    """Tokens of ``texts``; tiktoken loads on the first count, not when this module does."""
+    global _counter
+    if _counter is None:
+        from ._text import count_texts
+
+        _counter = count_texts
+    return _counter(texts, encoding=encoding)
+
+
+_counter: Callable[..., int] | None = None
+
+
 def _file_estimates(
     api: Api,
     model: str,
@@ -489,9 +501,11 @@ def _file_estimates(
 ) -> tuple[FileEstimate, ...]:
     """Estimate every file part; ``file_infos`` by index, else data URLs are inspected here.
     ``as_of`` (ISO date) picks the file rule rows of that date (default: the newest)."""
+    refs = list(refs) if refs is not None else list(iter_file_refs(api, request))
+    if not refs:
+        return ()
     from ._file_rules import estimate_file
 
-    refs = list(refs) if refs is not None else list(iter_file_refs(api, request))
     if file_infos is None:
         file_infos = [_inspect_file_ref(ref) for ref in refs]
     known = list(file_infos)

@@ -49,6 +49,7 @@ from ._exceptions import (
 from ._file_preflight import FileCheck, check_files
 from ._files import DEFAULT_FILE_LIMITS, FileLimits
 from ._images import data_url_has_gps, is_data_url
+from ._rules import get_model_rule, sizing_for_rule
 from ._types import MB, Api, ImageInfo, describe_bytes, detail_problem
 from ._walk import ImageRef, Part, RequestParts, walk_request
 
@@ -371,8 +372,8 @@ def _model_violations(
     model: str, images: tuple[tuple[ImageRef, ImageInfo | None, object], ...]
 ) -> list[Violation]:
     """Images the model's sizing rule says the API rejects (a model with no rule: none)."""
-    from ._rules import get_model_rule, sizing_for_rule
-
+    if not images:
+        return []
     try:
         rule = get_model_rule(model)
     except UnknownModelError:

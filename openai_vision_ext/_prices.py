@@ -8,6 +8,7 @@ suffix, then the longest registered prefix.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -229,8 +230,9 @@ class PriceTable:
         >>> (c.input_usd, c.cached_input_usd, c.cache_write_usd)
         (0.0, 0.04, 0.5)
         """
-        counts = (input_tokens, cached_tokens, output_tokens, cache_write_tokens)
-        if any(not _is_count(n) for n in (*counts, cache_write_12h_tokens)):
+        if not _all_counts(
+            input_tokens, cached_tokens, output_tokens, cache_write_tokens, cache_write_12h_tokens
+        ):
             return None
         row = self.lookup(model)
         rates = row.rates(tier=tier, input_tokens=input_tokens) if row else None
@@ -385,11 +387,28 @@ def load_prices(
 
 
 def _usd(tokens: int, per_million: float) -> Decimal:
-    return Decimal(tokens) * Decimal(str(per_million)) / _PER_TOKENS
+    if not tokens:
+        return _ZERO
+    return Decimal(tokens) * _decimal(per_million) / _PER_TOKENS
+
+
+_ZERO = Decimal(0)
+
+
+@functools.lru_cache(maxsize=1024)
+def _decimal(per_million: float) -> Decimal:
+    """A rate as the ``Decimal`` of its shortest repr (``2.5`` -> ``Decimal("2.5")``), made
+    once per rate: price rows are few and are priced on every request."""
+    return Decimal(str(per_million))
 
 
 def _is_count(n: object) -> bool:
     return isinstance(n, int) and not isinstance(n, bool) and n >= 0
+
+
+def _all_counts(*values: object) -> bool:
+    """Whether every value is a count (``_is_count``); plain ints answer without a call."""
+    return all((type(n) is int and n >= 0) or _is_count(n) for n in values)
 
 
 _TOP_KEYS = frozenset({"version", "models", "prefixes"})

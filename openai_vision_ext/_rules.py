@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Literal
+from typing import Final, Literal
 
 from ._exceptions import (
     ImageError,
@@ -350,6 +350,28 @@ def sizing_for_rule(
     'over 30,000 patches after sizing (32,768): the API rejects the image; send detail="high" or \
 shrink it'
     """
+    plain = type(width) is int and type(height) is int and (detail is None or type(detail) is str)
+    key = (id(rule), width, height, detail)
+    hit = _SIZINGS.get(key) if plain else None
+    if hit is not None and hit[0] is rule:
+        return hit[1]
+    sizing = _sizing(rule, width, height, detail)
+    if plain:
+        if len(_SIZINGS) >= _MAX_SIZINGS:
+            _SIZINGS.clear()
+        _SIZINGS[key] = (rule, sizing)
+    return sizing
+
+
+_SIZINGS: dict[tuple[int, int, int, object], tuple[ModelRule, ImageSizing]] = {}
+"""Sizings already worked out, by rule identity, size and detail as written: preflight and the
+estimate size each image of a request once between them. Exact (a pure function of its key;
+the entry holds the rule, so its id is not reused) and bounded (cleared when full)."""
+
+_MAX_SIZINGS: Final = 4096
+
+
+def _sizing(rule: ModelRule, width: int, height: int, detail: object) -> ImageSizing:
     _check_size(width, height)
     sized = sized_detail(rule, detail)
     if rule.family == "tile":

@@ -14,7 +14,7 @@ import functools
 import gzip
 import hashlib
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Literal, TypeAlias
@@ -24,7 +24,7 @@ from tiktoken_ext import openai_public  # type: ignore[import-untyped]
 
 from ._exceptions import TokenizerError
 
-__all__ = ["ENCODINGS", "EncodingName", "count_tokens", "get_encoding"]
+__all__ = ["ENCODINGS", "EncodingName", "count_texts", "count_tokens", "get_encoding"]
 
 EncodingName: TypeAlias = Literal["o200k_base", "cl100k_base"]
 
@@ -163,4 +163,14 @@ def count_tokens(text: str, *, encoding: EncodingName = "o200k_base") -> int:
     >>> count_tokens("What's in this image?")
     5
     """
-    return len(get_encoding(encoding).encode(text, disallowed_special=()))
+    return len(get_encoding(encoding).encode_ordinary(text))
+
+
+def count_texts(texts: Iterable[str], *, encoding: EncodingName = "o200k_base") -> int:
+    """The sum of :func:`count_tokens` over ``texts``, with one encoding lookup.
+
+    >>> count_texts(["user", "What's in this image?"])
+    6
+    """
+    encode = get_encoding(encoding).encode_ordinary  # special tokens count as plain text
+    return sum(len(encode(text)) for text in texts)

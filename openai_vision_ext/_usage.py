@@ -6,8 +6,9 @@ attribute paths live in one table per API.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
+from operator import attrgetter
 from typing import Final
 
 from ._types import Api
@@ -85,10 +86,18 @@ def billed_usage(api: Api, response: object) -> BilledUsage | None:
     usage = getattr(response, "usage", None)
     if usage is None:
         return None
-    paths = _PATHS[api]
     tier = getattr(response, "service_tier", None)
+    inputs, cached, outputs, reasoning, writes, writes_12h = (
+        _read_int(usage, read)
+        for read in _READERS[api]  # in _COUNTS (field) order
+    )
     return BilledUsage(
-        **{name: _read_int(usage, path) for name, path in paths.items()},
+        inputs,
+        cached,
+        outputs,
+        reasoning,
+        writes,
+        writes_12h,
         service_tier=tier if isinstance(tier, str) else None,
     )
 
@@ -138,9 +147,22 @@ def check_usage(usage: BilledUsage) -> tuple[BilledUsage, tuple[str, ...]]:
     return checked, tuple(notes)
 
 
-def _read_int(obj: object, path: tuple[str, ...]) -> int | None:
-    for name in path:
-        obj = getattr(obj, name, None)
-        if obj is None:
-            return None
-    return obj if isinstance(obj, int) and not isinstance(obj, bool) else None
+_READERS: Final[Mapping[Api, tuple[Callable[[object], object], ...]]] = {
+    api: tuple(attrgetter(".".join(paths[name])) for name in _COUNTS)
+    for api, paths in _PATHS.items()
+}
+"""Per API, one dotted-attribute reader per count, in ``BilledUsage`` field order."""
+
+
+def _read_int(usage: object, read: Callable[[object], object]) -> int | None:
+    """The count ``read`` finds (``None`` where an attribute on the way is missing or
+    ``None``, or the value is not an int)."""
+    try:
+        value = read(usage)
+    except AttributeError:
+        return None
+    return (
+        value
+        if type(value) is int or (isinstance(value, int) and not isinstance(value, bool))
+        else None
+    )

@@ -11,9 +11,9 @@ they cannot be read). Preflight, the estimate and the clients all consume that l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, TypeAlias, TypeVar
+from typing import Any, Final, Literal, NamedTuple, TypeAlias, TypeVar, cast
 
 from ._exceptions import ImageError, InvalidRequestError
 from ._images import inspect_data_url, is_data_url
@@ -87,7 +87,7 @@ def iter_file_refs(api: Api, request: Mapping[str, Any]) -> Iterator[FileRef]:
 
 def _as_file_ref(node: Mapping[str, Any], path: str, counter: Iterator[int]) -> FileRef | None:
     kind = node.get("type")
-    if kind == "input_file":
+    if kind == "input_file":  # one of _FILE_TYPES
         fields: Mapping[str, Any] = node
     elif kind == "file":
         inner = node.get("file")
@@ -171,8 +171,10 @@ def walk_request(api: Api, request: Mapping[str, Any]) -> RequestParts:
     images_seen, files_seen = iter(range(1 << 62)), iter(range(1 << 62))
 
     def match(node: Mapping[str, Any], path: str, _: Iterator[int]) -> ImageRef | FileRef | None:
-        image = _as_image_ref(node, path, images_seen)
-        return image if image is not None else _as_file_ref(node, path, files_seen)
+        kind = node.get("type")
+        if kind in _IMAGE_TYPES:
+            return _as_image_ref(node, path, images_seen)
+        return _as_file_ref(node, path, files_seen) if kind in _FILE_TYPES else None
 
     images: list[Part] = []
     files: list[FileRef] = []
@@ -233,6 +235,10 @@ def iter_image_refs(api: Api, request: Mapping[str, Any]) -> Iterator[ImageRef]:
 
 _URL_OR_FILE_IMAGES = frozenset({"input_image", "computer_screenshot"})
 """Part types holding ``image_url``/``file_id`` directly (``computer_screenshot`` has no detail)."""
+_IMAGE_TYPES = _URL_OR_FILE_IMAGES | {"image_url"}
+"""Every part type ``_as_image_ref`` reads."""
+_FILE_TYPES = frozenset({"input_file", "file"})
+"""Every part type ``_as_file_ref`` reads."""
 
 _LEAVE = object()
 """Stack marker: the walk has finished the node below it (it is no longer an ancestor)."""
@@ -249,31 +255,51 @@ def _walk(
 ) -> Iterator[_R]:
     """Depth-first, in request order, without recursion: deep input cannot overflow the stack,
     and a cycle (a list that contains itself) is an ``InvalidRequestError``, not a hang. The same
-    part used twice is fine and yields two images."""
-    stack: list[tuple[object, str]] = [(root, path)]
+    part used twice is fine and yields two images. Only containers are pushed (with their path);
+    strings and numbers are never visited (plain types are told apart without ``isinstance``)."""
+    stack: list[tuple[object, Any]] = [(root, path)]
     ancestors: set[int] = set()
+    leaves = _LEAVES
     while stack:
         node, where = stack.pop()
         if node is _LEAVE:
-            ancestors.discard(int(where))
+            ancestors.discard(where)
             continue
-        if isinstance(node, Mapping):
-            ref = match(node, where, counter)
+        kind = type(node)
+        if kind is dict or (kind is not list and kind is not tuple and isinstance(node, Mapping)):
+            mapping = cast(Mapping[str, Any], node)
+            ref = match(mapping, where, counter)
             if ref is not None:
                 yield ref
                 continue
-            children = [(v, f"{where}.{k}") for k, v in node.items()]
-        elif isinstance(node, list | tuple):
-            children = [(item, f"{where}[{i}]") for i, item in enumerate(node)]
-        else:
-            continue
-        if id(node) in ancestors:
+            children = [
+                (v, f"{where}.{k}")
+                for k, v in mapping.items()
+                if type(v) not in leaves and isinstance(v, _CONTAINERS)
+            ]
+        else:  # a list or tuple: only containers are ever pushed
+            items = cast(Iterable[object], node)
+            children = [
+                (v, f"{where}[{i}]")
+                for i, v in enumerate(items)
+                if type(v) not in leaves and isinstance(v, _CONTAINERS)
+            ]
+        if not children:
+            continue  # nothing below: it cannot contain itself
+        key = id(node)
+        if key in ancestors:
             raise InvalidRequestError(f"the request contains itself at {where}; pass plain data")
-        ancestors.add(id(node))
-        stack.append((_LEAVE, str(id(node))))
-        stack.extend(
-            child for child in reversed(children) if isinstance(child[0], Mapping | list | tuple)
-        )
+        ancestors.add(key)
+        stack.append((_LEAVE, key))
+        children.reverse()
+        stack.extend(children)
+
+
+_LEAVES: Final = frozenset({str, int, float, bool, type(None)})
+"""Types of the values a request is mostly made of: never containers."""
+
+_CONTAINERS: Final = (dict, list, Mapping, tuple)
+"""What the walk descends into (``dict`` and ``list`` first: most containers are)."""
 
 
 def _as_image_ref(node: Mapping[str, Any], path: str, counter: Iterator[int]) -> ImageRef | None:

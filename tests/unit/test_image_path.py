@@ -28,6 +28,7 @@ from openai_vision_ext import (
     InvalidDataURLError,
     MimeMismatchError,
     PreflightError,
+    estimate_image_tokens,
     estimate_request,
     file_part,
     image_part,
@@ -371,6 +372,30 @@ def test_the_client_core_walks_a_request_once(monkeypatch: pytest.MonkeyPatch) -
     assert [f.file_id for f in plan.parts.files] == ["file-abc"]
     assert plan.estimate is not None
     assert (plan.estimate.images[0].width, plan.estimate.images[0].height) == (64, 48)
+
+
+def test_the_client_core_sizes_each_image_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Preflight (is the image rejected?) and the estimate (its tokens) share one sizing per
+    image: ``prepare`` works out each image's size under the model's rule once."""
+    from _private import _rules
+
+    from openai_vision_ext import _core
+
+    sized = []
+    real = _rules._sizing
+
+    def counting(*args: Any) -> Any:
+        sized.append(args[1:3])
+        return real(*args)
+
+    monkeypatch.setattr(_rules, "_sizing", counting)
+    url = image_part(png((611, 457)))["image_url"]  # a size no other test sizes
+    assert url is not None
+    plan = _core.prepare("responses", _request(url), _core.VisionOptions())
+    assert plan.estimate is not None
+    expected = estimate_image_tokens(611, 457, model="gpt-4o", detail="high")
+    assert sized == [(611, 457)]  # before the line above: it sizes the same image again
+    assert plan.estimate.images[0].tokens == expected
 
 
 def test_preflight_and_the_estimate_agree_on_each_parts_source() -> None:
