@@ -857,6 +857,8 @@ def _tally_tools(tools: object, tool_choice: object, tally: _Tally, context: _To
     dialect = TOOL_DIALECTS[context.rule.tool_dialect]
     tally.texts.append(render_functions(functions, dialect.name))
     tally.framing += _tools_framing(context)
+    if tool_choice == "none":
+        tally.framing += dialect.none_choice
     forced = forced_function(tool_choice)
     if forced is not None and dialect.forced_choice is not None:  # primed as a call to it
         tally.texts.append(forced)

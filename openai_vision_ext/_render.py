@@ -40,6 +40,8 @@ class ToolDialect:
     """Tokens a forced ``tool_choice`` (one named function) adds besides the name's tokens:
     the reply is primed as a call to that function. ``None``: forcing adds nothing to the
     prompt (it constrains decoding instead)."""
+    none_choice: int
+    """Tokens ``tool_choice="none"`` adds (the prompt says tools may not be called)."""
     source: str
     as_of: date
 
@@ -51,11 +53,12 @@ TOOL_DIALECTS: Mapping[str, ToolDialect] = {
         resolve_refs=False,
         split_description=True,
         forced_choice=4,
+        none_choice=1,
         source=(
             "gpt-4 (0613) Chat bills in real-usage/tools_and_formats.jsonl (mirascope, 6 "
             "bills 2025-09, exact without titles or object descriptions); the renderer "
             "hmarr/openai-chat-tokens reverse-engineered in 2023 for this snapshot (a forced "
-            "function: 4 + its name's tokens; no $ref support)"
+            "function: 4 + its name's tokens; tool_choice none: 1; no $ref support)"
         ),
         as_of=date(2025, 9, 11),
     ),
@@ -65,11 +68,13 @@ TOOL_DIALECTS: Mapping[str, ToolDialect] = {
         resolve_refs=True,
         split_description=False,
         forced_choice=7,
+        none_choice=1,
         source=(
             "real-usage/tools_and_formats.jsonl: property titles (magentic gpt-4o 2024-11, "
             "openinference gpt-3.5-turbo 2024-08 and 2026-02, crewAI gpt-4-0125-preview), "
             "object descriptions and titles (mirascope, openinference gpt-4o/-mini 2025-2026), "
-            "forced tool_choice = 7 + the name's tokens (6 bills, 2024-08 to 2024-11)"
+            "forced tool_choice = 7 + the name's tokens (6 bills, 2024-08 to 2024-11); "
+            "tool_choice none = 1 (gpt-4.1-nano 2026-01, as hmarr/openai-chat-tokens found)"
         ),
         as_of=date(2026, 4, 8),
     ),
@@ -79,9 +84,11 @@ TOOL_DIALECTS: Mapping[str, ToolDialect] = {
         resolve_refs=True,
         split_description=False,
         forced_choice=None,
+        none_choice=0,
         source=(
             "real-usage/tools_and_formats.jsonl: gpt-5-mini forcing a function (mirascope, "
-            "Chat and Responses, 2025-12) bills what the same request costs unforced; "
+            "Chat and Responses, 2025-12) bills what the same request costs unforced, "
+            "gpt-5-nano with tool_choice none (Responses 2026-06/08) too; "
             "otherwise as the 2024 dialect (gpt-5-nano, gpt-5.4 bills 2026)"
         ),
         as_of=date(2025, 12, 23),

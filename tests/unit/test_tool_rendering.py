@@ -270,3 +270,8 @@ def test_tools_on_the_gpt_5_family_cost_the_same_with_a_system_message() -> None
         ).input_tokens
     )
     assert system == plain
+
+
+@pytest.mark.parametrize(("model", "added"), [("gpt-4.1-nano", 1), ("gpt-4", 1), ("gpt-5-nano", 0)])
+def test_tool_choice_none_says_so(model: str, added: int) -> None:
+    assert _chat(model, tool_choice="none") - _chat(model) == added
