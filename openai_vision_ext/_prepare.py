@@ -525,14 +525,9 @@ def _lossless_strip(
         n_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
     )
-    return PreparedImage(
-        data=data,
+    return replace(
+        _passthrough(data, original, done),
         info=info,
-        original=original,
-        mime=info.mime,
-        original_format=original.format,
-        original_size=(original.width, original.height),
-        original_n_bytes=original.n_bytes,
         actions=(*done, "stripped_metadata"),
         removed_metadata=removed,
     )
@@ -627,6 +622,9 @@ def _sent_geometry(
 
 
 def _passthrough(data: bytes, original: ImageInfo, done: tuple[Action, ...]) -> PreparedImage:
+    """``data`` sent as the input was: the one place a prepared image's ``original_*`` fields
+    are filled from the input (a lossless strip changes only ``info``, ``actions`` and
+    ``removed_metadata``)."""
     return PreparedImage(
         data=data,
         info=original,
@@ -634,7 +632,7 @@ def _passthrough(data: bytes, original: ImageInfo, done: tuple[Action, ...]) -> 
         mime=original.mime,
         original_format=original.format,
         original_size=(original.width, original.height),
-        original_n_bytes=len(data),
+        original_n_bytes=original.n_bytes,
         actions=done,
     )
 

@@ -7,6 +7,7 @@ on ``sys.path``.
 
 from __future__ import annotations
 
+import base64
 import inspect
 import io
 from collections.abc import AsyncIterator
@@ -26,6 +27,11 @@ def encode(image: Image.Image, fmt: str, **options: Any) -> bytes:
 def png(size: tuple[int, int], colour: str | tuple[int, int, int] = "green") -> bytes:
     """A solid RGB PNG of ``size`` pixels."""
     return encode(Image.new("RGB", size, colour), "PNG")
+
+
+def data_url(data: bytes, mime: str = "image/png") -> str:
+    """``data`` as a base64 ``data:`` URL (built here, not by the package under test)."""
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 
 class Side:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import io
 import json
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from _helpers import data_url, png
 
 from openai_vision_ext import AsyncVisionOpenAI, AuditPipeline, JsonlSink, read_jsonl, vision_report
 from openai_vision_ext.testing import capture_audit, fake_openai_server
@@ -21,9 +19,7 @@ N_REQUESTS = 1_000
 
 
 def png_data_url(width: int, height: int) -> str:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), (200, 30, 30)).save(buffer, "PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return data_url(png((width, height), (200, 30, 30)))
 
 
 def request(image_url: str) -> dict:

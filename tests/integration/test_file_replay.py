@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 from _file_scenarios import FILE_REPLAY_DIR, FileScenario, file_scenarios
+from _helpers import Side
 from _private import file_bill
 from _scenarios import openai_key
 
-from openai_vision_ext import AsyncVisionOpenAI, VisionOpenAI, VisionReport, vision_report
+from openai_vision_ext import VisionReport, vision_report
 
 SCENARIOS = file_scenarios()
 
@@ -67,20 +68,14 @@ def check(scenario: FileScenario, report: VisionReport | None, vcr: Any) -> None
 
 
 @pytest.mark.vcr
-def test_the_client_reports_the_real_file_bill(scenario: FileScenario, vcr: Any) -> None:
-    client = VisionOpenAI(api_key=openai_key(), max_retries=0)
-    resource: Any = client.responses if scenario.api == "responses" else client.chat.completions
-    check(scenario, vision_report(resource.create(**scenario.request())), vcr)
-
-
-@pytest.mark.vcr
 @pytest.mark.anyio
-async def test_the_async_client_reports_the_real_file_bill(
-    scenario: FileScenario, vcr: Any
+async def test_the_client_reports_the_real_file_bill(
+    side: Side, scenario: FileScenario, vcr: Any
 ) -> None:
-    client = AsyncVisionOpenAI(api_key=openai_key(), max_retries=0)
+    """Each real file bill, replayed through the sync and the async client."""
+    client = side.client_class(api_key=openai_key(), max_retries=0)
     resource: Any = client.responses if scenario.api == "responses" else client.chat.completions
-    check(scenario, vision_report(await resource.create(**scenario.request())), vcr)
+    check(scenario, vision_report(await side.run(resource.create(**scenario.request()))), vcr)
 
 
 def test_every_replayable_bill_has_a_cassette_without_file_bytes() -> None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import json
 import threading
 from typing import Any
 
 import pytest
+from _helpers import encode
 from _mock import IMAGE, Mock
 from _private import span_attributes
 from PIL import Image
@@ -35,9 +35,7 @@ def photo(size: tuple[int, int], seed: int = 0) -> Image.Image:
 
 
 def jpeg(im: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    im.save(buf, "JPEG", quality=92)
-    return buf.getvalue()
+    return encode(im, "JPEG", quality=92)
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
 import logging
 from pathlib import Path
 
 import pytest
+from _helpers import data_url, encode
 from _private import EXTRA_KEY
 from PIL import Image
 
@@ -44,9 +44,7 @@ def cassette_files() -> list[Path]:
 
 
 def png_data_url(width: int, height: int) -> str:
-    buffer = io.BytesIO()
-    Image.effect_noise((width, height), 64).convert("RGB").save(buffer, "PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return data_url(encode(Image.effect_noise((width, height), 64).convert("RGB"), "PNG"))
 
 
 IMAGE = png_data_url(300, 200)

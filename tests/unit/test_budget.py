@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from _helpers import encode, png
 from _private import builtin_rules
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -357,17 +358,13 @@ def test_cheapest_keeping_min_side_is_resized_to_the_floor() -> None:
 
 def test_advise_reads_only_the_header_of_a_path(tmp_path: object) -> None:
     """advise takes a path (or bytes, PIL image, ImageInfo) like the rest of the package."""
-    import io
     from pathlib import Path
 
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("RGB", (300, 200), "white").save(buf, "PNG")
+    data = png((300, 200), "white")
     path = Path(str(tmp_path)) / "a.png"
-    path.write_bytes(buf.getvalue())
+    path.write_bytes(data)
     by_path = advise(path, models=["gpt-4o"])
-    by_bytes = advise(buf.getvalue(), models=["gpt-4o"])
+    by_bytes = advise(data, models=["gpt-4o"])
     assert by_path == by_bytes
     assert (by_path.width, by_path.height) == (300, 200)
 
@@ -383,13 +380,7 @@ def test_advise_needs_a_model() -> None:
 
 
 def _png(width: int, height: int) -> bytes:
-    import io
-
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("RGB", (width, height), "teal").save(buf, "PNG")
-    return buf.getvalue()
+    return png((width, height), "teal")
 
 
 def test_image_part_fits_the_budget_and_sends_the_chosen_detail() -> None:
@@ -430,7 +421,6 @@ def test_prepare_image_reports_what_was_chosen_and_why() -> None:
 
 def test_prepare_image_fits_the_upright_size_of_a_rotated_jpeg() -> None:
     """EXIF orientation 6 (stored 400x300, shown 300x400): the fit sees 300x400."""
-    import io
 
     from PIL import Image
 
@@ -439,9 +429,7 @@ def test_prepare_image_fits_the_upright_size_of_a_rotated_jpeg() -> None:
     im = Image.new("RGB", (400, 300), "white")
     exif = Image.Exif()
     exif[0x0112] = 6
-    buf = io.BytesIO()
-    im.save(buf, "JPEG", exif=exif.tobytes())
-    p = prepare_image(buf.getvalue(), model="gpt-4o", max_tokens=90)
+    p = prepare_image(encode(im, "JPEG", exif=exif.tobytes()), model="gpt-4o", max_tokens=90)
     assert p.fit is not None
     assert (p.fit.original_width, p.fit.original_height) == (300, 400)
     assert p.info is not None

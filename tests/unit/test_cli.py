@@ -13,6 +13,7 @@ from typing import Any, get_args
 
 import _private
 import pytest
+from _helpers import data_url, png
 from _private import API_CHOICES, DETAIL_CHOICES, LIMIT_PROFILE_CHOICES, ExitCode, cli
 from click.testing import CliRunner, Result
 from PIL import Image
@@ -439,11 +440,7 @@ class TestValidate:
 
 
 def _png_url(size: tuple[int, int]) -> str:
-    import base64
-
-    buf = io.BytesIO()
-    Image.new("RGB", size).save(buf, "PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    return data_url(png(size, "black"))
 
 
 def _batch_line(model: str, size: tuple[int, int], *, chat: bool = False) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import socket
 from typing import Any
 
 import pytest
-from PIL import Image
+from _helpers import data_url, png
 
 from openai_vision_ext import (
     FetchError,
@@ -112,9 +112,7 @@ def test_signed_url_in_summary_and_repr_is_redacted() -> None:
 
 
 def _png(side: int = 300) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (side, side), "red").save(buf, "PNG")
-    return buf.getvalue()
+    return png((side, side), "red")
 
 
 def test_prepared_image_repr_holds_no_payload() -> None:
@@ -127,7 +125,7 @@ def test_prepared_image_repr_holds_no_payload() -> None:
     assert repr(data[:12])[2:-1] not in text
 
 
-DATA_URL = "data:image/png;base64," + base64.b64encode(_png() * 20).decode()
+DATA_URL = data_url(_png() * 20)
 
 DISGUISED = {
     "leading space": " " + DATA_URL,

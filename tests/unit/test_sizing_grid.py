@@ -6,11 +6,10 @@ sizing, or a detail the model does not support): a preflight violation, never an
 
 from __future__ import annotations
 
-import base64
 import functools
-import io
 
 import pytest
+from _helpers import data_url, encode
 from PIL import Image
 
 from openai_vision_ext import (
@@ -89,9 +88,7 @@ def test_sizing_table_lists_models_and_details() -> None:
 @functools.cache
 def _png(width: int, height: int) -> str:
     """A black 1-bit PNG data URL of the given size (small: it compresses to a few KB)."""
-    buf = io.BytesIO()
-    Image.new("1", (width, height)).save(buf, "PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    return data_url(encode(Image.new("1", (width, height)), "PNG"))
 
 
 @pytest.mark.parametrize(
