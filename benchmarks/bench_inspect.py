@@ -42,8 +42,8 @@ from openai_vision_ext._images import read_header
 
 TARGET_VS_BASELINE = 2.0
 TARGET_20MB_VS_1MB = 1.5
-NUMBER = 250
-ROUNDS = 80
+NUMBER = 25
+ROUNDS = 600
 MODEL = "gpt-4o"
 
 SIZES = {"1MB": 1_000_000, "20MB": 19_500_000}
