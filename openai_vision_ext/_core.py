@@ -376,7 +376,8 @@ def _estimate(
         estimate = estimate_with_infos(
             api, model, request, infos, prices=prices, parts=parts, file_infos=file_infos
         )
-        return with_originals(estimate), None
+        urls = {p.ref.index: p.ref.url for p in parts.images} if parts is not None else None
+        return with_originals(estimate, urls=urls), None
     except UnknownModelError:
         return None, None
     except OpenAIVisionExtError as exc:  # a request preflight let through (warn/off mode)

@@ -37,7 +37,7 @@ import struct
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from ._dataurl import Flavour, decode, is_data_url, parse_head
 from ._exceptions import (
@@ -73,8 +73,12 @@ __all__ = [
     "normalize_mime",
     "read_header",
     "remember_built",
+    "built_original",
     "sniff_format",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._originals import Original
 
 _IMAGE_URL: Final = Flavour(InvalidDataURLError, "data:image/png;base64,...", "image_part()")
 """How image data URLs report problems (the parsing itself is ``_dataurl``'s)."""
@@ -768,11 +772,14 @@ class _Built(NamedTuple):
     url: str
     info: ImageInfo
     gps: bool
+    original: Original | None = None
+    """The original a prepared image came from (``None``: sent as given)."""
 
 
 class _BuiltParts:
-    """Data URLs this package built, with their ``ImageInfo`` and whether they carry GPS, so
-    they are never parsed or decoded again (the client inspects every image it sends).
+    """Data URLs this package built, with their ``ImageInfo``, whether they carry GPS and,
+    for a prepared image, the ``Original`` it came from, so they are never parsed or decoded
+    again (the client inspects every image it sends) and each reports its own original.
 
     Keyed by the URL object's identity, which is exact and O(1): the entry holds the URL, so
     the id cannot be reused while it is remembered. A copy of the string is not found and is
@@ -808,10 +815,12 @@ class _BuiltParts:
 _BUILT = _BuiltParts()
 
 
-def remember_built(url: str, info: ImageInfo, *, gps: bool) -> str:
+def remember_built(
+    url: str, info: ImageInfo, *, gps: bool, original: Original | None = None
+) -> str:
     """Remember that ``url`` (a data URL this package just built) holds the image ``info``
-    describes, and whether its EXIF carries GPS (``_strip.has_gps`` of the bytes encoded);
-    return ``url``.
+    describes, whether its EXIF carries GPS (``_strip.has_gps`` of the bytes encoded) and the
+    ``original`` it was prepared from (``None``: sent as given); return ``url``.
 
     >>> import base64
     >>> gif = base64.b64decode("R0lGODdhAQABAIAAAAAAAAAAACwAAAAAAQABAAAIBAABBAQAOw==")
@@ -820,8 +829,21 @@ def remember_built(url: str, info: ImageInfo, *, gps: bool) -> str:
     >>> inspect_data_url(url) is inspect_data_url(url)
     True
     """
-    _BUILT.add(_Built(url, info, gps))
+    _BUILT.add(_Built(url, info, gps, original))
     return url
+
+
+def built_original(url: object) -> tuple[bool, Original | None]:
+    """For the very data-URL string this package built: ``(True, the original it was prepared
+    from)`` (``None`` when sent as given). ``(False, None)`` for any other object, a copy of
+    the string included. Keyed by the string's identity, so two different originals prepared
+    to the same bytes each keep their own.
+
+    >>> built_original("data:image/png;base64,AAAA")
+    (False, None)
+    """
+    entry = _BUILT.get(url) if isinstance(url, str) else None
+    return (False, None) if entry is None else (True, entry.original)
 
 
 def check_sendable(info: ImageInfo, *, max_bytes: int, label: str = "the image") -> None:

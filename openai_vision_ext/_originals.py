@@ -1,10 +1,12 @@
-"""What image preparation changed, remembered by the sha256 of the bytes it produced.
+"""What image preparation changed, remembered by the data URL built and by the sent bytes.
 
 ``image_part(..., optimize=True)`` returns only the SDK's dict (a ``data:`` URL), so by the time
-the request is sent the original image is gone. ``prepare_image`` therefore records, for each
-image whose bytes it changed, the original's facts (dimensions, bytes, MIME, what was done)
-under the sha256 of the bytes it sends; the client looks them up when it estimates the request
-(``with_originals``), and the report and audit record show original beside sent.
+the request is sent the original image is gone. The original's facts (dimensions, bytes, MIME,
+what was done) are therefore remembered twice: with the very data-URL string ``image_part``
+built (``_images.built_original``, keyed by the string's identity: two different originals
+prepared to the same bytes each keep their own), and, for ``prepare_image`` callers and copies
+of the string, under the sha256 of the bytes sent. The client looks them up when it estimates
+the request (``with_originals``), and the report and audit record show original beside sent.
 
 This is process-wide mutable state, kept out of the pure core on purpose: a bounded LRU
 (``MAX_ENTRIES`` entries, about 300 bytes each, never image bytes) behind a lock, so it is safe
@@ -17,8 +19,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final
+
+from ._images import built_original
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._estimate import ImageEstimate, RequestEstimate
@@ -60,8 +65,9 @@ class OriginalsCache:
     """A thread-safe LRU: sha256 of sent bytes -> ``Original``.
 
     Two different originals that prepare to the same bytes make that entry ambiguous (``get``
-    returns ``None`` for it): the sent bytes are all a request carries, so no key could tell
-    them apart, and a report never shows another image's original.
+    returns ``None`` for it): the hash alone cannot tell them apart, so a report never shows
+    another image's original. (The data URL ``image_part`` built tells them apart by its
+    identity, and is looked up first: see ``with_originals``.)
 
     >>> cache = OriginalsCache(maxsize=2)
     >>> cache.put("a" * 64, Original(8, 6, 120, "image/png", ("resized",)))
@@ -109,24 +115,34 @@ ORIGINALS: Final = OriginalsCache()
 """The process-wide cache ``prepare_image`` fills and the clients read."""
 
 
-def with_originals(estimate: RequestEstimate, cache: OriginalsCache = ORIGINALS) -> RequestEstimate:
-    """``estimate`` with each prepared image's original facts filled in from ``cache``.
+def with_originals(
+    estimate: RequestEstimate,
+    cache: OriginalsCache = ORIGINALS,
+    *,
+    urls: Mapping[int, str | None] | None = None,
+) -> RequestEstimate:
+    """``estimate`` with each prepared image's original facts filled in: from the data URL
+    ``image_part`` built (``urls``: each image's ``image_url`` by index), else from ``cache``
+    by the sent bytes' sha256.
 
-    Costs one length check when nothing was prepared in this process; the estimate's images
-    already carry their sha256, so no image is hashed here.
+    Costs a dictionary lookup per image; the estimate's images already carry their sha256, so
+    no image is hashed here.
     """
-    if not len(cache) or not estimate.images:
+    if not estimate.images or (not len(cache) and not urls):
         return estimate
-    images = tuple(_with_original(image, cache) for image in estimate.images)
+    found = urls or {}
+    images = tuple(_with_original(im, cache, found.get(im.index)) for im in estimate.images)
     if all(new is old for new, old in zip(images, estimate.images, strict=True)):
         return estimate
     return replace(estimate, images=images)
 
 
-def _with_original(image: ImageEstimate, cache: OriginalsCache) -> ImageEstimate:
-    if image.sha256 is None or image.original_width is not None:
+def _with_original(image: ImageEstimate, cache: OriginalsCache, url: str | None) -> ImageEstimate:
+    if image.original_width is not None:
         return image
-    original = cache.get(image.sha256)
+    built, original = built_original(url)
+    if not built:  # a URL we did not build (or a copy of one): by the bytes, if unambiguous
+        original = cache.get(image.sha256) if image.sha256 is not None else None
     if original is None:
         return image
     return replace(

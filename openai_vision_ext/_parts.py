@@ -211,7 +211,7 @@ def _plain_url(source: object) -> str:
 
 
 def _prepared_url(source: object, *, detail: Detail, prepare: _PrepareArgs) -> tuple[str, Detail]:
-    from ._prepare import prepare_image  # Pillow is imported only when preparing
+    from ._prepare import original_of, prepare_image  # Pillow is imported only when preparing
 
     prepared = prepare_image(
         source,  # type: ignore[arg-type]  # validated by prepare_image
@@ -221,6 +221,7 @@ def _prepared_url(source: object, *, detail: Detail, prepare: _PrepareArgs) -> t
     url = prepared.image_url
     if prepared.info is not None:
         check_sendable(prepared.info, max_bytes=DEFAULT_LIMITS.max_image_bytes)
-        if prepared.url is None:  # a data URL we built: never parsed again
-            url = remember_built(url, prepared.info, gps=has_gps(prepared.data))
+        if prepared.url is None:  # a data URL we built: never parsed again, its original known
+            gps = has_gps(prepared.data)
+            url = remember_built(url, prepared.info, gps=gps, original=original_of(prepared))
     return url, detail if prepared.fit is None else prepared.fit.detail

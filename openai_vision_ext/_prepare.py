@@ -438,21 +438,26 @@ def prepare_image(
 
 def _remember(prepared: PreparedImage) -> PreparedImage:
     """Record the original of an image whose bytes were changed (see ``_originals``)."""
+    original = original_of(prepared)
+    if original is not None and prepared.info is not None:
+        ORIGINALS.put(prepared.info.sha256, original)
+    return prepared
+
+
+def original_of(prepared: PreparedImage) -> Original | None:
+    """The original facts of an image whose bytes preparation changed; ``None`` when it is
+    sent byte for byte (then what is sent is the original)."""
     changed = [a for a in prepared.actions if a != "fetched"]
     if prepared.info is None or prepared.original_size is None or not changed:
-        return prepared  # passed through byte for byte: what is sent is the original
+        return None
     width, height = prepared.original_size
-    ORIGINALS.put(
-        prepared.info.sha256,
-        Original(
-            width=width,
-            height=height,
-            n_bytes=prepared.original_n_bytes,
-            mime=prepared.original_mime,
-            actions=prepared.actions,
-        ),
+    return Original(
+        width=width,
+        height=height,
+        n_bytes=prepared.original_n_bytes,
+        mime=prepared.original_mime,
+        actions=prepared.actions,
     )
-    return prepared
 
 
 @dataclass(frozen=True, slots=True)

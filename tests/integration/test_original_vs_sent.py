@@ -188,3 +188,32 @@ def test_images_prepared_and_sent_from_many_threads_keep_their_own_originals() -
         t.join()
     assert errors == []
     assert results == expected
+
+
+def test_two_originals_preparing_to_the_same_bytes_each_report_their_own() -> None:
+    """A 4000x3000 and a 2000x1500 of one colour both prepare to the same 1024x768 bytes: each
+    part reports its own original (keyed by the data URL image_part built, not by the bytes),
+    and a copy of a URL, which only the bytes identify, reports none rather than the other's."""
+    big, small = (Image.new("RGB", size, "teal") for size in ((4000, 3000), (2000, 1500)))
+    parts = [image_part(im, model="gpt-4o", detail="high", optimize=True) for im in (big, small)]
+    assert parts[0]["image_url"] == parts[1]["image_url"]  # the very same bytes are sent
+    copied = {**parts[0], "image_url": "".join(list(parts[0]["image_url"]))}
+    text = {"type": "input_text", "text": "Compare these"}
+    client = VisionOpenAI(api_key="sk-test", max_retries=0, http_client=Mock.ok().sync_client())
+    with capture_audit() as records:
+        response = client.responses.create(
+            model="gpt-4o", input=[{"role": "user", "content": [text, *parts, copied]}]
+        )
+    report = vision_report(response)
+    assert report is not None
+    assert [(i.width, i.height) for i in report.images] == [(1024, 768)] * 3
+    assert [(i.original_width, i.original_height) for i in report.images] == [
+        (4000, 3000),
+        (2000, 1500),
+        (None, None),
+    ]
+    assert [(i.original_width, i.original_height) for i in records[0].images] == [
+        (4000, 3000),
+        (2000, 1500),
+        (None, None),
+    ]
