@@ -47,7 +47,7 @@ __all__ = [
     "strip_text",
 ]
 
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 """Bumped on any change to the meaning or shape of ``AuditRecord.to_dict()``.
 
 - 1: first release.
@@ -64,6 +64,10 @@ SCHEMA_VERSION: Final = 3
   ``billed_cache_write_tokens``, ``service_tier``; ``billed_image_tokens`` is ``null`` for a
   request without images. Every report field is copied by one field list
   (``dataclasses.fields``), so a new report field reaches the record and its dict.
+- 4: no new key; ``estimated_input_lower``/``estimated_input_upper`` also carry the error band
+  of every approximated text rule (tools, formats, tool calls...; in version 3 they were equal
+  for such estimates), and ``estimate_exact`` is false for an image rule no bill verifies (its
+  estimate stays a point: equal bounds). Drift reads bounds from version 4 on.
 """
 
 DEFAULT_MAX_TEXT_CHARS: Final = 500
@@ -225,7 +229,7 @@ class AuditRecord:
     counted_text_tokens: int | None = None
     """``responses.input_tokens.count`` of the request without images (``exact_count=True``)."""
     estimate_exact: bool | None = None
-    """Whether the estimate was exact; drift is judged only on exact estimates."""
+    """Whether the estimate was exact (every part counted exactly, by rules bills verify)."""
     estimated_input_lower: int | None = None
     estimated_input_upper: int | None = None
     """Bounds of the input estimate (``None`` upper: unbounded, e.g. server-side state)."""

@@ -175,19 +175,20 @@ class _Group:
 
 
 def is_inexact(record: Mapping[str, Any]) -> bool:
-    """Whether a record's estimate was a range, not a point: its bounds differ (or it has no
-    upper bound); without bounds, ``estimate_exact`` false, or (records before schema 3, which
-    lack both) an image whose tokens were unknown.
+    """Whether a record's estimate was a range, not a point: from schema 4, its bounds differ
+    (or it has no upper bound); in schema 3 (whose bounds left approximated text out),
+    ``estimate_exact`` false; before (no such keys), an image whose tokens were unknown.
 
     >>> is_inexact({"estimate_exact": False}), is_inexact({"images": [{"estimated_tokens": None}]})
     (True, True)
-    >>> is_inexact({"estimate_exact": False, "estimated_input_lower": 9,
+    >>> is_inexact({"schema_version": 4, "estimate_exact": False, "estimated_input_lower": 9,
     ...             "estimated_input_upper": 9})  # exact but for an unverified image rule
     False
     """
     lower, upper = record.get("estimated_input_lower"), record.get("estimated_input_upper")
-    if _is_int(lower) and (upper is None or _is_int(upper)) and "estimated_input_upper" in record:
-        return upper != lower
+    version = record.get("schema_version")
+    if isinstance(version, int) and version >= _BANDED_SCHEMA and _is_int(lower):
+        return not _is_int(upper) or upper != lower
     exact = record.get("estimate_exact")
     if isinstance(exact, bool):
         return not exact
@@ -195,6 +196,10 @@ def is_inexact(record: Mapping[str, Any]) -> bool:
     return isinstance(images, list) and any(
         isinstance(im, Mapping) and im.get("estimated_tokens") is None for im in images
     )
+
+
+_BANDED_SCHEMA = 4
+"""The audit schema from which bounds carry every approximated part's error band."""
 
 
 def _is_int(value: object) -> bool:

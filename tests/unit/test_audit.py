@@ -578,10 +578,11 @@ def prepared_report() -> VisionReport:
     return make_report(images=(prepared,))
 
 
-def test_schema_version_is_3_since_costs_follow_the_served_tier():
-    """Version 2 added the original_* keys; version 3 priced the served tier and added bounds."""
-    assert SCHEMA_VERSION == 3
-    assert record_of().to_dict()["schema_version"] == 3
+def test_schema_version_is_4_since_bounds_carry_error_bands():
+    """Version 2 added the original_* keys; version 3 priced the served tier and added bounds;
+    version 4 widened the bounds by approximated text rules' error bands."""
+    assert SCHEMA_VERSION == 4
+    assert record_of().to_dict()["schema_version"] == 4
 
 
 def test_record_image_carries_original_and_sent_facts():

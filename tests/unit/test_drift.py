@@ -229,9 +229,11 @@ def test_records_whose_estimate_was_not_exact_do_not_make_drift():
 def test_a_point_estimate_on_an_unverified_rule_is_judged_but_a_range_is_not():
     """``exact`` is false for an image rule no bill verifies, yet its estimate is a point
     (lower == upper): its drift is how the rule gets verified, so it counts. A range (an
-    approximated part, an image of unknown size, no upper bound) stays out."""
+    approximated part, an image of unknown size, no upper bound) stays out; so does a schema-3
+    record that was not exact (its bounds left approximated text out)."""
     day = "2026-11-02T10:00:00Z"
     base = {"time": day, "model_requested": "gpt-5.4", "estimate_exact": False}
+    base |= {"schema_version": 4}
     point = {**base, "estimated_input_lower": 80, "estimated_input_upper": 80}
     ranged = {**base, "estimated_input_lower": 74, "estimated_input_upper": 298}
     unbounded = {**base, "estimated_input_lower": 80, "estimated_input_upper": None}
@@ -240,8 +242,9 @@ def test_a_point_estimate_on_an_unverified_rule_is_judged_but_a_range_is_not():
         {**ranged, "estimated_input_tokens": 80, "billed_input_tokens": 100},
         {**unbounded, "estimated_input_tokens": 80, "billed_input_tokens": 100},
     ]
-    summary = summarize_drift(recs)
-    assert summary.inexact == 2
+    old = {**recs[0], "schema_version": 3}
+    summary = summarize_drift([*recs, old])
+    assert summary.inexact == 3
     assert [(r.records, r.mean_delta_pct, r.flagged) for r in summary.rows] == [(1, -20.0, True)]
 
 
