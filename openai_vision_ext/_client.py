@@ -15,14 +15,17 @@ report ``None``. SDK errors pass through untouched.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
 import itertools
 import logging
 import os
+import threading
 import typing
 import weakref
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
@@ -88,6 +91,8 @@ if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
     logger.addHandler(logging.NullHandler())
 
 _T = TypeVar("_T")
+_Emit = Callable[["VisionOptions", "VisionReport", object], None]
+"""Where a finished report goes: ``_emit`` (now, here), ``_emit_soon`` (a background thread)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,6 +159,26 @@ def _emit(options: VisionOptions, report: VisionReport, response: object = None)
     pipeline = options.audit
     text = _output_text(response) if pipeline is not None and pipeline.include_text else None
     emit_report(report, pipeline, request_id=report.request_id, text=text)
+
+
+_EMITTER: list[ThreadPoolExecutor] = []
+_EMITTER_LOCK = threading.Lock()
+
+
+def _emit_soon(options: VisionOptions, report: VisionReport, response: object = None) -> None:
+    """``_emit`` in the package's one background thread, for async clients where nothing can be
+    awaited (a stream being closed or collected, a synchronous ``parse()`` on the event loop): a
+    blocked sink delays the record, never the loop. Records keep their order; the thread is
+    joined at interpreter exit, so none is lost."""
+    with _EMITTER_LOCK:
+        if not _EMITTER:
+            _EMITTER.append(ThreadPoolExecutor(1, thread_name_prefix="openai-vision-ext-audit"))
+    # In the caller's context: ``capture_audit()`` and other context-bound observers see it.
+    _EMITTER[0].submit(contextvars.copy_context().run, _emit, options, report, response)
+
+
+def _no_emit(options: VisionOptions, report: VisionReport, response: object = None) -> None:
+    """The caller emits the report itself (awaiting a worker thread)."""
 
 
 def _output_text(response: object) -> str | None:
@@ -258,7 +283,10 @@ class _StreamState:
             notes=("stream not finished: billed numbers unknown",),
         )
 
-    def conclude(self, counted: Counted | None, notes: tuple[str, ...] = ()) -> VisionReport:
+    def conclude(
+        self, counted: Counted | None, notes: tuple[str, ...] = (), *, emit: _Emit | None = None
+    ) -> VisionReport:
+        """Make the final report (pure) and hand it to ``emit`` (default: ``_emit``, here)."""
         tracker = self.tracker
         final = tracker.last_response
         if self.failure is None and self.check is not None and final is not None:
@@ -276,7 +304,7 @@ class _StreamState:
         if final is not None:  # also found from what the SDK's stream helpers rebuild from it:
             # responses.stream().get_final_response(), chat.completions.stream()'s final completion
             remember(final, report, by_response_id=True)
-        _emit(self.options, report, final)
+        (emit or _emit)(self.options, report, final)
         return report
 
 
@@ -383,6 +411,8 @@ class _RawState:
     report: VisionReport | None = None
     settled: bool = False
     """The report is made (or our bookkeeping failed, report ``None``)."""
+    emit: _Emit = _emit
+    """Where the report goes when made without an await: ``_emit_soon`` for async clients."""
 
 
 _DROPPED_UNPARSED = "raw response dropped before its body was parsed: billed numbers unknown"
@@ -409,7 +439,7 @@ def _raw_dropped(state: _RawState) -> None:
             request_id=state.request_id,
             notes=(_DROPPED_UNPARSED,),
         )
-        _emit(state.options, state.report)
+        state.emit(state.options, state.report, None)
 
 
 def _default_parse(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> bool:
@@ -469,7 +499,9 @@ def _settle_now(state: _RawState, parsed: object, notes: tuple[str, ...] = ()) -
     report = finish(
         state.plan, parsed, request_id=_request_id(parsed) or state.request_id, notes=notes
     )
-    state.report = _publish(state.options, parsed, report)
+    remember(parsed, report)
+    state.emit(state.options, report, parsed)
+    state.report = report
 
 
 def _parsed_body(raw: LegacyAPIResponse[Any] | APIResponse[Any] | AsyncAPIResponse[Any]) -> object:
@@ -512,19 +544,19 @@ _STREAMS: weakref.WeakKeyDictionary[object, _StreamState] = weakref.WeakKeyDicti
 """Each observed stream's state, for the SDK helper built on it (``stream()``)."""
 
 
-def _conclude_when_dropped(stream: object, state: _StreamState) -> None:
+def _conclude_when_dropped(stream: object, state: _StreamState, emit: _Emit | None = None) -> None:
     """A stream dropped before its end still gets its one audit record (incomplete), written
     when it is garbage collected, if nothing concluded it yet: a stream never iterated runs no
     ``finally`` of ours. Not at interpreter exit."""
-    finalizer = weakref.finalize(stream, _abandoned, state)
+    finalizer = weakref.finalize(stream, _abandoned, state, emit)
     finalizer.atexit = False
 
 
 @_guarded("stream report")
-def _abandoned(state: _StreamState) -> None:
+def _abandoned(state: _StreamState, emit: _Emit | None = None) -> None:
     if state.pending:
         state.extra_notes.append("stream dropped before its end")
-        state.conclude(None)
+        state.conclude(None, emit=emit)
 
 
 def _observed_iter(client: Any, state: _StreamState, events: Iterator[_T]) -> Iterator[_T]:
@@ -584,12 +616,12 @@ async def _call_async(
     try:
         result = await method(*args, **kwargs)
     except APIError as exc:
-        if plan is not None:
-            _report_error(options, plan, exc)
+        if plan is not None:  # the record's sinks may block: off the event loop
+            await anyio.to_thread.run_sync(_report_error, options, plan, exc)
         raise
     except Exception as exc:
         if plan is not None:
-            _report_billed_failure(options, plan, exc)
+            await anyio.to_thread.run_sync(_report_billed_failure, options, plan, exc)
         raise
     if plan is not None:
         await _track_async(resource._client, options, plan, result)
@@ -606,7 +638,8 @@ async def _track_async(client: Any, options: VisionOptions, plan: Plan, result: 
                 await _track_async(client, options, plan, stream)
                 remember(result, _follow(stream))
             else:
-                _defer_async(client, _RawState(plan, options, result.request_id), result)
+                state = _RawState(plan, options, result.request_id, emit=_emit_soon)
+                _defer_async(client, state, result)
         elif isinstance(result, AsyncStream):
             _observe_stream_async(client, options, plan, result)
         else:
@@ -684,7 +717,7 @@ def _observe_stream_async(
     stream._iterator = _observed_aiter(client, state, stream._iterator)
     remember(stream, state.snapshot)
     _STREAMS[stream] = state
-    _conclude_when_dropped(stream, state)
+    _conclude_when_dropped(stream, state, _emit_soon)
 
 
 async def _observed_aiter(
@@ -696,20 +729,28 @@ async def _observed_aiter(
                 await _conclude_async(client, state)
             yield event
         state.tracker.end()
+        if state.pending:  # the stream ended without its final event (Chat Completions)
+            await _conclude_async(client, state)
     except BaseException as exc:
         state.extra_notes.append(f"stream ended by {_name(exc)}")
         raise
     finally:
         if state.pending:
-            # No await here: this may run while the generator is being closed.
-            _guarded("stream report")(state.conclude)(None)
+            # No await here: this may run while the generator is being closed or cancelled.
+            _guarded("stream report")(state.conclude)(None, emit=_emit_soon)
 
 
 async def _conclude_async(client: Any, state: _StreamState) -> None:
     try:
-        state.conclude(await _count_async(client, state.options, state.plan))
+        ok = state.tracker.status == "ok"
+        counted = await _count_async(client, state.options, state.plan) if ok else None
+        report = state.conclude(counted, emit=_no_emit)
+        # Sinks may block (a JSONL file lock held by another process): off the event loop.
+        await anyio.to_thread.run_sync(_emit, state.options, report, state.tracker.last_response)
     except Exception as exc:
-        logger.warning("openai_vision_ext: stream report failed (%s: %s)", _name(exc), exc)
+        logger.warning(
+            "openai_vision_ext: stream report failed (%s: %s)", _name(exc), safe(str(exc))
+        )
 
 
 # ---------------------------------------------------------------------------------------------

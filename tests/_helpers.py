@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 import inspect
 import io
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -131,3 +132,14 @@ class Side:
         else:
             with manager as value:
                 yield value
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Poll ``predicate`` until true or ``timeout`` seconds: for what a background thread does
+    (an async client's audit record made where nothing can be awaited)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True

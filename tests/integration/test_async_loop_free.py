@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import gc
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
+import openai
 import pytest
+from _mock import Mock, chat_request, responses_request
 from openai import AsyncOpenAI
 
-from openai_vision_ext import AsyncVisionOpenAI, JsonlSink
+from openai_vision_ext import AsyncVisionOpenAI, AuditRecord, JsonlSink
 from openai_vision_ext.testing import fake_openai_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
@@ -107,3 +112,100 @@ async def test_a_jsonl_lock_held_by_another_process_does_not_stall_the_event_loo
             holder.stdout.close()
     assert lag < MAX_LAG, f"the event loop stalled {lag:.2f}s behind the file lock"
     assert path.read_text().count("\n") == 1
+
+
+# --- records made after the call returns: streams, raw responses, errors -----------------------
+
+SINK_BLOCKS = 1.0
+"""Seconds the blocking sink below holds each record (twice MAX_LAG)."""
+
+
+def _blocking_sink(records: list[AuditRecord]) -> Callable[[AuditRecord], None]:
+    def sink(record: AuditRecord) -> None:
+        time.sleep(SINK_BLOCKS)  # a network sink timing out, a file lock held elsewhere
+        records.append(record)
+
+    return sink
+
+
+def _client(mock: Mock, records: list[AuditRecord], **options: Any) -> AsyncVisionOpenAI:
+    return AsyncVisionOpenAI(
+        api_key="sk-test",
+        max_retries=0,
+        http_client=mock.async_client(),
+        audit=[_blocking_sink(records)],
+        exact_count=False,
+        **options,
+    )
+
+
+async def _read_to_end(client: AsyncVisionOpenAI) -> None:
+    stream = await client.responses.create(**responses_request(), stream=True)
+    async for _ in stream:
+        pass
+
+
+async def _close_early(client: AsyncVisionOpenAI) -> None:
+    stream = await client.responses.create(**responses_request(), stream=True)
+    async for _ in stream:
+        break
+    await stream.close()
+    await asyncio.sleep(0.01)  # the SDK's wrapper generator is closed by the loop
+    del stream
+    gc.collect()  # the dropped stream's record is made here, inside the measured call
+
+
+async def _chat_stream(client: AsyncVisionOpenAI) -> None:
+    stream = await client.chat.completions.create(**chat_request(), stream=True)
+    async for _ in stream:
+        pass
+
+
+async def _raw_parse(client: AsyncVisionOpenAI) -> None:
+    raw = await client.responses.with_raw_response.create(**responses_request())
+    raw.parse()  # the legacy raw response parses synchronously, on the loop
+
+
+async def _api_error(client: AsyncVisionOpenAI) -> None:
+    with contextlib.suppress(openai.APIStatusError):
+        await client.responses.create(**responses_request())
+
+
+@pytest.mark.parametrize(
+    ("how", "mock"),
+    [
+        (_read_to_end, Mock.ok),
+        (_close_early, Mock.ok),
+        (_chat_stream, Mock.ok),
+        (_raw_parse, Mock.ok),
+        (_api_error, lambda: Mock.json({"error": {"message": "boom"}}, status=400)),
+    ],
+    ids=["stream read to its end", "stream closed early", "chat stream", "raw parse", "error"],
+)
+async def test_a_blocking_sink_does_not_stall_the_loop_after_the_call(
+    how: Callable[[AsyncVisionOpenAI], Coroutine[Any, Any, None]], mock: Callable[[], Mock]
+) -> None:
+    """A stream's conclusion (read to its end or closed early), a raw response parsed on the
+    loop and an API error each write one record through a sink blocking for SINK_BLOCKS
+    seconds: the loop stalls less than MAX_LAG, and the record is still written."""
+    records: list[AuditRecord] = []
+    client = _client(mock(), records)
+    try:
+        await how(client)  # warm-up: first use loads the tokenizer
+        assert await _written(records, 1)
+        lag = await _max_lag_while(asyncio.ensure_future(how(client)))
+        assert await _written(records, 2)
+    finally:
+        await client.close()
+    assert lag < MAX_LAG, f"the event loop stalled {lag:.2f}s behind a blocking sink"
+
+
+async def _written(records: list[AuditRecord], n: int, timeout: float = 30.0) -> bool:
+    """Wait (the loop running: a dropped stream is collected and closed) for ``n`` records."""
+    deadline = time.monotonic() + timeout
+    while len(records) < n:
+        if time.monotonic() > deadline:
+            return False
+        gc.collect()
+        await asyncio.sleep(0.01)
+    return len(records) == n

@@ -18,7 +18,7 @@ import httpx2
 import openai
 import pytest
 from _fake_openai import chat_body, response_body, responses_sse
-from _helpers import Side
+from _helpers import Side, wait_for
 from _mock import IMAGE, IMAGE_URL, Mock, chat_reply, chat_request, reply, responses_request
 from pydantic import BaseModel
 
@@ -487,6 +487,8 @@ async def test_stream_dropped_unread_leaves_one_incomplete_record(side: Side) ->
     assert records == []
     del stream
     gc.collect()
+    # The async side writes it from a background thread: the loop never waits for a sink.
+    assert wait_for(lambda: bool(records))
     assert [(r.status, r.billed_input_tokens, r.stream) for r in records] == [
         ("incomplete", None, True)
     ]
@@ -1027,4 +1029,5 @@ async def test_streaming_response_of_a_stream_read_as_bytes_is_incomplete(side: 
     assert (report.status, report.billed_input_tokens) == ("incomplete", None)
     del raw
     gc.collect()
+    assert wait_for(lambda: bool(records))  # async: written by a background thread
     assert [(r.status, r.billed_input_tokens) for r in records] == [("incomplete", None)]

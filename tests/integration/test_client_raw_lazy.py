@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx2
 import pytest
-from _helpers import Side
+from _helpers import Side, wait_for
 from _mock import Mock, responses_request
 from openai._legacy_response import LegacyAPIResponse
 from openai._response import APIResponse, AsyncAPIResponse
@@ -57,6 +57,7 @@ async def test_raw_response_is_not_parsed_until_the_caller_parses(
     assert vision_report(raw) is report
     assert raw.parse() is parsed
     assert len(parses) == 1
+    assert wait_for(lambda: bool(records))  # async: parse() is sync, a background thread writes
     assert [r.billed_input_tokens for r in records] == [BILLED_INPUT]
 
 
