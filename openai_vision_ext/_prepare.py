@@ -37,6 +37,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import math
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -573,23 +574,41 @@ def _bytes_per_pixel(mode: str) -> int:
 
 def _check_decode(im: Image.Image, *, copies: int) -> None:
     """Refuse to decode more than ``_DECODE_BUDGET`` bytes of pixels (``copies`` of them)."""
-    need = im.width * im.height * _bytes_per_pixel(im.mode) * copies
-    if need > _DECODE_BUDGET:
-        raise _over_budget(im.width, im.height, need)
+    per_pixel = _bytes_per_pixel(im.mode) * copies
+    if im.width * im.height * per_pixel > _DECODE_BUDGET:
+        raise _over_budget(im.width, im.height, per_pixel)
 
 
 def _check_canvas(header: Header) -> None:
     """An animation's canvas, as its decoder allocates it, must fit the decode budget."""
-    need = header.width * header.height * _ANIMATION_BYTES_PER_PIXEL[header.format]
-    if need > _DECODE_BUDGET:
-        raise _over_budget(header.width, header.height, need)
+    per_pixel = _ANIMATION_BYTES_PER_PIXEL[header.format]
+    if header.width * header.height * per_pixel > _DECODE_BUDGET:
+        raise _over_budget(header.width, header.height, per_pixel, what="animation canvas")
 
 
-def _over_budget(width: int, height: int, need: int) -> DecompressionBombError:
+_DOWNSCALE: Final[Mapping[str, str]] = {
+    "image": "Downscale it first (with a streaming tool such as libvips; or open it yourself, "
+    "call img.thumbnail((2048, 2048)) and pass img), or send it as a JPEG, which is decoded "
+    "reduced",
+    "animation canvas": "Downscale the animation first (with a tool such as ffmpeg or libvips)",
+}
+"""What to do about an image over the decode budget, by what is too large."""
+
+
+def _over_budget(
+    width: int, height: int, per_pixel: int, *, what: str = "image"
+) -> DecompressionBombError:
+    """The refusal, saying how far to downscale: only JPEG is decoded reduced (``draft``);
+    PNG, WEBP, GIF, TIFF, BMP and HEIF/AVIF decoders always make every pixel."""
+    need = width * height * per_pixel
+    most = _DECODE_BUDGET // per_pixel
+    scale = math.sqrt(most / (width * height))
+    fits = f"{max(1, int(width * scale)):,}x{max(1, int(height * scale)):,}"
     return DecompressionBombError(
-        f"decoding this {width}x{height} image would take about {need / 2**20:,.0f} MiB, over "
-        f"the {_DECODE_BUDGET / 2**20:,.0f} MiB allowed for one image (a decompression bomb, or "
-        "an image far larger than OpenAI uses); downscale it before preparing it",
+        f"decoding this {width:,}x{height:,} {what} would take about {need / 2**20:,.0f} MiB, "
+        f"over the {_DECODE_BUDGET / 2**20:,.0f} MiB allowed for one image (a decompression "
+        f"bomb, or an image far larger than OpenAI uses): at most {most:,} pixels of this kind "
+        f"are decoded (e.g. {fits} at this aspect ratio). {_DOWNSCALE[what]}",
         width=width,
         height=height,
     )

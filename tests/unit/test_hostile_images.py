@@ -20,6 +20,7 @@ import pytest
 from _crafted import (
     BOMBS,
     gif_many_frames,
+    png_bomb,
     webp_animated_canvas,
     webp_lossless_header,
 )
@@ -211,3 +212,20 @@ def test_preflight_warns_but_does_not_fail_on_an_image_carrying_gps() -> None:
     clean = prepare_image(_photo_with_gps()).data_url()
     content = [{"type": "input_image", "image_url": clean}]
     assert preflight(model="gpt-4o", input=[{"role": "user", "content": content}]).warnings == ()
+
+
+def test_an_image_over_the_decode_budget_is_refused_saying_how_far_to_downscale() -> None:
+    """A 9000x9000 PNG (not reducible while decoding): the refusal names the most pixels
+    decoded and a size at the same aspect ratio that fits, and that size is then prepared."""
+    with pytest.raises(DecompressionBombError) as caught:
+        prepare_image(png_bomb(9000, 9000), model="gpt-4o")
+    message = str(caught.value).replace(",", "")
+    most = re.search(r"at most (\d+) pixels", message)
+    fits = re.search(r"e\.g\. (\d+)x(\d+) at this aspect ratio", message)
+    assert most is not None, message
+    assert fits is not None, message
+    width, height = int(fits[1]), int(fits[2])
+    assert (width, height) == (5792, 5792)
+    assert width * height <= int(most[1]) < 9000 * 9000
+    assert "Downscale it first" in message
+    assert prepare_image(png_bomb(width, height), model="gpt-4o").original_size == (width, height)
