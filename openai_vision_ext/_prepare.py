@@ -603,9 +603,9 @@ def _over_budget(
     need = width * height * per_pixel
     most = _DECODE_BUDGET // per_pixel
     scale = math.sqrt(most / (width * height))
-    fits = f"{max(1, int(width * scale)):,}x{max(1, int(height * scale)):,}"
+    fits = f"{max(1, int(width * scale))}x{max(1, int(height * scale))}"
     return DecompressionBombError(
-        f"decoding this {width:,}x{height:,} {what} would take about {need / 2**20:,.0f} MiB, "
+        f"decoding this {width}x{height} {what} would take about {need / 2**20:,.0f} MiB, "
         f"over the {_DECODE_BUDGET / 2**20:,.0f} MiB allowed for one image (a decompression "
         f"bomb, or an image far larger than OpenAI uses): at most {most:,} pixels of this kind "
         f"are decoded (e.g. {fits} at this aspect ratio). {_DOWNSCALE[what]}",
