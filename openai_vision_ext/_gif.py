@@ -49,6 +49,12 @@ _DATA: Final = re.compile(_SUB_BLOCKS)
 _DESCRIPTOR: Final = re.compile(b"\\x2c[\\s\\S]{8}" + _color_table() + b"[\\s\\S]")
 
 
+def _last(start: int, buf: bytes, size: int) -> bool:
+    """Whether ``buf`` (read at ``start``) is the data's last window: it reaches ``size``, or
+    ``read_at`` gave less than asked (only at the end, by its contract; never read again)."""
+    return start + len(buf) >= size or len(buf) < WINDOW
+
+
 def _end(pattern: re.Pattern[bytes], buf: bytes, pos: int) -> int:
     """Where a run of ``pattern`` (which also matches nothing) starting at ``pos`` ends."""
     match = pattern.match(buf, pos)
@@ -70,7 +76,7 @@ def count_gif_frames(read_at: Callable[[int, int], bytes], offset: int, size: in
     start, buf = offset, read_at(offset, WINDOW)
     while True:
         i = offset - start
-        if len(buf) - i < WINDOW // 2 and start + len(buf) < size:
+        if len(buf) - i < WINDOW // 2 and not _last(start, buf, size):
             start, buf, i = offset, read_at(offset, WINDOW), 0
         if i >= len(buf):
             return frames
@@ -79,7 +85,7 @@ def count_gif_frames(read_at: Callable[[int, int], bytes], offset: int, size: in
             frames += _FRAME.subn(b"", memoryview(buf)[i:end])[1]
         i = _end(_EXTENSIONS, buf, end)
         offset = start + i
-        if i >= len(buf) and start + len(buf) < size:
+        if i >= len(buf) and not _last(start, buf, size):
             start, buf = offset, read_at(offset, WINDOW)  # a block starts at the window's end
             continue
         if i >= len(buf) or buf[i] not in (0x21, 0x2C):
@@ -87,7 +93,7 @@ def count_gif_frames(read_at: Callable[[int, int], bytes], offset: int, size: in
         if buf[i] == 0x2C:
             head = _DESCRIPTOR.match(buf, i)
             if head is None:
-                if start + len(buf) >= size:
+                if _last(start, buf, size):
                     return None if len(buf) - i < 10 else frames + 1
                 start, buf = offset, read_at(offset, WINDOW)  # the descriptor straddles: move
                 continue
@@ -110,7 +116,7 @@ def _skip_chain(
             i = _end(_DATA, buf, i)
             if i < len(buf) and buf[i] == 0:
                 return start + i + 1, start, buf
-        if start + len(buf) >= size:
+        if _last(start, buf, size):
             return -1, start, buf
         offset = start + i  # a sub-block straddles the window: read from its length byte
         start, buf = offset, read_at(offset, WINDOW)

@@ -567,14 +567,31 @@ def _looks_complete(data: bytes, header: Header) -> bool:
     return data[12:16] == b"VP8X" or 20 + first <= len(data)
 
 
+_DEEP_HEIF_BYTES: Final = 12
+"""Bytes per pixel libheif holds beside Pillow's 8-bit image when a HEIF stores more than 8 bits
+a sample: it decodes to 16-bit samples, three YCbCr planes (6 bytes) and their interleaved RGB
+conversion (6 bytes), which pillow-heif then reduces to 8 bits. Measured preparing (peak above
+baseline): pillow-heif's test image ``guitar_cw90.hif`` (4672x7008, 10 bits, rotated) 535 MB,
+16.3 bytes a pixel; a 2800x2800 10-bit HEIC 75 MB, 9.6; a 12 MP 8-bit HEIC 65 MB, 5.4. The
+rule takes the rotated worst case: 4 + 12 = 16."""
+
+
+def _decoder_bytes(im: Image.Image) -> int:
+    """Bytes per pixel the decoder holds besides the image Pillow returns (see above)."""
+    depth = im.info.get("bit_depth")
+    deep = im.format == "HEIF" and isinstance(depth, int) and depth > 8
+    return _DEEP_HEIF_BYTES if deep else 0
+
+
 def _bytes_per_pixel(mode: str) -> int:
     """Bytes Pillow stores per pixel (RGB and two-band modes take four)."""
     return 1 if mode in ("1", "L", "P") else 2 if mode.startswith("I;16") else 4
 
 
 def _check_decode(im: Image.Image, *, copies: int) -> None:
-    """Refuse to decode more than ``_DECODE_BUDGET`` bytes of pixels (``copies`` of them)."""
-    per_pixel = _bytes_per_pixel(im.mode) * copies
+    """Refuse to decode more than ``_DECODE_BUDGET`` bytes of pixels (``copies`` of them, and
+    what the decoder itself holds)."""
+    per_pixel = _bytes_per_pixel(im.mode) * copies + _decoder_bytes(im)
     if im.width * im.height * per_pixel > _DECODE_BUDGET:
         raise _over_budget(im.width, im.height, per_pixel)
 

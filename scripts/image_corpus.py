@@ -1,12 +1,14 @@
 """Every public image entry point over Pillow's own test images: typed errors, bounded time/memory.
 
 Pillow's source distribution ships ``Tests/images``: about a thousand real malformed and exotic
-files (fuzzer crashers, truncated files, odd modes, EPS/PSD/TGA/ICO/DDS/FLI/JPEG 2000/...).
-This downloads the sdist of the *installed* Pillow version from PyPI (``pip download``), and
-runs each file through ``inspect_image``, ``image_part`` (plain, ``optimize=True``, and
-``animated="first_frame"``), ``prepare_image``, ``preflight`` and ``estimate_request`` on a
-request holding the file as a data URL, a ``VisionOpenAI`` client (its preflight runs; the
-request goes to a closed loopback port), and the CLI's ``estimate`` and ``validate --decode``.
+files (fuzzer crashers, truncated files, odd modes, EPS/PSD/TGA/ICO/DDS/FLI/JPEG 2000/...);
+pillow-heif's ships ``tests/images``: 75 HEIC/HEIF/AVIF files (corrupted, truncated, 10-bit,
+rotated, multi-image). This downloads the sdists of the *installed* versions from PyPI
+(``pip download``) and runs each file, and the first half of each, through ``inspect_image``,
+``image_part`` (plain, ``optimize=True``, and ``animated="first_frame"``), ``prepare_image``,
+``preflight`` and ``estimate_request`` on a request holding the file as a data URL, a
+``VisionOpenAI`` client (its preflight runs; the request goes to a closed loopback port), and
+the CLI's ``estimate`` and ``validate --decode``.
 
 Each file runs in one of ``--jobs`` worker processes; a call that does not return within
 ``--kill`` seconds kills its worker (reported as a hang, the worker is replaced). Reported:
@@ -46,8 +48,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = "gpt-4o"
-IMAGES_DIR = "Tests/images/"
-"""Where the sdist keeps its test images (members ``pillow-X.Y.Z/Tests/images/...``)."""
+SDISTS: tuple[tuple[str, str, str], ...] = (
+    ("pillow", "PIL", "Tests/images/"),
+    ("pillow-heif", "pillow_heif", "tests/images/"),
+)
+"""(distribution, module, where its sdist keeps its test images); pillow-heif only if installed."""
 
 INTERNAL_EXIT = 70
 """The CLI's exit code for an untyped exception (``ExitCode.INTERNAL``)."""
@@ -204,20 +209,26 @@ def worker() -> None:
 # --- the parent: download, dispatch, report -------------------------------------------------
 
 
-def _pillow_images(work: Path) -> Path:
-    """Download the installed Pillow's sdist from PyPI and extract its ``Tests/images``."""
-    from PIL import __version__ as version
+def _sdist_images(work: Path) -> Path:
+    """Download the installed versions' sdists from PyPI and extract their test images, one
+    directory per distribution under the returned one."""
+    import importlib.metadata
+    import importlib.util
 
-    command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
-    command += ["--no-binary", ":all:", "-d", str(work), f"pillow=={version}"]
-    subprocess.run(command, check=True)
-    (sdist,) = work.glob("pillow-*.tar.gz")
     out = work / "images"
-    with tarfile.open(sdist) as tar:
-        members = [m for m in tar.getmembers() if IMAGES_DIR in m.name and m.isfile()]
-        for member in members:
-            member.name = member.name.split(IMAGES_DIR, 1)[1]
-        tar.extractall(out, members=members, filter="data")
+    for dist, module, images in SDISTS:
+        if importlib.util.find_spec(module) is None:
+            continue
+        version = importlib.metadata.version(dist)
+        command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
+        command += ["--no-binary", ":all:", "-d", str(work / dist), f"{dist}=={version}"]
+        subprocess.run(command, check=True)
+        (sdist,) = (work / dist).glob("*.tar.gz")
+        with tarfile.open(sdist) as tar:
+            members = [m for m in tar.getmembers() if images in m.name and m.isfile()]
+            for member in members:
+                member.name = member.name.split(images, 1)[1]
+            tar.extractall(out / dist, members=members, filter="data")
     return out
 
 
@@ -364,9 +375,9 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="image-corpus-") as work:
         try:
-            corpus = args.corpus or _pillow_images(Path(work))
+            corpus = args.corpus or _sdist_images(Path(work))
         except (OSError, subprocess.CalledProcessError, tarfile.TarError, ValueError) as exc:
-            print(f"image_corpus: cannot get Pillow's test images: {exc}", file=sys.stderr)
+            print(f"image_corpus: cannot get the test images: {exc}", file=sys.stderr)
             return 2
         halves = None if args.whole_only else Path(work) / "halves"
         if halves is not None:

@@ -26,6 +26,7 @@ from openai_vision_ext import (
     _otel,
     _parts,
     _preflight,
+    _prepare,
     _prices_data,
     _render,
     _rules,
@@ -43,6 +44,7 @@ __all__ = [
     "MAX_ZIP_ENTRIES",
     "document_text",
     "ooxml_module",
+    "prepare_module",
     "API_CHOICES",
     "AUDIT_LOGGER",
     "BatchProblem",
@@ -207,4 +209,5 @@ MAX_XML_BYTES = _ooxml.MAX_XML_BYTES
 MAX_ZIP_ENTRIES = _ooxml.MAX_ZIP_ENTRIES
 document_text = _ooxml.document_text
 ooxml_module = _ooxml
+prepare_module = _prepare
 has_gps = _strip.has_gps

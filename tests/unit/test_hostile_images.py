@@ -24,6 +24,7 @@ from _crafted import (
     webp_animated_canvas,
     webp_lossless_header,
 )
+from _private import prepare_module
 from PIL import Image
 
 from openai_vision_ext import (
@@ -229,3 +230,24 @@ def test_an_image_over_the_decode_budget_is_refused_saying_how_far_to_downscale(
     assert width * height <= int(most[1]) < 9000 * 9000
     assert "Downscale it first" in message
     assert prepare_image(png_bomb(width, height), model="gpt-4o").original_size == (width, height)
+
+
+@pytest.mark.parametrize(("mode", "refused"), [("RGB", False), ("RGB;16", True)])
+def test_a_heif_deeper_than_8_bits_counts_the_decoders_16_bit_buffers(
+    mode: str, refused: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libheif decodes a 10-bit HEIF through 16-bit planes and RGB: 12 bytes a pixel more than
+    the 8-bit image Pillow gets. With a budget that fits 256x256 at 4 bytes a pixel but not at
+    16, the 8-bit HEIF is converted and the 10-bit one refused before decoding."""
+    pillow_heif = pytest.importorskip("pillow_heif")
+    size = (256, 256)
+    bytes_per_pixel = 6 if mode == "RGB;16" else 3
+    heif = pillow_heif.from_bytes(mode=mode, size=size, data=bytes(65536 * bytes_per_pixel))
+    buf = io.BytesIO()
+    heif.save(buf, format="HEIF", quality=50)
+    monkeypatch.setattr(prepare_module, "_DECODE_BUDGET", size[0] * size[1] * 8)
+    if refused:
+        with pytest.raises(DecompressionBombError, match="at most 32,768 pixels"):
+            prepare_image(buf.getvalue())
+    else:
+        assert prepare_image(buf.getvalue()).original_format == "heif"
