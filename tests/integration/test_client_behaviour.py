@@ -746,6 +746,7 @@ async def test_stream_closed_early_from_the_helper_is_incomplete(side: Side) -> 
     assert (report.status, report.billed_input_tokens) == ("incomplete", None)
     del stream
     gc.collect()
+    assert wait_for(lambda: bool(records))  # async: written by a background thread
     assert [(r.status, r.billed_input_tokens) for r in records] == [("incomplete", None)]
 
 

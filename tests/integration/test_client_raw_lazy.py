@@ -106,6 +106,7 @@ def test_raw_response_dropped_unparsed_leaves_one_incomplete_record() -> None:
     assert records == []
     del raw
     gc.collect()
+    assert wait_for(lambda: bool(records))  # async: written by a background thread
     assert [(r.status, r.billed_input_tokens) for r in records] == [("incomplete", None)]
     assert any("dropped before its body was parsed" in note for note in records[0].notes)
 
