@@ -56,6 +56,8 @@ SDISTS: tuple[tuple[str, str, str], ...] = (
 
 INTERNAL_EXIT = 70
 """The CLI's exit code for an untyped exception (``ExitCode.INTERNAL``)."""
+USAGE_EXIT = 2
+"""The CLI's exit code for a usage error: the command lines here are fixed, so never expected."""
 
 
 @dataclass
@@ -142,7 +144,7 @@ def _entries(path: Path, swallowed: _Swallowed, vision: Any) -> dict[str, Callab
             result = CliRunner().invoke(cli, [*args, str(path)])
             if result.exception is not None and not isinstance(result.exception, SystemExit):
                 return f"{type(result.exception).__name__}: {result.exception}"
-            if result.exit_code == INTERNAL_EXIT:
+            if result.exit_code in (INTERNAL_EXIT, USAGE_EXIT):  # usage: this script's bug
                 return " ".join(result.output.split())[-300:]
             return None
 
@@ -167,7 +169,7 @@ def _entries(path: Path, swallowed: _Swallowed, vision: Any) -> dict[str, Callab
         "estimate_request": call(lambda: ove.estimate_request(model=MODEL, input=[message])),
         "client": client,
         "cli_estimate": command("estimate", "--json", "-m", MODEL),
-        "cli_validate": command("validate", "--json", "--decode", MODEL),
+        "cli_validate": command("validate", "--json", "--decode", "--model", MODEL),
     }
 
 
