@@ -807,7 +807,8 @@ LIMIT_PROFILE_CHOICES: Final = ("2025", "2026-04")
 @click.option(
     "--decode",
     is_flag=True,
-    help="Also decode every image with Pillow: catches files cut short after their header "
+    help="Also decode every image within the decode budget (a larger one is checked by its end "
+    "marker): catches files cut short after their header "
     "(slower: reads all pixels).",
 )
 @_jobs_option

@@ -23,6 +23,10 @@
   screenshots, charts, diagrams) becomes lossless PNG; anything else (photos) becomes JPEG at
   ``jpeg_quality``.
 
+- **Fit the byte limit** (``optimize=True``): an image that would go out unchanged but is over
+  OpenAI's per-image byte limit is re-encoded as above (action ``reencoded``); if it is still
+  over, ``ImageTooLargeError`` says to downscale it or save it as a JPEG.
+
 An image that is already sendable and would not be shrunk is passed through byte for byte.
 When the bytes are changed, the original's facts (dimensions, bytes, MIME, actions; never its
 bytes) are remembered under the sent bytes' sha256 in ``_originals.ORIGINALS`` (a bounded,
@@ -56,6 +60,7 @@ from ._exceptions import (
     ImageError,
     ImageRejectedError,
     ImageSourceError,
+    ImageTooLargeError,
     MissingExtraError,
     OpenAIVisionExtError,
     UnsupportedImageFormatError,
@@ -72,10 +77,11 @@ from ._images import (
     read_header,
 )
 from ._originals import ORIGINALS, Original
+from ._preflight import DEFAULT_LIMITS
 from ._redact import elide, escape, redact_url, safe
 from ._sources import read_source
 from ._strip import has_gps, strip_metadata
-from ._types import Detail, ImageFormat, ImageInfo, ImageSource, check_detail
+from ._types import Detail, ImageFormat, ImageInfo, ImageSource, check_detail, describe_bytes
 
 __all__ = [
     "MAX_PIXELS",
@@ -90,7 +96,13 @@ AnimatedPolicy: TypeAlias = Literal["reject", "first_frame"]
 """What to do with an animated GIF/WEBP/APNG: refuse it, or send its first frame."""
 
 Action: TypeAlias = Literal[
-    "fetched", "converted", "first_frame", "oriented", "resized", "stripped_metadata"
+    "fetched",
+    "converted",
+    "first_frame",
+    "oriented",
+    "resized",
+    "stripped_metadata",
+    "reencoded",
 ]
 """One thing ``prepare_image`` did to an image, in the order it did them."""
 
@@ -502,16 +514,47 @@ def _prepare_bytes(data: bytes, plan: _Plan, *, done: tuple[Action, ...]) -> Pre
             if header is None or not _looks_complete(data, header):
                 _check_decode(im, copies=1)
                 im.load()  # refuse a truncated file here rather than at the server
-            if not plan.optimize or plan.keep_metadata:
-                return replace(_passthrough(data, original, done), fit=fit)
-            stripped = strip_metadata(data, original.format)
-            if stripped is not None:
-                return replace(_lossless_strip(stripped, original, done), fit=fit)
-            if not _has_metadata(im):
-                return replace(_passthrough(data, original, done), fit=fit)
-            # a container we could not walk: re-encode it to strip its metadata
+            kept = _kept(data, im, original, plan, done)
+            if kept is not None and not (plan.optimize and _over_limit(kept.data)):
+                return replace(kept, fit=fit)
+            if kept is not None:
+                actions.append("reencoded")  # over the byte limit as it is
         prepared = _reencode(im, plan, size=size, actions=actions, original=original, data=data)
+        if plan.optimize:
+            _check_fits(prepared)
         return replace(prepared, fit=fit)
+
+
+def _kept(
+    data: bytes, im: Image.Image, original: ImageInfo, plan: _Plan, done: tuple[Action, ...]
+) -> PreparedImage | None:
+    """The input sent as it is (metadata stripped losslessly when ``plan`` strips it), or
+    ``None`` when only re-encoding can strip its metadata (a container we could not walk)."""
+    if not plan.optimize or plan.keep_metadata:
+        return _passthrough(data, original, done)
+    stripped = strip_metadata(data, original.format)
+    if stripped is not None:
+        return _lossless_strip(stripped, original, done)
+    return None if _has_metadata(im) else _passthrough(data, original, done)
+
+
+def _over_limit(data: bytes) -> bool:
+    """Over OpenAI's per-image byte limit (the default limit profile's)."""
+    return len(data) > DEFAULT_LIMITS.max_image_bytes
+
+
+def _check_fits(prepared: PreparedImage) -> None:
+    """Refuse an optimized image still over the byte limit, saying what does work."""
+    if not _over_limit(prepared.data):
+        return
+    n_bytes, limit = len(prepared.data), DEFAULT_LIMITS.max_image_bytes
+    raise ImageTooLargeError(
+        f"the image is {n_bytes:,} bytes even re-encoded as {prepared.info.format.upper()}, over "
+        f"the per-image limit of {describe_bytes(limit)}; downscale it first (open it, call "
+        "img.thumbnail((2048, 2048)) and pass img) or save it as a JPEG",
+        n_bytes=n_bytes,
+        limit=limit,
+    )
 
 
 def _lossless_strip(
@@ -537,6 +580,32 @@ def _lossless_strip(
         actions=(*done, "stripped_metadata"),
         removed_metadata=removed,
     )
+
+
+def verify_decodes(data: bytes) -> None:
+    """Raise the typed error preparing would if ``data`` cannot be decoded (``validate
+    --decode``): decoded within the decode budget; over it, a file that visibly ends where its
+    format ends (``_looks_complete``) is taken as whole, any other is refused undecoded."""
+    if not data:
+        raise EmptyImageError("the image has zero bytes; pass a non-empty image file")
+    with _decoding():
+        header = _declared(data)
+        if header is not None and header.frames > 1:
+            _check_canvas(header)
+        _require_heif_opener(data)
+        with _opened(data) as im:
+            try:
+                _check_decode(im, copies=1)
+            except DecompressionBombError as exc:
+                if header is not None and _looks_complete(data, header):
+                    return  # over the budget: its end marker stands in for a decode
+                unsure = "cannot be checked without decoding" if header is None else "is missing"
+                raise DecompressionBombError(
+                    f"its end marker {unsure} (it may be truncated), and {exc}",
+                    width=exc.width,
+                    height=exc.height,
+                ) from None
+            im.load()
 
 
 def _declared(data: bytes) -> Header | None:

@@ -277,15 +277,18 @@ def image_problems(
 
 
 def decode_problems(path: Path) -> list[Problem]:
-    """Decode all pixels with Pillow; a truncated or damaged file is a ``corrupt_image``."""
-    from PIL import Image
+    """Decode the pixels as preparing would, within its decode budget (see
+    ``verify_decodes``); a truncated, damaged or too large file is a problem."""
+    from ._batch import error_reason
+    from ._prepare import verify_decodes
 
     try:
-        with Image.open(path) as img:
-            img.load()
-    except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError... on bad data
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        return [Problem(str(path), "corrupt_image", f"cannot decode the pixels: {reason}")]
+        verify_decodes(path.read_bytes())
+    except OSError as exc:
+        return [Problem(str(path), "unreadable_image", " ".join(str(exc).split()))]
+    except OpenAIVisionExtError as exc:
+        reason = f"cannot decode the pixels: {error_reason(exc)}"
+        return [Problem(str(path), violation_code(exc), reason)]
     return []
 
 

@@ -44,6 +44,20 @@ SECONDS = 15.0
 the test allows three times that so that a loaded CI machine does not make it flaky."""
 
 
+def _run_python(args: list[str], *, timeout: float) -> subprocess.CompletedProcess[str]:
+    """This Python on ``args``, importing this checkout's package; output captured."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 @pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
 def test_every_crafted_bomb_stays_within_memory_and_time_on_every_entry_point(
     tmp_path: Path,
@@ -56,16 +70,7 @@ def test_every_crafted_bomb_stays_within_memory_and_time_on_every_entry_point(
         path = tmp_path / (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".img")
         path.write_bytes(data)
         paths.append(str(path))
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "tests/unit/_bomb_runner.py"), *paths],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = _run_python([str(ROOT / "tests/unit/_bomb_runner.py"), *paths], timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == len(paths) * 9
@@ -73,6 +78,46 @@ def test_every_crafted_bomb_stays_within_memory_and_time_on_every_entry_point(
         assert row["typed"], row
         assert row["peak_mb"] <= PEAK_MB, row
         assert row["seconds"] <= SECONDS, row
+
+
+_VALIDATE_RUNNER = """
+import json, sys
+from PIL import Image  # imported before the baseline
+from openai_vision_ext.__main__ import main
+
+def status(field):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith(field + ":"))
+
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")
+baseline = status("VmRSS")
+sys.argv = ["openai-vision-ext", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exit:
+    code = exit.code
+print(json.dumps({"code": code, "peak_mb": (status("VmHWM") - baseline) / 2**20}), file=sys.stderr)
+"""
+
+
+def test_validate_decode_keeps_to_the_decode_budget(tmp_path: Path) -> None:
+    """``validate --decode`` on a 9000x9000 PNG (324 MB of pixels, over the decode budget):
+    a whole file passes by its end marker undecoded, a cut one is a typed problem; the peak
+    stays under 256 MB above baseline (a plain Pillow decode took 344 MB)."""
+    whole = tmp_path / "whole.png"
+    whole.write_bytes(png_bomb(9000, 9000))
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    args = ["validate", str(whole), str(cut), "-m", "gpt-4o", "--decode", "--json"]
+    result = _run_python(["-c", _VALIDATE_RUNNER, *args], timeout=120)
+    measured = json.loads(result.stderr.strip().splitlines()[-1])
+    assert measured["peak_mb"] <= PEAK_MB, measured
+    assert measured["code"] == 1, result.stdout
+    (problem,) = json.loads(result.stdout)["problems"]
+    assert (Path(problem["where"]).name, problem["code"]) == ("cut.png", "decompression_bomb")
+    assert "9000x9000" in problem["message"]
+    assert "truncated" in problem["message"]
 
 
 def test_the_36_byte_lossless_webp_claiming_16383x10923_is_a_bomb() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+import random
 from pathlib import Path
 from typing import Any
 
@@ -210,6 +211,47 @@ def test_image_one_byte_over_the_limit_is_refused() -> None:
     with pytest.raises(ImageTooLargeError) as caught:
         image_part(_png_of_size(limit + 1))
     assert (caught.value.n_bytes, caught.value.limit) == (limit + 1, limit)
+
+
+def _noise_gif(side: int, colours: int) -> tuple[bytes, Image.Image]:
+    """A still GIF of random pixels from ``colours`` random colours, and its pixels (RGB)."""
+    rng = random.Random(side * colours)
+    table = bytes(i % colours for i in range(256))
+    im = Image.frombytes("P", (side, side), rng.randbytes(side * side).translate(table))
+    im.putpalette(rng.randbytes(3 * colours))
+    return encode(im, "GIF"), im.convert("RGB")
+
+
+def test_optimize_reencodes_a_still_gif_over_the_byte_limit_to_fit() -> None:
+    """A GIF just over 20 MB that needs no resize goes out as a lossless PNG under the limit
+    (it was refused with a message telling the user to pass optimize=True)."""
+    gif, pixels = _noise_gif(4700, 64)
+    assert len(gif) > DEFAULT_LIMITS.max_image_bytes
+    header, sent = decode_url(image_part(gif, optimize=True)["image_url"] or "")
+    assert header == "data:image/png;base64"
+    assert len(sent) <= DEFAULT_LIMITS.max_image_bytes
+    with Image.open(io.BytesIO(sent)) as out:
+        assert out.convert("RGB").tobytes() == pixels.tobytes()
+    assert _prepare.prepare_image(gif).actions == ("reencoded",)
+
+
+def test_optimize_says_what_works_when_reencoding_cannot_fit() -> None:
+    """Random pixels of 256 colours stay over 20 MB as PNG: the error says to downscale or
+    send a JPEG, not to pass the optimize=True that was passed."""
+    gif, _pixels = _noise_gif(4600, 256)
+    with pytest.raises(ImageTooLargeError) as caught:
+        image_part(gif, optimize=True)
+    assert caught.value.n_bytes > caught.value.limit == DEFAULT_LIMITS.max_image_bytes
+    assert "optimize=True" not in str(caught.value)
+    assert "downscale it" in str(caught.value)
+
+
+def test_optimize_sends_a_padded_png_over_the_limit_reencoded() -> None:
+    """JPEG/PNG alike: a PNG over the limit only by trailing padding is re-encoded to fit."""
+    part = image_part(_png_of_size(DEFAULT_LIMITS.max_image_bytes + 1), optimize=True)
+    header, sent = decode_url(part["image_url"] or "")
+    assert (header, Image.open(io.BytesIO(sent)).size) == ("data:image/png;base64", (30, 20))
+    assert len(sent) < len(PNG) * 2
 
 
 def test_chat_part_has_the_chat_shape(photo: Path) -> None:
