@@ -520,8 +520,8 @@ def _prepare_bytes(data: bytes, plan: _Plan, *, done: tuple[Action, ...]) -> Pre
             if kept is not None:
                 actions.append("reencoded")  # over the byte limit as it is
         prepared = _reencode(im, plan, size=size, actions=actions, original=original, data=data)
-        if plan.optimize:
-            _check_fits(prepared)
+        if plan.optimize and prepared.info is not None:
+            _check_fits(prepared.data, prepared.info.format)
         return replace(prepared, fit=fit)
 
 
@@ -543,13 +543,13 @@ def _over_limit(data: bytes) -> bool:
     return len(data) > DEFAULT_LIMITS.max_image_bytes
 
 
-def _check_fits(prepared: PreparedImage) -> None:
+def _check_fits(data: bytes, encoding: ImageFormat) -> None:
     """Refuse an optimized image still over the byte limit, saying what does work."""
-    if not _over_limit(prepared.data):
+    if not _over_limit(data):
         return
-    n_bytes, limit = len(prepared.data), DEFAULT_LIMITS.max_image_bytes
+    n_bytes, limit = len(data), DEFAULT_LIMITS.max_image_bytes
     raise ImageTooLargeError(
-        f"the image is {n_bytes:,} bytes even re-encoded as {prepared.info.format.upper()}, over "
+        f"the image is {n_bytes:,} bytes even re-encoded as {encoding.upper()}, over "
         f"the per-image limit of {describe_bytes(limit)}; downscale it first (open it, call "
         "img.thumbnail((2048, 2048)) and pass img) or save it as a JPEG",
         n_bytes=n_bytes,
