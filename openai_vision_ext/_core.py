@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, TypeAlias
+from typing import Any, Final, Literal, TypeAlias
 
 from ._audit import AuditPipeline
 from ._budget import Budget, over_budget
@@ -272,6 +272,10 @@ class Counted:
     notes: tuple[str, ...] = ()
 
 
+_NOT_COUNTED: Final = Counted()
+"""No count call made (immutable: shared by every report without one)."""
+
+
 def count_requests(request: Mapping[str, Any]) -> tuple[dict[str, Any], ...] | None:
     """The ``input_tokens.count`` calls ``exact_count`` makes, in order: the request without its
     images, then (only when it has file parts) without its images and files; ``None`` when it
@@ -408,7 +412,7 @@ def finish(
     cost, cost_notes = price_usage(
         billed, (model_served, plan.model_requested, plan.model), plan.prices
     )
-    counts = counted or Counted()
+    counts = counted or _NOT_COUNTED
     counted_text_tokens = counts.without_images
     text_basis = counted_text_tokens
     attribution: Literal["estimate", "input_tokens.count", "none"] = "input_tokens.count"

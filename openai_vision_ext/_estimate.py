@@ -409,10 +409,13 @@ def estimate_with_infos(
     )
     if refs and not isinstance(rule, ModelRule):
         raise UnknownModelError(model)  # images do
-    images = tuple(
-        _image_estimate(rule, ref, infos[ref.index] if ref.index < len(infos) else None)
-        for ref in refs
-        if isinstance(rule, ModelRule)
+    images = (
+        tuple(
+            _image_estimate(rule, ref, infos[ref.index] if ref.index < len(infos) else None)
+            for ref in refs
+        )
+        if refs and isinstance(rule, ModelRule)
+        else ()
     )
     tally = _Tally()
     framing = FRAMING[api, rule.reasoning]
@@ -421,8 +424,10 @@ def estimate_with_infos(
     else:
         _tally_chat(request, tally, framing, rule)
     text_tokens = tally.framing + _count_texts(tally.texts, rule.encoding)
-    image_total = sum(im.tokens or 0 for im in images)
-    complete = all(im.tokens is not None for im in images)
+    # Sums only over what the walk found: a request without images or files skips them.
+    unknown = [im for im in images if im.tokens is None] if images else []
+    image_total = sum(im.tokens or 0 for im in images) if images else 0
+    complete = not unknown
     if not complete:
         tally.note(
             "some images have unknown size (URL or file_id): input_tokens counts only the known "
@@ -430,11 +435,10 @@ def estimate_with_infos(
         )
     file_refs = parts.files if parts is not None else None
     files = _file_estimates(api, model, request, file_infos, files_as_of, file_refs)
-    file_total = sum(f.tokens for f in files)
+    file_total = sum(f.tokens for f in files) if files else 0
     for f in files:
         for note in f.notes:
             tally.note(note, exact=f.exact)
-    unknown = [im for im in images if im.tokens is None]
     input_tokens = image_total + text_tokens + file_total
     if images:
         _tally_image_shape(api, rule.reasoning, request, tally)
@@ -443,16 +447,22 @@ def estimate_with_infos(
                 f"image rule {rule.name!r} is not verified by bills (the guide's numbers): "
                 "not exact; its bounds assume the guide is right"
             )
-    ranges = [image_token_range(rule, _sized(im)) for im in unknown if isinstance(rule, ModelRule)]
-    bands = [ERROR_BANDS[key] for key in tally.bands]
-    lower = input_tokens - tally.below + sum(b.low for b in bands)
-    lower += sum(least for least, _ in ranges)
-    upper: int | None = input_tokens + sum(b.high for b in bands) + sum(m for _, m in ranges)
-    lower += sum(f.lower - f.tokens for f in files)
-    if upper is not None and all(f.upper is not None for f in files):
-        upper += sum((f.upper or 0) - f.tokens for f in files)
-    else:
-        upper = None
+    lower = input_tokens - tally.below
+    upper: int | None = input_tokens
+    if tally.bands:
+        bands = [ERROR_BANDS[key] for key in tally.bands]
+        lower += sum(b.low for b in bands)
+        upper = input_tokens + sum(b.high for b in bands)
+    if unknown and isinstance(rule, ModelRule):
+        ranges = [image_token_range(rule, _sized(im)) for im in unknown]
+        lower += sum(least for least, _ in ranges)
+        upper = (upper or 0) + sum(m for _, m in ranges)
+    if files:
+        lower += sum(f.lower - f.tokens for f in files)
+        if all(f.upper is not None for f in files):
+            upper = (upper or 0) + sum((f.upper or 0) - f.tokens for f in files)
+        else:
+            upper = None
     if _server_side_state(request) or tally.unbounded:
         upper = None
     cost, cost_upper = _estimate_cost(api, model, request, input_tokens, upper, prices, tally)

@@ -175,14 +175,21 @@ def check_request(
     """
     if parts is None:  # callers that also estimate walk once and pass the parts
         parts = walk_request(api, request)
+    files, file_violations, file_notes = check_files(
+        api, request, limits=file_limits, refs=parts.files
+    )
+    if not parts.images:  # no image machinery; the request totals still apply (to nothing)
+        return PreflightOutcome(
+            violations=(*_request_violations([], limits), *file_violations),
+            images=(),
+            notes=tuple(file_notes),
+            files=files,
+        )
     images = tuple((part.ref, *_check_image(part, limits)) for part in parts.images)
     violations = [v for _, _, found in images for v in found]
     violations += _model_violations(model, images)
     infos = [info for _, info, _ in images]
     violations += _request_violations(infos, limits)
-    files, file_violations, file_notes = check_files(
-        api, request, limits=file_limits, refs=parts.files
-    )
     return PreflightOutcome(
         violations=(*violations, *file_violations),
         images=tuple((ref, info) for ref, info, _ in images),

@@ -230,35 +230,18 @@ class PriceTable:
         >>> (c.input_usd, c.cached_input_usd, c.cache_write_usd)
         (0.0, 0.04, 0.5)
         """
-        if not _all_counts(
-            input_tokens, cached_tokens, output_tokens, cache_write_tokens, cache_write_12h_tokens
-        ):
-            return None
         row = self.lookup(model)
-        rates = row.rates(tier=tier, input_tokens=input_tokens) if row else None
-        if row is None or rates is None:
+        if row is None:
             return None
-        cached = min(cached_tokens, input_tokens)
-        writes = min(cache_write_tokens, input_tokens - cached)
-        writes_12h = min(cache_write_12h_tokens, writes)
-        cached_rate = rates.input if rates.cached_input is None else rates.cached_input
-        write_rate = rates.input if rates.cache_write is None else rates.cache_write
-        write_12h_rate = write_rate if rates.cache_write_12h is None else rates.cache_write_12h
-        input_usd = _usd(input_tokens - cached - writes, rates.input)
-        cached_usd = _usd(cached, cached_rate)
-        write_usd = _usd(writes - writes_12h, write_rate) + _usd(writes_12h, write_12h_rate)
-        output_usd = _usd(output_tokens, rates.output)
-        return Cost(
-            input_usd=float(input_usd),
-            cached_input_usd=float(cached_usd),
-            output_usd=float(output_usd),
-            total_usd=float(input_usd + cached_usd + write_usd + output_usd),
-            model=row.model,
+        return _priced(
+            row,
+            self.version,
+            input_tokens=input_tokens,
+            cached_tokens=cached_tokens,
+            output_tokens=output_tokens,
             tier=tier,
-            price_as_of=row.as_of,
-            price_table_version=self.version,
-            cache_write_usd=float(write_usd),
-            long_context=row.is_long(input_tokens),
+            cache_write_tokens=cache_write_tokens,
+            cache_write_12h_tokens=cache_write_12h_tokens,
         )
 
     def with_prices(self, prices: Mapping[str, Any], *, version: str | None = None) -> PriceTable:
@@ -281,6 +264,49 @@ class PriceTable:
             models={**self.models, **models},
             prefixes=tuple(merged_prefixes.items()),
         )
+
+
+def _priced(
+    row: ModelPrice,
+    version: str,
+    *,
+    input_tokens: int,
+    cached_tokens: int,
+    output_tokens: int,
+    tier: Tier,
+    cache_write_tokens: int,
+    cache_write_12h_tokens: int,
+) -> Cost | None:
+    """``PriceTable.cost`` with the row already looked up (callers that found it price once)."""
+    if not _all_counts(
+        input_tokens, cached_tokens, output_tokens, cache_write_tokens, cache_write_12h_tokens
+    ):
+        return None
+    rates = row.rates(tier=tier, input_tokens=input_tokens)
+    if rates is None:
+        return None
+    cached = min(cached_tokens, input_tokens)
+    writes = min(cache_write_tokens, input_tokens - cached)
+    writes_12h = min(cache_write_12h_tokens, writes)
+    cached_rate = rates.input if rates.cached_input is None else rates.cached_input
+    write_rate = rates.input if rates.cache_write is None else rates.cache_write
+    write_12h_rate = write_rate if rates.cache_write_12h is None else rates.cache_write_12h
+    input_usd = _usd(input_tokens - cached - writes, rates.input)
+    cached_usd = _usd(cached, cached_rate)
+    write_usd = _usd(writes - writes_12h, write_rate) + _usd(writes_12h, write_12h_rate)
+    output_usd = _usd(output_tokens, rates.output)
+    return Cost(
+        input_usd=float(input_usd),
+        cached_input_usd=float(cached_usd),
+        output_usd=float(output_usd),
+        total_usd=float(input_usd + cached_usd + write_usd + output_usd),
+        model=row.model,
+        tier=tier,
+        price_as_of=row.as_of,
+        price_table_version=version,
+        cache_write_usd=float(write_usd),
+        long_context=row.is_long(input_tokens),
+    )
 
 
 def tier_for_service_tier(service_tier: object) -> tuple[Tier | None, str | None]:
@@ -327,8 +353,9 @@ def price_usage(
         row = table.lookup(model) if model else None
         if row is None:
             continue
-        cost = table.cost(
-            row.model,
+        cost = _priced(
+            row,
+            table.version,
             input_tokens=usage.input_tokens,
             cached_tokens=usage.cached_tokens or 0,
             output_tokens=usage.output_tokens,

@@ -87,10 +87,10 @@ def billed_usage(api: Api, response: object) -> BilledUsage | None:
     if usage is None:
         return None
     tier = getattr(response, "service_tier", None)
-    inputs, cached, outputs, reasoning, writes, writes_12h = (
+    inputs, cached, outputs, reasoning, writes, writes_12h = [
         _read_int(usage, read)
         for read in _READERS[api]  # in _COUNTS (field) order
-    )
+    ]
     return BilledUsage(
         inputs,
         cached,
