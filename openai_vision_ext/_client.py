@@ -15,17 +15,18 @@ report ``None``. SDK errors pass through untouched.
 
 from __future__ import annotations
 
+import atexit
 import contextvars
 import functools
 import inspect
 import itertools
 import logging
 import os
+import queue
 import threading
 import typing
 import weakref
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
@@ -161,20 +162,64 @@ def _emit(options: VisionOptions, report: VisionReport, response: object = None)
     emit_report(report, pipeline, request_id=report.request_id, text=text)
 
 
-_EMITTER: list[ThreadPoolExecutor] = []
-_EMITTER_LOCK = threading.Lock()
+class _Emitter:
+    """The package's one background thread for records made where nothing can be awaited.
+
+    ``post`` may run inside a garbage-collection finalizer, which can interrupt *any* code of
+    this thread, including code holding ``concurrent.futures``' global lock or this module's
+    locks: it therefore takes no lock and starts no thread, it only puts on a
+    ``queue.SimpleQueue`` (reentrant, safe from finalizers). ``start`` runs where a finalizer
+    that may post is registered, in ordinary code. The thread is a daemon joined at interpreter
+    exit (``atexit``), after the queue is drained, so no record is lost.
+    """
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Callable[[], object] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        with self._lock:
+            if self._thread is None:
+                thread = threading.Thread(
+                    target=self._run, name="openai-vision-ext-audit", daemon=True
+                )
+                thread.start()
+                atexit.register(self._stop)
+                self._thread = thread
+
+    def post(self, job: Callable[[], object]) -> None:
+        self._queue.put(job)
+        if self._thread is None:  # not reached in practice: every registration site starts it
+            self.start()
+
+    def _run(self) -> None:
+        while (job := self._queue.get()) is not None:
+            job()  # _emit never raises
+
+    def _stop(self) -> None:
+        self._queue.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+
+_EMITTER = _Emitter()
 
 
 def _emit_soon(options: VisionOptions, report: VisionReport, response: object = None) -> None:
     """``_emit`` in the package's one background thread, for async clients where nothing can be
     awaited (a stream being closed or collected, a synchronous ``parse()`` on the event loop): a
-    blocked sink delays the record, never the loop. Records keep their order; the thread is
-    joined at interpreter exit, so none is lost."""
-    with _EMITTER_LOCK:
-        if not _EMITTER:
-            _EMITTER.append(ThreadPoolExecutor(1, thread_name_prefix="openai-vision-ext-audit"))
-    # In the caller's context: ``capture_audit()`` and other context-bound observers see it.
-    _EMITTER[0].submit(contextvars.copy_context().run, _emit, options, report, response)
+    blocked sink delays the record, never the loop. Records keep their order and none is lost at
+    exit. Safe inside a garbage-collection finalizer (see :class:`_Emitter`)."""
+    _later(functools.partial(_emit, options, report, response))
+
+
+def _later(job: Callable[[], object]) -> None:
+    """Run ``job`` on the background thread, in the caller's context (``capture_audit()`` and
+    other context-bound observers see its record). Safe inside a finalizer."""
+    _EMITTER.post(functools.partial(contextvars.copy_context().run, job))
 
 
 def _no_emit(options: VisionOptions, report: VisionReport, response: object = None) -> None:
@@ -424,7 +469,10 @@ def _defer(raw: Any, state: _RawState, hook: Callable[..., Any]) -> None:
     response is dropped unparsed. Nothing here keeps ``raw`` alive."""
     hook.__signature__ = inspect.signature(raw.parse)  # type: ignore[attr-defined]
     raw.parse = hook
-    finalizer = weakref.finalize(raw, _raw_dropped, state)
+    # A finalizer can interrupt any code of any thread, even code holding our or the standard
+    # library's locks: it only hands the work to the background thread (see _Emitter).
+    _EMITTER.start()
+    finalizer = weakref.finalize(raw, _later, functools.partial(_raw_dropped, state))
     finalizer.atexit = False
 
 
@@ -545,10 +593,11 @@ _STREAMS: weakref.WeakKeyDictionary[object, _StreamState] = weakref.WeakKeyDicti
 
 
 def _conclude_when_dropped(stream: object, state: _StreamState, emit: _Emit | None = None) -> None:
-    """A stream dropped before its end still gets its one audit record (incomplete), written
-    when it is garbage collected, if nothing concluded it yet: a stream never iterated runs no
-    ``finally`` of ours. Not at interpreter exit."""
-    finalizer = weakref.finalize(stream, _abandoned, state, emit)
+    """A stream dropped before its end still gets its one audit record (incomplete), made on
+    the background thread once it is garbage collected, if nothing concluded it yet: a stream
+    never iterated runs no ``finally`` of ours. Not at interpreter exit."""
+    _EMITTER.start()  # the finalizer only hands the work over (see _defer)
+    finalizer = weakref.finalize(stream, _later, functools.partial(_abandoned, state, emit))
     finalizer.atexit = False
 
 

@@ -1032,3 +1032,29 @@ async def test_streaming_response_of_a_stream_read_as_bytes_is_incomplete(side: 
     gc.collect()
     assert wait_for(lambda: bool(records))  # async: written by a background thread
     assert [(r.status, r.billed_input_tokens) for r in records] == [("incomplete", None)]
+
+
+@pytest.mark.anyio
+async def test_a_stream_collected_under_a_held_executor_lock_does_not_deadlock(side: Side) -> None:
+    """The record of a dropped async stream is made in a garbage-collection finalizer, which can
+    run inside any code of any thread, including ``concurrent.futures`` while it holds its
+    global (non-reentrant) lock, as the SDK's own ``to_thread`` does: the finalizer must hand
+    the record over without taking that lock (this deadlocked the SDK's test suite)."""
+    import concurrent.futures.thread as futures_thread
+    import threading
+
+    records: list[AuditRecord] = []
+    client = side.client(Mock.ok(), audit=[records.append])
+    holder = [await side.run(client.responses.create(**responses_request(), stream=True))]
+
+    def collect_while_holding_the_lock() -> None:
+        with futures_thread._global_shutdown_lock:  # as ThreadPoolExecutor.submit holds it
+            holder.clear()  # the last reference: the finalizer runs here, in this thread
+            gc.collect()
+
+    worker = threading.Thread(target=collect_while_holding_the_lock, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "the dropped stream's finalizer deadlocked"
+    assert wait_for(lambda: bool(records))
+    assert [(r.status, r.billed_input_tokens) for r in records] == [("incomplete", None)]
