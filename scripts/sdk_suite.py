@@ -52,6 +52,9 @@ OFFLINE_EXCLUDES = ("tests/api_resources", "tests/lib/live")
 SKIPPED_DEV_DEPS = re.compile(r"^(ty|ruff|pandas-stubs|types-)", re.IGNORECASE)
 """Linters and stubs from the SDK's ``dev`` group: not needed to run its tests."""
 
+TEST_TIMEOUT_S = 300
+"""Per-test limit (pytest-timeout): the slowest SDK test takes seconds; a test past this hangs."""
+
 SDK_EXTRAS = "aiohttp,datalib,realtime"
 """The SDK's extras its tests import (``voice_helpers`` needs the PortAudio C library: its
 tests then fail the same way as is and with our clients)."""
@@ -202,7 +205,7 @@ def _venv(version: str, src: Path, work: Path) -> Path:
     """A virtualenv with this project, ``openai==version`` and the SDK's test dependencies."""
     project = tomllib.loads((src / "pyproject.toml").read_text())
     dev = [d for d in project["dependency-groups"]["dev"] if not SKIPPED_DEV_DEPS.match(d)]
-    wanted = [str(ROOT), f"openai[{SDK_EXTRAS}]=={version}", *dev]
+    wanted = [str(ROOT), f"openai[{SDK_EXTRAS}]=={version}", *dev, "pytest-timeout"]
     stamp = hashlib.sha256(json.dumps(wanted).encode()).hexdigest()[:16]
     venv = work / "venv"
     python = venv / "bin" / "python"
@@ -260,6 +263,8 @@ def _start(
     env["DEFER_PYDANTIC_BUILD"] = "false"
     command = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts="]
     command += ["--tb=line", "-n", workers, f"--junitxml={report}", "-o", "junit_logging=log"]
+    # A hang (a deadlock in our clients) fails its one test instead of stalling CI for good.
+    command += ["-o", f"timeout={TEST_TIMEOUT_S}"]
     if env_changes.get("_plugin"):
         command += ["-p", "ovx_substitute"]
     for name, value in env_changes.items():
