@@ -20,17 +20,15 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, runtime_checkable
+from typing import Any, Final, Protocol, TypeAlias, runtime_checkable
 
-from ._exceptions import AuditConfigError
+from ._estimate import ImageEstimate
+from ._exceptions import AuditConfigError, Violation
+from ._file_rules import FileEstimate
 from ._prices import DEFAULT_PRICES, Cost, PriceTable, load_prices, price_usage
 from ._redact import safe
+from ._report import VisionReport
 from ._usage import BilledUsage
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ._estimate import ImageEstimate
-    from ._file_rules import FileEstimate
-    from ._report import VisionReport
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -103,23 +101,8 @@ class AuditImage:
 
     @classmethod
     def from_estimate(cls, image: ImageEstimate) -> AuditImage:
-        """Copy the identifying fields of an ``ImageEstimate`` (its location path is dropped)."""
-        return cls(
-            index=image.index,
-            source=image.source,
-            sha256=image.sha256,
-            mime=image.mime,
-            n_bytes=image.n_bytes,
-            width=image.width,
-            height=image.height,
-            detail=image.detail,
-            estimated_tokens=image.tokens,
-            original_width=image.original_width,
-            original_height=image.original_height,
-            original_n_bytes=image.original_n_bytes,
-            original_mime=image.original_mime,
-            prepared_actions=tuple(image.prepared_actions),
-        )
+        """Copy the identifying fields of an ``ImageEstimate`` (by ``IMAGE_FIELDS``)."""
+        return cls(**IMAGE_FIELDS.copy(image))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AuditImage:
@@ -131,9 +114,7 @@ class AuditImage:
         ...     "estimated_tokens": None, "added_later": 1}).prepared_actions
         ()
         """
-        known = {k: v for k, v in data.items() if k in _IMAGE_FIELDS}
-        known["prepared_actions"] = tuple(known.get("prepared_actions") or ())
-        return cls(**known)
+        return cls(**_known(cls, data))
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,25 +144,8 @@ class AuditFile:
 
     @classmethod
     def from_estimate(cls, file: FileEstimate) -> AuditFile:
-        """Copy the identifying and estimated fields of a ``FileEstimate``."""
-        return cls(
-            index=file.index,
-            source=file.source,
-            kind=file.kind,
-            sha256=file.sha256,
-            mime=file.mime,
-            n_bytes=file.n_bytes,
-            pages=file.pages,
-            detail=file.detail,
-            estimated_text_tokens=file.text_tokens,
-            estimated_page_tokens=file.page_tokens,
-            estimated_tokens=file.tokens,
-            estimated_lower=file.lower,
-            estimated_upper=file.upper,
-            exact=file.exact,
-            rule=file.rule,
-            filename=file.filename,
-        )
+        """Copy the identifying and estimated fields of a ``FileEstimate`` (by ``FILE_FIELDS``)."""
+        return cls(**FILE_FIELDS.copy(file))
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,22 +238,11 @@ class AuditRecord:
         >>> rec.time, rec.cost.model, rec.cost.total_usd
         ('2026-11-24T18:00:00.000Z', 'gpt-4o-mini', 2.7e-06)
         """
-        copied = {
-            f.name: getattr(report, f.name)
-            for f in fields(cls)
-            if f.name in _REPORT_FIELDS and f.name != "cost"
-        }
         cost = report.cost if prices is None and report.cost is not None else None
         if cost is None:
             cost = _cost(report, prices or DEFAULT_PRICES)
         return cls(
-            **{
-                **copied,
-                "images": tuple(AuditImage.from_estimate(image) for image in report.images),
-                "files": tuple(AuditFile.from_estimate(file) for file in report.files),
-                "notes": tuple(report.notes),
-                "violations": tuple(v.code for v in report.violations),
-            },
+            **RECORD_FIELDS.copy(report),
             time=_iso_utc(now),
             cost=cost,
             price_table_version=(
@@ -326,37 +279,111 @@ class AuditRecord:
         >>> AuditRecord.from_dict(rec.to_dict()) == rec
         True
         """
-        values = {k: v for k, v in data.items() if k in _RECORD_FIELDS}
+        values = _known(cls, data)
         values.pop("schema_version", None)  # rebuilt in the current shape: SCHEMA_VERSION
-        cost = values.pop("cost", None)
-        return cls(
-            **{
-                **values,
-                "images": tuple(AuditImage.from_dict(image) for image in values["images"]),
-                "files": tuple(
-                    AuditFile(**{k: v for k, v in f.items() if k in _FILE_FIELDS})
-                    for f in values.get("files", ())
-                ),
-                "notes": tuple(values.get("notes", ())),
-                "violations": tuple(values.get("violations", ())),
-                "context": MappingProxyType(dict(values.get("context", {}))),
-                "cost": None if cost is None else Cost(**_cost_fields(cost)),
-            }
+        return cls(**values)
+
+
+# -- one field list: which source field fills each record field ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FieldMap:
+    """How a record type is copied from the type it records, by ``dataclasses.fields``.
+
+    Each record field takes the source field of the same name, or the one ``renames`` names;
+    ``convert`` turns a value into its record form. ``computed`` record fields are made by the
+    builder instead; ``not_copied`` source fields are left out on purpose. ``unhandled()`` lists
+    any field in neither place, so a field added to one side alone fails a test.
+    """
+
+    source: type
+    target: type
+    pairs: tuple[tuple[str, str, Callable[[Any], Any] | None], ...]
+    """(record field, source field, converter) in the record's field order."""
+    computed: frozenset[str]
+    not_copied: frozenset[str]
+
+    @classmethod
+    def of(
+        cls,
+        source: type,
+        target: type,
+        *,
+        renames: Mapping[str, str] | None = None,
+        convert: Mapping[str, Callable[[Any], Any]] | None = None,
+        computed: Iterable[str] = (),
+        not_copied: Iterable[str] = (),
+    ) -> FieldMap:
+        made, renames, convert = frozenset(computed), renames or {}, convert or {}
+        pairs = tuple(
+            (f.name, renames.get(f.name, f.name), convert.get(f.name))
+            for f in fields(target)
+            if f.name not in made
+        )
+        return cls(source, target, pairs, made, frozenset(not_copied))
+
+    def copy(self, obj: object) -> dict[str, Any]:
+        """The record fields copied from ``obj`` (converted), as keyword arguments."""
+        return {
+            name: getattr(obj, src) if convert is None else convert(getattr(obj, src))
+            for name, src, convert in self.pairs
+        }
+
+    def unhandled(self) -> list[str]:
+        """Fields the declaration misses (empty when complete), named ``Type.field``."""
+        source = {f.name for f in fields(self.source)}
+        read = {src for _, src, _ in self.pairs} | self.not_copied
+        return sorted(
+            [f"{self.source.__name__}.{name}" for name in source - read]
+            + [f"{self.source.__name__}.{name}" for name in read - source]
+            + [f"{self.target.__name__}.{name}" for name in self.computed - _names(self.target)]
         )
 
 
-_IMAGE_FIELDS: Final = frozenset(f.name for f in fields(AuditImage))
-_FILE_FIELDS: Final = frozenset(f.name for f in fields(AuditFile))
-_RECORD_FIELDS: Final = frozenset(f.name for f in fields(AuditRecord))
+def _names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls))
 
 
-def _report_fields() -> frozenset[str]:
-    from ._report import VisionReport  # a cycle at import time: _report -> _prices, not _audit
+IMAGE_FIELDS: Final = FieldMap.of(
+    ImageEstimate,
+    AuditImage,
+    renames={"estimated_tokens": "tokens"},
+    convert={"prepared_actions": tuple},
+    # where the image sits in this request, and the detail the rule resolved ``auto`` to:
+    # the record identifies the image (sha256, mime, size, dimensions) and the detail as sent
+    not_copied=("location", "billed_detail"),
+)
+FILE_FIELDS: Final = FieldMap.of(
+    FileEstimate,
+    AuditFile,
+    renames={
+        "estimated_text_tokens": "text_tokens",
+        "estimated_page_tokens": "page_tokens",
+        "estimated_tokens": "tokens",
+        "estimated_lower": "lower",
+        "estimated_upper": "upper",
+    },
+    not_copied=("location", "notes"),  # the path in this request; the rule row's caveats
+)
 
-    return frozenset(f.name for f in fields(VisionReport))
+
+def _violation_codes(violations: tuple[Violation, ...]) -> tuple[str, ...]:
+    return tuple(v.code for v in violations)
 
 
-_REPORT_FIELDS: Final = _report_fields()
+RECORD_FIELDS: Final = FieldMap.of(
+    VisionReport,
+    AuditRecord,
+    convert={
+        "images": lambda images: tuple(map(AuditImage.from_estimate, images)),
+        "files": lambda files: tuple(map(AuditFile.from_estimate, files)),
+        "violations": _violation_codes,
+        "notes": tuple,
+    },
+    computed=("time", "cost", "price_table_version", "text", "context", "schema_version"),
+    not_copied=("cost",),  # the record's cost is the report's, or repriced with a given table
+)
 
 Processor: TypeAlias = Callable[[AuditRecord], "AuditRecord | None"]
 """A pipeline step: return the record (changed or not), or ``None`` to drop it."""
@@ -661,35 +688,61 @@ def _jsonable(value: object) -> Any:
     return value
 
 
+COST_KEYS: Final = MappingProxyType(
+    {
+        "input": "input_usd",
+        "cached_input": "cached_input_usd",
+        "cache_write": "cache_write_usd",
+        "output": "output_usd",
+        "total": "total_usd",
+        "price_model": "model",
+        "tier": "tier",
+        "long_context": "long_context",
+        "price_as_of": "price_as_of",
+        "price_table_version": "price_table_version",
+    }
+)
+"""A record's ``cost`` keys (JSON order, after ``currency``) and the ``Cost`` field each holds."""
+
+
 def _cost_dict(cost: Cost) -> dict[str, Any]:
-    return {
-        "currency": "USD",
-        "input": cost.input_usd,
-        "cached_input": cost.cached_input_usd,
-        "cache_write": cost.cache_write_usd,
-        "output": cost.output_usd,
-        "total": cost.total_usd,
-        "price_model": cost.model,
-        "tier": cost.tier,
-        "long_context": cost.long_context,
-        "price_as_of": cost.price_as_of,
-        "price_table_version": cost.price_table_version,
-    }
+    return {"currency": "USD"} | {key: getattr(cost, name) for key, name in COST_KEYS.items()}
 
 
-def _cost_fields(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "input_usd": data["input"],
-        "cached_input_usd": data["cached_input"],
-        "cache_write_usd": data.get("cache_write", 0.0),
-        "output_usd": data["output"],
-        "total_usd": data["total"],
-        "model": data["price_model"],
-        "tier": data["tier"],
-        "long_context": data.get("long_context", False),
-        "price_as_of": data["price_as_of"],
-        "price_table_version": data["price_table_version"],
+def _cost_from_dict(data: Mapping[str, Any] | None) -> Cost | None:
+    """Keys a version lacks (``cache_write``, ``long_context`` before 3) take their defaults."""
+    if data is None:
+        return None
+    return Cost(**{name: data[key] for key, name in COST_KEYS.items() if key in data})
+
+
+def _tuple(value: Iterable[Any] | None) -> tuple[Any, ...]:
+    return tuple(value or ())
+
+
+FROM_JSON: Final[Mapping[str, Callable[[Any], Any]]] = MappingProxyType(
+    {
+        "tuple[str, ...]": _tuple,
+        "tuple[AuditImage, ...]": lambda images: tuple(map(AuditImage.from_dict, images or ())),
+        "tuple[AuditFile, ...]": lambda files: tuple(
+            AuditFile(**_known(AuditFile, f)) for f in files or ()
+        ),
+        "Cost | None": _cost_from_dict,
+        "Mapping[str, Any]": lambda context: MappingProxyType(dict(context or {})),
     }
+)
+"""How ``from_dict`` turns a JSON value back into a record field, by the field's declared type;
+fields of other types (``int | None``, ``str``, ``bool``...) are JSON values already."""
+
+
+def _known(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
+    """``cls``'s fields found in ``data``, converted back from JSON; unknown keys are ignored."""
+    out: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name in data:
+            convert = FROM_JSON.get(str(f.type))
+            out[f.name] = data[f.name] if convert is None else convert(data[f.name])
+    return out
 
 
 def _components(value: object, kind: str) -> tuple[Any, ...]:

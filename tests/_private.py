@@ -78,6 +78,11 @@ __all__ = [
     "check_images",
     "check_request",
     "check_sendable",
+    "COST_KEYS",
+    "FILE_FIELDS",
+    "FROM_JSON",
+    "IMAGE_FIELDS",
+    "RECORD_FIELDS",
     "cli",
     "drift_point",
     "emit_report",
@@ -127,6 +132,11 @@ __all__ = [
 ]
 
 emit_report = _audit.emit_report
+COST_KEYS = _audit.COST_KEYS
+FILE_FIELDS = _audit.FILE_FIELDS
+FROM_JSON = _audit.FROM_JSON
+IMAGE_FIELDS = _audit.IMAGE_FIELDS
+RECORD_FIELDS = _audit.RECORD_FIELDS
 BatchProblem = _batch.BatchProblem
 BatchRequest = _batch.BatchRequest
 BatchTally = _batch.BatchTally

@@ -6,18 +6,21 @@ import asyncio
 import json
 import logging
 import threading
-from dataclasses import replace
+from dataclasses import fields, make_dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from _private import emit_report
+from _private import COST_KEYS, FILE_FIELDS, FROM_JSON, IMAGE_FIELDS, RECORD_FIELDS, emit_report
 
 from openai_vision_ext import (
     DEFAULT_PRICES,
     SCHEMA_VERSION,
     AuditConfigError,
+    AuditFile,
+    AuditImage,
     AuditPipeline,
     AuditRecord,
+    Cost,
     Violation,
     VisionReport,
     add_context,
@@ -641,3 +644,101 @@ def test_keys_added_by_later_versions_are_ignored():
     data["added_in_v9"] = {"x": 1}
     data["images"][0]["added_in_v9"] = 1
     assert AuditRecord.from_dict(data) == record_of()
+
+
+# -- one field list: report -> record -> dict -----------------------------------------------------
+
+FIELD_MAPS = [IMAGE_FIELDS, FILE_FIELDS, RECORD_FIELDS]
+
+
+@pytest.mark.parametrize("field_map", FIELD_MAPS, ids=lambda m: m.target.__name__)
+def test_every_source_field_is_recorded_or_left_out_on_purpose(field_map):
+    """Each field of the report (image estimate, file estimate) is copied into the record, under
+    its own name or the one its rename names, or listed as not copied; each record field is
+    copied or computed."""
+    assert field_map.unhandled() == []
+
+
+def test_a_field_added_to_the_report_alone_is_found():
+    """The check can fail: a report with a field the record does not handle is named."""
+    wider = make_dataclass(
+        "VisionReport", [("added_later", int, 0)], bases=(VisionReport,), frozen=True
+    )
+    assert replace(RECORD_FIELDS, source=wider).unhandled() == ["VisionReport.added_later"]
+
+
+def test_a_record_field_without_a_source_is_found():
+    """A record field copied from a report field that does not exist is named too."""
+    pairs = (*RECORD_FIELDS.pairs, ("added_later", "added_later", None))
+    assert replace(RECORD_FIELDS, pairs=pairs).unhandled() == ["VisionReport.added_later"]
+
+
+def test_renamed_fields_carry_the_estimate_values():
+    """tokens -> estimated_tokens (images); text/page tokens and bounds -> estimated_* (files)."""
+    image = make_report().images[0]
+    assert AuditImage.from_estimate(image).estimated_tokens == image.tokens == 8_500
+    assert {name: source for name, source, _ in FILE_FIELDS.pairs} == {
+        "index": "index",
+        "source": "source",
+        "kind": "kind",
+        "sha256": "sha256",
+        "mime": "mime",
+        "n_bytes": "n_bytes",
+        "pages": "pages",
+        "detail": "detail",
+        "estimated_text_tokens": "text_tokens",
+        "estimated_page_tokens": "page_tokens",
+        "estimated_tokens": "tokens",
+        "estimated_lower": "lower",
+        "estimated_upper": "upper",
+        "exact": "exact",
+        "rule": "rule",
+        "filename": "filename",
+    }
+
+
+JSON_TYPES = {"int", "str", "bool", "int | None", "str | None", "bool | None"}
+
+
+@pytest.mark.parametrize("cls", [AuditRecord, AuditImage, AuditFile], ids=lambda c: c.__name__)
+def test_from_dict_knows_how_to_read_back_every_field_type(cls):
+    """Every record field is a JSON value already or has a FROM_JSON converter for its type, so a
+    new field of a new type cannot come back from a JSONL line as a list or a dict."""
+    unknown = {f"{f.name}: {f.type}" for f in fields(cls)} - {
+        f"{f.name}: {f.type}" for f in fields(cls) if f.type in JSON_TYPES or f.type in FROM_JSON
+    }
+    assert unknown == set()
+
+
+def test_cost_keys_name_every_cost_field_once():
+    """The record's cost dict and Cost share one key map, in both directions."""
+    assert sorted(COST_KEYS.values()) == sorted(f.name for f in fields(Cost))
+    cost = record_of().cost
+    assert list(record_of().to_dict()["cost"]) == ["currency", *COST_KEYS]
+    assert AuditRecord.from_dict(record_of().to_dict()).cost == cost
+
+
+def test_version_2_lines_are_still_read():
+    """A version-2 line (no version-3 keys; cost without cache_write and long_context) is read,
+    the missing values taking their defaults."""
+    data = record_of().to_dict()
+    data["schema_version"] = 2
+    for key in (
+        "counted_text_tokens",
+        "estimate_exact",
+        "estimated_input_lower",
+        "estimated_input_upper",
+        "billed_cache_write_tokens",
+        "service_tier",
+        "files",
+        "estimated_file_tokens",
+        "billed_file_tokens",
+        "file_attribution",
+        "counted_without_files_tokens",
+    ):
+        del data[key]
+    del data["cost"]["cache_write"], data["cost"]["long_context"]
+    rebuilt = AuditRecord.from_dict(data)
+    assert rebuilt == record_of()
+    assert (rebuilt.cost.cache_write_usd, rebuilt.cost.long_context) == (0.0, False)
+    assert rebuilt.schema_version == SCHEMA_VERSION
