@@ -32,8 +32,6 @@ class ToolDialect:
     schema_comments: bool
     """``title`` and object-level ``description`` keywords become ``//`` comments (the
     property's own description is rendered in every dialect)."""
-    resolve_refs: bool
-    """A ``$ref`` is expanded into the ``$defs`` entry it names (else its type is ``any``)."""
     split_description: bool
     """Each line of a multi-line function description is its own ``//`` comment."""
     forced_choice: int | None
@@ -42,6 +40,13 @@ class ToolDialect:
     prompt (it constrains decoding instead)."""
     none_choice: int
     """Tokens ``tool_choice="none"`` adds (the prompt says tools may not be called)."""
+    nested_comments: bool
+    """A nested object's properties carry their comments (else only the function's own
+    properties do)."""
+    nested_indent: int
+    """Spaces each level of object nesting indents a nested object's properties by."""
+    generic_arrays: bool
+    """An array of objects is ``Array<`` the object ``>`` (else the object then ``[]``)."""
     source: str
     as_of: date
 
@@ -50,25 +55,33 @@ TOOL_DIALECTS: Mapping[str, ToolDialect] = {
     "2023": ToolDialect(
         "2023",
         schema_comments=False,
-        resolve_refs=False,
         split_description=True,
         forced_choice=4,
         none_choice=1,
+        nested_comments=False,
+        nested_indent=2,
+        generic_arrays=False,
         source=(
             "gpt-4 (0613) Chat bills in real-usage/tools_and_formats.jsonl (mirascope, 6 "
-            "bills 2025-09, exact without titles or object descriptions); the renderer "
-            "hmarr/openai-chat-tokens reverse-engineered in 2023 for this snapshot (a forced "
-            "function: 4 + its name's tokens; tool_choice none: 1; no $ref support)"
+            "bills 2025-09, exact without titles or object descriptions; a $defs array of "
+            "objects, 2025-09, exact with the $ref expanded and the definition's property "
+            "descriptions left out); the renderer hmarr/openai-chat-tokens reverse-engineered "
+            "in 2023 for this snapshot generation, its test bills on gpt-3.5-turbo (0613): a "
+            "nested object's properties indented 2 spaces a level, an array of objects as the "
+            "object then [] (68 and 106 tokens), a forced function 4 + its name's tokens, "
+            "tool_choice none 1"
         ),
         as_of=date(2025, 9, 11),
     ),
     "2024": ToolDialect(
         "2024",
         schema_comments=True,
-        resolve_refs=True,
         split_description=False,
         forced_choice=7,
         none_choice=1,
+        nested_comments=True,
+        nested_indent=0,
+        generic_arrays=True,
         source=(
             "real-usage/tools_and_formats.jsonl: property titles (magentic gpt-4o 2024-11, "
             "openinference gpt-3.5-turbo 2024-08 and 2026-02, crewAI gpt-4-0125-preview), "
@@ -81,10 +94,12 @@ TOOL_DIALECTS: Mapping[str, ToolDialect] = {
     "2025": ToolDialect(
         "2025",
         schema_comments=True,
-        resolve_refs=True,
         split_description=False,
         forced_choice=None,
         none_choice=0,
+        nested_comments=True,
+        nested_indent=0,
+        generic_arrays=True,
         source=(
             "real-usage/tools_and_formats.jsonl: gpt-5-mini forcing a function (mirascope, "
             "Chat and Responses, 2025-12) bills what the same request costs unforced, "
@@ -190,9 +205,10 @@ class _Schema:
 
     def __init__(self, root: Mapping[str, Any], dialect: ToolDialect) -> None:
         defs = root.get("$defs", root.get("definitions"))
-        usable = isinstance(defs, Mapping) and dialect.resolve_refs
-        self.defs: Mapping[str, Any] = defs if usable else {}
+        self.defs: Mapping[str, Any] = defs if isinstance(defs, Mapping) else {}
         self.comments = dialect.schema_comments
+        self.dialect = dialect
+        self.level = 0  # objects open around the properties being rendered
         self.expanding: list[str] = []
         self.expansions = 0
         self.depth = 0
@@ -204,14 +220,20 @@ class _Schema:
         lines.append("{")
         required = schema.get("required")
         needed = set(required) if isinstance(required, list | tuple) else set()
-        for key, raw in _properties(schema).items():
-            with self._resolved(raw) as prop:
-                lines.extend(self._comments(prop, own=False))
-                optional = "" if key in needed else "?"
-                line = f"{key}{optional}: {self.type(prop)},"
-                if "default" in prop:
-                    line += f" // default: {_default(prop)}"
-                lines.append(line)
+        margin = " " * (self.dialect.nested_indent * self.level)
+        self.level += 1
+        try:
+            for key, raw in _properties(schema).items():
+                with self._resolved(raw) as prop:
+                    if self.level == 1 or self.dialect.nested_comments:
+                        lines.extend(margin + c for c in self._comments(prop, own=False))
+                    optional = "" if key in needed else "?"
+                    line = f"{margin}{key}{optional}: {self.type(prop)},"
+                    if "default" in prop:
+                        line += f" // default: {_default(prop)}"
+                    lines.append(line)
+        finally:
+            self.level -= 1
         lines.append("}")
         return "\n".join(lines)
 
@@ -246,7 +268,7 @@ class _Schema:
 
     def _array(self, items: Mapping[str, Any]) -> str:
         with self._resolved(items) as item:
-            if item.get("type") == "object" and _properties(item):
+            if item.get("type") == "object" and _properties(item) and self.dialect.generic_arrays:
                 return f"Array<\n{self.object(item, top=True)}\n>"
             return f"{self._type(item)}[]"
 

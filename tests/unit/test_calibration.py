@@ -70,7 +70,7 @@ KNOWN_MISSES = {
 SHAPE_FIGURES = {
     "simple": (207, 200, 194),
     "multi-message": (35, 26, 5),
-    "tools": (144, 110, 63),
+    "tools": (144, 110, 64),
     "formats": (36, 30, 22),
     "reasoning replays": (4, 4, 0),
     "URL images": (59, 45, 45),
