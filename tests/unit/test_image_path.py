@@ -153,6 +153,7 @@ _a2b_base64 = binascii.a2b_base64
 
 @pytest.fixture
 def decoding(monkeypatch: pytest.MonkeyPatch) -> _CountingBinascii:
+    estimate_request(model="gpt-4o", input="Hi")  # loading the tokenizer decodes base64 too
     counter = _CountingBinascii()
     monkeypatch.setattr(binascii, "a2b_base64", counter.a2b_base64)
     return counter
@@ -175,6 +176,20 @@ def test_a_foreign_data_url_is_estimated_from_its_first_kilobytes(
     assert (image.width, image.height, image.n_bytes) == (1000, 1000, len(data))
     assert image.sha256 is None
     assert 0 < decoding.decoded < 16_384 < len(url) // 100
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_a_plain_header_is_decoded_from_the_first_block_only(
+    decoding: _CountingBinascii, fmt: str
+) -> None:
+    """A PNG's IHDR and first IDAT header, or a plain JPEG's frame header, lie in the first 256
+    bytes: estimating such a foreign data URL decodes those (344 base64 characters) and the
+    last 64 (the padding is checked strictly), nothing else."""
+    data = encode(Image.effect_noise((300, 200), 90).convert("RGB"), fmt)
+    url = f"data:image/{fmt.lower()};base64," + base64.b64encode(data).decode()
+    image = estimate_request(**_request(url)).images[0]
+    assert (image.width, image.height, image.n_bytes) == (300, 200, len(data))
+    assert decoding.decoded == 344 + 64
 
 
 def test_a_foreign_data_urls_digest_is_computed_on_first_access(
