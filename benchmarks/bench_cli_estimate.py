@@ -31,7 +31,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from PIL import Image
 
-from openai_vision_ext._cli import cli
+from openai_vision_ext._cli.commands import cli
 
 N_IMAGES = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
 N_TEMPLATES = 200

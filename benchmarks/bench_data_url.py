@@ -34,7 +34,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from openai_vision_ext._parts import build_data_url, image_part, image_url_part
+from openai_vision_ext._image.parts import build_data_url, image_part, image_url_part
 
 TARGET_THROUGHPUT = 0.5
 TARGET_PEAK = 2.5

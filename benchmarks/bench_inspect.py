@@ -38,7 +38,7 @@ from PIL import Image
 
 from openai_vision_ext import _sources, inspect_image
 from openai_vision_ext._estimate import estimate_image_tokens
-from openai_vision_ext._images import read_header
+from openai_vision_ext._image.images import read_header
 
 TARGET_VS_BASELINE = 2.0
 TARGET_20MB_VS_1MB = 1.5

@@ -32,7 +32,7 @@ from typing import Final
 from PIL import Image, ImageDraw
 
 from openai_vision_ext._estimate import estimate_image_tokens
-from openai_vision_ext._prepare import prepare_image
+from openai_vision_ext._image.prepare import prepare_image
 
 MODELS = ("gpt-4o", "gpt-4.1-mini", "gpt-5-mini")
 DETAIL: Final = "high"

@@ -108,9 +108,6 @@ if _typing.TYPE_CHECKING:  # the rest loads on first access (``_LAZY``)
         estimate_request,
         target_size,
     )
-    from ._fetch import (
-        FetchOptions,
-    )
     from ._file_parts import (
         FileDetail,
         chat_file_part,
@@ -129,12 +126,22 @@ if _typing.TYPE_CHECKING:  # the rest loads on first access (``_LAZY``)
         pdf_facts,
         sniff_file,
     )
-    from ._otel import (
-        OTelSink,
+    from ._image.fetch import (
+        FetchOptions,
     )
-    from ._parts import (
+    from ._image.parts import (
         image_part,
         image_url_part,
+    )
+    from ._image.prepare import (
+        AnimatedPolicy,
+        PreparedImage,
+        prepare_image,
+        prepared_size,
+    )
+    from ._image.sources import inspect_image
+    from ._otel import (
+        OTelSink,
     )
     from ._preflight import (
         DEFAULT_LIMITS,
@@ -142,12 +149,6 @@ if _typing.TYPE_CHECKING:  # the rest loads on first access (``_LAZY``)
         ImageLimits,
         PreflightOutcome,
         preflight,
-    )
-    from ._prepare import (
-        AnimatedPolicy,
-        PreparedImage,
-        prepare_image,
-        prepared_size,
     )
     from ._prices import (
         DEFAULT_PRICES,
@@ -175,7 +176,6 @@ if _typing.TYPE_CHECKING:  # the rest loads on first access (``_LAZY``)
         LoggingSink,
         read_jsonl,
     )
-    from ._sources import inspect_image
     from ._text import (
         count_tokens,
     )
@@ -346,7 +346,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "estimate_request",
         "target_size",
     ),
-    "_fetch": ("FetchOptions",),
+    "_image.fetch": ("FetchOptions",),
     "_file_parts": (
         "FileDetail",
         "chat_file_part",
@@ -363,9 +363,9 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "pdf_facts",
         "sniff_file",
     ),
-    "_sources": ("inspect_image",),
+    "_image.sources": ("inspect_image",),
     "_otel": ("OTelSink",),
-    "_parts": (
+    "_image.parts": (
         "image_part",
         "image_url_part",
     ),
@@ -376,7 +376,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "PreflightOutcome",
         "preflight",
     ),
-    "_prepare": (
+    "_image.prepare": (
         "AnimatedPolicy",
         "PreparedImage",
         "prepare_image",

@@ -532,7 +532,7 @@ def advise(
         width, height = image
     else:
         if not isinstance(image, ImageInfo):
-            from ._sources import inspect_image  # the one I/O edge: reads the header only
+            from ._image.sources import inspect_image  # the one I/O edge: reads the header only
 
             image = inspect_image(image)
         width, height = image.width, image.height

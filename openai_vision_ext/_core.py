@@ -24,7 +24,7 @@ from ._exceptions import (
 )
 from ._file_rules import FileEstimate
 from ._files import FileInfo
-from ._originals import with_originals
+from ._image.originals import with_originals
 from ._preflight import check_request
 from ._prices import DEFAULT_PRICES, PriceTable, price_usage
 from ._redact import escape, safe
@@ -375,7 +375,7 @@ def _estimate(
     file_infos: Sequence[FileInfo | None] | None = None,
 ) -> tuple[RequestEstimate | None, str | None]:
     """The estimate, or ``None`` and why (``None`` reason: no rule for ``model``). Images that
-    ``prepare_image`` changed in this process get their original facts (``_originals``)."""
+    ``prepare_image`` changed in this process get their original facts (``_image.originals``)."""
     try:
         estimate = estimate_with_infos(
             api, model, request, infos, prices=prices, parts=parts, file_infos=file_infos

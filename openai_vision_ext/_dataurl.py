@@ -6,7 +6,7 @@
 * :func:`decode` strictly decodes a slice of the payload (whole base64 quads), naming the
   problem (whitespace, URL-safe alphabet, percent-encoding, padding) when it is not base64.
 
-What the MIME must be and whether the bytes agree with it are the caller's rules (``_images``
+What the MIME must be and whether the bytes agree with it are the caller's rules (``_image.images``
 for images, ``_files`` for files); errors are raised as the caller's type (:class:`Flavour`).
 """
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ._error_bands import ERROR_BANDS, BandKey
 from ._exceptions import UnknownModelError
-from ._images import is_data_url
+from ._image.images import is_data_url
 from ._preflight import resolve_api
 from ._prices import DEFAULT_PRICES, Cost, PriceTable, tier_for_service_tier
 from ._render import TOOL_DIALECTS, forced_function, render_functions, render_response_format

@@ -165,7 +165,7 @@ def _data_url(source: object) -> tuple[FileInfo, str]:
                 f"cannot read the file: {exc.strerror or type(exc).__name__}; check the path"
             ) from None
         _check_size(size, limit)
-    from ._sources import read_source
+    from ._image.sources import read_source
 
     try:
         data: bytes | bytearray | memoryview = read_source(source)

@@ -432,7 +432,7 @@ def _ooxml_kind(buf: bytes) -> FileKind:
 
 
 def _image_format(head: bytes) -> str | None:
-    from ._images import sniff_format
+    from ._image.images import sniff_format
 
     try:
         return sniff_format(head)

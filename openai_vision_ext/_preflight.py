@@ -48,7 +48,7 @@ from ._exceptions import (
 )
 from ._file_preflight import FileCheck, check_files
 from ._files import DEFAULT_FILE_LIMITS, FileLimits
-from ._images import data_url_has_gps, is_data_url
+from ._image.images import data_url_has_gps, is_data_url
 from ._rules import get_model_rule, sizing_for_rule
 from ._types import MB, Api, ImageInfo, describe_bytes, detail_problem
 from ._walk import ImageRef, Part, RequestParts, walk_request

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal, NamedTuple, TypeAlias, TypeVar, cast
 
 from ._exceptions import ImageError, InvalidRequestError
-from ._images import inspect_data_url, is_data_url
+from ._image.images import inspect_data_url, is_data_url
 from ._types import Api, ImageInfo
 
 __all__ = [

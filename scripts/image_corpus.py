@@ -128,7 +128,7 @@ def _entries(path: Path, swallowed: _Swallowed, vision: Any) -> dict[str, Callab
     from click.testing import CliRunner
 
     import openai_vision_ext as ove
-    from openai_vision_ext._cli import cli
+    from openai_vision_ext._cli.commands import cli
 
     data = path.read_bytes()
     message = {"role": "user", "content": [{"type": "input_image", "image_url": _data_url(data)}]}

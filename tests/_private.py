@@ -13,30 +13,31 @@ from openai_vision_ext import (
     _audit,
     _batch,
     _calibrate,
-    _cli,
     _client,
     _drift,
     _error_bands,
     _estimate,
-    _fetch,
     _file_calibrate,
-    _images,
     _ooxml,
-    _originals,
     _otel,
-    _parts,
     _preflight,
-    _prepare,
     _prices_data,
     _render,
     _rules,
     _rules_data,
     _sinks,
-    _sources,
-    _strip,
     _text,
     _walk,
 )
+from openai_vision_ext._cli import commands as _cli
+from openai_vision_ext._cli import scan as _scan
+from openai_vision_ext._image import fetch as _fetch
+from openai_vision_ext._image import images as _images
+from openai_vision_ext._image import originals as _originals
+from openai_vision_ext._image import parts as _parts
+from openai_vision_ext._image import prepare as _prepare
+from openai_vision_ext._image import sources as _sources
+from openai_vision_ext._image import strip as _strip
 
 __all__ = [
     "MAX_TEXT_CHARS",
@@ -45,6 +46,9 @@ __all__ = [
     "document_text",
     "ooxml_module",
     "prepare_module",
+    "cli_module",
+    "scan_module",
+    "sources_module",
     "API_CHOICES",
     "AUDIT_LOGGER",
     "BatchProblem",
@@ -220,4 +224,7 @@ MAX_ZIP_ENTRIES = _ooxml.MAX_ZIP_ENTRIES
 document_text = _ooxml.document_text
 ooxml_module = _ooxml
 prepare_module = _prepare
+cli_module = _cli
+scan_module = _scan
+sources_module = _sources
 has_gps = _strip.has_gps

@@ -15,6 +15,8 @@ import _private
 import pytest
 from _helpers import data_url, png
 from _private import API_CHOICES, DETAIL_CHOICES, LIMIT_PROFILE_CHOICES, ExitCode, cli
+from _private import cli_module as _cli
+from _private import scan_module as _scan
 from click.testing import CliRunner, Result
 from PIL import Image
 
@@ -27,8 +29,6 @@ from openai_vision_ext import (
     AuditRecord,
     JsonlSink,
     __version__,
-    _cli,
-    _scan,
     estimate_image_tokens,
     estimate_request,
 )

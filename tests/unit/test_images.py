@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from _helpers import encode
-from _private import MAX_PIXELS, check_sendable, inspect_bytes, sniff_format
+from _private import MAX_PIXELS, check_sendable, inspect_bytes, sniff_format, sources_module
 from PIL import Image
 
 from openai_vision_ext import (
@@ -574,7 +574,7 @@ def test_a_big_exif_jpeg_file_is_read_in_a_few_blocks(
 ) -> None:
     """A phone-style JPEG with a 60 kB EXIF block, padded to 30 MB, is sized from a few small
     reads (segments are skipped by length, not scanned)."""
-    from openai_vision_ext import _sources
+    _sources = sources_module
 
     path = tmp_path / "phone.jpg"
     path.write_bytes(STILL_IMAGES["jpeg_big_exif"]())

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 from _helpers import encode
-from _private import build_data_url, check_detail
+from _private import build_data_url, check_detail, sources_module
+from _private import prepare_module as _prepare
 from PIL import Image
 
 from openai_vision_ext import (
@@ -25,7 +26,6 @@ from openai_vision_ext import (
     InvalidDetailError,
     MimeMismatchError,
     UnsupportedImageFormatError,
-    _prepare,
     image_part,
     image_url_part,
 )
@@ -367,8 +367,7 @@ def test_a_file_over_the_limit_is_refused_by_name_before_it_is_read(
 ) -> None:
     """A 1 GiB (sparse) PNG path raises ImageTooLargeError naming the file, after reading only
     its header."""
-    from openai_vision_ext import _sources
-
+    _sources = sources_module
     path = tmp_path / "scan.png"
     path.write_bytes(PNG)
     os.truncate(path, 1 << 30)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from _helpers import encode
-from _private import encode_pil_image, open_source, read_source
+from _private import encode_pil_image, open_source, read_source, sources_module
 from PIL import Image
 
 from openai_vision_ext import AnimatedImageError, ImageSourceError, inspect_image
@@ -227,7 +227,7 @@ def test_unreadable_file_is_refused(png_path: Path) -> None:
 @pytest.fixture
 def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Sizes of every read the path source makes (os.pread under the hood)."""
-    from openai_vision_ext import _sources
+    _sources = sources_module
 
     sizes: list[int] = []
     real = _sources._pread
@@ -428,7 +428,7 @@ def test_short_reads_of_the_first_block_are_retried(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A pread that returns fewer bytes than asked (allowed by POSIX) is continued."""
-    from openai_vision_ext import _sources
+    _sources = sources_module
 
     real = _sources._pread
 

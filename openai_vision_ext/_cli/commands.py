@@ -37,20 +37,20 @@ from typing import IO, TYPE_CHECKING, Any, Final, NoReturn
 
 import click
 
-from . import _scan
-from ._exceptions import MissingExtraError, OpenAIVisionExtError, UnknownModelError
-from ._file_cli import document_problems, estimate_documents, print_documents, split_documents
-from ._version import __version__
+from .._exceptions import MissingExtraError, OpenAIVisionExtError, UnknownModelError
+from .._version import __version__
+from . import scan
+from .files import document_problems, estimate_documents, print_documents, split_documents
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
     from rich.table import Table
 
-    from ._batch import BatchSummary
-    from ._budget import Advice, Fit
-    from ._drift import DriftSummary
-    from ._prices import PriceTable
-    from ._types import ImageInfo
+    from .._batch import BatchSummary
+    from .._budget import Advice, Fit
+    from .._drift import DriftSummary
+    from .._prices import PriceTable
+    from .._types import ImageInfo
 
 __all__ = ["ExitCode", "cli", "main"]
 
@@ -240,13 +240,13 @@ def _emit_json(payload: object) -> None:
 
 def _check_model(model: str) -> str:
     """The rule name for ``model``; ``UnknownModelError`` becomes exit code 2 in ``_run``."""
-    from ._rules import get_model_rule
+    from .._rules import get_model_rule
 
     return get_model_rule(model).name
 
 
 def _price_table(path: Path | None) -> PriceTable:
-    from ._prices import DEFAULT_PRICES, load_prices
+    from .._prices import DEFAULT_PRICES, load_prices
 
     if path is None:
         return DEFAULT_PRICES
@@ -390,15 +390,15 @@ def estimate(
         if model is not None
         else []
     )
-    files, missing = _scan.collect_paths(paths)
+    files, missing = scan.collect_paths(paths)
     with _progress(len(files), "reading headers", enabled=len(files) >= PROGRESS_MIN_ITEMS) as adv:
-        infos = _scan.read_headers(files, jobs=jobs, advance=adv)
+        infos = scan.read_headers(files, jobs=jobs, advance=adv)
     if model is None:
         return _compare_only(files, infos, missing, models, min_side, table, rows, as_json)
     rule = _check_model(model)
     verified = _rule_verified(model)
-    image_rows = _scan.estimate_rows(files, infos, missing, _scan.Pricer(table, model, detail))
-    totals = _scan.estimate_totals(image_rows, table, model)
+    image_rows = scan.estimate_rows(files, infos, missing, scan.Pricer(table, model, detail))
+    totals = scan.estimate_totals(image_rows, table, model)
     spec = _FitSpec(model, detail, max_tokens, max_usd, min_side, prefer) if fitting else None
     fits = _fit_rows(image_rows, spec, table) if spec is not None else []
     written = _write_fitted(fits, spec, out_dir) if spec is not None and out_dir else []
@@ -485,11 +485,11 @@ class _FitRow:
 
 
 def _fit_rows(
-    image_rows: Sequence[_scan.ImageRow], spec: _FitSpec, table: PriceTable
+    image_rows: Sequence[scan.ImageRow], spec: _FitSpec, table: PriceTable
 ) -> list[_FitRow]:
     """Each estimated image fitted on its header size (no pixels read)."""
-    from ._budget import fit_size
-    from ._exceptions import BudgetExceededError
+    from .._budget import fit_size
+    from .._exceptions import BudgetExceededError
 
     details = None if spec.detail == "auto" else [spec.detail]
     out: list[_FitRow] = []
@@ -517,7 +517,7 @@ def _fit_rows(
 
 def _write_fitted(fits: Sequence[_FitRow], spec: _FitSpec, out_dir: Path) -> list[Path]:
     """Prepare each fitted image (one decode, one resize) and write it under ``out_dir``."""
-    from ._prepare import prepare_image
+    from .._image.prepare import prepare_image
 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -606,12 +606,12 @@ def _compare_models(compare: str | None) -> list[str]:
 
 
 def _advice_rows(
-    image_rows: Sequence[_scan.ImageRow],
+    image_rows: Sequence[scan.ImageRow],
     models: Sequence[str],
     min_side: int | None,
     table: PriceTable,
 ) -> list[tuple[str, Advice]]:
-    from ._budget import advise_size
+    from .._budget import advise_size
 
     if not models:
         return []
@@ -653,8 +653,8 @@ def _compare_only(
     as_json: bool,
 ) -> int:
     """``estimate --compare`` without ``--model``: only the advice tables (and problems)."""
-    pricer = _scan.Pricer(table, models[0], "auto")
-    image_rows = _scan.estimate_rows(files, infos, missing, pricer)
+    pricer = scan.Pricer(table, models[0], "auto")
+    image_rows = scan.estimate_rows(files, infos, missing, pricer)
     advice = _advice_rows(image_rows, models, min_side, table)
     problems = [(r.path, r.problem) for r in image_rows if r.problem]
     if as_json:
@@ -672,13 +672,13 @@ def _compare_only(
 
 
 def _rule_verified(model: str) -> bool:
-    from ._rules import get_model_rule
+    from .._rules import get_model_rule
 
     return get_model_rule(model).verified
 
 
 def _print_estimate(
-    image_rows: Sequence[_scan.ImageRow],
+    image_rows: Sequence[scan.ImageRow],
     totals: Mapping[str, Any],
     *,
     model: str,
@@ -755,7 +755,7 @@ def models(as_json: bool) -> int:
     """List every image token rule: family, constants, source, date, and whether real bills
     verify it (unverified rules use the guide's numbers).
     """
-    rows = _scan.rule_rows()
+    rows = scan.rule_rows()
     if as_json:
         _emit_json({"rules": rows})
         return ExitCode.OK
@@ -830,28 +830,28 @@ def validate(
     model can take it at DETAIL. Only headers are read unless --decode is given. A --request
     body is checked whole (image count and bytes).
     """
-    from ._preflight import LIMIT_PROFILES
+    from .._preflight import LIMIT_PROFILES
 
     if not paths and request_path is None:
         raise click.UsageError("give image PATHS, --request FILE, or both")
     _check_model(model)
     limits = LIMIT_PROFILES[limits_name]
     documents, paths = split_documents(paths)  # PDFs and Office files: see _file_cli
-    files, missing = _scan.collect_paths(paths)
-    problems = [_scan.Problem(str(p), "unreadable_image", reason) for p, reason in missing]
+    files, missing = scan.collect_paths(paths)
+    problems = [scan.Problem(str(p), "unreadable_image", reason) for p, reason in missing]
     doc_found = document_problems(documents, model=model, api=api, detail=detail)  # type: ignore[arg-type]
-    problems += [_scan.Problem(path, code, message) for path, code, message in doc_found]
+    problems += [scan.Problem(path, code, message) for path, code, message in doc_found]
     with _progress(len(files), "checking images", enabled=len(files) >= PROGRESS_MIN_ITEMS) as adv:
-        infos = _scan.read_headers(files, jobs=jobs, advance=adv)
+        infos = scan.read_headers(files, jobs=jobs, advance=adv)
     for path, info in zip(files, infos, strict=True):
-        found = _scan.image_problems(str(path), info, model, detail, limits.max_image_bytes)
+        found = scan.image_problems(str(path), info, model, detail, limits.max_image_bytes)
         if decode and not found:
-            found = _scan.decode_problems(path)
+            found = scan.decode_problems(path)
         problems += found
     if request_path is not None:
         body = _read_request(request_path)
         where = str(request_path)
-        problems += _scan.request_problems(body, api, model, limits, where=where)  # type: ignore[arg-type]
+        problems += scan.request_problems(body, api, model, limits, where=where)  # type: ignore[arg-type]
     checked = len(files) + len(missing) + len(documents) + (request_path is not None)
     if as_json:
         _emit_json(
@@ -884,7 +884,7 @@ def _read_request(path: Path) -> dict[str, Any]:
 
 
 def _print_validation(
-    problems: Sequence[_scan.Problem], *, checked: int, model: str, limits: str
+    problems: Sequence[scan.Problem], *, checked: int, model: str, limits: str
 ) -> None:
 
     console = _console()
@@ -923,10 +923,10 @@ def calibrate(observations: Path, subset: str, markdown: bool, as_json: bool) ->
     OBSERVATIONS is a JSONL file of recorded requests with their billed usage (the format of
     real-usage/observations.jsonl). Exit 1 when a calibration target is missed.
     """
-    from ._calibrate import check_images, failed_targets, render_markdown, summarize
+    from .._calibrate import check_images, failed_targets, render_markdown, summarize
 
     with _open_input(observations, "observations file") as handle:
-        outcomes, problems = _scan.evaluate_observations(handle)
+        outcomes, problems = scan.evaluate_observations(handle)
     checks = check_images(outcomes)
     failures = failed_targets(outcomes, checks)
     rows = [r for r in summarize(outcomes) if r.subset == subset]
@@ -998,7 +998,7 @@ def batch(file: Path, prices_path: Path | None, max_problems: int, as_json: bool
     with _open_input(file, "batch file") as handle:
         size = os.fstat(handle.fileno()).st_size
         with _progress(size, "reading batch file", enabled=size > 8 << 20) as advance:
-            summary = _scan.batch_summary(
+            summary = scan.batch_summary(
                 _byte_lines(handle, advance), table, max_problems=max_problems
             )
     if as_json:
@@ -1119,10 +1119,10 @@ def summarize(
     was not exact (an image of unknown size...) are left out of the drift. Spend (USD) sums
     every priced record per model and day. --png and --html need the [chart] extra.
     """
-    from ._drift import render_drift_html, render_drift_png
+    from .._drift import render_drift_html, render_drift_png
 
     with _open_input(log, "audit log") as handle:
-        summary = _scan.drift_summary(handle, threshold_pct=threshold, models=models)
+        summary = scan.drift_summary(handle, threshold_pct=threshold, models=models)
     png = render_drift_png(summary) if (png_path or html_path) else None
     if png_path is not None and png is not None:
         _write_output(png_path, png)

@@ -3,7 +3,7 @@
 ``image_part(..., optimize=True)`` returns only the SDK's dict (a ``data:`` URL), so by the time
 the request is sent the original image is gone. The original's facts (dimensions, bytes, MIME,
 what was done) are therefore remembered twice: with the very data-URL string ``image_part``
-built (``_images.built_original``, keyed by the string's identity: two different originals
+built (``images.built_original``, keyed by the string's identity: two different originals
 prepared to the same bytes each keep their own), and, for ``prepare_image`` callers and copies
 of the string, under the sha256 of the bytes sent. The client looks them up when it estimates
 the request (``with_originals``), and the report and audit record show original beside sent.
@@ -23,10 +23,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final
 
-from ._images import built_original
+from .images import built_original
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._estimate import ImageEstimate, RequestEstimate
+    from .._estimate import ImageEstimate, RequestEstimate
 
 __all__ = ["MAX_ENTRIES", "ORIGINALS", "Original", "OriginalsCache", "with_originals"]
 

@@ -7,7 +7,7 @@ Chat Completions' ``ChatCompletionContentPartImageParam``. Both are the SDK's ow
   file name), checked (supported, still, not empty, within the per-image byte limit) and
   becomes a base64 ``data:`` URL with the sniffed MIME type. A path is opened once and checked
   from its header first, so a file that cannot be sent is refused by name before it is read.
-  Every data URL built here is remembered with its ``ImageInfo`` (``_images.remember_built``):
+  Every data URL built here is remembered with its ``ImageInfo`` (``images.remember_built``):
   preflight and the estimate never parse or decode it again.
 * An ``http(s)://`` URL is passed through unchanged (nothing is fetched); any other
   ``scheme://`` is a ``FetchURLError``, as in ``prepare_image``.
@@ -16,7 +16,7 @@ Chat Completions' ``ChatCompletionContentPartImageParam``. Both are the SDK's ow
 * ``optimize=True``, ``model=`` or ``fetch=True`` hand the source to ``prepare_image``, which
   can shrink, convert and download.
 
-The only I/O is reading the source (``_sources``).
+The only I/O is reading the source (``sources``).
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ import binascii
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ._exceptions import ImageSourceError, InvalidOptionError
-from ._images import check_sendable, inspect_data_url, is_data_url, remember_built
-from ._preflight import DEFAULT_LIMITS
-from ._sources import http_url, read_checked
-from ._strip import has_gps
-from ._types import Detail, ImageInfo, ImageSource, check_detail
+from .._exceptions import ImageSourceError, InvalidOptionError
+from .._preflight import DEFAULT_LIMITS
+from .._types import Detail, ImageInfo, ImageSource, check_detail
+from .images import check_sendable, inspect_data_url, is_data_url, remember_built
+from .sources import http_url, read_checked
+from .strip import has_gps
 
 if TYPE_CHECKING:  # the SDK and Pillow are imported only when needed
     from openai.types.chat.chat_completion_content_part_image_param import (
@@ -38,9 +38,9 @@ if TYPE_CHECKING:  # the SDK and Pillow are imported only when needed
     )
     from openai.types.responses.response_input_image_param import ResponseInputImageParam
 
-    from ._budget import Prefer
-    from ._fetch import FetchOptions
-    from ._prepare import AnimatedPolicy
+    from .._budget import Prefer
+    from .fetch import FetchOptions
+    from .prepare import AnimatedPolicy
 
 __all__ = ["build_data_url", "check_detail", "image_part", "image_url_part"]
 
@@ -211,7 +211,7 @@ def _plain_url(source: object) -> str:
 
 
 def _prepared_url(source: object, *, detail: Detail, prepare: _PrepareArgs) -> tuple[str, Detail]:
-    from ._prepare import original_of, prepare_image  # Pillow is imported only when preparing
+    from .prepare import original_of, prepare_image  # Pillow is imported only when preparing
 
     prepared = prepare_image(
         source,  # type: ignore[arg-type]  # validated by prepare_image

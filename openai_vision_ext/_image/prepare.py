@@ -29,10 +29,10 @@
 
 An image that is already sendable and would not be shrunk is passed through byte for byte.
 When the bytes are changed, the original's facts (dimensions, bytes, MIME, actions; never its
-bytes) are remembered under the sent bytes' sha256 in ``_originals.ORIGINALS`` (a bounded,
+bytes) are remembered under the sent bytes' sha256 in ``originals.ORIGINALS`` (a bounded,
 thread-safe LRU), so a ``VisionOpenAI`` report and audit record of a request built with
 ``image_part(..., optimize=True)`` show the original beside what was sent.
-URLs pass through unless ``fetch=True`` (see ``_fetch``). Decoding is CPU-bound, not I/O: the only
+URLs pass through unless ``fetch=True`` (see ``fetch``). Decoding is CPU-bound, not I/O: the only
 I/O here is reading the source (file, file object) and the opt-in fetch.
 """
 
@@ -50,9 +50,9 @@ from typing import Any, Final, Literal, TypeAlias, cast
 
 from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
-from . import _estimate, _images
-from ._budget import Fit, Prefer, fitter
-from ._exceptions import (
+from .. import _estimate
+from .._budget import Fit, Prefer, fitter
+from .._exceptions import (
     AnimatedImageError,
     CorruptImageError,
     DecompressionBombError,
@@ -65,8 +65,12 @@ from ._exceptions import (
     OpenAIVisionExtError,
     UnsupportedImageFormatError,
 )
-from ._fetch import FetchOptions, InvalidOptionError, fetch_image, http_url
-from ._images import (
+from .._preflight import DEFAULT_LIMITS
+from .._redact import elide, escape, redact_url, safe
+from .._types import Detail, ImageFormat, ImageInfo, ImageSource, check_detail, describe_bytes
+from . import images
+from .fetch import FetchOptions, InvalidOptionError, fetch_image, http_url
+from .images import (
     MAX_PIXELS,
     Header,
     check_declared_mime,
@@ -76,12 +80,9 @@ from ._images import (
     is_data_url,
     read_header,
 )
-from ._originals import ORIGINALS, Original
-from ._preflight import DEFAULT_LIMITS
-from ._redact import elide, escape, redact_url, safe
-from ._sources import read_source
-from ._strip import has_gps, strip_metadata
-from ._types import Detail, ImageFormat, ImageInfo, ImageSource, check_detail, describe_bytes
+from .originals import ORIGINALS, Original
+from .sources import read_source
+from .strip import has_gps, strip_metadata
 
 __all__ = [
     "MAX_PIXELS",
@@ -138,7 +139,7 @@ _ACCEPTED: Final[Mapping[str, ImageFormat]] = {
 }
 """Pillow format name -> the format OpenAI accepts as is."""
 
-_MIMES: Final = _images.MIME_TYPES
+_MIMES: Final = images.MIME_TYPES
 """The one MIME table of the formats OpenAI accepts."""
 
 _ORIGINAL_MIMES: Final[Mapping[str, str]] = dict[str, str](
@@ -450,7 +451,7 @@ def prepare_image(
 
 
 def _remember(prepared: PreparedImage) -> PreparedImage:
-    """Record the original of an image whose bytes were changed (see ``_originals``)."""
+    """Record the original of an image whose bytes were changed (see ``originals``)."""
     original = original_of(prepared)
     if original is not None and prepared.info is not None:
         ORIGINALS.put(prepared.info.sha256, original)
@@ -1011,7 +1012,7 @@ def _is_16bit_png(data: bytes) -> bool:
 
 
 def _check_bomb(width: int, height: int) -> None:
-    check_pixels(width, height)  # the one bomb limit (_images.MAX_PIXELS)
+    check_pixels(width, height)  # the one bomb limit (images.MAX_PIXELS)
 
 
 def _require_heif_opener(data: bytes) -> None:

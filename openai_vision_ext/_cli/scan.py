@@ -2,7 +2,7 @@
 headers (in parallel when the disk is slow), price them, check them (and decode them with Pillow
 on request), and run the batch, calibration and audit-log summaries over lines of input.
 
-Nothing here parses options, prints or exits; ``_cli`` does that. Heavy modules (Pillow, the
+Nothing here parses options, prints or exits; ``commands`` does that. Heavy modules (Pillow, the
 token rules, the batch and drift readers) are imported inside the functions that need them, so
 ``openai-vision-ext --help`` does not pay for them.
 """
@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from ._exceptions import OpenAIVisionExtError
+from .._exceptions import OpenAIVisionExtError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._batch import BatchSummary
-    from ._drift import DriftSummary
-    from ._preflight import ImageLimits
-    from ._prices import PriceTable, Tier
-    from ._rules_data import ModelRule
-    from ._types import Api, ImageInfo
+    from .._batch import BatchSummary
+    from .._drift import DriftSummary
+    from .._preflight import ImageLimits
+    from .._prices import PriceTable, Tier
+    from .._rules_data import ModelRule
+    from .._types import Api, ImageInfo
 
 __all__ = [
     "AUTO_JOBS",
@@ -121,8 +121,8 @@ def _walk_dir(root: Path) -> Iterator[Path]:
 
 
 def _inspect_one(path: Path) -> ImageInfo | str:
-    from ._batch import error_reason
-    from ._sources import inspect_image
+    from .._batch import error_reason
+    from .._image.sources import inspect_image
 
     try:
         return inspect_image(path)
@@ -191,15 +191,15 @@ class Pricer:
     """Tokens and USD per image, cached by image size (photo sets repeat a few sizes)."""
 
     def __init__(self, table: PriceTable, model: str, detail: str) -> None:
-        from ._preflight import DEFAULT_LIMITS
+        from .._preflight import DEFAULT_LIMITS
 
         self._table, self._model, self._detail = table, model, detail
         self._max_bytes = DEFAULT_LIMITS.max_image_bytes
         self._by_size: dict[tuple[int, int], tuple[int, float | None] | str] = {}
 
     def row(self, path: str, info: ImageInfo | str) -> ImageRow:
-        from ._batch import error_reason
-        from ._images import check_sendable
+        from .._batch import error_reason
+        from .._image.images import check_sendable
 
         if isinstance(info, str):
             return ImageRow(path, None, None, None, info)
@@ -219,8 +219,8 @@ class Pricer:
         return self._by_size[key]
 
     def _compute(self, width: int, height: int) -> tuple[int, float | None] | str:
-        from ._batch import error_reason
-        from ._estimate import estimate_image_tokens
+        from .._batch import error_reason
+        from .._estimate import estimate_image_tokens
 
         try:
             tokens = estimate_image_tokens(
@@ -245,7 +245,7 @@ class Problem:
 
 
 def violation_code(exc: BaseException) -> str:
-    from ._preflight import _CODES
+    from .._preflight import _CODES
 
     return next((code for cls, code in _CODES if isinstance(exc, cls)), "invalid_image")
 
@@ -253,10 +253,10 @@ def violation_code(exc: BaseException) -> str:
 def image_problems(
     where: str, info: ImageInfo | str, model: str, detail: str, max_bytes: int
 ) -> list[Problem]:
-    from ._batch import error_reason
-    from ._estimate import estimate_image_tokens
-    from ._images import check_sendable
-    from ._sources import inspect_image
+    from .._batch import error_reason
+    from .._estimate import estimate_image_tokens
+    from .._image.images import check_sendable
+    from .._image.sources import inspect_image
 
     if isinstance(info, str):  # read_headers keeps only the reason: inspect again for the code
         try:
@@ -279,8 +279,8 @@ def image_problems(
 def decode_problems(path: Path) -> list[Problem]:
     """Decode the pixels as preparing would, within its decode budget (see
     ``verify_decodes``); a truncated, damaged or too large file is a problem."""
-    from ._batch import error_reason
-    from ._prepare import verify_decodes
+    from .._batch import error_reason
+    from .._image.prepare import verify_decodes
 
     try:
         verify_decodes(path.read_bytes())
@@ -322,7 +322,7 @@ def request_problems(
 ) -> list[Problem]:
     """Preflight problems of one request body (``create(...)`` keywords); ``messages`` without
     ``input`` means Chat Completions whatever ``api`` says."""
-    from ._preflight import check_request
+    from .._preflight import check_request
 
     if "messages" in body and "input" not in body:
         api = "chat.completions"
@@ -335,8 +335,8 @@ def request_problems(
 
 def evaluate_observations(lines: Iterable[bytes]) -> tuple[list[Any], list[tuple[int, str]]]:
     """Calibration outcomes of a JSONL observations file's lines, and its bad lines."""
-    from ._batch import error_reason, json_object_line
-    from ._calibrate import evaluate, mark_drift, observation_from_record
+    from .._batch import error_reason, json_object_line
+    from .._calibrate import evaluate, mark_drift, observation_from_record
 
     outcomes, problems = [], []
     for line_no, raw in enumerate(lines, start=1):
@@ -355,8 +355,8 @@ def evaluate_observations(lines: Iterable[bytes]) -> tuple[list[Any], list[tuple
 
 def batch_summary(lines: Iterable[bytes], table: PriceTable, *, max_problems: int) -> BatchSummary:
     """Estimate every request line of a Batch API input file, priced at batch prices."""
-    from ._batch import summarize_batch
-    from ._estimate import estimate_request
+    from .._batch import summarize_batch
+    from .._estimate import estimate_request
 
     def estimate_line(api: Api, body: Mapping[str, Any]) -> Any:
         return estimate_request(api=api, **body)
@@ -384,7 +384,7 @@ def drift_summary(
     any are given)."""
     from dataclasses import replace
 
-    from ._drift import parse_log_line, summarize_drift
+    from .._drift import parse_log_line, summarize_drift
 
     records = (
         rec
@@ -409,7 +409,7 @@ def rule_rows() -> list[dict[str, object]]:
     >>> row["family"], row["constants"], row["verified"]
     ('tile', 'base 85, tile 170', True)
     """
-    from ._rules import builtin_rules
+    from .._rules import builtin_rules
 
     return [
         {

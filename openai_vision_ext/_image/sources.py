@@ -1,7 +1,7 @@
 """I/O edge: turn an image source (path, bytes, binary file, PIL image) into readable bytes.
 
 This is the only module of the image pipeline that opens files or reads file objects; what the
-bytes are is decided by the pure ``_images``, which this module calls (never the reverse).
+bytes are is decided by the pure ``images``, which this module calls (never the reverse).
 :func:`inspect_image` is the public entry point. It offers these shapes of access:
 
 * :func:`open_source` yields a :class:`SourceReader` for header-only inspection: random access
@@ -18,8 +18,8 @@ bytes are is decided by the pure ``_images``, which this module calls (never the
 A path must name a regular file: directories, devices (``/dev/zero`` would never end) and named
 pipes are refused at once (files are opened non-blocking, so a pipe never waits for a writer).
 
-``data:`` URLs are parsed by ``_images`` (from their text: nothing to read), and URLs are
-never fetched here (``fetch=True`` in ``image_part`` goes through ``_fetch``).
+``data:`` URLs are parsed by ``images`` (from their text: nothing to read), and URLs are
+never fetched here (``fetch=True`` in ``image_part`` goes through ``fetch``).
 
 PIL images are encoded losslessly as PNG (CMYK images, which PNG cannot store, as JPEG at
 quality 95). The original file's bytes are never reused, because the image may have been changed
@@ -41,16 +41,16 @@ from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 from typing import IO, Any, Final, Literal, TypeVar
 
-from ._exceptions import (
+from .._exceptions import (
     AnimatedImageError,
     FetchURLError,
     ImageSourceError,
     ImageTooLargeError,
     InvalidDataURLError,
 )
-from ._images import MIME_TYPES, Header, inspect_data_url, is_data_url, read_header
-from ._redact import elide, escape, safe
-from ._types import ImageInfo, ImageSource
+from .._redact import elide, escape, safe
+from .._types import ImageInfo, ImageSource
+from .images import MIME_TYPES, Header, inspect_data_url, is_data_url, read_header
 
 __all__ = [
     "ACCEPTED_SOURCES",

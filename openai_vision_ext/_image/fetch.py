@@ -38,7 +38,7 @@ from urllib.parse import urljoin, urlsplit
 import httpcore2
 from httpcore2 import NetworkBackend, NetworkStream, SyncBackend
 
-from ._exceptions import (
+from .._exceptions import (
     FetchBlockedError,
     FetchError,
     FetchRedirectError,
@@ -48,8 +48,8 @@ from ._exceptions import (
     FetchURLError,
     InvalidOptionError,
 )
-from ._redact import elide, redact_url, safe
-from ._sources import http_url
+from .._redact import elide, redact_url, safe
+from .sources import http_url
 
 __all__ = [
     "FetchBlockedError",

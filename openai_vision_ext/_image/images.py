@@ -27,7 +27,7 @@ A part this package built is remembered (:func:`remember_built`, with whether it
 and never parsed or decoded again.
 
 This module is pure: it never opens files or sockets. Reading sources (paths, files, PIL
-images) lives in ``_sources``, which calls the parsers here; never the other way round.
+images) lives in ``sources``, which calls the parsers here; never the other way round.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Final, NamedTuple
 
-from ._dataurl import Flavour, decode, is_data_url, parse_head
-from ._exceptions import (
+from .._dataurl import Flavour, decode, is_data_url, parse_head
+from .._exceptions import (
     AnimatedImageError,
     CorruptImageError,
     DecompressionBombError,
@@ -50,10 +50,10 @@ from ._exceptions import (
     MimeMismatchError,
     UnsupportedImageFormatError,
 )
-from ._gif import count_gif_frames
-from ._redact import safe
-from ._strip import gps_at
-from ._types import ImageFormat, ImageInfo, describe_bytes
+from .._redact import safe
+from .._types import ImageFormat, ImageInfo, describe_bytes
+from .gif import count_gif_frames
+from .strip import gps_at
 
 __all__ = [
     "MAX_PIXELS",
@@ -78,7 +78,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._originals import Original
+    from .originals import Original
 
 _IMAGE_URL: Final = Flavour(InvalidDataURLError, "data:image/png;base64,...", "image_part()")
 """How image data URLs report problems (the parsing itself is ``_dataurl``'s)."""
@@ -542,7 +542,7 @@ def _count_webp_frames(read_at: ReadAt, size: int, label: str) -> int:
 
 
 def _parse_gif(read_at: ReadAt, size: int, label: str) -> Header:
-    """The logical screen, then every block to count image descriptors (``_gif``, at C speed)."""
+    """The logical screen, then every block to count image descriptors (``gif``, at C speed)."""
     screen = _read(read_at, 0, 13, label, "GIF header")
     width, height = _le(screen, 6, 2), _le(screen, 8, 2)
     frames = count_gif_frames(read_at, 13 + _color_table_size(screen[10]), size)
@@ -826,7 +826,7 @@ def remember_built(
     url: str, info: ImageInfo, *, gps: bool, original: Original | None = None
 ) -> str:
     """Remember that ``url`` (a data URL this package just built) holds the image ``info``
-    describes, whether its EXIF carries GPS (``_strip.has_gps`` of the bytes encoded) and the
+    describes, whether its EXIF carries GPS (``strip.has_gps`` of the bytes encoded) and the
     ``original`` it was prepared from (``None``: sent as given); return ``url``.
 
     >>> import base64

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._exceptions import FileError, OpenAIVisionExtError
-from ._types import Api
+from .._exceptions import FileError, OpenAIVisionExtError
+from .._types import Api
 
 __all__ = ["DocumentRow", "document_problems", "estimate_documents", "split_documents"]
 
@@ -70,7 +70,7 @@ def _request(api: Api, model: str, part: Any) -> dict[str, Any]:
 
 
 def _part(api: Api, path: Path, detail: str | None) -> Any:
-    from ._file_parts import chat_file_part, file_part
+    from .._file_parts import chat_file_part, file_part
 
     if api == "chat.completions":
         return chat_file_part(path)
@@ -81,7 +81,7 @@ def estimate_documents(
     paths: Sequence[Path], *, model: str, api: Api, detail: str | None
 ) -> list[DocumentRow]:
     """One row per document, estimated as the only file of a request (file tokens only)."""
-    from ._estimate import estimate_request
+    from .._estimate import estimate_request
 
     rows = []
     for path in paths:
@@ -119,8 +119,8 @@ def document_problems(
     paths: Sequence[Path], *, model: str, api: Api, detail: str | None
 ) -> list[tuple[str, str, str]]:
     """(path, code, message) for every problem preflight finds in each document."""
-    from ._file_preflight import _CODES
-    from ._preflight import check_request
+    from .._file_preflight import _CODES
+    from .._preflight import check_request
 
     found = []
     for path in paths:
