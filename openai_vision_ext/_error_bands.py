@@ -53,12 +53,12 @@ _MEASURED = date(2026, 12, 1)
 
 ERROR_BANDS: Mapping[BandKey, ErrorBand] = {
     "tools": ErrorBand(
-        -15,
+        -16,
         213,
         107,
         f"{_SHARED}: requests with function tools, 2024-02 to 2026-08, with the dialect "
         "rendering of 2026-12-01; +213 is gpt-4o Responses in its launch week (dd-trace-py, "
-        "2025-03-20), -15 a round trip whose result holds an image (ruby_llm); used alone: "
+        "2025-03-20), -16 a round trip whose result holds an image (ruby_llm); used alone: "
         "-6..+213",
         _MEASURED,
     ),
@@ -71,37 +71,39 @@ ERROR_BANDS: Mapping[BandKey, ErrorBand] = {
         _MEASURED,
     ),
     "tool_call": ErrorBand(
-        -15,
-        13,
+        -16,
+        1,
         22,
         f"{_SHARED}: assistant tool calls and function_call items (ruby_llm, pydantic-ai), "
-        "2025-07 to 2026-06; -15/+13 are results holding an image (gpt-4.1-nano Chat, "
-        "gpt-5-nano Responses)",
+        "2025-07 to 2026-08, harmony channels on the gpt-5 family; -16/-15 are Chat tool "
+        "messages holding an image (gpt-5-nano, gpt-4.1-nano), +1 an image inside a "
+        "function_call_output beside a replayed reasoning item (gpt-5-nano Responses)",
         _MEASURED,
     ),
     "tool_output": ErrorBand(
-        -15,
-        13,
+        -16,
+        1,
         22,
         f"{_SHARED}: tool messages and function_call_output items, as for tool_call",
         _MEASURED,
     ),
     "image_in_tool_output": ErrorBand(
         0,
-        13,
+        1,
         1,
         f"{_SHARED}: one gpt-5-nano Responses bill with an image inside a "
-        "function_call_output (ruby_llm)",
+        "function_call_output (ruby_llm), beside a replayed reasoning item",
         _MEASURED,
     ),
     "reasoning_replay": ErrorBand(
         -3,
         3,
         10,
-        "least-squares residuals of REASONING_REPLAY over 10 gpt-5-mini bills "
-        "(real-usage/file_inputs.jsonl, pydantic-ai, 2026-01 to 2026-03); unverified on "
-        "other models",
-        date(2026, 3, 5),
+        "REASONING_REPLAY's residuals over the 10 gpt-5-mini bills it is fitted on, -2..+1 "
+        "(real-usage/file_inputs.jsonl, pydantic-ai, 2026-01/02), widened by the up to 15 "
+        "bytes of block padding its length cannot see (about 3 tokens); a gpt-5-nano bill "
+        "(ruby_llm, 2026-07) is +1; unverified on other models",
+        date(2026, 2, 9),
     ),
     "instructions_with_image": ErrorBand(
         0,

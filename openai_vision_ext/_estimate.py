@@ -20,7 +20,13 @@ from ._exceptions import UnknownModelError
 from ._image.images import is_data_url
 from ._preflight import resolve_api
 from ._prices import DEFAULT_PRICES, Cost, PriceTable, tier_for_service_tier
-from ._render import TOOL_DIALECTS, forced_function, render_functions, render_response_format
+from ._render import (
+    TOOL_DIALECTS,
+    ToolDialect,
+    forced_function,
+    render_functions,
+    render_response_format,
+)
 from ._rules import (
     get_model_rule,
     image_token_range,
@@ -258,42 +264,53 @@ output; openai/harmony's format), so a round trip bills the function name twice;
 ``per_tool_call``/``per_tool_output`` adjust that per API: Chat (non-reasoning) -3, from issue
 13's held-out bills (about 11 + 2 x the name's tokens above the earlier framing, i.e. 13 + 2 x
 name per round trip); Responses gpt-4o/4.1 -7, from the same bills (about 4 + 2 x name);
-reasoning models 0 (an o4-mini Responses bill, 2025-07, exact). Estimates with calls stay
-marked not exact."""
+reasoning models 0 (an o4-mini Responses bill, 2025-07, exact); the gpt-5 family's dialect
+adds harmony's channel headers on top (``ToolDialect.channel_header``/``call_constraint``).
+Estimates with calls stay marked not exact."""
+
+
+_FERNET_OVERHEAD = 57
+"""Bytes of a Fernet token besides its ciphertext: version (1), timestamp (8), IV (16), HMAC
+(32) (the Fernet specification)."""
 
 
 @dataclass(frozen=True, slots=True)
 class ReasoningReplay:
     """Billed tokens of a replayed ``reasoning`` item from its ``encrypted_content`` length.
 
-    The payload is base64 of a fixed envelope plus the encrypted reasoning, so its billed tokens
-    grow linearly with its length: ``round((chars - envelope_chars) / chars_per_token)``.
+    The payload is a Fernet token (``gAAAAA...``: base64url of ``_FERNET_OVERHEAD`` bytes
+    around an AES-CBC ciphertext padded to whole 16-byte blocks), so its length gives the
+    ciphertext's size to the block; the plaintext is a fixed envelope plus the reasoning, so
+    the billed tokens are ``round((ciphertext_bytes - envelope_bytes) / bytes_per_token)``.
+    The padding hides up to 15 bytes (about 3 tokens): never exact.
     """
 
-    chars_per_token: Fraction
-    envelope_chars: int
+    bytes_per_token: Fraction
+    envelope_bytes: int
     source: str
     as_of: date
 
     def tokens(self, chars: int) -> int:
-        """Estimated billed tokens for a payload of ``chars`` characters.
+        """Estimated billed tokens for a payload of ``chars`` base64 characters.
 
-        >>> REASONING_REPLAY.tokens(875), REASONING_REPLAY.tokens(1208)
-        (0, 47)
+        >>> REASONING_REPLAY.tokens(972), REASONING_REPLAY.tokens(2488)
+        (20, 232)
         """
-        return max(0, round((chars - self.envelope_chars) / self.chars_per_token))
+        ciphertext = (chars * 3 // 4 - _FERNET_OVERHEAD) // 16 * 16
+        return max(0, round((ciphertext - self.envelope_bytes) / self.bytes_per_token))
 
 
 REASONING_REPLAY = ReasoningReplay(
-    chars_per_token=Fraction(715, 100),
-    envelope_chars=875,
+    bytes_per_token=Fraction(535, 100),
+    envelope_bytes=567,
     source=(
-        "least squares over 10 gpt-5-mini bills replaying one current-turn reasoning item of "
-        "972-1292 chars (real-usage/file_inputs.jsonl, pydantic-ai, 2026-01 to 2026-03), "
-        "taking each PDF as its text layer + 10; residuals within 3 tokens; unverified on "
-        "other models"
+        "least squares over 10 gpt-5-mini Responses bills replaying one current-turn reasoning "
+        "item of 972-1292 chars (672-912 ciphertext bytes; real-usage/file_inputs.jsonl, "
+        "pydantic-ai, 2026-01/02), the round trip in harmony's format, each PDF as its text "
+        "layer + 4; residuals -2..+1; a gpt-5-nano bill with a 2,488-char item (ruby_llm, "
+        "2026-07) is within 1"
     ),
-    as_of=date(2026, 3, 5),
+    as_of=date(2026, 2, 9),
 )
 """The dated rule for replayed reasoning items (an estimate: such requests are not exact; its
 residuals are ``ERROR_BANDS["reasoning_replay"]``)."""
@@ -615,10 +632,10 @@ def _tally_chat(
 ) -> None:
     _, messages = request_root("chat.completions", request)
     tally.framing += framing.per_request
-    names: dict[str, str] = {}
+    turns = _Turns(framing, TOOL_DIALECTS[rule.tool_dialect])
     for message in messages if isinstance(messages, list | tuple) else ():
         if isinstance(message, Mapping):
-            _tally_chat_message(message, tally, framing, names)
+            _tally_chat_message(message, tally, turns)
     tools = _ToolContext(framing, rule, joins=_system_role(messages), chat=True)
     if _tally_tools(request.get("tools"), request.get("tool_choice"), tally, tools):
         tally.framing += rule.chat_tool_preamble
@@ -631,20 +648,34 @@ def _tally_chat(
     _tally_response_format(request.get("response_format"), tally, framing)
 
 
-def _tally_chat_message(
-    message: Mapping[str, Any], tally: _Tally, framing: Framing, names: dict[str, str]
-) -> None:
-    """One message; ``names`` maps tool call ids to function names as calls are seen."""
+@dataclass(slots=True)
+class _Turns:
+    """What replayed turns are rendered with: the API's framing, the model's dialect (its
+    channel headers) and the function name of each call seen so far, by call id."""
+
+    framing: Framing
+    dialect: ToolDialect
+    names: dict[str, str] = field(default_factory=dict)
+
+    def message(self, role: str) -> int:
+        """Framing tokens of one message: an assistant message also carries a channel."""
+        channel = self.dialect.channel_header if role == "assistant" else 0
+        return self.framing.per_message + channel
+
+
+def _tally_chat_message(message: Mapping[str, Any], tally: _Tally, turns: _Turns) -> None:
+    """One message (a ``tool`` message is the result of a call seen earlier)."""
     calls = [c for c in message.get("tool_calls") or () if isinstance(c, Mapping)]
     content = message.get("content")
     role = str(message.get("role", ""))
+    framing = turns.framing
     if role in ("tool", "function"):
         call_id = message.get("tool_call_id")
-        name = names.get(call_id) if isinstance(call_id, str) else message.get("name")
-        _tally_tool_output(name, content, tally, framing)
+        name = turns.names.get(call_id) if isinstance(call_id, str) else message.get("name")
+        _tally_tool_output(name, content, tally, turns)
         return
     if content or not calls:
-        tally.framing += framing.per_message
+        tally.framing += turns.message(role)
         tally.texts.append(role)
         _tally_content(content, tally)
         name = message.get("name")
@@ -656,14 +687,16 @@ def _tally_chat_message(
         if isinstance(function, Mapping):
             name = function.get("name")
             if isinstance(call.get("id"), str) and isinstance(name, str):
-                names[call["id"]] = name
-            _tally_tool_call(name, function.get("arguments"), tally, framing)
+                turns.names[call["id"]] = name
+            _tally_tool_call(name, function.get("arguments"), tally, turns)
 
 
-def _tally_tool_call(name: object, arguments: object, tally: _Tally, framing: Framing) -> None:
+def _tally_tool_call(name: object, arguments: object, tally: _Tally, turns: _Turns) -> None:
     """An assistant call: a message addressed to the function (``assistant to=functions.f``)
-    holding the arguments."""
-    tally.framing += framing.per_message + framing.per_tool_call
+    holding the arguments; harmony adds a channel and ``<|constrain|>json``."""
+    dialect = turns.dialect
+    tally.framing += turns.message("assistant") + turns.framing.per_tool_call
+    tally.framing += dialect.call_constraint
     tally.texts.append(f"assistant to=functions.{name if isinstance(name, str) else ''}")
     tally.texts.extend(_strings(arguments))
     tally.approximate(
@@ -671,9 +704,11 @@ def _tally_tool_call(name: object, arguments: object, tally: _Tally, framing: Fr
     )
 
 
-def _tally_tool_output(name: object, content: object, tally: _Tally, framing: Framing) -> None:
-    """A call's result: a message from the function (``functions.f to=assistant``)."""
-    tally.framing += framing.per_message + framing.per_tool_output
+def _tally_tool_output(name: object, content: object, tally: _Tally, turns: _Turns) -> None:
+    """A call's result: a message from the function (``functions.f to=assistant``), on the
+    commentary channel where the dialect has channels."""
+    tally.framing += turns.framing.per_message + turns.dialect.channel_header
+    tally.framing += turns.framing.per_tool_output
     if isinstance(name, str):
         tally.texts.append(f"functions.{name} to=assistant")
     else:
@@ -704,13 +739,13 @@ def _tally_responses(
     if isinstance(items, str):
         _tally_message("user", items, tally, framing)
     listed = [i for i in items if isinstance(i, Mapping)] if isinstance(items, list | tuple) else []
-    names: dict[str, str] = {}
+    turns = _Turns(framing, TOOL_DIALECTS[rule.tool_dialect])
     last_user = max((n for n, i in enumerate(listed) if _is_user_message(i)), default=-1)
     for n, item in enumerate(listed):
         if item.get("type") == "reasoning":
             _tally_reasoning(item, tally, current_turn=n > last_user)
         else:
-            _tally_item(item, tally, framing, names)
+            _tally_item(item, tally, turns)
     billed_instructions = isinstance(instructions, str) and bool(
         instructions or framing.empty_instructions
     )
@@ -732,22 +767,23 @@ def _tally_message(role: str, content: object, tally: _Tally, framing: Framing) 
     _tally_content(content, tally)
 
 
-def _tally_item(
-    item: Mapping[str, Any], tally: _Tally, framing: Framing, names: dict[str, str]
-) -> None:
+def _tally_item(item: Mapping[str, Any], tally: _Tally, turns: _Turns) -> None:
     kind = item.get("type", "message")
+    names = turns.names
     if kind == "message" or "role" in item:
-        _tally_message(str(item.get("role", "user")), item.get("content"), tally, framing)
+        role = str(item.get("role", "user"))
+        tally.framing += turns.message(role) - turns.framing.per_message
+        _tally_message(role, item.get("content"), tally, turns.framing)
     elif kind == "function_call":
         name = item.get("name")
         if isinstance(item.get("call_id"), str) and isinstance(name, str):
             names[item["call_id"]] = name
-        _tally_tool_call(name, item.get("arguments"), tally, framing)
+        _tally_tool_call(name, item.get("arguments"), tally, turns)
     elif kind == "function_call_output":
         call_id = item.get("call_id")
         output = item.get("output")
         _tally_tool_output(
-            names.get(call_id) if isinstance(call_id, str) else None, output, tally, framing
+            names.get(call_id) if isinstance(call_id, str) else None, output, tally, turns
         )
         if isinstance(output, list | tuple) and any(
             isinstance(p, Mapping) and p.get("type") in _IMAGE_PART_TYPES for p in output

@@ -26,7 +26,8 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class ToolDialect:
-    """How one generation of models renders function tools (a dated data row)."""
+    """How one generation of models renders function tools and replayed tool turns (a dated
+    data row)."""
 
     name: str
     schema_comments: bool
@@ -49,6 +50,11 @@ class ToolDialect:
     """An array of objects is ``Array<`` the object ``>`` (else the object then ``[]``)."""
     source: str
     as_of: date
+    channel_header: int = 0
+    """Tokens a channel header adds to every replayed assistant message, tool call and tool
+    result (harmony's ``<|channel|>final`` / ``<|channel|>commentary``); 0: no channels."""
+    call_constraint: int = 0
+    """Tokens a replayed tool call's ``<|constrain|>json`` adds (harmony); 0: none."""
 
 
 TOOL_DIALECTS: Mapping[str, ToolDialect] = {
@@ -104,9 +110,16 @@ TOOL_DIALECTS: Mapping[str, ToolDialect] = {
             "real-usage/tools_and_formats.jsonl: gpt-5-mini forcing a function (mirascope, "
             "Chat and Responses, 2025-12) bills what the same request costs unforced, "
             "gpt-5-nano with tool_choice none (Responses 2026-06/08) too; "
-            "otherwise as the 2024 dialect (gpt-5-nano, gpt-5.4 bills 2026)"
+            "otherwise as the 2024 dialect (gpt-5-nano, gpt-5.4 bills 2026); replayed turns "
+            "in openai/harmony's format (docs/format.md): an assistant message carries "
+            "<|channel|>final (+2), a call <|channel|>commentary and <|constrain|>json (+4), "
+            "a result <|channel|>commentary (+2): gpt-5-nano Responses round trips "
+            "(ruby_llm 2026-08, 3 bills) and user/assistant/user PDF turns (2026-01 to "
+            "2026-08, 4 bills) bill exactly that much above the channel-less rendering"
         ),
-        as_of=date(2025, 12, 23),
+        as_of=date(2026, 8, 19),
+        channel_header=2,
+        call_constraint=2,
     ),
 }
 """Tool rendering per model generation; ``ModelRule.tool_dialect`` picks the row."""

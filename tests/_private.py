@@ -118,6 +118,9 @@ __all__ = [
     "render_drift_html",
     "render_drift_png",
     "TOOL_DIALECTS",
+    "REASONING_REPLAY",
+    "recorded_file_info",
+    "restore_payloads",
     "forced_function",
     "render_functions",
     "render_markdown",
@@ -182,6 +185,9 @@ estimate_with_infos = _estimate.estimate_with_infos
 render_functions = _render.render_functions
 forced_function = _render.forced_function
 TOOL_DIALECTS = _render.TOOL_DIALECTS
+REASONING_REPLAY = _estimate.REASONING_REPLAY
+recorded_file_info = _file_calibrate._file_info
+restore_payloads = _calibrate._restore_payloads
 file_bill = _file_calibrate.file_bill
 file_calibration_table = _file_calibrate.file_calibration_table
 fetch_image = _fetch.fetch_image

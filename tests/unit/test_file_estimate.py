@@ -125,7 +125,7 @@ def test_calibration_table_has_a_row_per_api_and_rule() -> None:
         "| chat.completions | chat.completions/pdf/low@2025-04-19 | 24 | 24 | 20 | 20 (yes) |"
         in table
     )
-    assert "| responses | responses/pdf/low@2025-08-04 | 21 | 21 | 16 | 12 (yes) |" in table
+    assert "| responses | responses/pdf/low@2025-08-04 | 21 | 21 | 17 | 12 (yes) |" in table
 
 
 def test_request_bounds_include_the_files_bounds() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from _private import REASONING_REPLAY, estimate_with_infos, recorded_file_info, restore_payloads
 
 from openai_vision_ext import UnknownModelError, count_tokens, estimate_request
 
@@ -111,6 +114,92 @@ def test_current_turn_reasoning_grows_with_its_payload_and_is_not_exact() -> Non
     assert long.lower is not None
     assert long.upper is not None
     assert long.lower < long.input_tokens < long.upper
+
+
+def test_reasoning_payload_is_read_as_fernet_blocks() -> None:
+    """The payload's length gives the ciphertext to the 16-byte block: lengths within one block
+    bill alike, the next block bills more."""
+    same_block = {REASONING_REPLAY.tokens(n) for n in (972, 976)}
+    assert same_block == {20}
+    assert REASONING_REPLAY.tokens(996) > 20
+    assert REASONING_REPLAY.tokens(0) == 0
+
+
+_FILE_INPUTS = Path(__file__).parents[2].parent / "shared" / "real-usage" / "file_inputs.jsonl"
+
+
+def _current_turn_replays() -> list[dict[str, Any]]:
+    """pydantic-ai gpt-5-mini Responses bills whose last items are a reasoning item, a call
+    and its result holding an inline PDF (the rule's fit set)."""
+    if not _FILE_INPUTS.is_file():
+        pytest.skip(f"no real usage at {_FILE_INPUTS}")
+    rows = [json.loads(line) for line in _FILE_INPUTS.read_text(encoding="utf-8").splitlines()]
+    return [
+        r
+        for r in rows
+        if r["model"] == "gpt-5-mini"
+        and r["api"] == "responses"
+        and [i.get("type") for i in r["request_skeleton"]["input"][1:]]
+        == ["reasoning", "function_call", "function_call_output"]
+        and all(f.get("source") == "file_data" for f in r["files"])
+    ]
+
+
+def test_reasoning_rule_reproduces_its_real_bills_within_its_band() -> None:
+    """Each current-turn replay bill of the fit set lies within 2 of the estimate and inside
+    its bounds (harmony round trip + the Fernet length rule + each PDF's file rule)."""
+    rows = _current_turn_replays()
+    assert len(rows) == 6
+    for row in rows:
+        request = restore_payloads(row["request_skeleton"])
+        request = {k: v for k, v in request.items() if k != "model"}
+        infos = [recorded_file_info(f) for f in row["files"]]
+        est = estimate_with_infos(
+            "responses", "gpt-5-mini", request, [], file_infos=infos, files_as_of="2026-02-09"
+        )
+        billed = row["usage"]["input_tokens"]
+        assert abs(billed - est.input_tokens) <= 2, (row["id"], billed, est.input_tokens)
+        assert est.lower <= billed <= (est.upper or 0), row["id"]
+        assert not est.exact
+
+
+def _round_trip(model: str, api: Any) -> int:
+    """Tokens a text round trip adds to a request with one function tool."""
+    tool = {"type": "function", "name": "get_file", "parameters": {"type": "object"}}
+    if api == "chat.completions":
+        call = {"id": "c1", "type": "function", "function": {"name": "get_file", "arguments": "{}"}}
+        turns = [
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c1", "content": "done"},
+        ]
+        chat_tool = {"type": "function", "function": {k: v for k, v in tool.items() if k != "type"}}
+        base = {"messages": [_user("Go")], "tools": [chat_tool]}
+        longer = {"messages": [_user("Go"), *turns], "tools": [chat_tool]}
+    else:
+        base = {"input": [_user("Go")], "tools": [tool]}
+        longer = {"input": [_user("Go"), CALL, OUTPUT], "tools": [tool]}
+    one = estimate_request(api=api, model=model, **longer).input_tokens
+    return one - estimate_request(api=api, model=model, **base).input_tokens
+
+
+@pytest.mark.parametrize("api", ["responses", "chat.completions"])
+def test_gpt5_round_trips_carry_harmony_channels(api: Any) -> None:
+    """A call on the gpt-5 family adds ``<|channel|>commentary`` and ``<|constrain|>json`` (4),
+    its result ``<|channel|>commentary`` (2): 6 more than on o4-mini, whose format has none."""
+    assert _round_trip("gpt-5-nano", api) == _round_trip("o4-mini", api) + 6
+
+
+@pytest.mark.parametrize("api", ["responses", "chat.completions"])
+def test_gpt5_assistant_messages_carry_a_channel(api: Any) -> None:
+    """A replayed assistant message adds ``<|channel|>final`` (2) on the gpt-5 family only."""
+    key = "messages" if api == "chat.completions" else "input"
+    turns = [_user("Hi"), {"role": "assistant", "content": "Hello"}, _user("Bye")]
+
+    def added(model: str) -> int:
+        longer = estimate_request(api=api, model=model, **{key: turns}).input_tokens
+        return longer - estimate_request(api=api, model=model, **{key: turns[:1]}).input_tokens
+
+    assert added("gpt-5-nano") == added("gpt-4.1-nano") + 2 == added("o4-mini") + 2
 
 
 def _user(text: str) -> dict[str, Any]:
