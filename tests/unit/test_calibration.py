@@ -41,8 +41,8 @@ _O4_MINI_INSTRUCTIONS = (
 _IMAGE_TOOL_RESULT = (
     "ruby_llm Chat round trip whose tool message holds [text, image] (content_returning): "
     "billed {0} below the rendering that names the function in the call and the result "
-    "(openai/harmony's format; pydantic-ai's Chat round trips with text results fit it within "
-    "2 on gpt-4o, gpt-4.1-mini and gpt-5-mini); the image is billed at its own rule (both "
+    "(openai/harmony's format; pydantic-ai's Chat round trips with text results fit it: +1 "
+    "gpt-4o, +2 gpt-4.1-mini, -1 gpt-5-mini); the image is billed at its own rule (both "
     "models miss by the same 15-16 though their image costs differ by 17): no rule found"
 )
 KNOWN_MISSES = {
