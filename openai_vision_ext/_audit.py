@@ -27,8 +27,7 @@ from ._exceptions import AuditConfigError, Violation
 from ._file_rules import FileEstimate
 from ._prices import DEFAULT_PRICES, Cost, PriceTable, load_prices, price_usage
 from ._redact import safe
-from ._report import VisionReport
-from ._usage import BilledUsage
+from ._report import VisionReport, billed_usage_of
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -45,7 +44,7 @@ __all__ = [
     "strip_text",
 ]
 
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 5
 """Bumped on any change to the meaning or shape of ``AuditRecord.to_dict()``.
 
 - 1: first release.
@@ -66,6 +65,12 @@ SCHEMA_VERSION: Final = 4
   of every approximated text rule (tools, formats, tool calls...; in version 3 they were equal
   for such estimates), and ``estimate_exact`` is false for an image rule no bill verifies (its
   estimate stays a point: equal bounds). Drift reads bounds from version 4 on.
+- 5: new key ``billed_cache_write_12h_tokens`` (the part of ``billed_cache_write_tokens`` kept
+  12 hours). Before, the report and the record dropped it, so a record priced with another
+  table (``AuditPipeline(prices=...)`` for a report without a cost, or ``from_report(...,
+  prices=)``) priced those writes at the default write rate (half the 12 h rate where one is
+  published). Every billed count now reaches the report and the record by one rule
+  (``_report.billed_fields``).
 """
 
 DEFAULT_MAX_TEXT_CHARS: Final = 500
@@ -198,6 +203,8 @@ class AuditRecord:
     estimated_input_upper: int | None = None
     """Bounds of the input estimate (``None`` upper: unbounded, e.g. server-side state)."""
     billed_cache_write_tokens: int | None = None
+    billed_cache_write_12h_tokens: int | None = None
+    """Part of ``billed_cache_write_tokens`` kept 12 hours (``None`` when not broken down)."""
     service_tier: str | None = None
     """``service_tier`` the response reported; ``cost.tier`` is the price tier it maps to."""
     files: tuple[AuditFile, ...] = ()
@@ -652,15 +659,8 @@ def _deliver_to_captures(record: AuditRecord) -> None:
 
 def _cost(report: VisionReport, table: PriceTable) -> Cost | None:
     """Price a report's billed numbers with ``table`` (the report's own ``cost`` used another)."""
-    usage = BilledUsage(
-        input_tokens=report.billed_input_tokens,
-        cached_tokens=report.billed_cached_tokens,
-        output_tokens=report.billed_output_tokens,
-        reasoning_tokens=report.billed_reasoning_tokens,
-        cache_write_tokens=report.billed_cache_write_tokens,
-        service_tier=report.service_tier,
-    )
-    cost, _ = price_usage(usage, (report.model_served, report.model_requested), table)
+    models = (report.model_served, report.model_requested)
+    cost, _ = price_usage(billed_usage_of(report), models, table)
     return cost
 
 

@@ -28,7 +28,7 @@ from ._image.originals import with_originals
 from ._preflight import check_request
 from ._prices import DEFAULT_PRICES, PriceTable, price_usage
 from ._redact import escape, safe
-from ._report import ReportStatus, VisionReport
+from ._report import ReportStatus, VisionReport, billed_fields
 from ._types import Api, ImageInfo
 from ._usage import ABSURD_TOKENS, BilledUsage, billed_usage
 from ._walk import RequestParts, walk_request
@@ -439,10 +439,6 @@ def finish(
         estimated_image_tokens=estimate.image_tokens if estimate is not None else None,
         estimated_text_tokens=estimate.text_tokens if estimate is not None else None,
         estimated_input_tokens=estimate.input_tokens if estimate is not None else None,
-        billed_input_tokens=billed.input_tokens,
-        billed_cached_tokens=billed.cached_tokens,
-        billed_output_tokens=billed.output_tokens,
-        billed_reasoning_tokens=billed.reasoning_tokens,
         billed_image_tokens=_minus(billed.input_tokens, text_basis) if has_images else None,
         delta_input_tokens=_minus(
             estimate.input_tokens if estimate is not None else None, billed.input_tokens
@@ -457,11 +453,10 @@ def finish(
         estimate_exact=estimate.exact if estimate is not None else None,
         estimated_input_lower=estimate.lower if estimate is not None else None,
         estimated_input_upper=estimate.upper if estimate is not None else None,
-        billed_cache_write_tokens=billed.cache_write_tokens,
-        service_tier=billed.service_tier,
         cost=cost,
         files=files,
         estimated_file_tokens=file_basis,
+        **billed_fields(billed),
         **_billed_files(billed.input_tokens, estimate, counts),
     )
 

@@ -15,13 +15,14 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import Any, Final, Literal, TypeAlias
 
 from ._estimate import ImageEstimate
 from ._exceptions import Violation
 from ._file_rules import FileEstimate
 from ._prices import Cost
 from ._types import Api
+from ._usage import COUNTS, BilledUsage
 
 __all__ = ["Attribution", "ReportStatus", "VisionReport", "vision_report"]
 
@@ -73,6 +74,9 @@ class VisionReport:
     prompt or ``previous_response_id`` whose server-side text is not known)."""
     billed_cache_write_tokens: int | None = None
     """Part of the billed input written to the prompt cache."""
+    billed_cache_write_12h_tokens: int | None = None
+    """Part of ``billed_cache_write_tokens`` kept 12 hours (priced at its own rate where one is
+    published); ``None`` when the response does not break writes down."""
     service_tier: str | None = None
     """``service_tier`` the response says it was served at (``default``, ``flex``...)."""
     cost: Cost | None = None
@@ -96,6 +100,24 @@ class VisionReport:
     counted_without_files_tokens: int | None = None
     """``responses.input_tokens.count`` of the request without its images and file parts
     (``exact_count=True``, requests with files)."""
+
+
+_BILLED: Final = tuple((f"billed_{name}", name) for name in COUNTS)
+"""(report field, ``BilledUsage`` field): the report names each billed count ``billed_<count>``."""
+
+
+def billed_fields(usage: BilledUsage) -> dict[str, Any]:
+    """The report fields that hold the billed usage: every ``billed_<count>`` and
+    ``service_tier``, so a count added to ``BilledUsage`` reaches the report (or fails loudly)."""
+    out: dict[str, Any] = {field: getattr(usage, name) for field, name in _BILLED}
+    out["service_tier"] = usage.service_tier
+    return out
+
+
+def billed_usage_of(report: VisionReport) -> BilledUsage:
+    """The billed usage a report holds (``billed_fields`` read back), e.g. to price it again."""
+    counts = {name: getattr(report, field) for field, name in _BILLED}
+    return BilledUsage(**counts, service_tier=report.service_tier)
 
 
 ReportSource: TypeAlias = "VisionReport | Callable[[], VisionReport | None]"

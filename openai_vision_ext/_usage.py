@@ -65,7 +65,8 @@ _PATHS: Mapping[Api, Mapping[str, tuple[str, ...]]] = {
         ),
     },
 }
-_COUNTS: Final = tuple(f.name for f in fields(BilledUsage) if f.name != "service_tier")
+COUNTS: Final = tuple(f.name for f in fields(BilledUsage) if f.name != "service_tier")
+"""The counts of ``BilledUsage`` (every field but ``service_tier``), in field order."""
 
 
 def billed_usage(api: Api, response: object) -> BilledUsage | None:
@@ -89,7 +90,7 @@ def billed_usage(api: Api, response: object) -> BilledUsage | None:
     tier = getattr(response, "service_tier", None)
     inputs, cached, outputs, reasoning, writes, writes_12h = [
         _read_int(usage, read)
-        for read in _READERS[api]  # in _COUNTS (field) order
+        for read in _READERS[api]  # in COUNTS (field) order
     ]
     return BilledUsage(
         inputs,
@@ -115,7 +116,7 @@ def check_usage(usage: BilledUsage) -> tuple[BilledUsage, tuple[str, ...]]:
     """
     notes: list[str] = []
     changes: dict[str, None] = {}
-    for name in _COUNTS:
+    for name in COUNTS:
         value = getattr(usage, name)
         if value is None:
             continue
@@ -148,7 +149,7 @@ def check_usage(usage: BilledUsage) -> tuple[BilledUsage, tuple[str, ...]]:
 
 
 _READERS: Final[Mapping[Api, tuple[Callable[[object], object], ...]]] = {
-    api: tuple(attrgetter(".".join(paths[name])) for name in _COUNTS)
+    api: tuple(attrgetter(".".join(paths[name])) for name in COUNTS)
     for api, paths in _PATHS.items()
 }
 """Per API, one dotted-attribute reader per count, in ``BilledUsage`` field order."""

@@ -23,10 +23,12 @@ from openai_vision_ext import (
     _preflight,
     _prices_data,
     _render,
+    _report,
     _rules,
     _rules_data,
     _sinks,
     _text,
+    _usage,
     _walk,
 )
 from openai_vision_ext._cli import commands as _cli
@@ -82,6 +84,9 @@ __all__ = [
     "check_images",
     "check_request",
     "check_sendable",
+    "BilledUsage",
+    "billed_fields",
+    "billed_usage_of",
     "COST_KEYS",
     "FILE_FIELDS",
     "FROM_JSON",
@@ -139,6 +144,9 @@ __all__ = [
 ]
 
 emit_report = _audit.emit_report
+billed_fields = _report.billed_fields
+BilledUsage = _usage.BilledUsage
+billed_usage_of = _report.billed_usage_of
 COST_KEYS = _audit.COST_KEYS
 FILE_FIELDS = _audit.FILE_FIELDS
 FROM_JSON = _audit.FROM_JSON

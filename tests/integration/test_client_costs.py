@@ -143,3 +143,27 @@ def test_stream_helper_keeps_exact_count():
     assert report is not None
     assert (report.attribution, report.counted_text_tokens) == ("input_tokens.count", 14)
     assert report.billed_image_tokens == 269 - 14
+
+
+def test_12h_cache_writes_reach_the_report_the_record_and_the_cost():
+    """gpt-5.6 bills 200 cache writes, 50 kept 12 h: the report and its record carry the 50,
+    and the cost prices them at the 12 h rate ($10 per 1M, the other 150 at $5)."""
+    usage = {
+        "input_tokens": 1_000,
+        "input_tokens_details": {
+            "cached_tokens": 300,
+            "cache_write_tokens": 200,
+            "cache_write_tokens_details": {"ttl_30m_tokens": 150, "ttl_12h_tokens": 50},
+        },
+        "output_tokens": 20,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": 1_020,
+    }
+    client = _client(_answer(usage=usage, model="gpt-5.6"))
+    with capture_audit() as records:
+        report = vision_report(client.responses.create(**responses_request(model="gpt-5.6")))
+    assert report is not None
+    assert (report.billed_cache_write_tokens, report.billed_cache_write_12h_tokens) == (200, 50)
+    assert report.cost is not None
+    assert report.cost.cache_write_usd == (150 * 5.0 + 50 * 10.0) / 1e6
+    assert records[0].to_dict()["billed_cache_write_12h_tokens"] == 50

@@ -10,7 +10,17 @@ from dataclasses import fields, make_dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from _private import COST_KEYS, FILE_FIELDS, FROM_JSON, IMAGE_FIELDS, RECORD_FIELDS, emit_report
+from _private import (
+    COST_KEYS,
+    FILE_FIELDS,
+    FROM_JSON,
+    IMAGE_FIELDS,
+    RECORD_FIELDS,
+    BilledUsage,
+    billed_fields,
+    billed_usage_of,
+    emit_report,
+)
 
 from openai_vision_ext import (
     DEFAULT_PRICES,
@@ -581,11 +591,13 @@ def prepared_report() -> VisionReport:
     return make_report(images=(prepared,))
 
 
-def test_schema_version_is_4_since_bounds_carry_error_bands():
+def test_schema_version_is_5_since_records_keep_12h_cache_writes():
     """Version 2 added the original_* keys; version 3 priced the served tier and added bounds;
-    version 4 widened the bounds by approximated text rules' error bands."""
-    assert SCHEMA_VERSION == 4
-    assert record_of().to_dict()["schema_version"] == 4
+    version 4 widened the bounds by approximated text rules' error bands; version 5 added
+    billed_cache_write_12h_tokens."""
+    assert SCHEMA_VERSION == 5
+    assert record_of().to_dict()["schema_version"] == 5
+    assert "billed_cache_write_12h_tokens" in record_of().to_dict()
 
 
 def test_record_image_carries_original_and_sent_facts():
@@ -729,6 +741,7 @@ def test_version_2_lines_are_still_read():
         "estimated_input_lower",
         "estimated_input_upper",
         "billed_cache_write_tokens",
+        "billed_cache_write_12h_tokens",
         "service_tier",
         "files",
         "estimated_file_tokens",
@@ -742,3 +755,35 @@ def test_version_2_lines_are_still_read():
     assert rebuilt == record_of()
     assert (rebuilt.cost.cache_write_usd, rebuilt.cost.long_context) == (0.0, False)
     assert rebuilt.schema_version == SCHEMA_VERSION
+
+
+def test_every_billed_count_reaches_the_report_and_back():
+    """Each BilledUsage count is a billed_<count> report field (one rule, both ways), so a count
+    added to the usage cannot be dropped on the way to the record."""
+    counts = [f.name for f in fields(BilledUsage) if f.name != "service_tier"]
+    usage = BilledUsage(**{name: 100 + i for i, name in enumerate(counts)}, service_tier="flex")
+    report = make_report(**billed_fields(usage))
+    assert billed_usage_of(report) == usage
+    record = AuditRecord.from_report(report, now=NOW).to_dict()
+    assert [record[f"billed_{name}"] for name in counts] == [100 + i for i in range(len(counts))]
+
+
+def test_a_record_priced_again_keeps_12h_cache_writes_at_their_rate():
+    """gpt-5.6: 200 cache writes, 50 of them kept 12 h ($10 vs $5 per 1M). A report priced with
+    another table (no cost of its own) prices the 12 h writes at their rate, as the report's
+    own cost does (version 4 records dropped them and priced all 200 at $5)."""
+    report = make_report(
+        model_requested="gpt-5.6",
+        model_served="gpt-5.6",
+        billed_input_tokens=1_000,
+        billed_cached_tokens=300,
+        billed_cache_write_tokens=200,
+        billed_cache_write_12h_tokens=50,
+        billed_output_tokens=0,
+        cost=None,
+    )
+    record = AuditRecord.from_report(report, now=NOW, prices=DEFAULT_PRICES)
+    assert record.cost is not None
+    assert record.cost.cache_write_usd == (150 * 5.0 + 50 * 10.0) / 1e6
+    assert record.billed_cache_write_12h_tokens == 50
+    assert AuditRecord.from_dict(json.loads(json.dumps(record.to_dict()))) == record
