@@ -192,7 +192,8 @@ class Framing:
     open a system message of their own (the request has no system/developer message)."""
     tools_in_system: int
     """The same when the request has a system/developer message (or instructions): the
-    namespace joins that message instead of opening one."""
+    namespace joins that message instead of opening one (the blank line between the message's
+    text and the namespace is counted apart: it merges into final punctuation)."""
     empty_instructions: bool
     """Whether ``instructions=""`` is billed as an empty system message (Responses): yes on
     gpt-4o (pydantic-ai bills, 2025-03-27: +4), no on reasoning models (issue 13's held-out
@@ -636,7 +637,7 @@ def _tally_chat(
     for message in messages if isinstance(messages, list | tuple) else ():
         if isinstance(message, Mapping):
             _tally_chat_message(message, tally, turns)
-    tools = _ToolContext(framing, rule, joins=_system_role(messages), chat=True)
+    tools = _ToolContext(framing, rule, _system_message(messages), chat=True)
     if _tally_tools(request.get("tools"), request.get("tool_choice"), tally, tools):
         tally.framing += rule.chat_tool_preamble
     functions = request.get("functions")  # deprecated predecessor of ``tools``
@@ -749,8 +750,8 @@ def _tally_responses(
     billed_instructions = isinstance(instructions, str) and bool(
         instructions or framing.empty_instructions
     )
-    joins = "system" if billed_instructions else _system_role(items)
-    tools = _ToolContext(framing, rule, joins=joins, chat=False)
+    joins = ("system", str(instructions)) if billed_instructions else _system_message(items)
+    tools = _ToolContext(framing, rule, joins, chat=False)
     _tally_tools(request.get("tools"), request.get("tool_choice"), tally, tools)
     text = request.get("text")
     if isinstance(text, Mapping):
@@ -811,12 +812,22 @@ def _tally_image_shape(
         )
 
 
-def _system_role(items: object) -> str | None:
-    """The role of the first system or developer message (tools join it), else ``None``."""
+def _system_message(items: object) -> tuple[str, str] | None:
+    """Role and text of the first system or developer message (tools join it), else ``None``."""
     if not isinstance(items, list | tuple):
         return None
-    roles = (i.get("role") for i in items if isinstance(i, Mapping))
-    return next((str(r) for r in roles if r in ("system", "developer")), None)
+    found = (i for i in items if isinstance(i, Mapping) and i.get("role") in _JOINABLE)
+    message = next(found, None)
+    if message is None:
+        return None
+    content = message.get("content")
+    if isinstance(content, list | tuple):
+        texts = [p.get("text") if isinstance(p, Mapping) else p for p in content]
+        content = "".join(t for t in texts if isinstance(t, str))
+    return str(message["role"]), content if isinstance(content, str) else ""
+
+
+_JOINABLE = ("system", "developer")
 
 
 def _is_user_message(item: Mapping[str, Any]) -> bool:
@@ -875,9 +886,9 @@ class _ToolContext:
 
     framing: Framing
     rule: ModelRule | TextRule
-    joins: str | None
-    """Role of the message the tools join (``system``/``developer``; Responses instructions
-    are a system message); ``None``: they open a message of their own."""
+    joins: tuple[str, str] | None
+    """Role and text of the message the tools join (``system``/``developer``; Responses
+    instructions are a system message); ``None``: they open a message of their own."""
     chat: bool
     """Chat Completions tools nest their spec under ``function``."""
 
@@ -901,8 +912,9 @@ def _tally_tools(tools: object, tool_choice: object, tally: _Tally, context: _To
     if not functions:
         return False
     dialect = TOOL_DIALECTS[context.rule.tool_dialect]
-    tally.texts.append(render_functions(functions, dialect.name))
-    tally.framing += _tools_framing(context)
+    rendered = render_functions(functions, dialect.name)
+    tally.texts.append(rendered)
+    tally.framing += _tools_framing(context) + _separator_tokens(context, rendered)
     if tool_choice == "none":
         tally.framing += dialect.none_choice
     forced = forced_function(tool_choice)
@@ -919,7 +931,32 @@ def _tools_framing(context: _ToolContext) -> int:
     """Tokens the tool definitions add besides their rendering, by the message they join."""
     if context.joins is None:
         return context.framing.tools
-    return dict(context.rule.tools_joining).get(context.joins, context.framing.tools_in_system)
+    role = context.joins[0]
+    return dict(context.rule.tools_joining).get(role, context.framing.tools_in_system)
+
+
+_SEPARATOR = "\n\n"
+_BOUNDARY = 64
+"""Characters kept each side of the separator to measure its cost: joining the texts changes
+tokens only at the join (tiktoken splits text into words, punctuation runs and line breaks
+before merging, and none of those reaches this far)."""
+
+
+def _separator_tokens(context: _ToolContext, rendered: str) -> int:
+    """Tokens the blank line between a joined message's text and the namespace adds.
+
+    The namespace is part of that message's text (openai/harmony joins a developer message's
+    sections with a blank line and tokenizes them as one text), so the blank line merges into
+    a final punctuation token (``".\n\n"`` is one token) or costs one of its own. hmarr's
+    2023 bills show it: a system message ``"Hello"`` and ``"Hello:"`` (1 and 2 tokens) bill the
+    same with a function.
+    """
+    if context.joins is None:
+        return 0
+    left, right = context.joins[1][-_BOUNDARY:], rendered[:_BOUNDARY]
+    encoding = context.rule.encoding
+    joined = _count_texts([left + _SEPARATOR + right], encoding)
+    return joined - _count_texts([left, right], encoding)
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,7 +76,8 @@ class ModelRule:
     """How this model renders function tools (a row of ``_render.TOOL_DIALECTS``)."""
     tools_joining: tuple[tuple[str, int], ...] = ()
     """Per role of the message function tools join (``system``, ``developer``): the tokens
-    they add on this model instead of the API's ``Framing.tools_in_system``."""
+    they add on this model (besides the blank line before them) instead of the API's
+    ``Framing.tools_in_system``."""
     notes: tuple[str, ...] = field(default=())
     """Open questions about this row (unverified details, assumptions)."""
 
@@ -236,11 +237,12 @@ _GPT4O_SYSTEM_TOOLS = (
 _GPT4O_TOOLS_JOINING = (("system", -1),)
 _GPT5_TOOL_PREAMBLE = 81
 _GPT5_TOOL_DIALECT = "2025"
-_GPT5_TOOLS_JOINING = (("system", 3), ("developer", 3))
-"""gpt-5 family: tools add the same 3 tokens with or without a system/developer message (the
-harmony format keeps them in a developer message either way): 3 of 5 bills with such a
-message exact (gpt-5-nano Chat 2026-02, gpt-5-mini Responses 2025-12), 2 are 1 lower
-(gpt-5-mini Chat forcing or requiring a tool, 2025-12)."""
+_GPT5_TOOLS_JOINING = (("system", 2), ("developer", 3))
+"""gpt-5 family: tools joining a system message add 2 besides the blank line before them
+(free after final punctuation: the message is tokenized as one text), 1 fewer than opening a
+message of their own: 12 Chat bills exact (gpt-5-nano 2026-02, whose system message ends in a
+word; gpt-5-mini 2025-12 to 2026-01, ending in "."; 8 of them Azure or flagged); joining a
+developer message adds 3 (one gpt-5-mini Responses bill, 2025-12)."""
 """gpt-5 family on Chat Completions: a request with function tools bills 81 tokens beyond the
 rendered namespace (gpt-5-nano 2026-01/02, gpt-5.4 2026-03, gpt-5-mini 2025-12 bills in
 real-usage/tools_and_formats.jsonl); o3-mini and the gpt-4 family add none; Responses adds none."""

@@ -336,19 +336,42 @@ def test_tools_joining_a_system_message_on_gpt_4o(model: str, saved: int) -> Non
     assert developer - system == saved
 
 
-def test_tools_on_the_gpt_5_family_cost_the_same_with_a_system_message() -> None:
-    system = _with_role("gpt-5-mini", "system", True) - _with_role("gpt-5-mini", "system", False)
-    plain = (
-        estimate_request(
-            model="gpt-5-mini",
-            messages=[{"role": "user", "content": "Hi"}],
-            tools=[{"type": "function", "function": {"name": "f"}}],
+def _tools_cost(model: str, system: tuple[str, str] | None) -> int:
+    """What one function adds to a request with (or without) a ``(role, text)`` message."""
+    first = [{"role": system[0], "content": system[1]}] if system else []
+    messages = [*first, {"role": "user", "content": "Hi"}]
+    tools = [{"type": "function", "function": {"name": "f"}}]
+    with_tools = estimate_request(model=model, messages=messages, tools=tools).input_tokens
+    return with_tools - estimate_request(model=model, messages=messages).input_tokens
+
+
+@pytest.mark.parametrize(
+    ("role", "text", "saved"),
+    [("system", "Be brief.", 1), ("system", "Be brief", 0), ("developer", "Be brief.", 0)],
+)
+def test_tools_joining_a_message_on_the_gpt_5_family(role: str, text: str, saved: int) -> None:
+    """gpt-5 family: tools joining a system message cost 1 fewer than opening their own message,
+    and the blank line before them is free after final punctuation (12 gpt-5-mini/-nano Chat
+    bills); joining a developer message costs what their own message does (one bill)."""
+    alone = _tools_cost("gpt-5-mini", None)
+    assert alone - _tools_cost("gpt-5-mini", (role, text)) == saved
+
+
+@pytest.mark.parametrize("model", ["gpt-4", "gpt-4o", "gpt-5-nano"])
+def test_the_blank_line_before_the_namespace_merges_into_final_punctuation(model: str) -> None:
+    """The namespace is tokenized with the message it joins: a system message "Hello" (one
+    token) and "Hello:" (two) bill the same with a function (hmarr/openai-chat-tokens, 2023:
+    35 and 35), since ``":\n\n"`` is one token where "Hello" needs ``"\n\n"`` of its own."""
+    tools = [{"type": "function", "function": {"name": "do_stuff"}}]
+    bills = {
+        text: estimate_request(
+            model=model,
+            messages=[{"role": "system", "content": text}, {"role": "user", "content": "Hi there"}],
+            tools=tools,
         ).input_tokens
-        - estimate_request(
-            model="gpt-5-mini", messages=[{"role": "user", "content": "Hi"}]
-        ).input_tokens
-    )
-    assert system == plain
+        for text in ("Hello", "Hello:")
+    }
+    assert bills["Hello"] == bills["Hello:"]
 
 
 @pytest.mark.parametrize(("model", "added"), [("gpt-4.1-nano", 1), ("gpt-4", 1), ("gpt-5-nano", 0)])
