@@ -6,7 +6,9 @@ are subclasses of the SDK's, with ``create`` and ``parse`` wrapped (``responses.
 guards the SDK's helper stream, so a failure it raises after the API answered is recorded with
 the billed usage). Each wrapped call:
 ``prepare()`` (preflight, estimate) before any byte is sent, the SDK call unchanged, then
-``finish()`` and the report is kept beside the response (see ``vision_report``). The sync and
+``finish()`` and the report is kept beside the response (see ``vision_report``). While the
+tokenizer is still being built (a client's background warm-up), a request that no budget
+holds back is sent first and its estimate made when the response arrives. The sync and
 async shells differ only where they touch the transport; the logic is in ``_core``.
 
 Our bookkeeping never fails the user's call: an internal error logs a warning and leaves the
@@ -63,6 +65,7 @@ from ._core import (
     VisionOptions,
     billed_failure,
     count_requests,
+    estimated,
     finish,
     prepare,
     read_counts,
@@ -105,11 +108,17 @@ def _options_of(resource: object) -> VisionOptions:
     return options if isinstance(options, VisionOptions) else VisionOptions()
 
 
+_tokenizer_warming: Callable[[], bool] = bool
+"""``_text.warming`` once a client started the warm-up (``bool()``, False, before: tiktoken
+loads with the first client, not with this module)."""
+
+
 def _safe_prepare(api: Api, kwargs: Mapping[str, Any], options: VisionOptions) -> Plan | None:
     """``prepare()``, letting only ``PreflightError`` and ``BudgetExceededError`` out (refusing
-    is the point of raise mode)."""
+    is the point of raise mode). While the tokenizer is being built the estimate is deferred
+    (``prepare(defer_estimate=True)``): the request need not wait for it."""
     try:
-        plan = prepare(api, kwargs, options)
+        plan = prepare(api, kwargs, options, defer_estimate=_tokenizer_warming())
     except BudgetExceededError:
         raise
     except PreflightError as exc:
@@ -672,6 +681,8 @@ async def _call_async(
         if plan is not None:
             await anyio.to_thread.run_sync(_report_billed_failure, options, plan, exc)
         raise
+    if plan is not None and plan.pending is not None:  # deferred: it may wait for the
+        plan = await anyio.to_thread.run_sync(estimated, plan)  # tokenizer, off the loop
     if plan is not None:
         await _track_async(resource._client, options, plan, result)
     return result
@@ -1135,9 +1146,11 @@ class _VisionClientMixin:
             record_file_names=bool(record_file_names),
         )
         super().__init__(**kwargs)
-        from ._text import warm_up  # tiktoken loads in the warm-up thread, not on import
+        global _tokenizer_warming
+        from ._text import warm_up, warming  # tiktoken loads in the warm-up thread, not on import
 
         warm_up()  # the tokenizer builds while the caller gets ready: not on the first request
+        _tokenizer_warming = warming
 
     @property
     def vision_options(self) -> VisionOptions:

@@ -1,14 +1,18 @@
 """Sans-I/O orchestration shared by the sync and async clients.
 
 ``prepare()`` turns a request into a ``Plan`` (preflight + estimate) before anything is sent;
-``finish()`` turns a plan and what came back into a ``VisionReport``. ``StreamTracker`` follows a
+``finish()`` turns a plan and what came back into a ``VisionReport``. When nothing before sending
+needs the estimate (no budget: preflight needs no token count), a caller that would rather not
+wait for it (the tokenizer is still being built) gets a plan whose estimate is made later, by
+``estimated()`` or ``finish()``: the same estimate. ``StreamTracker`` follows a
 stream's events to the terminal one. Nothing here does I/O, reads the clock or logs: the client
 shells log the ``Plan.warnings`` and run the optional ``input_tokens.count`` call themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal, TypeAlias
 
@@ -43,6 +47,8 @@ __all__ = [
     "billed_failure",
     "count_requests",
     "counted_tokens",
+    "estimate_needed_before_sending",
+    "estimated",
     "finish",
     "given",
     "prepare",
@@ -134,11 +140,34 @@ class Plan:
     """Each file part's info from preflight (``None`` for ids and URLs), so files are read once."""
     record_file_names: bool = False
     """``VisionOptions.record_file_names``: the report names its files."""
+    pending: Callable[[], _Estimated] | None = None
+    """The estimate, deferred (``prepare(defer_estimate=True)``): ``estimated()`` makes it
+    (once); ``None`` when it was made before sending."""
 
 
-def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Plan:
+_Estimated: TypeAlias = tuple[RequestEstimate | None, str | None]
+"""An estimate, or ``None`` and why (``Plan.estimate``, ``Plan.estimate_error``)."""
+
+
+def estimate_needed_before_sending(options: VisionOptions) -> bool:
+    """Whether a request must wait for its estimate before it is sent: only a ``budget`` needs
+    it (its upper bound decides whether to send); preflight checks need no token count.
+
+    >>> estimate_needed_before_sending(VisionOptions())
+    False
+    """
+    return options.budget is not None
+
+
+def prepare(
+    api: Api, request: Mapping[str, Any], options: VisionOptions, *, defer_estimate: bool = False
+) -> Plan:
     """Check and estimate ``request`` before it is sent; raise ``PreflightError`` in raise mode,
     and ``BudgetExceededError`` when a ``budget`` with ``on_exceed="raise"`` is exceeded.
+
+    ``defer_estimate``: the caller would rather not wait for the estimate (its tokenizer is
+    still being built); unless it is needed before sending (a budget), the plan leaves it to
+    ``estimated()`` (``Plan.pending``), which makes the same estimate later.
 
     >>> plan = prepare("responses", {"model": "gpt-4o", "input": "Hi"}, VisionOptions())
     >>> (plan.model, plan.estimate.image_tokens, plan.violations)
@@ -163,9 +192,14 @@ def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Pla
         warnings.extend(outcome.warnings)
     prices = (options.audit.prices if options.audit is not None else None) or DEFAULT_PRICES
     file_infos = tuple(info for _, info in outcome.files)
-    estimate, estimate_error = _estimate(api, model, request, infos, prices, parts, file_infos)
-    if parse_notes and estimate is not None:  # a schema billed but not counted: no upper bound
-        estimate = replace(estimate, exact=False, upper=None, cost_upper_usd=None)
+    make = functools.partial(
+        _estimate, api, model, request, infos, prices, parts, file_infos, bool(parse_notes)
+    )
+    pending = None
+    if defer_estimate and not estimate_needed_before_sending(options):
+        estimate, estimate_error, pending = None, None, functools.cache(make)
+    else:
+        estimate, estimate_error = make()
     if options.budget is not None:
         exceeded = over_budget(
             options.budget, estimate, model=model, request=request, prices=prices
@@ -190,7 +224,27 @@ def prepare(api: Api, request: Mapping[str, Any], options: VisionOptions) -> Pla
         prices=prices,
         file_infos=file_infos,
         record_file_names=options.record_file_names,
+        pending=pending,
     )
+
+
+def estimated(plan: Plan) -> Plan:
+    """``plan`` with its deferred estimate made (``plan`` itself when none is pending). The
+    estimate is the one ``prepare`` would have made before sending; a failure becomes the
+    plan's ``estimate_error`` (a note in its report), never an exception.
+
+    >>> request = {"model": "gpt-4o", "input": "Hi"}
+    >>> plan = prepare("responses", request, VisionOptions(), defer_estimate=True)
+    >>> plan.estimate is None, estimated(plan).estimate.text_tokens
+    (True, 8)
+    """
+    if plan.pending is None:
+        return plan
+    try:
+        estimate, error = plan.pending()
+    except Exception as exc:  # our bookkeeping never breaks the request: the report says why
+        estimate, error = None, f"no estimate: {type(exc).__name__}: {safe(str(exc))}"
+    return replace(plan, estimate=estimate, estimate_error=error, pending=None)
 
 
 def given(request: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -373,13 +427,18 @@ def _estimate(
     prices: PriceTable,
     parts: RequestParts | None = None,
     file_infos: Sequence[FileInfo | None] | None = None,
-) -> tuple[RequestEstimate | None, str | None]:
+    schema_uncounted: bool = False,
+) -> _Estimated:
     """The estimate, or ``None`` and why (``None`` reason: no rule for ``model``). Images that
-    ``prepare_image`` changed in this process get their original facts (``_image.originals``)."""
+    ``prepare_image`` changed in this process get their original facts (``_image.originals``).
+    ``schema_uncounted``: a ``parse()`` schema that could not be rendered is billed but not
+    counted, so the estimate has no upper bound."""
     try:
         estimate = estimate_with_infos(
             api, model, request, infos, prices=prices, parts=parts, file_infos=file_infos
         )
+        if schema_uncounted:
+            estimate = replace(estimate, exact=False, upper=None, cost_upper_usd=None)
         urls = {p.ref.index: p.ref.url for p in parts.images} if parts is not None else None
         return with_originals(estimate, urls=urls), None
     except UnknownModelError:
@@ -404,6 +463,7 @@ def finish(
     >>> finish(plan, None, status="incomplete").billed_input_tokens is None
     True
     """
+    plan = estimated(plan)  # a deferred estimate is made here at the latest
     usage = billed_usage(plan.api, response) if response is not None else None
     served = getattr(response, "model", None)
     model_served = served if isinstance(served, str) else None

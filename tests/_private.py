@@ -14,6 +14,7 @@ from openai_vision_ext import (
     _batch,
     _calibrate,
     _client,
+    _core,
     _drift,
     _error_bands,
     _estimate,
@@ -51,6 +52,10 @@ __all__ = [
     "cli_module",
     "scan_module",
     "sources_module",
+    "text_module",
+    "VisionOptions",
+    "estimated",
+    "prepare_request",
     "API_CHOICES",
     "AUDIT_LOGGER",
     "BatchProblem",
@@ -241,4 +246,8 @@ prepare_module = _prepare
 cli_module = _cli
 scan_module = _scan
 sources_module = _sources
+text_module = _text
+VisionOptions = _core.VisionOptions
+estimated = _core.estimated
+prepare_request = _core.prepare
 has_gps = _strip.has_gps
