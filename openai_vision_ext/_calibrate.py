@@ -332,14 +332,14 @@ def evaluate(observation: Observation) -> Outcome:
     """
     model = observation.model
     try:
-        text_rule(model)
+        text_rule(model)  # the name only: which row applies on the bill's date comes below
     except UnknownModelError:
         if observation.response_model is None:
             return Outcome(observation, None, model, f"{_NO_RULE}: {model!r}")
         model = observation.response_model
     try:
         estimate = estimate_with_infos(
-            observation.api, model, observation.request, observation.images
+            observation.api, model, observation.request, observation.images, as_of=observation.date
         )
     except UnknownModelError:
         return Outcome(observation, None, model, f"{_NO_RULE}: {model!r}")

@@ -406,7 +406,7 @@ def estimate_with_infos(
     *,
     prices: PriceTable | None = None,
     file_infos: Sequence[FileInfo | None] | None = None,
-    files_as_of: str | None = None,
+    as_of: str | None = None,
     parts: RequestParts | None = None,
 ) -> RequestEstimate:
     """Like ``estimate_request`` but with each image's ``ImageInfo`` already known (by index),
@@ -414,14 +414,15 @@ def estimate_with_infos(
     (from ``walk_request``) saves walking the request for its images again.
 
     An ``ImageInfo`` given for a URL or ``file_id`` image is used too (e.g. sizes recorded
-    elsewhere); ``None`` means unknown.
+    elsewhere); ``None`` means unknown. ``as_of`` (an ISO date, e.g. a recorded bill's) picks
+    the image and file rule rows in force on that date (default: the newest).
 
     >>> est = estimate_with_infos("chat.completions", "gpt-4o",
     ...     {"messages": [{"role": "user", "content": "Hi"}]}, [])
     >>> est.text_tokens
     8
     """
-    rule = text_rule(model)  # text needs no image rule (gpt-4, gpt-3.5, o3-mini)
+    rule = text_rule(model, as_of)  # text needs no image rule (gpt-4, gpt-3.5, o3-mini)
     refs = (
         [p.ref for p in parts.images] if parts is not None else list(iter_image_refs(api, request))
     )
@@ -452,7 +453,7 @@ def estimate_with_infos(
             "ones; lower/upper bound the bill"
         )
     file_refs = parts.files if parts is not None else None
-    files = _file_estimates(api, model, request, file_infos, files_as_of, file_refs)
+    files = _file_estimates(api, model, request, file_infos, as_of, file_refs)
     file_total = sum(f.tokens for f in files) if files else 0
     for f in files:
         for note in f.notes:

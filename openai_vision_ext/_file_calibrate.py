@@ -138,7 +138,7 @@ def file_bill(record: Mapping[str, Any]) -> FileBill:
     skeleton.pop("model", None)
     infos = [_file_info(f) for f in record.get("files") or ()]
     try:
-        est = estimate_with_infos(api, base.model, skeleton, [], file_infos=infos, files_as_of=date)
+        est = estimate_with_infos(api, base.model, skeleton, [], file_infos=infos, as_of=date)
     except Exception as exc:  # an unknown model or a request shape the estimate refuses
         return replace(base, excluded=f"not estimable: {type(exc).__name__}")
     lower = est.input_tokens - est.file_tokens + sum(f.lower for f in est.files)

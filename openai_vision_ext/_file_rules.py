@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from ._dated import in_force
 from ._files import FileInfo
 from ._rules import get_model_rule, image_tokens
 from ._types import Api
@@ -261,20 +262,15 @@ def file_rule_for(
     >>> file_rule_for("chat.completions", "pdf", "low").since
     '2026-03-03'
     """
-    rows = [
-        r
-        for r in FILE_PAGE_RULES
-        if r.api == api
-        and r.kind == kind
-        and r.detail == detail
-        and (as_of is None or r.since <= as_of)
-    ]
-    if not rows and api == "chat.completions":  # Chat has only PDF rows; documents are refused
-        rows = [r for r in FILE_PAGE_RULES if r.api == "responses" and r.kind == kind]
-    if not rows:
-        rows = [r for r in FILE_PAGE_RULES if r.api == api and r.kind == kind]
-        rows = rows[:1]
-    return max(rows, key=lambda r: r.since)
+    row = in_force(
+        (r for r in FILE_PAGE_RULES if r.api == api and r.kind == kind and r.detail == detail),
+        as_of,
+    )
+    if row is None and api == "chat.completions":  # Chat has only PDF rows; documents are refused
+        row = in_force(r for r in FILE_PAGE_RULES if r.api == "responses" and r.kind == kind)
+    if row is None:
+        row = next(r for r in FILE_PAGE_RULES if r.api == api and r.kind == kind)
+    return row
 
 
 def _billed_detail(api: Api, model: str, detail: object) -> RowDetail:

@@ -20,13 +20,23 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Final, Literal
 
+from ._dated import in_force
 from ._exceptions import (
     ImageError,
     ImageRejectedError,
     InvalidModelRuleError,
     UnknownModelError,
 )
-from ._rules_data import RULES, TEXT_RULES, Family, ModelRule, PatchLimit, SizedDetail, TextRule
+from ._rules_data import (
+    RULE_PERIODS,
+    RULES,
+    TEXT_RULES,
+    Family,
+    ModelRule,
+    PatchLimit,
+    SizedDetail,
+    TextRule,
+)
 from ._types import check_detail
 
 __all__ = [
@@ -88,12 +98,26 @@ def _candidates(model: str) -> Iterator[str]:
         yield "-".join(parts[:end])
 
 
-def get_model_rule(model: str) -> ModelRule:
+def get_model_rule(model: str, as_of: str | None = None) -> ModelRule:
     """The image token rule for ``model``; ``UnknownModelError`` when none applies.
+
+    ``as_of`` (an ISO date, e.g. a bill's) picks the built-in row in force on that date where
+    the rule changed over time (``RULE_PERIODS``); ``None``: the row in force now. A registered
+    rule applies at every date.
 
     >>> get_model_rule("gpt-4o-mini-2024-07-18").name
     'gpt-4o-mini'
+    >>> [get_model_rule("gpt-4.1-mini", d).patch_limit("high").max_patches
+    ...  for d in ("2026-01-23", "2026-09-01")]
+    [1536, 6144]
     """
+    rule = _current_rule(model)
+    if as_of is None or _registered.get(rule.name) is rule:
+        return rule
+    return in_force(RULE_PERIODS.get(rule.name, ()), as_of) or rule
+
+
+def _current_rule(model: str) -> ModelRule:
     try:
         return _resolved[model]
     except (KeyError, TypeError):  # not seen yet, or not a hashable id (the walk refuses it)
@@ -108,15 +132,16 @@ def get_model_rule(model: str) -> ModelRule:
     raise UnknownModelError(model)
 
 
-def text_rule(model: str) -> ModelRule | TextRule:
-    """How ``model``'s text is tokenised and framed: its image rule if it has one, else a
-    text-only row (gpt-4, gpt-3.5, o1-mini, o3-mini); ``UnknownModelError`` for neither.
+def text_rule(model: str, as_of: str | None = None) -> ModelRule | TextRule:
+    """How ``model``'s text is tokenised and framed: its image rule if it has one (the row in
+    force on ``as_of``, see ``get_model_rule``), else a text-only row (gpt-4, gpt-3.5,
+    o1-mini, o3-mini); ``UnknownModelError`` for neither.
 
     >>> text_rule("gpt-4-0613").encoding
     'cl100k_base'
     """
     try:
-        return get_model_rule(model)
+        return get_model_rule(model, as_of)
     except UnknownModelError:
         for name in _candidates(model) if isinstance(model, str) else ():
             row = TEXT_RULES.get(name)
@@ -403,9 +428,9 @@ def _sizing(rule: ModelRule, width: int, height: int, detail: object) -> ImageSi
 def patch_count(rule: ModelRule, width: int, height: int, detail: object = "auto") -> int:
     """Number of 32 px patches a patch model bills for an image (after sizing).
 
-    >>> patch_count(get_model_rule("gpt-4.1-mini"), 1800, 2400, "high")
+    >>> patch_count(get_model_rule("o4-mini"), 1800, 2400, "high")
     1452
-    >>> patch_count(get_model_rule("gpt-4.1-mini"), 2400, 1800, "high")
+    >>> patch_count(get_model_rule("gpt-4.1-mini", as_of="2026-01-23"), 2400, 1800, "high")
     1452
     """
     return _patch_grid(width, height, rule.patch_limit(sized_detail(rule, detail)))[2]

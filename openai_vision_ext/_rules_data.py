@@ -14,7 +14,16 @@ from datetime import date
 from fractions import Fraction
 from typing import Literal, TypeAlias
 
-__all__ = ["RULES", "TEXT_RULES", "Family", "ModelRule", "PatchLimit", "SizedDetail", "TextRule"]
+__all__ = [
+    "RULES",
+    "RULE_PERIODS",
+    "TEXT_RULES",
+    "Family",
+    "ModelRule",
+    "PatchLimit",
+    "SizedDetail",
+    "TextRule",
+]
 
 Family: TypeAlias = Literal["tile", "patch"]
 SizedDetail: TypeAlias = Literal["low", "high", "original"]
@@ -80,6 +89,10 @@ class ModelRule:
     ``Framing.tools_in_system``."""
     notes: tuple[str, ...] = field(default=())
     """Open questions about this row (unverified details, assumptions)."""
+    since: str = ""
+    """ISO date from which the row describes the API (``""``: from the start). A model whose
+    rule changed has a row per period: a bill is estimated with the row in force on its date
+    (``get_model_rule(model, as_of=...)``), a request without a date with the newest."""
 
     @property
     def verified(self) -> bool:
@@ -117,7 +130,7 @@ _Limits: TypeAlias = tuple[tuple[SizedDetail, PatchLimit], ...]
 _PATCH_1536: _Limits = (("high", PatchLimit(1536, max_side=2048)),)
 """Deprecated 1,536-patch models (last documented in V3): 2048 px and 1,536 patches."""
 _PATCH_6144: _Limits = (("high", PatchLimit(6144, max_side=2048)),)
-"""gpt-5.2 (V4-V6): 2048 px and 6,144 patches at every detail."""
+"""gpt-5.2 (V4-V6) and, since V4, gpt-4.1-mini: 2048 px and 6,144 patches at every detail."""
 _PATCH_GPT54: _Limits = (
     ("low", PatchLimit(6144, max_side=2048)),
     ("high", PatchLimit(2500, max_side=2048)),
@@ -146,10 +159,21 @@ _REJECT_V5 = 30_000
 """Guide V5+: an image above 30,000 patches after sizing is rejected (HTTP 400)."""
 
 _LOW_UNVERIFIED = "detail='low' has no billed example: estimated with the high limit"
-_GPT41_MINI_LOW = (
+_GPT41_MINI_1536 = (
     "budget 1,536 rests on 2025 bills (2400x1800 billed 1452 x 1.62 + framing; 4000x1474 billed "
-    "1536 x 1.62 + framing); guide V4+ says 6,144 at every detail: unresolved until a bill newer "
-    "than Sept 2026; original is not supported (V6)"
+    "1536 x 1.62 + framing); in force until guide V4 (Sept 2026) gave 6,144 (the next row)"
+)
+_GPT41_MINI_V4 = "2026-09-01"
+"""Guide V4 (the first copy read is of Sept 2026; the day of the change is not known) lists
+gpt-4.1-mini with gpt-5.2: 2048 px and 6,144 patches at every detail."""
+_GPT41_MINI_6144 = (
+    f"{_V6} (gpt-4.1-mini with gpt-5.2: 2048 px and 6,144 patches at every detail, since guide "
+    "V4, Sept 2026; original not supported); multiplier 1.62, floor and +2 per image as the "
+    "2025 bills of the row before (assumed unchanged)"
+)
+_GPT41_MINI_NO_BILL = (
+    "no bill since guide V4 (Sept 2026): budget 6,144 is the guide's, unverified; the 2025 bills "
+    "fit 1,536 (the row before)"
 )
 _NO_BILL_V6 = f"{_NOT_BILLED} (guide V6 decides)"
 
@@ -201,10 +225,12 @@ def _patch(
     tools_joining: tuple[tuple[str, int], ...] = (),
     rounding: Literal["ceil", "floor"] = "ceil",
     image_overhead: int = 0,
+    since: str = "",
 ) -> ModelRule:
     return ModelRule(
         name=name,
         family="patch",
+        since=since,
         source=source,
         as_of=as_of,
         multiplier=Fraction(multiplier),
@@ -335,11 +361,24 @@ _ROWS: tuple[ModelRule, ...] = (
         "1.62",
         _GPT41_SMALL,
         date(2026, 1, 23),
-        _GPT41_MINI_LOW,
+        _GPT41_MINI_1536,
         unsupported=("original",),
         reasoning=False,
         rounding="floor",
         image_overhead=2,
+    ),
+    _patch(
+        "gpt-4.1-mini",
+        "1.62",
+        _GPT41_MINI_6144,
+        _D2026,
+        _GPT41_MINI_NO_BILL,
+        limits=_PATCH_6144,
+        unsupported=("original",),
+        reasoning=False,
+        rounding="floor",
+        image_overhead=2,
+        since=_GPT41_MINI_V4,
     ),
     _patch(
         "gpt-4.1-nano",
@@ -477,8 +516,14 @@ _ROWS: tuple[ModelRule, ...] = (
     ),
 )
 
-RULES: dict[str, ModelRule] = {row.name: row for row in _ROWS}
-"""The built-in rules by row name."""
+RULE_PERIODS: dict[str, tuple[ModelRule, ...]] = {
+    name: tuple(sorted((row for row in _ROWS if row.name == name), key=lambda row: row.since))
+    for name in dict.fromkeys(row.name for row in _ROWS)
+}
+"""Every built-in row by name, oldest first: more than one where the rule changed on a date."""
+
+RULES: dict[str, ModelRule] = {name: rows[-1] for name, rows in RULE_PERIODS.items()}
+"""The built-in rules by row name: the row in force now (the newest of ``RULE_PERIODS``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,6 +82,7 @@ __all__ = [
     "Outcome",
     "PRICE_ROWS",
     "RULES",
+    "RULE_PERIODS",
     "bound_coverage",
     "build_data_url",
     "builtin_rules",
@@ -228,6 +229,7 @@ patch_count = _rules.patch_count
 resize_for_rule = _rules.resize_for_rule
 sized_detail = _rules.sized_detail
 RULES = _rules_data.RULES
+RULE_PERIODS = _rules_data.RULE_PERIODS
 AUDIT_LOGGER = _sinks.AUDIT_LOGGER
 EXTRA_KEY = _sinks.EXTRA_KEY
 encode_pil_image = _sources.encode_pil_image

@@ -155,7 +155,7 @@ def test_reasoning_rule_reproduces_its_real_bills_within_its_band() -> None:
         request = {k: v for k, v in request.items() if k != "model"}
         infos = [recorded_file_info(f) for f in row["files"]]
         est = estimate_with_infos(
-            "responses", "gpt-5-mini", request, [], file_infos=infos, files_as_of="2026-02-09"
+            "responses", "gpt-5-mini", request, [], file_infos=infos, as_of="2026-02-09"
         )
         billed = row["usage"]["input_tokens"]
         assert abs(billed - est.input_tokens) <= 2, (row["id"], billed, est.input_tokens)

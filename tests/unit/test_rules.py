@@ -12,7 +12,15 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from _private import builtin_rules, image_tokens, patch_count, resize_for_rule, sized_detail
+from _private import (
+    RULE_PERIODS,
+    builtin_rules,
+    estimate_with_infos,
+    image_tokens,
+    patch_count,
+    resize_for_rule,
+    sized_detail,
+)
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from openai.types.shared.chat_model import ChatModel
@@ -21,6 +29,7 @@ from openai.types.shared.responses_model import ResponsesModel
 import openai_vision_ext
 from openai_vision_ext import (
     ImageError,
+    ImageInfo,
     InvalidDetailError,
     InvalidModelRuleError,
     ModelRule,
@@ -105,9 +114,88 @@ def test_image_tokens_match_guide_and_bills(
 
 def test_guide_patch_example_shrinks_to_1452_patches() -> None:
     """Guide: 1800x2400 at a 1536-patch budget becomes 1056x1408, 33 x 44 = 1452 patches."""
-    rule = get_model_rule("gpt-4.1-mini")
+    rule = get_model_rule("o4-mini")
     assert patch_count(rule, 1800, 2400, "high") == 1452
     assert resize_for_rule(rule, 1800, 2400, "high") == (1056, 1408)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "budget", "size", "patches", "tokens", "verified"),
+    [
+        # 2025 bills: 1,536 patches; 2400x1800 -> 1408x1056, 44 x 33 = 1452; floor(x 1.62) + 2
+        ("2025-06-01", 1536, (1408, 1056), 1452, 2354, True),
+        ("2026-08-31", 1536, (1408, 1056), 1452, 2354, True),
+        # guide V4 (Sept 2026): 2048 px and 6,144 patches: 2048x1536, 64 x 48 = 3072
+        ("2026-09-01", 6144, (2048, 1536), 3072, 4978, False),
+        (None, 6144, (2048, 1536), 3072, 4978, False),
+    ],
+)
+def test_gpt41_mini_patch_budget_is_picked_by_date(
+    as_of: str | None,
+    budget: int,
+    size: tuple[int, int],
+    patches: int,
+    tokens: int,
+    verified: bool,
+) -> None:
+    """gpt-4.1-mini's rule changed on a date: a bill is sized with the row of its date, a
+    request without one with the newest (the guide's, unverified by any bill)."""
+    rule = get_model_rule("gpt-4.1-mini-2025-04-14", as_of)
+    assert rule.name == "gpt-4.1-mini"
+    assert rule.patch_limit("high").max_patches == budget
+    assert rule.patch_limit("low") == rule.patch_limit("high")
+    assert resize_for_rule(rule, 2400, 1800, "high") == size
+    assert patch_count(rule, 2400, 1800, "high") == patches
+    assert image_tokens(rule, 2400, 1800, "high") == tokens
+    assert rule.verified is verified
+    assert "original" not in rule.details
+
+
+def test_estimate_uses_the_image_rule_of_its_date() -> None:
+    """``estimate_with_infos(as_of=...)`` bills an image with the row in force on that date;
+    only a row backed by bills can make the estimate exact."""
+    request = {
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
+                ],
+            }
+        ]
+    }
+    info = ImageInfo("png", "image/png", 2400, 1800, 1, False, 100, "ab" * 32)
+    before = estimate_with_infos(
+        "chat.completions", "gpt-4.1-mini", request, [info], as_of="2026-01-23"
+    )
+    after = estimate_with_infos(
+        "chat.completions", "gpt-4.1-mini", request, [info], as_of="2026-09-01"
+    )
+    now = estimate_with_infos("chat.completions", "gpt-4.1-mini", request, [info])
+    assert (before.image_tokens, after.image_tokens, now.image_tokens) == (2354, 4978, 4978)
+    assert before.exact
+    assert before.rule_verified
+    assert not after.exact
+    assert not after.rule_verified
+    assert any("not verified by bills" in note for note in after.notes)
+
+
+def test_registered_rule_applies_at_every_date(registry: list[str]) -> None:
+    """A rule registered for a dated model wins on any date (it has no periods)."""
+    registry.append("gpt-4.1-mini")
+    mine = register_model_rule(
+        "gpt-4.1-mini", family="patch", multiplier=2, source="t", as_of=date(2026, 1, 1)
+    )
+    assert get_model_rule("gpt-4.1-mini", "2025-01-01") is mine
+    assert get_model_rule("gpt-4.1-mini", "2026-10-01") is mine
+
+
+def test_every_rule_period_row_is_the_newest_in_rules() -> None:
+    """``RULES`` holds the row in force now: the newest period of each name."""
+    for name, rows in RULE_PERIODS.items():
+        assert [r.since for r in rows] == sorted(r.since for r in rows)
+        assert builtin_rules()[name] is rows[-1]
+        assert get_model_rule(name, "1999-01-01") is rows[0]
 
 
 def test_patch_tokens_round_up_by_default() -> None:
