@@ -30,6 +30,7 @@ BandKey: TypeAlias = Literal[
     "image_in_tool_output",
     "reasoning_replay",
     "instructions_with_image",
+    "custom_tool",
 ]
 
 
@@ -55,7 +56,7 @@ ERROR_BANDS: Mapping[BandKey, ErrorBand] = {
     "tools": ErrorBand(
         -16,
         213,
-        107,
+        109,
         f"{_SHARED}: requests with function tools, 2024-02 to 2026-08, with the dialect "
         "rendering of 2026-12-01; +213 is gpt-4o Responses in its launch week (dd-trace-py, "
         "2025-03-20), -16 a round trip whose result holds an image (ruby_llm); used alone: "
@@ -112,6 +113,14 @@ ERROR_BANDS: Mapping[BandKey, ErrorBand] = {
         f"{_SHARED}: the only bills of a reasoning model on Responses with instructions beside "
         "an image (o4-mini, crewAI, 2026-01/02) bill 1 more than the framing fitted on "
         "requests with one or the other",
+        _MEASURED,
+    ),
+    "custom_tool": ErrorBand(
+        0,
+        0,
+        2,
+        f"{_SHARED}: the lark-grammar custom tool on gpt-5 (dd-trace-py, Chat and Responses, "
+        "2025-08); one tool, so this band says nothing about other grammars or models",
         _MEASURED,
     ),
 }

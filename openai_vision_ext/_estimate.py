@@ -21,8 +21,11 @@ from ._image.images import is_data_url
 from ._preflight import resolve_api
 from ._prices import DEFAULT_PRICES, Cost, PriceTable, tier_for_service_tier
 from ._render import (
+    CUSTOM_TOOL,
     TOOL_DIALECTS,
     ToolDialect,
+    custom_tool_function,
+    custom_tool_grammar,
     forced_function,
     render_functions,
     render_response_format,
@@ -907,6 +910,9 @@ def _tally_tools(tools: object, tool_choice: object, tally: _Tally, context: _To
             and isinstance(spec, Mapping)
         ):
             functions.append(spec)
+        elif isinstance(tool, Mapping) and tool.get("type") == "custom":
+            functions.append(custom_tool_function(tool))
+            _tally_custom_tool(tool, tally)
         else:
             kind = tool.get("type") if isinstance(tool, Mapping) else type(tool).__name__
             _tally_builtin_tool(str(kind), tally)
@@ -1009,6 +1015,14 @@ BUILTIN_TOOLS: Mapping[str, BuiltinTool] = {
     "computer_use_preview": BuiltinTool(
         None, True, False, "no bill in real-usage; screenshots are billed input", date(2026, 11, 30)
     ),
+    "computer": BuiltinTool(
+        None,
+        True,
+        False,
+        "the SDK's generally available computer tool (ComputerToolParam); no bill in "
+        "real-usage; screenshots are billed input",
+        date(2026, 12, 1),
+    ),
     "mcp": BuiltinTool(
         None,
         True,
@@ -1021,6 +1035,26 @@ BUILTIN_TOOLS: Mapping[str, BuiltinTool] = {
     ),
 }
 """Hosted tools: dated rows with their source; ``verified`` is False where no bill backs them."""
+
+
+def _tally_custom_tool(tool: Mapping[str, Any], tally: _Tally) -> None:
+    """A ``custom`` tool besides its namespace entry: its grammar and ``CUSTOM_TOOL.per_tool``."""
+    syntax, definition = custom_tool_grammar(tool)
+    tally.texts.append(definition)
+    tally.framing += CUSTOM_TOOL.per_tool
+    if syntax in CUSTOM_TOOL.verified_syntaxes:
+        tally.approximate(
+            f"custom tool: its {syntax} grammar read as text + {CUSTOM_TOOL.per_tool} "
+            f"({CUSTOM_TOOL.source})",
+            "custom_tool",
+        )
+        return
+    tally.note(
+        f"custom tool without a {'/'.join(CUSTOM_TOOL.verified_syntaxes)} grammar: counted "
+        f"as one with it (unverified: {CUSTOM_TOOL.source})"
+    )
+    tally.below += CUSTOM_TOOL.per_tool + _count_texts([definition], "o200k_base")
+    tally.unbounded = True
 
 
 def _tally_builtin_tool(kind: str, tally: _Tally) -> None:

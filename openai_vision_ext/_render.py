@@ -10,14 +10,19 @@ open-weight models (openai/harmony); the rules here follow it where real bills a
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 __all__ = [
+    "CUSTOM_TOOL",
     "TOOL_DIALECTS",
+    "CustomToolRule",
     "ToolDialect",
+    "custom_tool_function",
+    "custom_tool_grammar",
     "forced_function",
     "render_functions",
     "render_response_format",
@@ -123,6 +128,73 @@ TOOL_DIALECTS: Mapping[str, ToolDialect] = {
     ),
 }
 """Tool rendering per model generation; ``ModelRule.tool_dialect`` picks the row."""
+
+
+@dataclass(frozen=True, slots=True)
+class CustomToolRule:
+    """How a ``custom`` (free-form input) tool is counted (a dated data row).
+
+    No published renderer covers custom tools (openai/harmony renders JSON-schema functions
+    only), so the rule is stated from bills: the tool joins the ``functions`` namespace as a
+    function without parameters (harmony's ``type name = () => any;``), its grammar's
+    ``definition`` is read as text with the common indentation and the surrounding blank lines
+    removed, and each custom tool adds ``per_tool`` tokens besides (its undocumented
+    instructions)."""
+
+    per_tool: int
+    verified_syntaxes: tuple[str, ...]
+    """Grammar syntaxes whose tools bills back; any other custom tool (``regex``, a ``text``
+    format, no format) is counted the same way but unverified."""
+    source: str
+    as_of: date
+
+
+CUSTOM_TOOL = CustomToolRule(
+    per_tool=59,
+    verified_syntaxes=("lark",),
+    source=(
+        "real-usage/tools_and_formats.jsonl: one lark-grammar custom tool (dd-trace-py "
+        "math_exp) on gpt-5, Chat 2025-08-20 (241) and Responses 2025-08-21 (159): both bills "
+        "agree once the definition is dedented (54 tokens; 56 and 66 as sent, so it is not "
+        "read verbatim), Chat adding the gpt-5 tool preamble as function tools do; 59 is "
+        "what remains (one tool: per tool or per request is not known)"
+    ),
+    as_of=date(2025, 8, 21),
+)
+"""The custom tool rule (``_estimate`` counts a ``custom`` tool with it)."""
+
+
+def custom_tool_function(tool: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``custom`` tool (Chat nests it under ``custom``) as the function entry it renders as.
+
+    >>> custom_tool_function({"type": "custom", "name": "f", "description": "Does f."})
+    {'name': 'f', 'description': 'Does f.'}
+    """
+    spec = _custom_spec(tool)
+    return {"name": spec.get("name"), "description": spec.get("description")}
+
+
+def custom_tool_grammar(tool: Mapping[str, Any]) -> tuple[str | None, str]:
+    """(syntax, definition as read) of a ``custom`` tool's grammar; ``(None, "")`` without one.
+
+    >>> custom_tool_grammar({"type": "custom", "name": "f", "format": {"type": "grammar",
+    ...     "syntax": "lark", "definition": "\\n    start: x\\n    x: \\"a\\"\\n    "}})
+    ('lark', 'start: x\\nx: "a"')
+    """
+    fmt = _custom_spec(tool).get("format")
+    if not isinstance(fmt, Mapping) or fmt.get("type") != "grammar":
+        return None, ""
+    grammar = fmt.get("grammar", fmt)
+    if not isinstance(grammar, Mapping):
+        return None, ""
+    syntax, definition = grammar.get("syntax"), grammar.get("definition")
+    text = textwrap.dedent(definition).strip() if isinstance(definition, str) else ""
+    return (syntax if isinstance(syntax, str) else None), text
+
+
+def _custom_spec(tool: Mapping[str, Any]) -> Mapping[str, Any]:
+    inner = tool.get("custom")
+    return inner if isinstance(inner, Mapping) else tool
 
 
 def forced_function(tool_choice: object) -> str | None:

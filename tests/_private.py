@@ -132,6 +132,8 @@ __all__ = [
     "REASONING_REPLAY",
     "recorded_file_info",
     "restore_payloads",
+    "BUILTIN_TOOLS",
+    "CUSTOM_TOOL",
     "forced_function",
     "render_functions",
     "render_markdown",
@@ -196,12 +198,14 @@ render_drift_html = _drift.render_drift_html
 render_drift_png = _drift.render_drift_png
 summarize_drift = _drift.summarize_drift
 estimate_with_infos = _estimate.estimate_with_infos
+BUILTIN_TOOLS = _estimate.BUILTIN_TOOLS
 render_functions = _render.render_functions
 forced_function = _render.forced_function
 TOOL_DIALECTS = _render.TOOL_DIALECTS
 REASONING_REPLAY = _estimate.REASONING_REPLAY
 recorded_file_info = _file_calibrate._file_info
 restore_payloads = _calibrate._restore_payloads
+CUSTOM_TOOL = _render.CUSTOM_TOOL
 file_bill = _file_calibrate.file_bill
 file_calibration_table = _file_calibrate.file_calibration_table
 fetch_image = _fetch.fetch_image

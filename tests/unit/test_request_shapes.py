@@ -7,7 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _private import REASONING_REPLAY, estimate_with_infos, recorded_file_info, restore_payloads
+from _private import (
+    BUILTIN_TOOLS,
+    REASONING_REPLAY,
+    estimate_with_infos,
+    recorded_file_info,
+    restore_payloads,
+)
 
 from openai_vision_ext import UnknownModelError, count_tokens, estimate_request
 
@@ -204,6 +210,21 @@ def test_gpt5_assistant_messages_carry_a_channel(api: Any) -> None:
 
 def _user(text: str) -> dict[str, Any]:
     return {"role": "user", "content": text}
+
+
+@pytest.mark.parametrize("kind", sorted(BUILTIN_TOOLS))
+def test_every_builtin_tool_row_is_dated_sourced_and_honest(kind: str) -> None:
+    """Each hosted tool row names its source and date; a row marked verified cites a bill, an
+    unverified one leaves the estimate without an upper bound and never exact."""
+    row = BUILTIN_TOOLS[kind]
+    assert row.source
+    assert row.as_of.year >= 2025
+    assert row.verified == ("real-usage/" in row.source and "no bill" not in row.source)
+    est = estimate_request(model="gpt-5.4", input="Go", tools=[{"type": kind}])
+    assert not est.exact
+    assert any(repr(kind) in note for note in est.notes)
+    if not row.verified or row.results_billed:
+        assert est.upper is None
 
 
 def test_builtin_tools_are_data_rows_and_never_exact() -> None:

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from _private import TOOL_DIALECTS, forced_function, render_functions
+from _private import CUSTOM_TOOL, TOOL_DIALECTS, forced_function, render_functions
 
 from openai_vision_ext import count_tokens, estimate_request
 
@@ -377,3 +377,77 @@ def test_the_blank_line_before_the_namespace_merges_into_final_punctuation(model
 @pytest.mark.parametrize(("model", "added"), [("gpt-4.1-nano", 1), ("gpt-4", 1), ("gpt-5-nano", 0)])
 def test_tool_choice_none_says_so(model: str, added: int) -> None:
     assert _chat(model, tool_choice="none") - _chat(model) == added
+
+
+_GRAMMAR = 'start: expr\nexpr: INT (SP ADD SP INT)*\nSP: " "\nADD: "+"\n%import common.INT'
+
+
+def _custom(api: str, definition: str, *, syntax: str = "lark") -> dict[str, Any]:
+    spec = {"name": "math_exp", "description": "Creates valid mathematical expressions"}
+    grammar = {"syntax": syntax, "definition": definition}
+    if api == "chat.completions":
+        fmt = {"type": "grammar", "grammar": grammar}
+        return {"type": "custom", "custom": {**spec, "format": fmt}}
+    return {"type": "custom", **spec, "format": {"type": "grammar", **grammar}}
+
+
+def _with_tools(api: str, tools: list[dict[str, Any]], model: str = "gpt-5") -> Any:
+    if api == "chat.completions":
+        return estimate_request(
+            model=model, messages=[{"role": "user", "content": "Add 4 and 4."}], tools=tools
+        )
+    return estimate_request(model=model, input="Add 4 and 4.", tools=tools)
+
+
+@pytest.mark.parametrize("api", ["chat.completions", "responses"])
+def test_a_custom_tool_is_a_namespace_entry_its_grammar_and_a_constant(api: str) -> None:
+    """A lark custom tool costs its parameterless namespace entry, its dedented grammar and
+    ``CUSTOM_TOOL.per_tool``; the grammar's indentation as sent does not count (the two
+    shared bills of one tool agree only so)."""
+    indented = "\n" + "\n".join("        " + line for line in _GRAMMAR.split("\n")) + "\n    "
+    bare = _with_tools(api, [])
+    entry = {"name": "math_exp", "description": "Creates valid mathematical expressions"}
+    as_function = _with_tools(api, [{"type": "function", "function": entry}])
+    if api == "responses":
+        as_function = _with_tools(api, [{"type": "function", **entry}])
+    flat = _with_tools(api, [_custom(api, _GRAMMAR)])
+    assert _with_tools(api, [_custom(api, indented)]).input_tokens == flat.input_tokens
+    grammar = count_tokens(_GRAMMAR)
+    assert flat.input_tokens == as_function.input_tokens + grammar + CUSTOM_TOOL.per_tool
+    assert flat.input_tokens > bare.input_tokens
+    assert not flat.exact
+    assert "custom_tool" in flat.error_bands
+    assert flat.upper is not None
+
+
+def test_a_custom_tool_and_functions_share_one_namespace() -> None:
+    """With function tools beside it, the custom tool adds its entry to the same namespace
+    (one header, one tool framing), its grammar and the constant."""
+    fn = {"type": "function", "name": "ping", "description": "Pings."}
+    entry = {"name": "math_exp", "description": "Creates valid mathematical expressions"}
+    both = _with_tools("responses", [fn, _custom("responses", _GRAMMAR)]).input_tokens
+    alone = _with_tools("responses", [fn]).input_tokens
+    namespace = count_tokens(render_functions([fn, entry], "2025")) - count_tokens(
+        render_functions([fn], "2025")
+    )
+    assert namespace > 0
+    assert both - alone == namespace + count_tokens(_GRAMMAR) + CUSTOM_TOOL.per_tool
+
+
+@pytest.mark.parametrize(
+    "tool",
+    [
+        _custom("responses", "\\d+", syntax="regex"),
+        {"type": "custom", "name": "free", "description": "Free text."},
+        {"type": "custom", "name": "free", "format": {"type": "text"}},
+    ],
+)
+def test_an_unverified_custom_tool_has_no_upper_bound(tool: dict[str, Any]) -> None:
+    """Only lark grammars are backed by bills: any other custom tool is counted the same way
+    but marked unverified, its lower bound leaves the constant and grammar out, and the bill
+    has no upper bound."""
+    est = _with_tools("responses", [tool])
+    assert not est.exact
+    assert est.upper is None
+    assert est.lower <= est.input_tokens - CUSTOM_TOOL.per_tool
+    assert any("unverified" in note for note in est.notes)
