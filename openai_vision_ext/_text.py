@@ -103,12 +103,22 @@ def _read_ranks_file(spec: _EncodingSpec, name: str) -> bytes:
 
 def _parse_ranks(raw: bytes, name: str) -> dict[bytes, int]:
     """The ranks file's ``<base64 token> <rank>`` lines as a dict (its bytes were hash-checked):
-    one split and C-level maps, about half the time of a loop over lines (0.56 s vs 1.03 s for
-    o200k_base on a loaded machine, 2026-12-01), which the first count waits for."""
+    one split, then C-level maps over slices of ``_RANKS_PER_STEP`` tokens: 0.62x the time of a
+    loop over lines (o200k_base: 0.23 s vs 0.37 s, 2026-12-01), and the GIL can change hands
+    between slices (one C call over the whole file held it for 0.34 s, stalling every thread)."""
     fields = raw.split()
     if not fields or len(fields) % 2:
         raise TokenizerError(f"offline tokenizer data for {name} is empty or malformed; " + _FIX)
-    return dict(zip(map(binascii.a2b_base64, fields[0::2]), map(int, fields[1::2]), strict=True))
+    ranks: dict[bytes, int] = {}
+    step = 2 * _RANKS_PER_STEP
+    for i in range(0, len(fields), step):
+        tokens, values = fields[i : i + step : 2], fields[i + 1 : i + step : 2]
+        ranks.update(zip(map(binascii.a2b_base64, tokens), map(int, values), strict=True))
+    return ranks
+
+
+_RANKS_PER_STEP = 2048
+"""Tokens parsed per C-level step (a few ms each): the GIL can change hands between steps."""
 
 
 def get_encoding(name: EncodingName = "o200k_base") -> tiktoken.Encoding:

@@ -53,6 +53,7 @@ __all__ = [
     "scan_module",
     "sources_module",
     "text_module",
+    "parse_ranks",
     "VisionOptions",
     "estimated",
     "prepare_request",
@@ -253,6 +254,7 @@ cli_module = _cli
 scan_module = _scan
 sources_module = _sources
 text_module = _text
+parse_ranks = _text._parse_ranks
 VisionOptions = _core.VisionOptions
 estimated = _core.estimated
 prepare_request = _core.prepare

