@@ -14,8 +14,8 @@ that of the original. Exits 1 if a target is missed:
 
 - every estimate identical;
 - photo: sent bytes <= 10% of the original, for every model (the issue's target; the patch
-  models' server-side size, 1440x1080 for 4000x3000 at high, keeps 13% of the pixels, so they
-  have the least headroom);
+  models keep the most pixels server-side: 1408x1056 of 4000x3000 at high on a 1,536-patch
+  budget, 2048x1536 on gpt-4.1-mini's 6,144-patch row since guide V4);
 - screenshot: sent bytes <= 50% of the original;
 - preparing takes <= 10x a plain decode.
 """
