@@ -73,24 +73,24 @@ ERROR_BANDS: Mapping[BandKey, ErrorBand] = {
     ),
     "tool_call": ErrorBand(
         -16,
-        1,
+        0,
         22,
         f"{_SHARED}: assistant tool calls and function_call items (ruby_llm, pydantic-ai), "
         "2025-07 to 2026-08, harmony channels on the gpt-5 family; -16/-15 are Chat tool "
-        "messages holding an image (gpt-5-nano, gpt-4.1-nano), +1 an image inside a "
-        "function_call_output beside a replayed reasoning item (gpt-5-nano Responses)",
+        "messages holding an image (gpt-5-nano, gpt-4.1-nano); an image inside a "
+        "function_call_output beside a replayed reasoning item (gpt-5-nano Responses) is -3",
         _MEASURED,
     ),
     "tool_output": ErrorBand(
         -16,
-        1,
+        0,
         22,
         f"{_SHARED}: tool messages and function_call_output items, as for tool_call",
         _MEASURED,
     ),
     "image_in_tool_output": ErrorBand(
+        -3,
         0,
-        1,
         1,
         f"{_SHARED}: one gpt-5-nano Responses bill with an image inside a "
         "function_call_output (ruby_llm), beside a replayed reasoning item",
@@ -103,7 +103,7 @@ ERROR_BANDS: Mapping[BandKey, ErrorBand] = {
         "REASONING_REPLAY's residuals over the 10 gpt-5-mini bills it is fitted on, -2..+1 "
         "(real-usage/file_inputs.jsonl, pydantic-ai, 2026-01/02), widened by the up to 15 "
         "bytes of block padding its length cannot see (about 3 tokens); a gpt-5-nano bill "
-        "(ruby_llm, 2026-07) is +1; unverified on other models",
+        "(ruby_llm, 2026-07) is -3; unverified on other models",
         date(2026, 2, 9),
     ),
     "instructions_with_image": ErrorBand(

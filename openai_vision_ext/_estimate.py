@@ -298,7 +298,7 @@ class ReasoningReplay:
         """Estimated billed tokens for a payload of ``chars`` base64 characters.
 
         >>> REASONING_REPLAY.tokens(972), REASONING_REPLAY.tokens(2488)
-        (20, 232)
+        (24, 236)
         """
         ciphertext = (chars * 3 // 4 - _FERNET_OVERHEAD) // 16 * 16
         return max(0, round((ciphertext - self.envelope_bytes) / self.bytes_per_token))
@@ -306,13 +306,13 @@ class ReasoningReplay:
 
 REASONING_REPLAY = ReasoningReplay(
     bytes_per_token=Fraction(535, 100),
-    envelope_bytes=567,
+    envelope_bytes=545,
     source=(
         "least squares over 10 gpt-5-mini Responses bills replaying one current-turn reasoning "
         "item of 972-1292 chars (672-912 ciphertext bytes; real-usage/file_inputs.jsonl, "
-        "pydantic-ai, 2026-01/02), the round trip in harmony's format, each PDF as its text "
-        "layer + 4; residuals -2..+1; a gpt-5-nano bill with a 2,488-char item (ruby_llm, "
-        "2026-07) is within 1"
+        "pydantic-ai, 2026-01/02, PDFs inline or by URL), the round trip in harmony's format, "
+        "each PDF alone in the tool output as its text layer (no beside_text); residuals "
+        "-2..+1; a gpt-5-nano bill with a 2,488-char item (ruby_llm, 2026-07) is 3 lower"
     ),
     as_of=date(2026, 2, 9),
 )
@@ -334,6 +334,10 @@ class _Tally:
     """Tokens counted by a rule with no measured band: the bill can be this much lower."""
     unbounded: bool = False
     """Some part can add input without a known limit (hosted tool results): no upper bound."""
+    files_alone: set[int] = field(default_factory=set)
+    """``id()`` of each file part whose content list holds no text part (the walk and this
+    tally read the same request objects): such a file does not pay its row's
+    ``beside_text``."""
 
     def note(self, message: str, *, exact: bool = False) -> None:
         if message not in self.notes:
@@ -456,7 +460,7 @@ def estimate_with_infos(
             "ones; lower/upper bound the bill"
         )
     file_refs = parts.files if parts is not None else None
-    files = _file_estimates(api, model, request, file_infos, as_of, file_refs)
+    files = _file_estimates(api, model, request, file_infos, as_of, file_refs, tally.files_alone)
     file_total = sum(f.tokens for f in files) if files else 0
     for f in files:
         for note in f.notes:
@@ -530,9 +534,11 @@ def _file_estimates(
     file_infos: Sequence[FileInfo | None] | None,
     as_of: str | None,
     refs: Sequence[FileRef] | None = None,
+    alone: frozenset[int] | set[int] = frozenset(),
 ) -> tuple[FileEstimate, ...]:
     """Estimate every file part; ``file_infos`` by index, else data URLs are inspected here.
-    ``as_of`` (ISO date) picks the file rule rows of that date (default: the newest)."""
+    ``as_of`` (ISO date) picks the file rule rows of that date (default: the newest);
+    ``alone``: ``id()`` of the file parts whose content holds no text."""
     refs = list(refs) if refs is not None else list(iter_file_refs(api, request))
     if not refs:
         return ()
@@ -542,7 +548,12 @@ def _file_estimates(
         file_infos = [_inspect_file_ref(ref) for ref in refs]
     known = list(file_infos)
     known += [None] * (len(refs) - len(known))
-    return tuple(estimate_file(api, model, ref, known[ref.index], as_of=as_of) for ref in refs)
+    return tuple(
+        estimate_file(
+            api, model, ref, known[ref.index], as_of=as_of, beside_text=id(ref.part) not in alone
+        )
+        for ref in refs
+    )
 
 
 def _inspect_file_ref(ref: FileRef) -> FileInfo | None:
@@ -867,12 +878,22 @@ _FILE_PART_TYPES = frozenset({"input_file", "file"})
 """Estimated per file by ``_file_rules`` (see ``RequestEstimate.files``)."""
 
 
+def _is_text_part(part: object) -> bool:
+    return isinstance(part, str) or (
+        isinstance(part, Mapping) and part.get("type") in _TEXT_PART_TYPES
+    )
+
+
 def _tally_content(content: object, tally: _Tally) -> None:
     if isinstance(content, str):
         tally.texts.append(content)
         return
     if not isinstance(content, list | tuple):
         return
+    if not any(_is_text_part(part) for part in content):
+        tally.files_alone.update(
+            id(p) for p in content if isinstance(p, Mapping) and p.get("type") in _FILE_PART_TYPES
+        )
     for part in content:
         if isinstance(part, str):
             tally.texts.append(part)

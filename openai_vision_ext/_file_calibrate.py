@@ -62,7 +62,7 @@ def _kind(mime: str | None) -> FileKind | None:
 
 def _file_info(file: Mapping[str, Any]) -> FileInfo | None:
     kind = _kind(file.get("mime"))
-    if kind is None or not file.get("bytes_known") or file.get("source") != "file_data":
+    if kind is None or not file.get("bytes_known"):  # inline, or a recorded upload/download
         return None
     pdf = file.get("pdf")
     facts = None

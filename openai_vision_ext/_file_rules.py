@@ -12,6 +12,10 @@ the PDF's text layer (o200k, via pypdfium2):
   2025-08 to 2026-02, whether the page has text or not; +31 on 2025-03-27; +17 on gpt-5-nano
   in 2026-06/08. No page-image-sized charge.
 * Responses, other documents: text + 18 (txt, 2025-03), docx + 6 to 18, xlsx + 36 (2026-08).
+* On both APIs 4 of those tokens are paid only beside text (``beside_text``): pydantic-ai's
+  round trips (gpt-4.1-mini, gpt-5-mini, 2026-01) bill a PDF alone in a user message or in a
+  ``function_call_output`` 4 below the same PDF beside a text part (Chat 212 a page, Responses
+  0 a file). Images show no such difference (Chat image-only messages bill their rule alone).
 
 Each row says which part of that is verified: ``exact`` is only claimed for a row marked
 verified, for files within the page count its bills had, and with the text layer known. Every
@@ -62,6 +66,9 @@ class FilePageRule:
     per_file_range: tuple[int, int]
     per_page: int
     per_page_range: tuple[int, int]
+    beside_text: int
+    """Tokens a file adds only when the content holding it (a message's content, a tool output)
+    also holds a text part: a file alone there does not pay them (both APIs: 4)."""
     verified: bool
     """True when several exact bills (request text known exactly) agree with ``per_*``."""
     bills: int
@@ -84,8 +91,9 @@ FILE_PAGE_RULES: Final[tuple[FilePageRule, ...]] = (
         since="2025-04-19",
         per_file=0,
         per_file_range=(0, 0),
-        per_page=216,
-        per_page_range=(215, 217),
+        per_page=212,
+        per_page_range=(211, 213),
+        beside_text=4,
         verified=True,
         bills=24,
         pages_verified=1,
@@ -101,8 +109,9 @@ FILE_PAGE_RULES: Final[tuple[FilePageRule, ...]] = (
         since="2026-03-03",
         per_file=0,
         per_file_range=(0, 0),
-        per_page=995,
-        per_page_range=(216, 1000),
+        per_page=991,
+        per_page_range=(212, 996),
+        beside_text=4,
         verified=False,
         bills=1,
         pages_verified=1,
@@ -116,10 +125,11 @@ FILE_PAGE_RULES: Final[tuple[FilePageRule, ...]] = (
         kind="pdf",
         detail="low",
         since="2025-03-27",
-        per_file=31,
-        per_file_range=(31, 31),
+        per_file=27,
+        per_file_range=(27, 27),
         per_page=0,
         per_page_range=(0, 0),
+        beside_text=4,
         verified=False,
         bills=2,
         pages_verified=1,
@@ -131,10 +141,11 @@ FILE_PAGE_RULES: Final[tuple[FilePageRule, ...]] = (
         kind="pdf",
         detail="low",
         since="2025-08-04",
-        per_file=4,
-        per_file_range=(3, 6),
+        per_file=0,
+        per_file_range=(-1, 2),
         per_page=0,
         per_page_range=(0, 0),
+        beside_text=4,
         verified=True,
         bills=21,
         pages_verified=1,
@@ -148,10 +159,11 @@ FILE_PAGE_RULES: Final[tuple[FilePageRule, ...]] = (
         kind="pdf",
         detail="low",
         since="2026-06-12",
-        per_file=17,
-        per_file_range=(4, 19),
+        per_file=13,
+        per_file_range=(0, 15),
         per_page=0,
         per_page_range=(0, 0),
+        beside_text=4,
         verified=False,
         bills=4,
         pages_verified=1,
@@ -164,10 +176,11 @@ FILE_PAGE_RULES: Final[tuple[FilePageRule, ...]] = (
         kind="pdf",
         detail="high",
         since="2026-07-15",
-        per_file=17,
-        per_file_range=(4, 19),
+        per_file=13,
+        per_file_range=(0, 15),
         per_page=0,
         per_page_range=(0, 0),
+        beside_text=4,
         verified=False,
         bills=0,
         pages_verified=0,
@@ -182,10 +195,11 @@ FILE_PAGE_RULES: Final[tuple[FilePageRule, ...]] = (
         kind="document",
         detail="low",
         since="2025-03-27",
-        per_file=18,
-        per_file_range=(6, 36),
+        per_file=14,
+        per_file_range=(2, 32),
         per_page=0,
         per_page_range=(0, 0),
+        beside_text=4,
         verified=False,
         bills=4,
         pages_verified=0,
@@ -282,9 +296,17 @@ def _billed_detail(api: Api, model: str, detail: object) -> RowDetail:
 
 
 def estimate_file(
-    api: Api, model: str, ref: FileRef, info: FileInfo | None, *, as_of: str | None = None
+    api: Api,
+    model: str,
+    ref: FileRef,
+    info: FileInfo | None,
+    *,
+    as_of: str | None = None,
+    beside_text: bool = True,
 ) -> FileEstimate:
-    """Estimate one file part from its ``FileInfo`` (``None`` when only referenced).
+    """Estimate one file part from its ``FileInfo`` (``None`` when only referenced);
+    ``beside_text``: the content holding it also holds a text part (the row's ``beside_text``
+    tokens are paid).
 
     >>> from openai_vision_ext._files import inspect_file
     >>> from openai_vision_ext._walk import iter_file_refs
@@ -311,9 +333,10 @@ def estimate_file(
     notes: list[str] = []
     if not row.verified:
         notes.append(f"file rule {name} is not verified by bills ({row.bills} fitted)")
+    joined = row.beside_text if beside_text else 0
     if info is None:
         pages_lo = 1 if kind == "pdf" else 0
-        lower = row.per_file_range[0] + pages_lo * row.per_page_range[0]
+        lower = row.per_file_range[0] + pages_lo * row.per_page_range[0] + joined
         notes.append(f"file {ref.index} is given by {source}: its size is unknown, no upper bound")
         return FileEstimate(
             ref.index,
@@ -326,8 +349,8 @@ def estimate_file(
             None,
             detail,
             None,
-            row.per_file + pages_lo * row.per_page,
-            row.per_file + pages_lo * row.per_page,
+            row.per_file + pages_lo * row.per_page + joined,
+            row.per_file + pages_lo * row.per_page + joined,
             lower,
             None,
             False,
@@ -343,10 +366,10 @@ def estimate_file(
             f"detail=high pages priced as {model}'s image rule on a {HIGH_DETAIL_RENDER_DPI} dpi "
             "render (undocumented; no bill yet)"
         )
-    page_tokens = row.per_file + pages * per_page
+    page_tokens = row.per_file + pages * per_page + joined
     verified_pages = min(pages, row.pages_verified)
-    lower = row.per_file_range[0] + verified_pages * page_lo
-    upper: int | None = row.per_file_range[1] + pages * page_hi
+    lower = row.per_file_range[0] + verified_pages * page_lo + joined
+    upper: int | None = row.per_file_range[1] + pages * page_hi + joined
     text = info.text_tokens
     exact = (
         row.verified

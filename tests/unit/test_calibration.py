@@ -47,7 +47,7 @@ _IMAGE_TOOL_RESULT = (
 )
 KNOWN_MISSES = {
     "rubyllm-010": "gpt-5-nano, a current-turn reasoning item of 2,488 chars (2026-07-04) and "
-    "an image inside its function_call_output: +1 (the encrypted-length rule is +-3)",
+    "an image inside its function_call_output: -3 (the encrypted-length rule is +-3)",
     **dict.fromkeys(
         ("crewai-025", "crewai-026", "crewai-042", "crewai-073", "crewai-093", "crewai-094"),
         _O4_MINI_INSTRUCTIONS,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from _pdfs import DATA, make_ooxml, make_pdf
-from _private import file_bill, file_calibration_table
+from _private import estimate_with_infos, file_bill, file_calibration_table, recorded_file_info
 
 from openai_vision_ext import chat_file_part, estimate_request, file_part
 
@@ -114,7 +114,7 @@ def test_every_counted_real_bill_lies_within_its_bounds() -> None:
 def test_exact_is_claimed_only_where_the_bill_agrees() -> None:
     """Every estimate claiming exact equals its bill to the token."""
     claimed = [b for b in _bills() if b.excluded is None and b.exact_claimed]
-    assert len(claimed) == 32
+    assert len(claimed) == 36
     assert [(b.id, b.billed, b.estimate) for b in claimed if not b.hit] == []
 
 
@@ -125,7 +125,7 @@ def test_calibration_table_has_a_row_per_api_and_rule() -> None:
         "| chat.completions | chat.completions/pdf/low@2025-04-19 | 24 | 24 | 20 | 20 (yes) |"
         in table
     )
-    assert "| responses | responses/pdf/low@2025-08-04 | 21 | 21 | 17 | 12 (yes) |" in table
+    assert "| responses | responses/pdf/low@2025-08-04 | 21 | 21 | 21 | 16 (yes) |" in table
 
 
 def test_request_bounds_include_the_files_bounds() -> None:
@@ -136,3 +136,80 @@ def test_request_bounds_include_the_files_bounds() -> None:
     assert est.lower == est.input_tokens - f.tokens + f.lower
     assert est.upper == est.input_tokens - f.tokens + (f.upper or 0)
     assert _responses("gpt-4o", file_part(file_id="file-1")).upper is None
+
+
+def _alone_and_beside(api: Any, model: str, place: str) -> tuple[Any, Any]:
+    """The same PDF alone in its content and beside a text part: in a user message, or in a
+    function_call_output (Responses)."""
+    pdf = make_pdf()
+    if api == "chat.completions":
+        part: Any = chat_file_part(pdf)
+        text: Any = {"type": "text", "text": QUESTION}
+    else:
+        part, text = file_part(pdf), {"type": "input_text", "text": QUESTION}
+
+    def request(content: list[Any]) -> Any:
+        if place == "message":
+            return estimate_request(
+                api=api, model=model, **{_ROOT[api]: [{"role": "user", "content": content}]}
+            )
+        call = {"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}"}
+        output = {"type": "function_call_output", "call_id": "c", "output": content}
+        return estimate_request(
+            model=model, input=[{"role": "user", "content": "Go"}, call, output]
+        )
+
+    return request([part]), request([text, part])
+
+
+_ROOT = {"chat.completions": "messages", "responses": "input"}
+
+
+@pytest.mark.parametrize(
+    ("api", "place"),
+    [("chat.completions", "message"), ("responses", "message"), ("responses", "output")],
+)
+def test_a_file_alone_in_its_content_costs_four_less(api: Any, place: str) -> None:
+    """A file pays its row's beside_text (4) only when the content holding it has a text part."""
+    alone, beside = _alone_and_beside(api, "gpt-4o", place)
+    (f_alone,), (f_beside,) = alone.files, beside.files
+    assert f_beside.tokens - f_alone.tokens == 4
+    assert (f_beside.lower - f_alone.lower, f_beside.upper - f_alone.upper) == (4, 4)
+
+
+def _pydantic_round_trips() -> list[dict[str, Any]]:
+    path = REAL_USAGE / "file_inputs.jsonl"
+    if not path.is_file():
+        pytest.skip("real-usage data not present")
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line]
+    return [
+        r
+        for r in rows
+        if r["id"].startswith("file-pydai")
+        and r["has_tools"]
+        and all(f.get("bytes_known") for f in r["files"])
+        and not r["replayed_reasoning"]
+    ]
+
+
+def test_real_round_trips_bill_a_file_alone_like_one_beside_text() -> None:
+    """pydantic-ai's round trips with a PDF (2026-01): the same residual per (API, model)
+    whether the PDF sits beside text, alone in the next user message, or alone in the
+    function_call_output (inline or by URL). Before the rule, the alone ones were 4 lower."""
+    residuals: dict[tuple[str, str], set[int]] = {}
+    for row in _pydantic_round_trips():
+        request = {k: v for k, v in row["request_skeleton"].items() if k != "model"}
+        est = estimate_with_infos(
+            row["api"],
+            row["model"],
+            request,
+            [],
+            file_infos=[recorded_file_info(f) for f in row["files"]],
+            as_of=row["source_commit_date"][:10],
+        )
+        billed = row["usage"].get("input_tokens", row["usage"].get("prompt_tokens"))
+        key = (row["api"], row["model"])
+        residuals.setdefault(key, set()).add(billed - est.input_tokens)
+    assert residuals[("chat.completions", "gpt-4.1-mini")] == {2}  # 2 alone, 2 beside text
+    assert residuals[("responses", "gpt-4.1-mini")] == {-2}  # 2 in the output, 2 in a message
+    assert residuals[("chat.completions", "gpt-5-mini")] == {0, -1}  # 0: 2026-01-07 (2 alone)

@@ -126,8 +126,8 @@ def test_reasoning_payload_is_read_as_fernet_blocks() -> None:
     """The payload's length gives the ciphertext to the 16-byte block: lengths within one block
     bill alike, the next block bills more."""
     same_block = {REASONING_REPLAY.tokens(n) for n in (972, 976)}
-    assert same_block == {20}
-    assert REASONING_REPLAY.tokens(996) > 20
+    assert same_block == {24}
+    assert REASONING_REPLAY.tokens(996) > 24
     assert REASONING_REPLAY.tokens(0) == 0
 
 
@@ -136,7 +136,8 @@ _FILE_INPUTS = Path(__file__).parents[2].parent / "shared" / "real-usage" / "fil
 
 def _current_turn_replays() -> list[dict[str, Any]]:
     """pydantic-ai gpt-5-mini Responses bills whose last items are a reasoning item, a call
-    and its result holding an inline PDF (the rule's fit set)."""
+    and its result holding a PDF, inline or by a URL whose download was recorded (the rule's
+    fit set)."""
     if not _FILE_INPUTS.is_file():
         pytest.skip(f"no real usage at {_FILE_INPUTS}")
     rows = [json.loads(line) for line in _FILE_INPUTS.read_text(encoding="utf-8").splitlines()]
@@ -147,7 +148,7 @@ def _current_turn_replays() -> list[dict[str, Any]]:
         and r["api"] == "responses"
         and [i.get("type") for i in r["request_skeleton"]["input"][1:]]
         == ["reasoning", "function_call", "function_call_output"]
-        and all(f.get("source") == "file_data" for f in r["files"])
+        and all(f.get("bytes_known") for f in r["files"])
     ]
 
 
@@ -155,7 +156,7 @@ def test_reasoning_rule_reproduces_its_real_bills_within_its_band() -> None:
     """Each current-turn replay bill of the fit set lies within 2 of the estimate and inside
     its bounds (harmony round trip + the Fernet length rule + each PDF's file rule)."""
     rows = _current_turn_replays()
-    assert len(rows) == 6
+    assert len(rows) == 10
     for row in rows:
         request = restore_payloads(row["request_skeleton"])
         request = {k: v for k, v in request.items() if k != "model"}
