@@ -271,8 +271,9 @@ def file_rule_for(
 ) -> FilePageRule:
     """The newest row for (api, kind, detail) that started on or before ``as_of`` (ISO date).
 
-    >>> file_rule_for("chat.completions", "pdf", "low", as_of="2025-12-01").per_page
-    216
+    >>> row = file_rule_for("chat.completions", "pdf", "low", as_of="2025-12-01")
+    >>> row.per_page, row.beside_text
+    (212, 4)
     >>> file_rule_for("chat.completions", "pdf", "low").since
     '2026-03-03'
     """
