@@ -7,7 +7,9 @@ the PDF's text layer (o200k, via pypdfium2):
 * Chat Completions, one-page PDFs: +216 on every model billed (gpt-4o, gpt-4o-mini,
   gpt-4.1-nano, gpt-5-nano; 2025-04-19 to 2026-02-07), +432 for two; the same on a model whose
   images cost 33 times more (gpt-4o-mini), so it is not the model's image rule. From 2026-03
-  one bill moved by +779 (about 995 a page).
+  gpt-5-mini still bills 212 a page (two bills), while one gpt-4.1-nano request (a PDF beside
+  an image) bills 780 more; its image alone bills as before, so the 780 is the PDF's, cause
+  unknown: the row since 2026-03-03 keeps 212 and is unverified, bounded up to 992 a page.
 * Responses, PDFs: +4 on gpt-4o, gpt-4o-mini, gpt-4.1-nano, gpt-5-nano (+3 on o4-mini) from
   2025-08 to 2026-02, whether the page has text or not; +31 on 2025-03-27; +17 on gpt-5-nano
   in 2026-06/08. No page-image-sized charge.
@@ -109,16 +111,21 @@ FILE_PAGE_RULES: Final[tuple[FilePageRule, ...]] = (
         since="2026-03-03",
         per_file=0,
         per_file_range=(0, 0),
-        per_page=991,
-        per_page_range=(212, 996),
+        per_page=212,
+        per_page_range=(211, 992),
         beside_text=4,
         verified=False,
-        bills=1,
+        bills=3,
         pages_verified=1,
-        models=("gpt-4.1-nano",),
-        source="file_inputs.jsonl rubyllm-030: a PDF+image chat request billed 1,783 on "
-        "2026-03-03 vs 1,003..1,004 before (+779 on top of 216); one bill, page vs image share "
-        "unknown",
+        models=("gpt-5-mini",),
+        source="file_inputs.jsonl: pydai-041/043 (gpt-5-mini, file_id, 2026-03-04) bill 392 and "
+        "375, what the same round trips billed on 2026-01-30 with the one-page 'Dummy PDF file' "
+        "inline (the model read that text back): the older 212 a page, not 991 (their bills are "
+        "below 991 whatever the PDF); rubyllm-030 (gpt-4.1-nano, a PDF beside a 128x128 image, "
+        "3 calls 2026-03-03..04-02) billed 1,783, 780 over 212 a page, while the same image "
+        "alone, seconds apart in the same runs, billed 53 as since 2025 (observations.jsonl "
+        "rubyllm-023/019/012): the +780 is the PDF's on that request, cause unknown (one "
+        "request, one model); the upper edge 992 covers it, the central value does not follow it",
     ),
     FilePageRule(
         api="responses",

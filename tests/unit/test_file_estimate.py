@@ -10,7 +10,7 @@ import pytest
 from _pdfs import DATA, make_ooxml, make_pdf
 from _private import estimate_with_infos, file_bill, file_calibration_table, recorded_file_info
 
-from openai_vision_ext import chat_file_part, estimate_request, file_part
+from openai_vision_ext import ImageInfo, chat_file_part, estimate_request, file_part
 
 REAL_USAGE = Path(__file__).parents[2].parent / "shared" / "real-usage"
 QUESTION = "What is in this file?"
@@ -49,7 +49,8 @@ def test_file_estimates_never_hold_content_or_name() -> None:
 
 
 def test_newest_unverified_rows_give_bounds_not_exact() -> None:
-    """Today's Chat row (2026-03, one bill) is unverified: bounds span the older 216."""
+    """Today's Chat row (2026-03, three bills that disagree) is unverified: not exact, and its
+    bounds span the older 216."""
     est = _chat("gpt-4o", chat_file_part(make_pdf()))
     (f,) = est.files
     assert not est.exact
@@ -177,6 +178,59 @@ def test_a_file_alone_in_its_content_costs_four_less(api: Any, place: str) -> No
     assert (f_beside.lower - f_alone.lower, f_beside.upper - f_alone.upper) == (4, 4)
 
 
+def _real_rows() -> dict[str, dict[str, Any]]:
+    path = REAL_USAGE / "file_inputs.jsonl"
+    if not path.is_file():
+        pytest.skip("real-usage data not present")
+    rows = (json.loads(line) for line in path.read_text().splitlines() if line)
+    return {row["id"]: row for row in rows}
+
+
+def _estimate_row(row: dict[str, Any], file_infos: list[Any] | None = None) -> tuple[int, Any]:
+    """(billed, estimate) of one recorded bill with the rows of its date; its images by their
+    recorded size; its files by their recorded facts unless ``file_infos`` is given."""
+    request = {k: v for k, v in row["request_skeleton"].items() if k != "model"}
+    images = [
+        ImageInfo("png", i["mime"], i["width"], i["height"], 1, False, i["bytes_len"], "")
+        for i in row["images"]
+    ]
+    est = estimate_with_infos(
+        row["api"],
+        row["model"],
+        request,
+        images,
+        file_infos=file_infos or [recorded_file_info(f) for f in row["files"]],
+        as_of=row["source_commit_date"][:10],
+    )
+    return row["usage"].get("input_tokens", row["usage"].get("prompt_tokens")), est
+
+
+def test_the_2026_03_chat_row_keeps_212_a_page_and_bounds_the_bill_that_moved() -> None:
+    """gpt-5-mini Chat round trips by file_id (2026-03-04; the model read back the one-page
+    "Dummy PDF file") bill what their inline twins of 2026-01-30 billed, at the same residual
+    (-1, the round trip's); the one request that moved (gpt-4.1-nano, a PDF beside an image,
+    +780 from 2026-03-03) lies within the row's bounds, estimated at its 2025 bill, not exact."""
+    rows = _real_rows()
+    for march, january in (
+        ("file-pydai-041", "file-pydai-025"),
+        ("file-pydai-043", "file-pydai-029"),
+    ):
+        twin_billed, twin = _estimate_row(rows[january])
+        same_pdf = [recorded_file_info(f) for f in rows[january]["files"]]
+        billed, est = _estimate_row(rows[march], same_pdf)
+        assert billed == twin_billed
+        assert billed - est.input_tokens == twin_billed - twin.input_tokens == -1
+        assert est.files[0].rule == "chat.completions/pdf/low@2026-03-03"
+        _, by_id = _estimate_row(rows[march])  # the id alone: no bytes, a lower bound only
+        assert by_id.lower <= billed
+        assert by_id.upper is None
+    billed, moved = _estimate_row(rows["file-rubyllm-030"])
+    before, _ = _estimate_row(rows["file-rubyllm-008"])
+    assert (billed, moved.input_tokens, before) == (1783, 1003, 1003)
+    assert moved.lower <= billed <= moved.upper
+    assert not moved.exact
+
+
 def _pydantic_round_trips() -> list[dict[str, Any]]:
     path = REAL_USAGE / "file_inputs.jsonl"
     if not path.is_file():
@@ -198,16 +252,7 @@ def test_real_round_trips_bill_a_file_alone_like_one_beside_text() -> None:
     function_call_output (inline or by URL). Before the rule, the alone ones were 4 lower."""
     residuals: dict[tuple[str, str], set[int]] = {}
     for row in _pydantic_round_trips():
-        request = {k: v for k, v in row["request_skeleton"].items() if k != "model"}
-        est = estimate_with_infos(
-            row["api"],
-            row["model"],
-            request,
-            [],
-            file_infos=[recorded_file_info(f) for f in row["files"]],
-            as_of=row["source_commit_date"][:10],
-        )
-        billed = row["usage"].get("input_tokens", row["usage"].get("prompt_tokens"))
+        billed, est = _estimate_row(row)
         key = (row["api"], row["model"])
         residuals.setdefault(key, set()).add(billed - est.input_tokens)
     assert residuals[("chat.completions", "gpt-4.1-mini")] == {2}  # 2 alone, 2 beside text
