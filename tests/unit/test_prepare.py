@@ -55,12 +55,14 @@ def screenshot(size: tuple[int, int]) -> Image.Image:
     return im
 
 
-def with_exif(im: Image.Image, *, orientation: int = 1, gps: bool = False) -> bytes:
+def with_exif(
+    im: Image.Image, *, orientation: int = 1, gps: bool = False, quality: int = 90
+) -> bytes:
     exif = Image.Exif()
     exif[ORIENTATION] = orientation
     if gps:
         exif.get_ifd(GPS_IFD)[2] = (48.0, 51.0, 24.0)  # GPSLatitude
-    return encode(im, "JPEG", exif=exif.tobytes(), quality=90)
+    return encode(im, "JPEG", exif=exif.tobytes(), quality=quality)
 
 
 def sent(p: PreparedImage) -> Image.Image:
@@ -598,3 +600,66 @@ def test_optimize_false_leaves_the_exif_orientation_to_the_caller() -> None:
     """optimize=False sends a rotated-by-EXIF JPEG byte for byte (the model sees it stored)."""
     data = with_exif(photo((300, 200)), orientation=6)
     assert prepare_image(data, optimize=False).data == data
+
+
+# -- never more bytes than the original for the same estimate --------------------------------
+
+
+def coarse_photo() -> bytes:
+    """A noisy photo saved at JPEG quality 10: its re-encode at quality 85 is larger, even at
+    the server's smaller size."""
+    return encode(photo((1600, 1100)), "JPEG", quality=10)
+
+
+def test_an_image_whose_reencode_is_larger_is_sent_as_its_original_bytes() -> None:
+    data = coarse_photo()
+    reencoded = prepare_image(data, model=TILE_MODEL, detail="high", jpeg_quality=85)
+    assert reencoded.data == data
+    assert reencoded.actions == ("sent_original",)
+    assert (reencoded.info.width, reencoded.info.height) == (1600, 1100)  # type: ignore[union-attr]
+    # the server shrinks it to the size a re-encode would have: the same tokens
+    target = target_size(1600, 1100, model=TILE_MODEL, detail="high")
+    assert estimate_image_tokens(1600, 1100, model=TILE_MODEL, detail="high") == (
+        estimate_image_tokens(*target, model=TILE_MODEL, detail="high")
+    )
+    shrunk = Image.open(io.BytesIO(data)).resize(target)
+    assert len(encode(shrunk, "JPEG", quality=85, optimize=True)) > len(data)
+
+
+def test_an_image_whose_reencode_is_smaller_is_reencoded() -> None:
+    data = encode(photo((1600, 1100)), "JPEG", quality=95)
+    p = prepare_image(data, model=TILE_MODEL, detail="high")
+    assert p.actions == ("resized",)
+    assert len(p.data) < len(data)
+    assert sent(p).size == prepared_size(1600, 1100, model=TILE_MODEL, detail="high")
+
+
+def test_the_original_sent_instead_still_loses_its_gps() -> None:
+    """Metadata is stripped losslessly from the original bytes sent instead of a re-encode."""
+    data = with_exif(photo((1600, 1100)), gps=True, quality=10)
+    p = prepare_image(data, model=TILE_MODEL, detail="high")
+    assert p.actions == ("stripped_metadata", "sent_original")
+    assert "gps" in p.removed_metadata
+    assert GPS_IFD not in sent(p).getexif()
+    assert sent(p).size == (1600, 1100)
+    assert len(p.data) < len(data)
+
+
+def test_an_image_needing_orientation_is_reencoded_even_if_larger() -> None:
+    """Sending the original would leave the rotation to the server: re-encoded upright."""
+    data = with_exif(photo((1600, 1100)), orientation=6, quality=10)
+    p = prepare_image(data, model=TILE_MODEL, detail="high")
+    assert p.actions[:2] == ("oriented", "resized")
+    assert sent(p).height > sent(p).width
+
+
+def test_a_screenshot_is_shrunk_without_new_edge_colours() -> None:
+    """Graphics are shrunk with a box filter: no Lanczos ringing, fewer colours, fewer bytes."""
+    data = encode(screenshot((3000, 2000)), "PNG")
+    p = prepare_image(data, model=TILE_MODEL, detail="high")
+    assert p.actions == ("resized",)
+    lanczos = Image.open(io.BytesIO(data)).resize(sent(p).size, Image.Resampling.LANCZOS)
+    colours = sent(p).convert("RGB").getcolors(1 << 20)
+    assert colours is not None
+    assert len(colours) < len(lanczos.getcolors(1 << 20) or ())
+    assert len(p.data) < len(encode(lanczos, "PNG"))
