@@ -276,20 +276,44 @@ def test_a_photo_is_reencoded_as_jpeg() -> None:
     assert p.mime == "image/jpeg"
 
 
-def test_a_screenshot_stays_lossless_png() -> None:
-    """A screenshot (flat colours, text) is sent as PNG even when it was a JPEG."""
+def test_a_screenshot_is_sent_lossless_even_when_it_was_a_jpeg() -> None:
+    """A screenshot (flat colours, text) is sent lossless, whatever its input format."""
+    data = encode(screenshot((3000, 2000)), "JPEG", quality=95)
+    assert prepare_image(data, model=TILE_MODEL, detail="high").mime == "image/webp"
+
+
+def test_a_shrunk_screenshot_is_its_box_filtered_pixels_exactly() -> None:
+    """The WEBP sent (smaller than the PNG) holds the box-shrunk pixels exactly."""
+    data = encode(screenshot((3000, 2000)), "PNG")
+    p = prepare_image(data, model=TILE_MODEL, detail="high")
+    assert p.mime == "image/webp"
+    out = sent(p)
+    shrunk = Image.open(io.BytesIO(data)).resize(out.size, Image.Resampling.BOX)
+    assert out.convert("RGB").tobytes() == shrunk.tobytes()
+    assert len(p.data) < len(encode(shrunk, "PNG"))
+
+
+def test_a_resized_screenshot_is_png_when_metadata_is_kept() -> None:
+    """keep_metadata carries PNG text over, which only the PNG holds: no WEBP then."""
     p = prepare_image(
-        encode(screenshot((3000, 2000)), "JPEG", quality=95), model=TILE_MODEL, detail="high"
+        encode(screenshot((3000, 2000)), "PNG"), model=TILE_MODEL, detail="high", keep_metadata=True
     )
     assert p.mime == "image/png"
 
 
-def test_an_image_using_transparency_stays_png_with_its_alpha() -> None:
-    """A photo with a transparent region is sent as PNG, and the transparency survives."""
+def test_a_photo_saved_as_png_is_never_tried_as_webp() -> None:
+    """Only graphics get the lossless WEBP candidate; an opaque photo goes out as JPEG."""
+    p = prepare_image(encode(photo((1600, 1100)), "PNG"), model=TILE_MODEL, detail="high")
+    assert p.mime == "image/jpeg"
+
+
+def test_an_image_using_transparency_stays_lossless_with_its_alpha() -> None:
+    """A photo with a transparent region is sent lossless (half of it is one transparent
+    colour: graphics, so WEBP when smaller), and the transparency survives."""
     im = photo((1600, 1100)).convert("RGBA")
     im.paste((0, 0, 0, 0), (0, 0, 800, 1100))
     p = prepare_image(encode(im, "PNG"), model=TILE_MODEL, detail="high")
-    assert p.mime == "image/png"
+    assert p.mime in ("image/png", "image/webp")
     out = sent(p)
     assert out.mode == "RGBA"
     assert out.getpixel((0, 0)) == (0, 0, 0, 0)
@@ -383,8 +407,9 @@ def test_png_text_xmp_and_gps_are_stripped_when_reencoding() -> None:
     p = prepare_image(png_with_metadata(screenshot((3000, 2000))), model=TILE_MODEL, detail="high")
     out = sent(p)
     out.load()
-    assert out.format == "PNG"
-    assert (dict(out.getexif()), getattr(out, "text", None)) == ({}, {})
+    assert out.format == "WEBP"
+    assert dict(out.getexif()) == {}
+    assert not {"exif", "xmp", "XML:com.adobe.xmp"} & set(out.info)
     assert "stripped_metadata" in p.actions
 
 
