@@ -31,6 +31,7 @@ from ._files import FileInfo
 from ._image.originals import with_originals
 from ._preflight import check_request
 from ._prices import DEFAULT_PRICES, PriceTable, price_usage
+from ._records import maker
 from ._redact import escape, safe
 from ._report import ReportStatus, VisionReport, billed_fields
 from ._types import Api, ImageInfo
@@ -159,6 +160,11 @@ def estimate_needed_before_sending(options: VisionOptions) -> bool:
     return options.budget is not None
 
 
+_new_plan: Final = maker(Plan)
+_new_report: Final = maker(VisionReport)
+"""Per-request constructors of frozen records (see ``_records``)."""
+
+
 def prepare(
     api: Api, request: Mapping[str, Any], options: VisionOptions, *, defer_estimate: bool = False
 ) -> Plan:
@@ -181,7 +187,7 @@ def prepare(
     violations = tuple(outcome.violations)
     if violations and options.preflight == "raise":
         raise PreflightError(violations)
-    infos = tuple(info for _, info in outcome.images)
+    infos = tuple([info for _, info in outcome.images]) if outcome.images else ()
     warnings: list[str] = []
     if violations and options.preflight == "warn":
         warnings.append(
@@ -191,7 +197,7 @@ def prepare(
     if options.preflight != "off":
         warnings.extend(outcome.warnings)
     prices = (options.audit.prices if options.audit is not None else None) or DEFAULT_PRICES
-    file_infos = tuple(info for _, info in outcome.files)
+    file_infos = tuple([info for _, info in outcome.files]) if outcome.files else ()
     make = functools.partial(
         _estimate, api, model, request, infos, prices, parts, file_infos, bool(parse_notes)
     )
@@ -208,7 +214,7 @@ def prepare(
             raise exceeded
         if exceeded is not None:
             warnings.append(f"request sent over its budget: {exceeded}")
-    return Plan(
+    return _new_plan(
         api=api,
         model_requested=model_requested,
         model=model,
@@ -489,7 +495,7 @@ def finish(
     if billed.input_tokens is None or not has_images:
         attribution = "none"
     response_id = getattr(response, "id", None)
-    return VisionReport(
+    return _new_report(
         api=plan.api,
         model_requested=plan.model_requested,
         model_served=model_served,

@@ -20,6 +20,7 @@ from ._exceptions import UnknownModelError
 from ._image.images import is_data_url
 from ._preflight import resolve_api
 from ._prices import DEFAULT_PRICES, Cost, PriceTable, tier_for_service_tier
+from ._records import maker
 from ._render import (
     CUSTOM_TOOL,
     TOOL_DIALECTS,
@@ -320,6 +321,11 @@ REASONING_REPLAY = ReasoningReplay(
 residuals are ``ERROR_BANDS["reasoning_replay"]``)."""
 
 
+_new_image_estimate = maker(ImageEstimate)
+_new_estimate = maker(RequestEstimate)
+"""Per-request constructors of frozen records (see ``_records``)."""
+
+
 @dataclass(slots=True)
 class _Tally:
     """Texts and framing tokens collected while walking a request."""
@@ -492,7 +498,7 @@ def estimate_with_infos(
     if _server_side_state(request) or tally.unbounded:
         upper = None
     cost, cost_upper = _estimate_cost(api, model, request, input_tokens, upper, prices, tally)
-    return RequestEstimate(
+    return _new_estimate(
         api=api,
         model=model,
         rule=rule.name,
@@ -624,7 +630,7 @@ def _source(ref: ImageRef) -> Literal["data_url", "url", "file_id"]:
 def _image_estimate(rule: ModelRule, ref: ImageRef, info: ImageInfo | None) -> ImageEstimate:
     detail = ref.detail if isinstance(ref.detail, str) else "auto"
     billed = sized_detail(rule, ref.detail)
-    return ImageEstimate(
+    return _new_image_estimate(
         index=ref.index,
         location=ref.location,
         source=_source(ref),

@@ -49,6 +49,7 @@ from ._exceptions import (
 from ._file_preflight import FileCheck, check_files
 from ._files import DEFAULT_FILE_LIMITS, FileLimits
 from ._image.images import data_url_has_gps, is_data_url
+from ._records import maker
 from ._rules import get_model_rule, sizing_for_rule
 from ._types import MB, Api, ImageInfo, describe_bytes, detail_problem
 from ._walk import ImageRef, Part, RequestParts, walk_request
@@ -153,6 +154,12 @@ class PreflightOutcome:
             raise PreflightError(self.violations)
 
 
+_new_outcome = maker(PreflightOutcome)
+"""Per-request constructor of ``PreflightOutcome`` (see ``_records``)."""
+_NO_PARTS: Final = PreflightOutcome(violations=(), images=())
+"""The outcome of a request without image or file parts (immutable: shared)."""
+
+
 def check_request(
     api: Api,
     model: str,
@@ -175,11 +182,13 @@ def check_request(
     """
     if parts is None:  # callers that also estimate walk once and pass the parts
         parts = walk_request(api, request)
+    if not parts.images and not parts.files:  # no part to check, and totals over none are 0
+        return _NO_PARTS
     files, file_violations, file_notes = check_files(
         api, request, limits=file_limits, refs=parts.files
     )
     if not parts.images:  # no image machinery; the request totals still apply (to nothing)
-        return PreflightOutcome(
+        return _new_outcome(
             violations=(*_request_violations([], limits), *file_violations),
             images=(),
             notes=tuple(file_notes),
@@ -190,7 +199,7 @@ def check_request(
     violations += _model_violations(model, images)
     infos = [info for _, info, _ in images]
     violations += _request_violations(infos, limits)
-    return PreflightOutcome(
+    return _new_outcome(
         violations=(*violations, *file_violations),
         images=tuple((ref, info) for ref, info, _ in images),
         notes=(*_notes(images), *file_notes),

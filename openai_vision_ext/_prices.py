@@ -21,6 +21,7 @@ from typing import Any, Literal, TypeAlias
 
 from . import _prices_data as data
 from ._exceptions import PriceTableError
+from ._records import maker
 from ._usage import BilledUsage, check_usage
 
 __all__ = [
@@ -62,7 +63,7 @@ has no per-token price: ``None``. ``auto`` should never come back in a response;
 priced as ``standard`` with a note (see ``tier_for_service_tier``)."""
 
 _SNAPSHOT = re.compile(r"^(?P<base>.+)-\d{4}-\d{2}-\d{2}$")
-_PER_TOKENS = Decimal(1_000_000)
+_PER_TOKENS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +158,10 @@ class Cost:
     """Cache writes, at the write rate where one is published (else at the input rate)."""
     long_context: bool = False
     """Whether the long-context rates applied (input above the row's threshold)."""
+
+
+_new_cost = maker(Cost)
+"""Per-request constructor of ``Cost`` (see ``_records``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,18 +298,18 @@ def _priced(
     write_12h_rate = write_rate if rates.cache_write_12h is None else rates.cache_write_12h
     input_usd = _usd(input_tokens - cached - writes, rates.input)
     cached_usd = _usd(cached, cached_rate)
-    write_usd = _usd(writes - writes_12h, write_rate) + _usd(writes_12h, write_12h_rate)
+    write_usd = _sum(_usd(writes - writes_12h, write_rate), _usd(writes_12h, write_12h_rate))
     output_usd = _usd(output_tokens, rates.output)
-    return Cost(
-        input_usd=float(input_usd),
-        cached_input_usd=float(cached_usd),
-        output_usd=float(output_usd),
-        total_usd=float(input_usd + cached_usd + write_usd + output_usd),
+    return _new_cost(
+        input_usd=_float(input_usd),
+        cached_input_usd=_float(cached_usd),
+        output_usd=_float(output_usd),
+        total_usd=_float(_sum(input_usd, cached_usd, write_usd, output_usd)),
         model=row.model,
         tier=tier,
         price_as_of=row.as_of,
         price_table_version=version,
-        cache_write_usd=float(write_usd),
+        cache_write_usd=_float(write_usd),
         long_context=row.is_long(input_tokens),
     )
 
@@ -413,20 +418,41 @@ def load_prices(
     return (base or DEFAULT_PRICES).with_prices(raw)
 
 
-def _usd(tokens: int, per_million: float) -> Decimal:
+_Usd: TypeAlias = tuple[int, int]
+"""An exact USD amount as (numerator, denominator): sums and products of prices stay exact,
+and ``_float`` rounds once (int division is correctly rounded, as ``float(Decimal)`` is)."""
+
+_NO_USD: _Usd = (0, 1)
+
+
+def _usd(tokens: int, per_million: float) -> _Usd:
+    """``tokens`` at ``per_million`` USD per 1M tokens, exactly."""
     if not tokens:
-        return _ZERO
-    return Decimal(tokens) * _decimal(per_million) / _PER_TOKENS
+        return _NO_USD
+    numerator, denominator = _ratio(per_million)
+    return tokens * numerator, denominator * _PER_TOKENS
 
 
-_ZERO = Decimal(0)
+def _sum(*amounts: _Usd) -> _Usd:
+    """The exact sum of USD amounts.
+
+    >>> _float(_sum(_usd(1, 0.1), _usd(2, 0.2), _NO_USD)) == 0.5 / 1e6
+    True
+    """
+    common = math.lcm(*(d for _, d in amounts))
+    return sum(n * (common // d) for n, d in amounts), common
+
+
+def _float(amount: _Usd) -> float:
+    return amount[0] / amount[1] if amount[0] else 0.0
 
 
 @functools.lru_cache(maxsize=1024)
-def _decimal(per_million: float) -> Decimal:
-    """A rate as the ``Decimal`` of its shortest repr (``2.5`` -> ``Decimal("2.5")``), made
-    once per rate: price rows are few and are priced on every request."""
-    return Decimal(str(per_million))
+def _ratio(per_million: float) -> tuple[int, int]:
+    """A rate as the exact ratio of its shortest repr (``2.5`` -> ``(5, 2)``, the value of
+    ``Decimal("2.5")``, not of the binary float), made once per rate: price rows are few and
+    are priced on every request."""
+    return Decimal(str(per_million)).as_integer_ratio()
 
 
 def _is_count(n: object) -> bool:
@@ -435,7 +461,10 @@ def _is_count(n: object) -> bool:
 
 def _all_counts(*values: object) -> bool:
     """Whether every value is a count (``_is_count``); plain ints answer without a call."""
-    return all((type(n) is int and n >= 0) or _is_count(n) for n in values)
+    for n in values:  # noqa: SIM110 - a loop, not all(<generator>): runs twice a request
+        if not ((type(n) is int and n >= 0) or _is_count(n)):
+            return False
+    return True
 
 
 _TOP_KEYS = frozenset({"version", "models", "prefixes"})

@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields, replace
 from operator import attrgetter
 from typing import Final
 
+from ._records import maker
 from ._types import Api
 
 __all__ = ["ABSURD_TOKENS", "BilledUsage", "billed_usage", "check_usage"]
@@ -38,6 +39,9 @@ class BilledUsage:
     service_tier: str | None = None
     """``service_tier`` the response says served it (``default``, ``flex``, ``priority``...)."""
 
+
+_new_usage = maker(BilledUsage)
+"""Per-response constructor of ``BilledUsage`` (see ``_records``)."""
 
 _PATHS: Mapping[Api, Mapping[str, tuple[str, ...]]] = {
     "responses": {
@@ -92,7 +96,7 @@ def billed_usage(api: Api, response: object) -> BilledUsage | None:
         _read_int(usage, read)
         for read in _READERS[api]  # in COUNTS (field) order
     ]
-    return BilledUsage(
+    return _new_usage(
         inputs,
         cached,
         outputs,

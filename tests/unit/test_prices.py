@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from _private import NO_PUBLISHED_PRICE, PRICE_ROWS, RULES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openai_vision_ext import (
     DEFAULT_PRICES,
@@ -325,3 +327,60 @@ def test_the_network_probe_sees_a_connection_attempt():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "socket.getaddrinfo" in done.stdout
+
+
+def _decimal_reference(
+    rate: dict[str, float], *, input_tokens: int, cached: int, writes: int, output: int
+) -> dict[str, float]:
+    """Each USD figure as the exact decimal of tokens x rate (rates read as their shortest
+    decimal repr), rounded to float once: what the cost must equal."""
+    from decimal import Decimal, localcontext
+
+    with localcontext() as context:
+        context.prec = 100  # exact for any count and rate here
+
+        def usd(tokens: int, per_million: float) -> Decimal:
+            return Decimal(tokens) * Decimal(str(per_million)) / Decimal(1_000_000)
+
+        parts = {
+            "input_usd": usd(input_tokens - cached - writes, rate["input"]),
+            "cached_input_usd": usd(cached, rate["cached_input"]),
+            "cache_write_usd": usd(writes, rate["cache_write"]),
+            "output_usd": usd(output, rate["output"]),
+        }
+        total = sum(parts.values(), Decimal(0))
+    return {**{k: float(v) for k, v in parts.items()}, "total_usd": float(total)}
+
+
+_RATES = st.one_of(
+    st.integers(0, 10**6).map(lambda n: n / 1000),  # published prices: a few decimals
+    st.floats(0, 1000, allow_nan=False),  # any float a price file can hold (1/3, 1e-9...)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rates=st.fixed_dictionaries(
+        dict.fromkeys(("input", "cached_input", "cache_write", "output"), _RATES)
+    ),
+    tokens=st.tuples(*[st.integers(0, 100_000_000)] * 4),
+)
+def test_cost_is_the_exact_decimal_rounded_once(
+    rates: dict[str, float], tokens: tuple[int, int, int, int]
+) -> None:
+    input_tokens, cached, writes, output = tokens
+    cached = min(cached, input_tokens)
+    writes = min(writes, input_tokens - cached)
+    table = DEFAULT_PRICES.with_prices({"models": {"m": rates}})
+    cost = table.cost(
+        "m",
+        input_tokens=input_tokens,
+        cached_tokens=cached,
+        cache_write_tokens=writes,
+        output_tokens=output,
+    )
+    assert cost is not None
+    expected = _decimal_reference(
+        rates, input_tokens=input_tokens, cached=cached, writes=writes, output=output
+    )
+    assert {k: getattr(cost, k) for k in expected} == expected
