@@ -9,8 +9,9 @@ encoded once by ``image_part``: that encoding is shared by both clients and not 
 
 Prints, per case and in ms per request (best round, the least disturbed by other processes, as
 ``timeit`` recommends): the plain client, ours, their ratio and the difference, all measured in
-the same run; and the time spent inside our code, measured in place (the wrapper's two entry
-points: ``prepare`` before the SDK call, the report after it), split into
+the same run; and the time spent inside our code, measured in place (the wrapper's entry
+points: ``prepare`` before the SDK call, the report after it, and on async clients the check
+of whether ``prepare`` may run on the event loop), split into
 - image inspection: the walk inspects each data URL (parts ``image_part`` built are remembered,
   so this is a lookup; others are parsed from their first kilobytes);
 - bookkeeping: everything else (walking the request, checks, token estimate, report, store).
@@ -145,8 +146,9 @@ def request(images: list[bytes]) -> dict[str, Any]:
 class Stopwatch:
     """Seconds spent inside our client's code, measured in place during the "ours" runs.
 
-    Times the two entry points of the wrapper (``prepare`` before the SDK call, ``_track_*``
-    after it) and, inside them, ``inspect_data_url`` (the walk's look at each data URL).
+    Times the entry points of the wrapper (``prepare`` before the SDK call, ``_track_*`` after
+    it, and on async clients ``_inline``, which decides whether ``prepare`` runs on the loop)
+    and, inside them, ``inspect_data_url`` (the walk's look at each data URL).
     """
 
     def __init__(self) -> None:
@@ -177,6 +179,7 @@ class Stopwatch:
             return wrapper
 
         client_module.prepare = timed(client_module.prepare, "ours")
+        client_module._inline = timed(client_module._inline, "ours")  # async: loop or thread?
         client_module._track_sync = timed(client_module._track_sync, "ours")
         client_module._track_async = timed_async(client_module._track_async)
         walk_module.inspect_data_url = timed(walk_module.inspect_data_url, "inspection")

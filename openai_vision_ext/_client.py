@@ -69,6 +69,7 @@ from ._core import (
     estimated,
     finish,
     prepare,
+    prepares_inline,
     read_counts,
     stream_failure_note,
 )
@@ -716,8 +717,12 @@ async def _call_async(
     kwargs: dict[str, Any],
 ) -> Any:
     options = _options_of(resource)
-    # Preflight decodes and inspects images (CPU-bound): off the event loop.
-    plan = await anyio.to_thread.run_sync(_safe_prepare, api, kwargs, options)
+    # Preparing inspects images and files and may load the tokenizer: off the event loop,
+    # unless it is short, bounded work that waits for nothing (see prepares_inline).
+    if _inline(api, kwargs, options):
+        plan = _safe_prepare(api, kwargs, options)
+    else:
+        plan = await anyio.to_thread.run_sync(_safe_prepare, api, kwargs, options)
     try:
         result = await method(*args, **kwargs)
     except APIError as exc:
@@ -731,6 +736,14 @@ async def _call_async(
     if plan is not None:
         await _track_async(resource._client, options, plan, result)
     return result
+
+
+def _inline(api: Api, kwargs: Mapping[str, Any], options: VisionOptions) -> bool:
+    """``prepares_inline``; an odd request it cannot look at goes the safe way (a thread)."""
+    try:
+        return prepares_inline(api, kwargs, options)
+    except Exception:
+        return False
 
 
 async def _track_async(client: Any, options: VisionOptions, plan: Plan, result: object) -> None:

@@ -34,9 +34,10 @@ from ._prices import DEFAULT_PRICES, PriceTable, price_usage
 from ._records import maker
 from ._redact import escape, safe
 from ._report import ReportStatus, VisionReport, billed_fields
+from ._rules import text_rule
 from ._types import Api, ImageInfo
 from ._usage import ABSURD_TOKENS, BilledUsage, billed_usage
-from ._walk import RequestParts, walk_request
+from ._walk import RequestParts, is_light, walk_request
 
 __all__ = [
     "COUNT_PARAMS",
@@ -53,6 +54,7 @@ __all__ = [
     "finish",
     "given",
     "prepare",
+    "prepares_inline",
     "read_counts",
     "stream_failure_note",
     "text_only_request",
@@ -276,9 +278,8 @@ def _with_parse_schema(
     the schema in place, rendered by the SDK's own helper (loaded on first use), so it is counted
     as ``create()`` with the same schema would be; or, if it cannot be rendered, a note saying
     it is not counted."""
-    key = "text_format" if api == "responses" else "response_format"
-    fmt = request.get(key)
-    if not isinstance(fmt, type):
+    key, fmt = _schema_class(api, request)
+    if fmt is None:
         return request, ()
     try:
         if api == "responses":
@@ -298,6 +299,49 @@ def _with_parse_schema(
             f"{key}={name}: its JSON schema could not be rendered ({type(exc).__name__}); "
             "it is billed as input but not counted in the estimate",
         )
+
+
+def _schema_class(api: Api, request: Mapping[str, Any]) -> tuple[str, type | None]:
+    """The ``parse()`` keyword naming a model class, and the class given (``None``: none)."""
+    key = "text_format" if api == "responses" else "response_format"
+    fmt = request.get(key)
+    return key, fmt if isinstance(fmt, type) else None
+
+
+INLINE_MAX_CHARS: Final = 4096
+"""Most characters of strings a request prepared on the caller's event loop may hold: counting
+them costs at most about 0.5 ms (tiktoken reads about 8 characters a microsecond)."""
+INLINE_MAX_NODES: Final = 512
+"""Most values (strings, numbers, items, keys) such a request may hold."""
+
+
+def prepares_inline(api: Api, request: Mapping[str, Any], options: VisionOptions) -> bool:
+    """Whether ``prepare(api, request, options)`` is short, bounded work that waits for nothing,
+    so an async client runs it on the event loop instead of hopping to a worker thread (the hop
+    alone costs more than preparing such a request).
+
+    Exact, not a guess: with no image or file part, nothing is decoded or parsed from bytes;
+    with the model's tokenizer already built, counting reads no file and waits for no lock
+    (``_text.get_encoding``); with no ``parse()`` model class, no JSON schema is generated; what
+    remains is pure Python over at most ``INLINE_MAX_CHARS`` characters in at most
+    ``INLINE_MAX_NODES`` values (``_walk.is_light`` stops as soon as either is passed).
+
+    >>> prepares_inline("responses", {"model": "gpt-4o", "input": "Hi"}, VisionOptions())
+    True
+    """
+    if _schema_class(api, request)[1] is not None:
+        return False
+    model = str(request.get("model", ""))
+    try:
+        encoding = text_rule(options.model_map.get(model, model)).encoding
+    except UnknownModelError:
+        encoding = None  # nothing is counted before the response names a model
+    if encoding is not None:
+        from ._text import is_built  # tiktoken is loaded by then: a client warms it up
+
+        if not is_built(encoding):
+            return False
+    return is_light(request, max_chars=INLINE_MAX_CHARS, max_nodes=INLINE_MAX_NODES)
 
 
 def counted_tokens(answer: object) -> tuple[int | None, tuple[str, ...]]:

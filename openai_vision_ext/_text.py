@@ -30,6 +30,7 @@ __all__ = [
     "count_texts",
     "count_tokens",
     "get_encoding",
+    "is_built",
     "warm_up",
     "warming",
 ]
@@ -127,10 +128,26 @@ def get_encoding(name: EncodingName = "o200k_base") -> tiktoken.Encoding:
     >>> get_encoding("o200k_base").encode("hello world")
     [24912, 2375]
     """
+    built = _BUILT.get(name)
+    if built is not None:  # never waits for a lock once built (another encoding may be building)
+        return built
     with _BUILD_LOCK:  # one build per encoding, also while a warm-up thread is building it
-        return _build(name)
+        encoding = _BUILT[name] = _build(name)
+        return encoding
 
 
+def is_built(name: EncodingName) -> bool:
+    """Whether ``get_encoding(name)`` answers at once (built; no file read, no lock waited for).
+
+    >>> _ = get_encoding("o200k_base")
+    >>> is_built("o200k_base")
+    True
+    """
+    return name in _BUILT
+
+
+_BUILT: dict[str, tiktoken.Encoding] = {}
+"""Encodings built so far (written under ``_BUILD_LOCK``, read without it)."""
 _BUILD_LOCK = threading.Lock()
 _warming: threading.Thread | None = None
 

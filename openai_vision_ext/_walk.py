@@ -26,6 +26,7 @@ __all__ = [
     "PartSource",
     "RequestParts",
     "iter_file_refs",
+    "is_light",
     "iter_image_refs",
     "request_root",
     "walk_request",
@@ -300,6 +301,44 @@ _LEAVES: Final = frozenset({str, int, float, bool, type(None)})
 
 _CONTAINERS: Final = (dict, list, Mapping, tuple)
 """What the walk descends into (``dict`` and ``list`` first: most containers are)."""
+
+
+def is_light(request: Mapping[str, Any], *, max_chars: int, max_nodes: int) -> bool:
+    """Whether ``request`` has no image or file part anywhere and holds at most ``max_chars``
+    characters of strings (keys and values) in at most ``max_nodes`` values: then preparing it
+    reads no image or file and tokenizes at most ``max_chars`` characters. Stops as soon as a
+    limit is passed, so it costs at most ``max_nodes`` steps (a request that contains itself
+    simply passes the limit: the full walk reports it).
+
+    >>> is_light({"input": [{"type": "input_text", "text": "Hi"}]}, max_chars=99, max_nodes=9)
+    True
+    >>> part = {"type": "input_image", "image_url": "https://example.com/a.png"}
+    >>> is_light({"input": [part]}, max_chars=99, max_nodes=9)
+    False
+    """
+    parts = _IMAGE_TYPES | _FILE_TYPES
+    stack: list[object] = [request]
+    chars = nodes = 0
+    while stack:
+        node = stack.pop()
+        nodes += 1
+        if nodes > max_nodes:
+            return False
+        if type(node) is str:
+            chars += len(node)
+        elif isinstance(node, Mapping):
+            kind = node.get("type")
+            if isinstance(kind, str) and kind in parts:
+                return False
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+        elif isinstance(node, str):
+            chars += len(node)
+        if chars > max_chars:
+            return False
+    return True
 
 
 def _as_image_ref(node: Mapping[str, Any], path: str, counter: Iterator[int]) -> ImageRef | None:

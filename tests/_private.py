@@ -23,6 +23,7 @@ from openai_vision_ext import (
     _otel,
     _preflight,
     _prices_data,
+    _records,
     _render,
     _report,
     _rules,
@@ -43,6 +44,12 @@ from openai_vision_ext._image import sources as _sources
 from openai_vision_ext._image import strip as _strip
 
 __all__ = [
+    "BilledUsage",
+    "INLINE_MAX_CHARS",
+    "INLINE_MAX_NODES",
+    "maker",
+    "prepares_inline",
+    "text_module",
     "MAX_TEXT_CHARS",
     "MAX_XML_BYTES",
     "MAX_ZIP_ENTRIES",
@@ -189,6 +196,12 @@ ExitCode = _cli.ExitCode
 LIMIT_PROFILE_CHOICES = _cli.LIMIT_PROFILE_CHOICES
 cli = _cli.cli
 VisionClientMixin = _client._VisionClientMixin
+INLINE_MAX_CHARS = _core.INLINE_MAX_CHARS
+INLINE_MAX_NODES = _core.INLINE_MAX_NODES
+prepares_inline = _core.prepares_inline
+maker = _records.maker
+BilledUsage = _usage.BilledUsage
+text_module = _text
 merged_parameters = _client._merged_parameters
 stand_in_for = _client._stand_in_for
 DriftPoint = _drift.DriftPoint

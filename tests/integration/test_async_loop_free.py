@@ -14,12 +14,28 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import openai
+import pydantic
 import pytest
 from _mock import Mock, chat_request, responses_request
+from _private import (
+    INLINE_MAX_CHARS,
+    INLINE_MAX_NODES,
+    get_encoding,
+    prepares_inline,
+    text_module,
+)
 from openai import AsyncOpenAI
 
-from openai_vision_ext import AsyncVisionOpenAI, AuditRecord, JsonlSink
+from openai_vision_ext import (
+    AsyncVisionOpenAI,
+    AuditRecord,
+    JsonlSink,
+    VisionOptions,
+    estimate_request,
+    vision_report,
+)
 from openai_vision_ext.testing import fake_openai_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
@@ -212,3 +228,80 @@ async def _written(records: list[AuditRecord], n: int, timeout: float = 30.0) ->
         gc.collect()
         await asyncio.sleep(0.01)
     return len(records) == n
+
+
+def _prepared_in_threads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the functions async clients hand to a worker thread from now on."""
+    handed: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counting(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        handed.append(getattr(func, "__name__", "?"))
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+    return handed
+
+
+async def test_short_text_requests_are_prepared_on_the_loop_and_others_in_a_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No image, no file, little text and the tokenizer built: preparing is shorter than the
+    hop to a worker thread, so it runs on the loop; an image, a file or long text still go to
+    the thread. The reports are the same either way."""
+    get_encoding("o200k_base")
+    handed = _prepared_in_threads(monkeypatch)
+    image = {"type": "input_image", "image_url": "https://example.com/a.png"}
+    pdf = {"type": "input_file", "file_id": "file-1"}
+    requests = {
+        "short": "Describe the photo.",
+        "long": "word " * INLINE_MAX_CHARS,
+        "image": [{"role": "user", "content": [image]}],
+        "file": [{"role": "user", "content": [pdf]}],
+    }
+    threaded: dict[str, bool] = {}
+    reports = {}
+    async with fake_openai_server() as base_url:
+        client = AsyncVisionOpenAI(api_key="sk-test", base_url=base_url)
+        for name, given in requests.items():
+            handed.clear()
+            response = await client.responses.create(model="gpt-4o", input=given)
+            threaded[name] = "_safe_prepare" in handed
+            reports[name] = vision_report(response)
+        await client.close()
+    assert threaded == {"short": False, "long": True, "image": True, "file": True}
+    for name in ("short", "long"):
+        report = reports[name]
+        assert report is not None
+        estimate = estimate_request(model="gpt-4o", input=requests[name])
+        assert (report.estimated_input_tokens, report.rule) == (estimate.input_tokens, "gpt-4o")
+
+
+def test_prepares_inline_only_for_bounded_work_that_waits_for_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    options = VisionOptions()
+    get_encoding("o200k_base")
+
+    def inline(request: dict[str, Any], api: Any = "responses") -> bool:
+        return prepares_inline(api, request, options)
+
+    text = {"type": "input_text", "text": "Hi"}
+    assert inline({"model": "gpt-4o", "input": [{"role": "user", "content": [text]}]})
+    assert inline({"model": "my-own-model", "input": "Hi"})  # nothing is counted
+    assert not inline({"model": "gpt-4o", "input": "x" * (INLINE_MAX_CHARS + 1)})
+    assert not inline({"model": "gpt-4o", "input": [text] * INLINE_MAX_NODES})
+    assert not inline({"model": "gpt-4o", "instructions": "x" * (INLINE_MAX_CHARS + 1)})
+    image = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
+    assert not inline({"model": "gpt-4o", "messages": [{"content": [image]}]}, "chat.completions")
+    assert not inline({"model": "gpt-4o", "tools": [{"type": "input_file", "file_id": "f"}]})
+    looped: list[object] = []
+    looped.append(looped)
+    assert not inline({"model": "gpt-4o", "input": looped})  # the thread path reports it
+
+    class Answer(pydantic.BaseModel):
+        text: str
+
+    assert not inline({"model": "gpt-4o", "input": "Hi", "text_format": Answer})
+    monkeypatch.setattr(text_module, "_BUILT", {})  # as before the first count
+    assert not inline({"model": "gpt-4o", "input": "Hi"})
