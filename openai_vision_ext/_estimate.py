@@ -658,15 +658,19 @@ def _tally_chat(
     for message in messages if isinstance(messages, list | tuple) else ():
         if isinstance(message, Mapping):
             _tally_chat_message(message, tally, turns)
-    tools = _ToolContext(framing, rule, _system_message(messages), chat=True)
-    if _tally_tools(request.get("tools"), request.get("tool_choice"), tally, tools):
-        tally.framing += rule.chat_tool_preamble
+    tools = request.get("tools")
     functions = request.get("functions")  # deprecated predecessor of ``tools``
-    if isinstance(functions, list | tuple):
-        legacy = [{"type": "function", "function": f} for f in functions if isinstance(f, Mapping)]
-        call = request.get("function_call")
-        choice = {"type": "function", "function": call} if isinstance(call, Mapping) else call
-        _tally_tools(legacy, choice, tally, tools)
+    if tools or isinstance(functions, list | tuple):  # else no tool context is needed
+        context = _ToolContext(framing, rule, _system_message(messages), chat=True)
+        if _tally_tools(tools, request.get("tool_choice"), tally, context):
+            tally.framing += rule.chat_tool_preamble
+        if isinstance(functions, list | tuple):
+            legacy = [
+                {"type": "function", "function": f} for f in functions if isinstance(f, Mapping)
+            ]
+            call = request.get("function_call")
+            choice = {"type": "function", "function": call} if isinstance(call, Mapping) else call
+            _tally_tools(legacy, choice, tally, context)
     _tally_response_format(request.get("response_format"), tally, framing)
 
 
@@ -771,9 +775,11 @@ def _tally_responses(
     billed_instructions = isinstance(instructions, str) and bool(
         instructions or framing.empty_instructions
     )
-    joins = ("system", str(instructions)) if billed_instructions else _system_message(items)
-    tools = _ToolContext(framing, rule, joins, chat=False)
-    _tally_tools(request.get("tools"), request.get("tool_choice"), tally, tools)
+    tools = request.get("tools")
+    if tools:  # which message the tools join is looked up only when there are tools
+        joins = ("system", str(instructions)) if billed_instructions else _system_message(items)
+        context = _ToolContext(framing, rule, joins, chat=False)
+        _tally_tools(tools, request.get("tool_choice"), tally, context)
     text = request.get("text")
     if isinstance(text, Mapping):
         _tally_response_format(text.get("format"), tally, framing)

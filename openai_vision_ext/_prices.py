@@ -439,8 +439,15 @@ def _sum(*amounts: _Usd) -> _Usd:
     >>> _float(_sum(_usd(1, 0.1), _usd(2, 0.2), _NO_USD)) == 0.5 / 1e6
     True
     """
-    common = math.lcm(*(d for _, d in amounts))
-    return sum(n * (common // d) for n, d in amounts), common
+    total, common = _NO_USD
+    for numerator, denominator in amounts:  # a loop: this runs twice per request
+        if not numerator:
+            continue
+        if denominator != common:
+            lcm = math.lcm(common, denominator)
+            total, common = total * (lcm // common), lcm
+        total += numerator * (common // denominator)
+    return total, common
 
 
 def _float(amount: _Usd) -> float:

@@ -1,12 +1,14 @@
 """PURE: build frozen record instances without the per-field cost of a frozen ``__init__``.
 
 A ``@dataclass(frozen=True, slots=True)`` ``__init__`` stores each field through
-``object.__setattr__(self, name, value)`` (a lookup by name per field, about 0.15 us each); the
-reports, estimates and plans a client builds per request hold about 100 fields. ``maker(cls)``
-returns a function with the same parameters (defaults and default factories included) that
-stores each field through its slot's descriptor directly. The instance is an ordinary ``cls``:
-equality, hashing, ``repr``, pickling, ``dataclasses.fields``/``asdict`` and immutability are
-the class's own. Only for classes without ``__post_init__`` (nothing to validate or derive).
+``object.__setattr__(self, name, value)`` (a lookup by name per field); the reports, estimates
+and plans a client builds per request hold about 100 fields. ``maker(cls)`` returns a
+constructor with the same parameters (defaults and default factories included) that fills a
+mutable twin of ``cls`` (same slots, in the same order) by plain attribute stores and then makes
+it a ``cls`` (``__class__`` assignment: the layouts are identical). The result is an ordinary
+``cls``: equality, hashing, ``repr``, pickling, ``dataclasses.fields``/``asdict`` and
+immutability are the class's own. Only for classes without ``__post_init__`` (nothing to
+validate or derive) whose only base is ``object``.
 """
 
 from __future__ import annotations
@@ -33,20 +35,22 @@ def maker(cls: Callable[_P, _T]) -> Callable[_P, _T]:
     ...     x: int
     ...     y: int = 0
     >>> make = maker(Point)
-    >>> make(1), make(1, y=2) == Point(1, 2)
-    (Point(x=1, y=0), True)
+    >>> make(1), make(1, y=2) == Point(1, 2), type(make(1)) is Point
+    (Point(x=1, y=0), True, True)
     """
     if not isinstance(cls, type) or not dataclasses.is_dataclass(cls):
         raise TypeError(f"maker() needs a dataclass, not {cls!r}")
     fields = dataclasses.fields(cls)
-    if not hasattr(cls, "__slots__") or hasattr(cls, "__post_init__"):
-        raise TypeError(f"maker() needs a slotted dataclass without __post_init__: {cls!r}")
+    slots = cls.__dict__.get("__slots__")
+    if slots is None or cls.__bases__ != (object,) or hasattr(cls, "__post_init__"):
+        raise TypeError(
+            f"maker() needs a slotted dataclass based on object without __post_init__: {cls!r}"
+        )
     if any(not f.init for f in fields):
         raise TypeError(f"maker() needs every field of {cls.__name__} in __init__")
-    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_FACTORY": _FACTORY}
-    signature, body = [], []
+    scope: dict[str, Any] = {"_cls": cls, "_FACTORY": _FACTORY}
+    signature, body = ["self"], []
     for n, f in enumerate(fields):
-        scope[f"_set{n}"] = type(cls.__dict__[f.name]).__set__.__get__(cls.__dict__[f.name])
         if f.default is not dataclasses.MISSING:
             scope[f"_default{n}"] = f.default
             signature.append(f"{f.name}=_default{n}")
@@ -56,13 +60,10 @@ def maker(cls: Callable[_P, _T]) -> Callable[_P, _T]:
             body.append(f"    if {f.name} is _FACTORY: {f.name} = _factory{n}()")
         else:
             signature.append(f.name)
-        body.append(f"    _set{n}(self, {f.name})")
-    source = (
-        f"def make({', '.join(signature)}):\n    self = _new(_cls)\n"
-        + "\n".join(body)
-        + "\n    return self\n"
-    )
-    exec(source, scope)  # the technique of dataclasses' own generated __init__
-    make = scope["make"]
-    make.__qualname__ = make.__name__ = f"make_{cls.__name__}"
-    return cast(Callable[_P, _T], make)
+        body.append(f"    self.{f.name} = {f.name}")
+    body.append("    self.__class__ = _cls")
+    exec(f"def __init__({', '.join(signature)}):\n" + "\n".join(body), scope)  # as dataclasses do
+    twin = type(cls.__name__, (), {"__slots__": slots, "__init__": scope["__init__"]})
+    twin.__qualname__ = f"maker({cls.__qualname__})"
+    twin.__module__ = cls.__module__
+    return cast(Callable[_P, _T], twin)

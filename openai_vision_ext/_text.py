@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import binascii
 import contextlib
-import functools
 import gzip
 import hashlib
 import threading
@@ -132,8 +131,10 @@ def get_encoding(name: EncodingName = "o200k_base") -> tiktoken.Encoding:
     if built is not None:  # never waits for a lock once built (another encoding may be building)
         return built
     with _BUILD_LOCK:  # one build per encoding, also while a warm-up thread is building it
-        encoding = _BUILT[name] = _build(name)
-        return encoding
+        built = _BUILT.get(name)
+        if built is None:
+            built = _BUILT[name] = _build(name)
+        return built
 
 
 def is_built(name: EncodingName) -> bool:
@@ -147,7 +148,7 @@ def is_built(name: EncodingName) -> bool:
 
 
 _BUILT: dict[str, tiktoken.Encoding] = {}
-"""Encodings built so far (written under ``_BUILD_LOCK``, read without it)."""
+"""The encodings built so far, the one cache (written under ``_BUILD_LOCK``, read without it)."""
 _BUILD_LOCK = threading.Lock()
 _warming: threading.Thread | None = None
 
@@ -180,7 +181,6 @@ def _warm(name: EncodingName) -> None:
         get_encoding(name)
 
 
-@functools.cache
 def _build(name: EncodingName) -> tiktoken.Encoding:
     spec = ENCODINGS.get(name)
     if spec is None:

@@ -44,12 +44,10 @@ from openai_vision_ext._image import sources as _sources
 from openai_vision_ext._image import strip as _strip
 
 __all__ = [
-    "BilledUsage",
     "INLINE_MAX_CHARS",
     "INLINE_MAX_NODES",
     "maker",
     "prepares_inline",
-    "text_module",
     "MAX_TEXT_CHARS",
     "MAX_XML_BYTES",
     "MAX_ZIP_ENTRIES",
@@ -200,8 +198,6 @@ INLINE_MAX_CHARS = _core.INLINE_MAX_CHARS
 INLINE_MAX_NODES = _core.INLINE_MAX_NODES
 prepares_inline = _core.prepares_inline
 maker = _records.maker
-BilledUsage = _usage.BilledUsage
-text_module = _text
 merged_parameters = _client._merged_parameters
 stand_in_for = _client._stand_in_for
 DriftPoint = _drift.DriftPoint

@@ -32,9 +32,9 @@ SAMPLES = [
 @pytest.fixture
 def fresh_cache() -> Iterator[None]:
     """Empty the encoding cache before and after, so loading really happens in the test."""
-    _text._build.cache_clear()
+    _text._BUILT.clear()
     yield
-    _text._build.cache_clear()
+    _text._BUILT.clear()
 
 
 @pytest.mark.parametrize("name", list(ENCODINGS))
