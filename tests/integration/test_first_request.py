@@ -52,6 +52,7 @@ def slow_build(
     real("o200k_base")  # the real build, once: the stand-in only delays handing it out
     slow = _SlowBuild(real, getattr(request, "param", None))
     monkeypatch.setattr(text_module, "_build", slow)
+    monkeypatch.setattr(text_module, "_BUILT", {})  # nothing built yet: the stand-in builds it
     monkeypatch.setattr(text_module, "_warming", None)
     yield slow
     slow.release.set()
