@@ -18,6 +18,7 @@ from openai_vision_ext import (
     _drift,
     _error_bands,
     _estimate,
+    _exceptions,
     _file_calibrate,
     _ooxml,
     _otel,
@@ -52,6 +53,9 @@ __all__ = [
     "MAX_XML_BYTES",
     "MAX_ZIP_ENTRIES",
     "document_text",
+    "client_module",
+    "core_module",
+    "exceptions_module",
     "ooxml_module",
     "prepare_module",
     "cli_module",
@@ -257,6 +261,9 @@ MAX_TEXT_CHARS = _ooxml.MAX_TEXT_CHARS
 MAX_XML_BYTES = _ooxml.MAX_XML_BYTES
 MAX_ZIP_ENTRIES = _ooxml.MAX_ZIP_ENTRIES
 document_text = _ooxml.document_text
+client_module = _client
+core_module = _core
+exceptions_module = _exceptions
 ooxml_module = _ooxml
 prepare_module = _prepare
 cli_module = _cli

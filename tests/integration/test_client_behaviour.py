@@ -20,6 +20,7 @@ import pytest
 from _fake_openai import chat_body, response_body, responses_sse
 from _helpers import Side, wait_for
 from _mock import IMAGE, IMAGE_URL, Mock, chat_reply, chat_request, reply, responses_request
+from _private import client_module, core_module
 from pydantic import BaseModel
 
 from openai_vision_ext import (
@@ -31,8 +32,6 @@ from openai_vision_ext import (
     VisionOpenAI,
     vision_report,
 )
-from openai_vision_ext import _client as client_module
-from openai_vision_ext import _core as core_module
 from openai_vision_ext.testing import capture_audit
 
 BILLED_INPUT = reply().usage["input_tokens"]

@@ -360,7 +360,7 @@ def test_the_per_file_limit_reads_the_same_in_parts_and_preflight(tmp_path: Path
 def test_the_client_core_walks_a_request_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """``prepare`` (what every client call runs first) walks the request once: preflight and
     the estimate both consume that walk's parts, and neither walks again."""
-    from openai_vision_ext import _core, _walk
+    from _private import _core, _walk
 
     walks = []
 
@@ -392,9 +392,7 @@ def test_the_client_core_walks_a_request_once(monkeypatch: pytest.MonkeyPatch) -
 def test_the_client_core_sizes_each_image_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Preflight (is the image rejected?) and the estimate (its tokens) share one sizing per
     image: ``prepare`` works out each image's size under the model's rule once."""
-    from _private import _rules
-
-    from openai_vision_ext import _core
+    from _private import _core, _rules
 
     sized = []
     real = _rules._sizing
@@ -415,7 +413,7 @@ def test_the_client_core_sizes_each_image_once(monkeypatch: pytest.MonkeyPatch) 
 
 def test_preflight_and_the_estimate_agree_on_each_parts_source() -> None:
     """Every consumer reads a part's source from the walk: data URL, URL, file id."""
-    from openai_vision_ext import _walk
+    from _private import _walk
 
     data_url = "Data:image/gif;base64," + base64.b64encode(GIF).decode()
     content = [

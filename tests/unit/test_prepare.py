@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from _helpers import encode
-from _private import RULES
+from _private import RULES, _estimate
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
@@ -22,7 +22,6 @@ from openai_vision_ext import (
     InvalidOptionError,
     PreparedImage,
     UnsupportedImageFormatError,
-    _estimate,
     estimate_image_tokens,
     prepare_image,
     prepared_size,

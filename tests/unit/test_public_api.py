@@ -145,9 +145,8 @@ def test_estimating_an_image_needs_neither_the_sdk_nor_pillow() -> None:
 
 def test_a_name_loaded_on_first_access_is_the_defining_modules_object() -> None:
     """Lazy names are the very objects of their private modules, published under the root."""
+    from _private import client_module as _client
     from _private import prepare_module as _prepare
-
-    from openai_vision_ext import _client
 
     assert openai_vision_ext.VisionOpenAI is _client.VisionOpenAI
     assert openai_vision_ext.prepare_image is _prepare.prepare_image

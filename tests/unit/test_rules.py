@@ -14,6 +14,7 @@ from fractions import Fraction
 import pytest
 from _private import (
     RULE_PERIODS,
+    _rules,
     builtin_rules,
     estimate_with_infos,
     image_tokens,
@@ -21,6 +22,7 @@ from _private import (
     resize_for_rule,
     sized_detail,
 )
+from _private import exceptions_module as _exceptions
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from openai.types.shared.chat_model import ChatModel
@@ -36,8 +38,6 @@ from openai_vision_ext import (
     OpenAIVisionExtError,
     PatchLimit,
     UnknownModelError,
-    _exceptions,
-    _rules,
     get_model_rule,
     register_model_rule,
     unregister_model_rule,

