@@ -30,7 +30,6 @@ BandKey: TypeAlias = Literal[
     "image_in_tool_output",
     "reasoning_replay",
     "instructions_with_image",
-    "custom_tool",
 ]
 
 
@@ -113,14 +112,6 @@ ERROR_BANDS: Mapping[BandKey, ErrorBand] = {
         f"{_SHARED}: the only bills of a reasoning model on Responses with instructions beside "
         "an image (o4-mini, crewAI, 2026-01/02) bill 1 more than the framing fitted on "
         "requests with one or the other",
-        _MEASURED,
-    ),
-    "custom_tool": ErrorBand(
-        0,
-        0,
-        2,
-        f"{_SHARED}: the lark-grammar custom tool on gpt-5 (dd-trace-py, Chat and Responses, "
-        "2025-08); one tool, so this band says nothing about other grammars or models",
         _MEASURED,
     ),
 }

@@ -1076,16 +1076,17 @@ def _tally_custom_tool(tool: Mapping[str, Any], tally: _Tally) -> None:
     tally.texts.append(definition)
     tally.framing += CUSTOM_TOOL.per_tool
     if syntax in CUSTOM_TOOL.verified_syntaxes:
-        tally.approximate(
-            f"custom tool: its {syntax} grammar read as text + {CUSTOM_TOOL.per_tool} "
-            f"({CUSTOM_TOOL.source})",
-            "custom_tool",
+        tally.note(
+            f"custom tool: its {syntax} grammar read as text + {CUSTOM_TOOL.per_tool}, fitted on "
+            f"one tool ({CUSTOM_TOOL.source}): bounded as unverified"
         )
-        return
-    tally.note(
-        f"custom tool without a {'/'.join(CUSTOM_TOOL.verified_syntaxes)} grammar: counted "
-        f"as one with it (unverified: {CUSTOM_TOOL.source})"
-    )
+    else:
+        tally.note(
+            f"custom tool without a {'/'.join(CUSTOM_TOOL.verified_syntaxes)} grammar: counted "
+            f"as one with it (unverified: {CUSTOM_TOOL.source})"
+        )
+    # One tool's two bills fitted the constant, so they cannot bound another tool, grammar or
+    # model: the bill may lack the constant and the grammar, and nothing caps it above.
     tally.below += CUSTOM_TOOL.per_tool + _count_texts([definition], "o200k_base")
     tally.unbounded = True
 
