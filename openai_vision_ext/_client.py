@@ -8,9 +8,9 @@ the billed usage). Each wrapped call:
 ``prepare()`` (preflight, estimate) before any byte is sent, the SDK call unchanged, then
 ``finish()`` and the report is kept beside the response (see ``vision_report``). While the
 tokenizer is still being built (a client's background warm-up), a request that no budget
-holds back is sent first and its estimate made after the response arrives (a sync client's
-response is reported on the package's background thread, once the tokenizer is built). The
-sync and async shells differ only where they touch the transport; the logic is in ``_core``.
+holds back is sent first and its estimate made after the response arrives (a response's
+report on the package's background thread, once the tokenizer is built). The sync and
+async shells differ only where they touch the transport; the logic is in ``_core``.
 
 Our bookkeeping never fails the user's call: an internal error logs a warning and leaves the
 report ``None``. SDK errors pass through untouched.
@@ -440,13 +440,12 @@ def _track_sync(client: Any, options: VisionOptions, plan: Plan, result: object)
 
 
 def _report_later(plan: Plan, result: object) -> bool:
-    """Whether the report of a sync client's response (not a stream or raw response) is left for
-    later: its estimate was deferred and the tokenizer is still being built, so the call returns
-    now. (An async client awaits it in a worker thread instead: a ``vision_report`` asked on the
-    event loop must never wait for the build there.)"""
+    """Whether the report of a response (not a stream or raw response) is left for later: its
+    estimate was deferred and the tokenizer is still being built, so the call returns now."""
     return (
         plan.pending is not None
-        and not isinstance(result, LegacyAPIResponse | APIResponse | Stream)
+        and not isinstance(result, LegacyAPIResponse | APIResponse | AsyncAPIResponse)
+        and not isinstance(result, Stream | AsyncStream)
         and _tokenizer_warming()
     )
 
@@ -748,8 +747,9 @@ def _inline(api: Api, kwargs: Mapping[str, Any], options: VisionOptions) -> bool
 
 async def _track_async(client: Any, options: VisionOptions, plan: Plan, result: object) -> None:
     try:
-        if plan.pending is not None:  # the deferred estimate may wait for the tokenizer:
-            plan = await anyio.to_thread.run_sync(estimated, plan)  # off the loop
+        later = _report_later(plan, result)
+        if plan.pending is not None and not later:  # the deferred estimate may wait for the
+            plan = await anyio.to_thread.run_sync(estimated, plan)  # tokenizer: off the loop
         if isinstance(result, LegacyAPIResponse | AsyncAPIResponse):
             if _is_event_stream(result):
                 stream = result.parse()  # builds the caller's AsyncStream, reads nothing
@@ -764,6 +764,9 @@ async def _track_async(client: Any, options: VisionOptions, plan: Plan, result: 
             _observe_stream_async(client, options, plan, result)
         else:
             counted = await _count_async(client, options, plan)
+            if later:
+                _report_when_ready(options, plan, result, counted)
+                return
             report = finish(plan, result, request_id=_request_id(result), counted=counted)
             await _publish_async(options, result, report)
     except Exception as exc:

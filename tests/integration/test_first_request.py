@@ -10,7 +10,6 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import anyio
 import httpx2
 import pytest
 from _helpers import Side, wait_for
@@ -21,7 +20,6 @@ from openai_vision_ext import Budget, TokenizerError, estimate_request, vision_r
 from openai_vision_ext.testing import capture_audit
 
 _GATE_SECONDS = 10.0
-SYNC, ASYNC = Side("sync"), Side("async")
 
 
 class _SlowBuild:
@@ -103,17 +101,18 @@ async def test_the_first_request_is_sent_before_the_tokenizer_is_built(
     assert [im.tokens for im in report.images] == [im.tokens for im in expected.images]
 
 
-def test_the_first_sync_call_returns_before_the_tokenizer_is_built(
-    slow_build: _SlowBuild,
+@pytest.mark.anyio
+async def test_the_first_call_returns_before_the_tokenizer_is_built(
+    side: Side, slow_build: _SlowBuild
 ) -> None:
-    """A sync client's response is reported on the package's background thread once the
-    tokenizer is built (or when ``vision_report`` asks first): the call does not wait for the
-    build, and its record arrives when the report is made, with the same estimate."""
+    """A response's report is made on the package's background thread once the tokenizer is
+    built (or when ``vision_report`` asks first): the call does not wait for the build, and
+    its record arrives when the report is made, with the same estimate."""
     seen: list[str] = []
-    client = SYNC.client(_releasing(slow_build, seen, release=False))
+    client = side.client(_releasing(slow_build, seen, release=False))
     request = responses_request()
     with capture_audit() as records:
-        response = client.responses.create(**request)
+        response = await side.run(client.responses.create(**request))
         assert not slow_build.done.is_set()  # the call returned; the build still waits
         assert (seen, records) == (["sent, tokenizer building"], [])
         slow_build.release.set()
@@ -121,39 +120,6 @@ def test_the_first_sync_call_returns_before_the_tokenizer_is_built(
     report = vision_report(response)
     assert report is not None
     assert records[0].estimated_input_tokens == report.estimated_input_tokens
-    assert report.estimated_input_tokens == estimate_request(**request).input_tokens
-
-
-@pytest.mark.anyio
-async def test_an_async_first_call_waits_for_the_build_off_the_event_loop(
-    slow_build: _SlowBuild,
-) -> None:
-    """An async client awaits the deferred estimate in a worker thread (a ``vision_report``
-    asked on the loop must not wait for the build there): while the call waits, the loop runs
-    other tasks; one of them lets the build finish, then the call returns with its report."""
-    sent = anyio.Event()
-    seen: list[str] = []
-    answer = _releasing(slow_build, seen, release=False).handler
-
-    def handle(request: httpx2.Request) -> httpx2.Response:
-        sent.set()
-        return answer(request)
-
-    client = ASYNC.client(Mock(handle))
-    request = responses_request()
-    loop_ran_while_building: list[bool] = []
-
-    async def release_once_sent() -> None:
-        await sent.wait()
-        loop_ran_while_building.append(not slow_build.done.is_set())
-        slow_build.release.set()
-
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(release_once_sent)
-        response = await client.responses.create(**request)
-    assert (seen, loop_ran_while_building) == (["sent, tokenizer building"], [True])
-    report = vision_report(response)
-    assert report is not None
     assert report.estimated_input_tokens == estimate_request(**request).input_tokens
 
 
