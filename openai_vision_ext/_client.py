@@ -8,8 +8,7 @@ the billed usage). Each wrapped call:
 ``prepare()`` (preflight, estimate) before any byte is sent, the SDK call unchanged, then
 ``finish()`` and the report is kept beside the response (see ``vision_report``). While the
 tokenizer is still being built (a client's background warm-up), a request that no budget
-holds back is sent first and its estimate made after the response arrives (a response's
-report on the package's background thread, once the tokenizer is built). The sync and
+holds back is sent first and its estimate made when the response arrives. The sync and
 async shells differ only where they touch the transport; the logic is in ``_core``.
 
 Our bookkeeping never fails the user's call: an internal error logs a warning and leaves the
@@ -432,53 +431,8 @@ def _track_sync(client: Any, options: VisionOptions, plan: Plan, result: object)
         _observe_stream_sync(client, options, plan, result)
     else:
         counted = _count_sync(client, options, plan)
-        if _report_later(plan, result):
-            _report_when_ready(options, plan, result, counted)
-            return
         report = finish(plan, result, request_id=_request_id(result), counted=counted)
         _publish(options, result, report)
-
-
-def _report_later(plan: Plan, result: object) -> bool:
-    """Whether the report of a response (not a stream or raw response) is left for later: its
-    estimate was deferred and the tokenizer is still being built, so the call returns now."""
-    return (
-        plan.pending is not None
-        and not isinstance(result, LegacyAPIResponse | APIResponse | AsyncAPIResponse)
-        and not isinstance(result, Stream | AsyncStream)
-        and _tokenizer_warming()
-    )
-
-
-def _report_when_ready(
-    options: VisionOptions, plan: Plan, result: object, counted: Counted
-) -> None:
-    """Make the report on the package's background thread (its record is written then), or
-    when ``vision_report(result)`` asks first: once, whichever comes first."""
-    make = _once(
-        functools.partial(finish, plan, result, request_id=_request_id(result), counted=counted)
-    )
-    remember(result, make)
-    _later(functools.partial(_emit_made, options, make, result))
-
-
-@_guarded("report")
-def _emit_made(options: VisionOptions, make: Callable[[], VisionReport], result: object) -> None:
-    _emit(options, make(), result)
-
-
-def _once(make: Callable[[], VisionReport]) -> Callable[[], VisionReport]:
-    """``make``, called at most once (thread-safe); later calls return its report."""
-    lock = threading.Lock()
-    made: list[VisionReport] = []
-
-    def once() -> VisionReport:
-        with lock:
-            if not made:
-                made.append(make())
-            return made[0]
-
-    return once
 
 
 def _follow(obj: object) -> Callable[[], VisionReport | None]:
@@ -732,6 +686,8 @@ async def _call_async(
         if plan is not None:
             await anyio.to_thread.run_sync(_report_billed_failure, options, plan, exc)
         raise
+    if plan is not None and plan.pending is not None:  # deferred: it may wait for the
+        plan = await anyio.to_thread.run_sync(estimated, plan)  # tokenizer, off the loop
     if plan is not None:
         await _track_async(resource._client, options, plan, result)
     return result
@@ -747,9 +703,6 @@ def _inline(api: Api, kwargs: Mapping[str, Any], options: VisionOptions) -> bool
 
 async def _track_async(client: Any, options: VisionOptions, plan: Plan, result: object) -> None:
     try:
-        later = _report_later(plan, result)
-        if plan.pending is not None and not later:  # the deferred estimate may wait for the
-            plan = await anyio.to_thread.run_sync(estimated, plan)  # tokenizer: off the loop
         if isinstance(result, LegacyAPIResponse | AsyncAPIResponse):
             if _is_event_stream(result):
                 stream = result.parse()  # builds the caller's AsyncStream, reads nothing
@@ -764,9 +717,6 @@ async def _track_async(client: Any, options: VisionOptions, plan: Plan, result: 
             _observe_stream_async(client, options, plan, result)
         else:
             counted = await _count_async(client, options, plan)
-            if later:
-                _report_when_ready(options, plan, result, counted)
-                return
             report = finish(plan, result, request_id=_request_id(result), counted=counted)
             await _publish_async(options, result, report)
     except Exception as exc:

@@ -30,19 +30,6 @@ def side(request: pytest.FixtureRequest) -> Side:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _tokenizer_built() -> None:
-    """The tokenizer is built, and a client's warm-up has ended, before any test: a response
-    that arrives while it is still building is reported later, on a background thread
-    (``tests/integration/test_first_request.py``), so the first tests' records would be late."""
-    from _private import text_module
-
-    text_module.warm_up()
-    thread = text_module._warming
-    if thread is not None:
-        thread.join()
-
-
-@pytest.fixture(scope="session", autouse=True)
 def _no_secret_in_any_package_log_line() -> Iterator[None]:
     """Every log line the package writes during the whole suite is free of keys and images."""
     scan = SecretScanHandler()

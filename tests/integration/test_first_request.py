@@ -12,12 +12,11 @@ from typing import Any
 
 import httpx2
 import pytest
-from _helpers import Side, wait_for
+from _helpers import Side
 from _mock import Mock, responses_request
 from _private import VisionOptions, estimated, prepare_request, text_module
 
 from openai_vision_ext import Budget, TokenizerError, estimate_request, vision_report
-from openai_vision_ext.testing import capture_audit
 
 _GATE_SECONDS = 10.0
 
@@ -59,15 +58,14 @@ def slow_build(
         thread.join(_GATE_SECONDS)
 
 
-def _releasing(slow: _SlowBuild, seen: list[str], *, release: bool = True) -> Mock:
+def _releasing(slow: _SlowBuild, seen: list[str]) -> Mock:
     """The mock server: notes whether the tokenizer was built when the request arrived, then
-    (``release``) lets the build finish, and answers like ``Mock.ok()``."""
+    lets the build finish and answers like ``Mock.ok()``."""
     answer = Mock.ok().handler
 
     def handle(request: httpx2.Request) -> httpx2.Response:
         seen.append("sent, tokenizer built" if slow.done.is_set() else "sent, tokenizer building")
-        if release:
-            slow.release.set()
+        slow.release.set()
         return answer(request)
 
     return Mock(handle)
@@ -99,28 +97,6 @@ async def test_the_first_request_is_sent_before_the_tokenizer_is_built(
     )
     assert report.estimate_exact == expected.exact
     assert [im.tokens for im in report.images] == [im.tokens for im in expected.images]
-
-
-@pytest.mark.anyio
-async def test_the_first_call_returns_before_the_tokenizer_is_built(
-    side: Side, slow_build: _SlowBuild
-) -> None:
-    """A response's report is made on the package's background thread once the tokenizer is
-    built (or when ``vision_report`` asks first): the call does not wait for the build, and
-    its record arrives when the report is made, with the same estimate."""
-    seen: list[str] = []
-    client = side.client(_releasing(slow_build, seen, release=False))
-    request = responses_request()
-    with capture_audit() as records:
-        response = await side.run(client.responses.create(**request))
-        assert not slow_build.done.is_set()  # the call returned; the build still waits
-        assert (seen, records) == (["sent, tokenizer building"], [])
-        slow_build.release.set()
-        assert wait_for(lambda: len(records) == 1)
-    report = vision_report(response)
-    assert report is not None
-    assert records[0].estimated_input_tokens == report.estimated_input_tokens
-    assert report.estimated_input_tokens == estimate_request(**request).input_tokens
 
 
 @pytest.mark.anyio
