@@ -114,12 +114,14 @@ _tokenizer_warming: Callable[[], bool] = bool
 loads with the first client, not with this module)."""
 
 
-def _safe_prepare(api: Api, kwargs: Mapping[str, Any], options: VisionOptions) -> Plan | None:
+def _safe_prepare(
+    api: Api, kwargs: Mapping[str, Any], options: VisionOptions, defer: bool = False
+) -> Plan | None:
     """``prepare()``, letting only ``PreflightError`` and ``BudgetExceededError`` out (refusing
-    is the point of raise mode). While the tokenizer is being built the estimate is deferred
-    (``prepare(defer_estimate=True)``): the request need not wait for it."""
+    is the point of raise mode). ``defer``: leave the estimate for later
+    (``prepare(defer_estimate=True)``), so the request need not wait for the tokenizer."""
     try:
-        plan = prepare(api, kwargs, options, defer_estimate=_tokenizer_warming())
+        plan = prepare(api, kwargs, options, defer_estimate=defer)
     except BudgetExceededError:
         raise
     except PreflightError as exc:
@@ -375,7 +377,10 @@ def _call_sync(
     kwargs: dict[str, Any],
 ) -> Any:
     options = _options_of(resource)
-    plan = _safe_prepare(api, kwargs, options)
+    # While the tokenizer is being built the request goes out first and its estimate is made
+    # when the call returns, before the caller can change the request it passed (a later
+    # edit of a conversation list must not reach this request's report).
+    plan = _safe_prepare(api, kwargs, options, defer=_tokenizer_warming())
     try:
         result = method(*args, **kwargs)
     except APIError as exc:
@@ -387,7 +392,7 @@ def _call_sync(
             _report_billed_failure(options, plan, exc)
         raise
     if plan is not None:
-        _track_sync(resource._client, options, plan, result)
+        _track_sync(resource._client, options, estimated(plan), result)
     return result
 
 
@@ -671,7 +676,9 @@ async def _call_async(
 ) -> Any:
     options = _options_of(resource)
     # Preparing inspects images and files and may load the tokenizer: off the event loop,
-    # unless it is short, bounded work that waits for nothing (see prepares_inline).
+    # unless it is short, bounded work that waits for nothing (see prepares_inline). The
+    # estimate is never deferred here: awaiting it after the response would let a cancelled
+    # call lose the record of a request already billed.
     if _inline(api, kwargs, options):
         plan = _safe_prepare(api, kwargs, options)
     else:
@@ -686,8 +693,6 @@ async def _call_async(
         if plan is not None:
             await anyio.to_thread.run_sync(_report_billed_failure, options, plan, exc)
         raise
-    if plan is not None and plan.pending is not None:  # deferred: it may wait for the
-        plan = await anyio.to_thread.run_sync(estimated, plan)  # tokenizer, off the loop
     if plan is not None:
         await _track_async(resource._client, options, plan, result)
     return result

@@ -207,7 +207,7 @@ def prepare(
     if defer_estimate and not estimate_needed_before_sending(options):
         estimate, estimate_error, pending = None, None, functools.cache(make)
     else:
-        estimate, estimate_error = make()
+        estimate, estimate_error = _made(make)
     if options.budget is not None:
         exceeded = over_budget(
             options.budget, estimate, model=model, request=request, prices=prices
@@ -248,11 +248,17 @@ def estimated(plan: Plan) -> Plan:
     """
     if plan.pending is None:
         return plan
-    try:
-        estimate, error = plan.pending()
-    except Exception as exc:  # our bookkeeping never breaks the request: the report says why
-        estimate, error = None, f"no estimate: {type(exc).__name__}: {safe(str(exc))}"
+    estimate, error = _made(plan.pending)
     return replace(plan, estimate=estimate, estimate_error=error, pending=None)
+
+
+def _made(make: Callable[[], _Estimated]) -> _Estimated:
+    """``make()``; a failure becomes the reason there is no estimate (a note in the report),
+    never an exception: our bookkeeping never breaks the request, and the report is still made."""
+    try:
+        return make()
+    except Exception as exc:
+        return None, f"no estimate: {type(exc).__name__}: {safe(str(exc))}"
 
 
 def given(request: Mapping[str, Any]) -> Mapping[str, Any]:

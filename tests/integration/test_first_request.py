@@ -1,8 +1,11 @@
-"""The first request through a client is sent while the tokenizer is still being built: only a
-budget needs the estimate before sending (preflight needs no token count), so the estimate is
-made when the response arrives, and it is the same estimate. Ordering is shown with events (the
-stand-in tokenizer build finishes only once the mock transport has the request), never with
-sleeps; the waits' timeouts only keep an old, waiting client from hanging the suite."""
+"""The first request through a sync client is sent while the tokenizer is still being built:
+only a budget needs the estimate before sending (preflight needs no token count), so the
+estimate is made when the response arrives, before the call returns, and it is the same
+estimate. An async client waits for the build (off the event loop) before sending: awaiting
+the estimate after the response would let a cancelled call lose the record of a billed
+request. Ordering is shown with events (the stand-in tokenizer build finishes only once the
+mock transport has the request), never with sleeps; the waits' timeouts only keep an old,
+waiting client from hanging the suite."""
 
 from __future__ import annotations
 
@@ -73,16 +76,18 @@ def _releasing(slow: _SlowBuild, seen: list[str]) -> Mock:
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("stream", [False, True])
-async def test_the_first_request_is_sent_before_the_tokenizer_is_built(
+async def test_the_first_sync_request_is_sent_before_the_tokenizer_is_built(
     side: Side, slow_build: _SlowBuild, stream: bool
 ) -> None:
     seen: list[str] = []
     client = side.client(_releasing(slow_build, seen))
+    if side.is_async:  # it waits for the build before sending: let the build finish
+        slow_build.release.set()
     request = responses_request()
     response = await side.run(client.responses.create(**request, stream=stream))
     if stream:
         await side.drain(response)
-    assert seen == ["sent, tokenizer building"]
+    assert seen == ["sent, tokenizer built" if side.is_async else "sent, tokenizer building"]
     report = vision_report(response)
     expected = estimate_request(**request)
     assert report is not None
@@ -111,8 +116,10 @@ async def test_a_deferred_estimate_that_fails_leaves_the_request_and_a_report(
     """The response is the caller's; the report says why it has no estimate."""
     seen: list[str] = []
     client = side.client(_releasing(slow_build, seen))
+    if side.is_async:  # it waits for the build before sending: let the build finish
+        slow_build.release.set()
     response = await side.run(client.responses.create(**responses_request()))
-    assert seen == ["sent, tokenizer building"]
+    assert seen == ["sent, tokenizer built" if side.is_async else "sent, tokenizer building"]
     assert response.usage.input_tokens == 269
     report = vision_report(response)
     assert report is not None
@@ -135,3 +142,24 @@ def test_a_budget_needs_the_estimate_before_sending() -> None:
     assert (free.estimate, free.pending is not None) == (None, True)
     assert held.pending is None
     assert held.estimate == estimated(free).estimate == estimate_request(**request)
+
+
+@pytest.mark.anyio
+async def test_a_later_edit_of_the_callers_request_does_not_reach_its_report(
+    side: Side, slow_build: _SlowBuild
+) -> None:
+    """The deferred estimate is made before the call returns: a conversation list the caller
+    extends right after the call (the usual chat loop) is not counted in the request sent."""
+    seen: list[str] = []
+    client = side.client(_releasing(slow_build, seen))
+    if side.is_async:
+        slow_build.release.set()
+    history: list[dict[str, Any]] = [{"role": "user", "content": "hello"}]
+    response = await side.run(client.responses.create(model="gpt-4o", input=history))
+    sent = estimate_request(model="gpt-4o", input=[{"role": "user", "content": "hello"}])
+    history.append({"role": "assistant", "content": "word " * 2000})
+    if text_module._warming is not None:  # the build is done: nothing left to make later
+        text_module._warming.join(_GATE_SECONDS)
+    report = vision_report(response)
+    assert report is not None
+    assert report.estimated_input_tokens == sent.input_tokens
