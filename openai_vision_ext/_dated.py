@@ -8,9 +8,12 @@ the row in force on its date; a request without a date (one being sent now) with
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from typing import Protocol, TypeVar
 
-__all__ = ["Dated", "in_force"]
+from ._exceptions import InvalidOptionError
+
+__all__ = ["Dated", "in_force", "iso_day"]
 
 
 class Dated(Protocol):
@@ -25,9 +28,36 @@ class Dated(Protocol):
 _Row = TypeVar("_Row", bound=Dated)
 
 
-def in_force(rows: Iterable[_Row], as_of: str | None = None) -> _Row | None:
-    """The newest row that started on or before ``as_of`` (an ISO date; ``None``: the newest
-    row); ``None`` when no row had started by then.
+def iso_day(as_of: str | date | None) -> str | None:
+    """``as_of`` as the ``YYYY-MM-DD`` day rows are compared with: an ISO date or date-time
+    string, a ``date`` or a ``datetime`` (an aware one is read in UTC); ``None`` stays ``None``.
+
+    >>> iso_day("2026-09-01T00:30:00+02:00"), iso_day(date(2026, 9, 1)), iso_day("2026-09-01")
+    ('2026-08-31', '2026-09-01', '2026-09-01')
+    """
+    if as_of is None:
+        return None
+    when: object = as_of
+    if isinstance(as_of, str):
+        try:
+            when = datetime.fromisoformat(as_of.strip())
+        except ValueError:
+            raise InvalidOptionError(
+                f"as_of must be an ISO date such as '2026-09-01' (or a datetime.date), not "
+                f"{as_of[:40]!r}"
+            ) from None
+    if isinstance(when, datetime):
+        return (when.astimezone(UTC) if when.tzinfo else when).date().isoformat()
+    if isinstance(when, date):
+        return when.isoformat()
+    raise InvalidOptionError(
+        f"as_of must be an ISO date string or a datetime.date, not {type(as_of).__name__}"
+    )
+
+
+def in_force(rows: Iterable[_Row], as_of: str | date | None = None) -> _Row | None:
+    """The newest row that started on or before ``as_of`` (an ISO date, see ``iso_day``;
+    ``None``: the newest row); ``None`` when no row had started by then.
 
     >>> from collections import namedtuple
     >>> Row = namedtuple("Row", "since value")
@@ -37,5 +67,6 @@ def in_force(rows: Iterable[_Row], as_of: str | None = None) -> _Row | None:
     >>> in_force(rows).value, in_force([Row("2026-01-01", 1)], "2025-12-31")
     (6144, None)
     """
-    started = [row for row in rows if as_of is None or row.since <= as_of]
+    day = iso_day(as_of)
+    started = [row for row in rows if day is None or row.since <= day]
     return max(started, key=lambda row: row.since) if started else None

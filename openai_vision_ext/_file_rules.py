@@ -276,7 +276,9 @@ class FileEstimate:
 def file_rule_for(
     api: Api, kind: RowKind, detail: RowDetail, as_of: str | None = None
 ) -> FilePageRule:
-    """The newest row for (api, kind, detail) that started on or before ``as_of`` (ISO date).
+    """The newest row for (api, kind, detail) that started on or before ``as_of`` (ISO date);
+    the low row then in force for a detail that had no row yet; the table's first row for a
+    date before it.
 
     >>> row = file_rule_for("chat.completions", "pdf", "low", as_of="2025-12-01")
     >>> row.per_page, row.beside_text
@@ -284,15 +286,14 @@ def file_rule_for(
     >>> file_rule_for("chat.completions", "pdf", "low").since
     '2026-03-03'
     """
-    row = in_force(
-        (r for r in FILE_PAGE_RULES if r.api == api and r.kind == kind and r.detail == detail),
-        as_of,
-    )
-    if row is None and api == "chat.completions":  # Chat has only PDF rows; documents are refused
-        row = in_force(r for r in FILE_PAGE_RULES if r.api == "responses" and r.kind == kind)
-    if row is None:
-        row = next(r for r in FILE_PAGE_RULES if r.api == api and r.kind == kind)
-    return row
+    same = [r for r in FILE_PAGE_RULES if r.api == api and r.kind == kind]
+    if not same:  # Chat has only PDF rows (documents are refused there): Responses' rows
+        same = [r for r in FILE_PAGE_RULES if r.api == "responses" and r.kind == kind]
+    for billed_as in (detail, "low"):  # before a detail had rows of its own it was billed low
+        row = in_force([r for r in same if r.detail == billed_as], as_of)
+        if row is not None:
+            return row
+    return min(same, key=lambda r: r.since)  # a bill dated before the table: its first row
 
 
 def _billed_detail(api: Api, model: str, detail: object) -> RowDetail:

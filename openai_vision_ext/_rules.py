@@ -98,12 +98,13 @@ def _candidates(model: str) -> Iterator[str]:
         yield "-".join(parts[:end])
 
 
-def get_model_rule(model: str, as_of: str | None = None) -> ModelRule:
+def get_model_rule(model: str, as_of: str | date | None = None) -> ModelRule:
     """The image token rule for ``model``; ``UnknownModelError`` when none applies.
 
-    ``as_of`` (an ISO date, e.g. a bill's) picks the built-in row in force on that date where
-    the rule changed over time (``RULE_PERIODS``); ``None``: the row in force now. A registered
-    rule applies at every date.
+    ``as_of`` (an ISO date or date-time, or a ``datetime.date``, e.g. a bill's; an aware
+    date-time is read in UTC) picks the built-in row in force on that date where the rule
+    changed over time (``RULE_PERIODS``); ``None``: the row in force now; anything else
+    ``InvalidOptionError``. A registered rule applies at every date.
 
     >>> get_model_rule("gpt-4o-mini-2024-07-18").name
     'gpt-4o-mini'

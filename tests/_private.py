@@ -20,6 +20,7 @@ from openai_vision_ext import (
     _estimate,
     _exceptions,
     _file_calibrate,
+    _file_rules,
     _ooxml,
     _otel,
     _preflight,
@@ -123,6 +124,7 @@ __all__ = [
     "fetch_image",
     "get_encoding",
     "has_gps",
+    "file_rule_for",
     "http_url",
     "image_tokens",
     "inspect_bytes",
@@ -275,3 +277,4 @@ VisionOptions = _core.VisionOptions
 estimated = _core.estimated
 prepare_request = _core.prepare
 has_gps = _strip.has_gps
+file_rule_for = _file_rules.file_rule_for

@@ -951,6 +951,8 @@ def _smaller_webp(im: Image.Image, icc: bytes | None, png: bytes) -> bytes | Non
     tried: WEBP's lossless encoder takes seconds on them for a few percent."""
     if max(im.size) > _WEBP_MAX_SIDE or not _looks_like_graphics(im):
         return None
+    if icc and icc[16:20] != b"RGB ":  # WEBP stores grey as RGB: a GRAY profile would lie
+        return None
     buf = io.BytesIO()
     try:
         im.save(buf, format="WEBP", icc_profile=icc or None, **_WEBP_LOSSLESS)

@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 from _pdfs import DATA, make_ooxml, make_pdf
-from _private import estimate_with_infos, file_bill, file_calibration_table, recorded_file_info
+from _private import (
+    estimate_with_infos,
+    file_bill,
+    file_calibration_table,
+    file_rule_for,
+    recorded_file_info,
+)
 
 from openai_vision_ext import ImageInfo, chat_file_part, estimate_request, file_part
 
@@ -258,3 +264,23 @@ def test_real_round_trips_bill_a_file_alone_like_one_beside_text() -> None:
     assert residuals[("chat.completions", "gpt-4.1-mini")] == {2}  # 2 alone, 2 beside text
     assert residuals[("responses", "gpt-4.1-mini")] == {-2}  # 2 in the output, 2 in a message
     assert residuals[("chat.completions", "gpt-5-mini")] == {0, -1}  # 0: 2026-01-07 (2 alone)
+
+
+@pytest.mark.parametrize(
+    ("api", "detail", "as_of", "expected"),
+    [
+        # a bill dated before the table: the first row of its own API (not another API's)
+        ("chat.completions", "low", "2025-01-01", ("chat.completions", "low", "2025-04-19")),
+        # before files had a detail (until 2026-05) a high request was billed as the low row
+        ("responses", "high", "2025-09-01", ("responses", "low", "2025-08-04")),
+        ("responses", "high", "2026-07-15", ("responses", "high", "2026-07-15")),
+        ("responses", "low", "2025-09-01", ("responses", "low", "2025-08-04")),
+    ],
+)
+def test_a_file_rule_is_the_row_of_its_api_and_date(
+    api: str, detail: str, as_of: str, expected: tuple[str, str, str]
+) -> None:
+    """Rows are picked by API, detail and date: no fallback reaches another API's or another
+    date's row while one of the request's own is in force."""
+    row = file_rule_for(api, "pdf", detail, as_of=as_of)
+    assert (row.api, row.detail, row.since) == expected

@@ -687,3 +687,25 @@ def test_a_screenshot_is_shrunk_without_new_edge_colours() -> None:
     assert colours is not None
     assert len(colours) < len(lanczos.getcolors(1 << 20) or ())
     assert len(p.data) < len(encode(lanczos, "PNG"))
+
+
+def _icc_header(space: bytes) -> bytes:
+    """The first 132 bytes of an ICC profile whose colour space (bytes 16-20) is ``space``."""
+    return bytes(16) + space + bytes(112)
+
+
+@pytest.mark.parametrize(("space", "mime"), [(b"GRAY", "image/png"), (b"RGB ", "image/webp")])
+def test_a_grey_profile_keeps_a_shrunk_graphic_out_of_webp(space: bytes, mime: str) -> None:
+    """WEBP stores grey pixels as RGB, so a grey image's GRAY colour profile would describe the
+    wrong pixels there: such an image stays PNG (grey, its profile intact); an RGB profile
+    does not stop the WEBP."""
+    grey = screenshot((3000, 2000)).convert("L")
+    image = grey if space == b"GRAY" else grey.convert("RGB")
+    data = encode(image, "PNG", icc_profile=_icc_header(space))
+    p = prepare_image(data, model=TILE_MODEL, detail="high")
+    assert p.mime == mime
+    out = sent(p)
+    if out.info.get("icc_profile"):
+        assert out.info["icc_profile"][16:20] == space
+    if mime == "image/png":
+        assert out.mode == "L"

@@ -34,6 +34,7 @@ from openai_vision_ext import (
     ImageInfo,
     InvalidDetailError,
     InvalidModelRuleError,
+    InvalidOptionError,
     ModelRule,
     OpenAIVisionExtError,
     PatchLimit,
@@ -149,6 +150,30 @@ def test_gpt41_mini_patch_budget_is_picked_by_date(
     assert image_tokens(rule, 2400, 1800, "high") == tokens
     assert rule.verified is verified
     assert "original" not in rule.details
+
+
+@pytest.mark.parametrize(
+    ("as_of", "budget"),
+    [
+        (date(2026, 8, 31), 1536),
+        (date(2026, 9, 1), 6144),
+        ("2026-09-01T00:30:00+02:00", 1536),  # still 2026-08-31 in UTC
+        ("2026-08-31T23:30:00-02:00", 6144),  # already 2026-09-01 in UTC
+        ("2026-09-01T00:30:00", 6144),  # naive: read as given
+    ],
+)
+def test_as_of_takes_dates_and_date_times_read_in_utc(as_of: str | date, budget: int) -> None:
+    """``as_of`` may be a ``datetime.date`` or an ISO date-time; an aware one is read in UTC."""
+    rule = get_model_rule("gpt-4.1-mini", as_of)
+    assert rule.patch_limit("high").max_patches == budget
+
+
+@pytest.mark.parametrize("as_of", ["2026-8-31", "last tuesday", 20260901])
+def test_a_malformed_as_of_is_a_typed_error(as_of: object) -> None:
+    """A date that is not ISO (once compared as text, "2026-8-31" picked the newer row) is
+    refused with the package's error naming the form to use."""
+    with pytest.raises(InvalidOptionError, match="as_of must be an ISO date"):
+        get_model_rule("gpt-4.1-mini", as_of)  # type: ignore[arg-type]
 
 
 def test_estimate_uses_the_image_rule_of_its_date() -> None:
