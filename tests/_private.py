@@ -20,6 +20,7 @@ from openai_vision_ext import (
     _estimate,
     _exceptions,
     _file_calibrate,
+    _file_preflight,
     _file_rules,
     _ooxml,
     _otel,
@@ -57,6 +58,11 @@ __all__ = [
     "client_module",
     "core_module",
     "exceptions_module",
+    "estimate_module",
+    "file_preflight_module",
+    "preflight_module",
+    "rules_module",
+    "walk_module",
     "ooxml_module",
     "prepare_module",
     "cli_module",
@@ -266,6 +272,11 @@ document_text = _ooxml.document_text
 client_module = _client
 core_module = _core
 exceptions_module = _exceptions
+estimate_module = _estimate
+file_preflight_module = _file_preflight
+preflight_module = _preflight
+rules_module = _rules
+walk_module = _walk
 ooxml_module = _ooxml
 prepare_module = _prepare
 cli_module = _cli

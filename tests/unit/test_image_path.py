@@ -360,28 +360,34 @@ def test_the_per_file_limit_reads_the_same_in_parts_and_preflight(tmp_path: Path
 def test_the_client_core_walks_a_request_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """``prepare`` (what every client call runs first) walks the request once: preflight and
     the estimate both consume that walk's parts, and neither walks again."""
-    from _private import _core, _walk
+    from _private import (
+        core_module,
+        estimate_module,
+        file_preflight_module,
+        preflight_module,
+        walk_module,
+    )
 
     walks = []
 
     def counting_walk(api: Any, request: Any) -> Any:
         walks.append(api)
-        return _walk.walk_request(api, request)
+        return walk_module.walk_request(api, request)
 
     def no_second_walk(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the request was walked again")
 
-    monkeypatch.setattr("openai_vision_ext._core.walk_request", counting_walk)
-    monkeypatch.setattr("openai_vision_ext._preflight.walk_request", no_second_walk)
-    monkeypatch.setattr("openai_vision_ext._estimate.iter_image_refs", no_second_walk)
-    monkeypatch.setattr("openai_vision_ext._estimate.iter_file_refs", no_second_walk)
-    monkeypatch.setattr("openai_vision_ext._file_preflight.iter_file_refs", no_second_walk)
+    monkeypatch.setattr(core_module, "walk_request", counting_walk)
+    monkeypatch.setattr(preflight_module, "walk_request", no_second_walk)
+    monkeypatch.setattr(estimate_module, "iter_image_refs", no_second_walk)
+    monkeypatch.setattr(estimate_module, "iter_file_refs", no_second_walk)
+    monkeypatch.setattr(file_preflight_module, "iter_file_refs", no_second_walk)
     url = image_part(png((64, 48)))["image_url"]
     assert url is not None
     request = _request(url)
     pdf = {"type": "input_file", "file_id": "file-abc"}
     request["input"][0]["content"].append(pdf)
-    plan = _core.prepare("responses", request, _core.VisionOptions())
+    plan = core_module.prepare("responses", request, core_module.VisionOptions())
     assert walks == ["responses"]
     assert plan.parts is not None
     assert [f.file_id for f in plan.parts.files] == ["file-abc"]
@@ -392,19 +398,19 @@ def test_the_client_core_walks_a_request_once(monkeypatch: pytest.MonkeyPatch) -
 def test_the_client_core_sizes_each_image_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Preflight (is the image rejected?) and the estimate (its tokens) share one sizing per
     image: ``prepare`` works out each image's size under the model's rule once."""
-    from _private import _core, _rules
+    from _private import core_module, rules_module
 
     sized = []
-    real = _rules._sizing
+    real = rules_module._sizing
 
     def counting(*args: Any) -> Any:
         sized.append(args[1:3])
         return real(*args)
 
-    monkeypatch.setattr(_rules, "_sizing", counting)
+    monkeypatch.setattr(rules_module, "_sizing", counting)
     url = image_part(png((611, 457)))["image_url"]  # a size no other test sizes
     assert url is not None
-    plan = _core.prepare("responses", _request(url), _core.VisionOptions())
+    plan = core_module.prepare("responses", _request(url), core_module.VisionOptions())
     assert plan.estimate is not None
     expected = estimate_image_tokens(611, 457, model="gpt-4o", detail="high")
     assert sized == [(611, 457)]  # before the line above: it sizes the same image again
@@ -413,7 +419,7 @@ def test_the_client_core_sizes_each_image_once(monkeypatch: pytest.MonkeyPatch) 
 
 def test_preflight_and_the_estimate_agree_on_each_parts_source() -> None:
     """Every consumer reads a part's source from the walk: data URL, URL, file id."""
-    from _private import _walk
+    from _private import walk_module
 
     data_url = "Data:image/gif;base64," + base64.b64encode(GIF).decode()
     content = [
@@ -422,7 +428,7 @@ def test_preflight_and_the_estimate_agree_on_each_parts_source() -> None:
         {"type": "input_image", "file_id": "file-abc", "detail": "low"},
     ]
     request = {"model": "gpt-4o", "input": [{"role": "user", "content": content}]}
-    parts = _walk.walk_request("responses", request).images
+    parts = walk_module.walk_request("responses", request).images
     estimate = estimate_request(**request)
     assert [p.source for p in parts] == ["data_url", "url", "file_id"]
     assert [im.source for im in estimate.images] == ["data_url", "url", "file_id"]
@@ -436,7 +442,9 @@ def test_a_new_client_builds_the_tokenizer_in_the_background() -> None:
 
     code = (
         "import sys\n"
-        "from openai_vision_ext import VisionOpenAI, _text\n"
+        f"sys.path.insert(0, {str(Path(__file__).parents[1])!r})\n"
+        "from _private import text_module as _text\n"
+        "from openai_vision_ext import VisionOpenAI\n"
         "before = len(_text._BUILT)\n"
         "VisionOpenAI(api_key='sk-test'); VisionOpenAI(api_key='sk-test')\n"
         "_text._warming.join(120)\n"

@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 from _helpers import encode
-from _private import MAX_ENTRIES, ORIGINALS, Original, OriginalsCache, with_originals
+from _private import (
+    MAX_ENTRIES,
+    ORIGINALS,
+    Original,
+    OriginalsCache,
+    prepare_module,
+    with_originals,
+)
 from PIL import Image
 
 from openai_vision_ext import estimate_request, image_part, prepare_image
@@ -207,7 +214,7 @@ def test_a_resized_image_is_remembered_under_its_sent_hash():
 def test_an_image_sent_byte_for_byte_is_not_remembered(monkeypatch: pytest.MonkeyPatch):
     """A passed-through image is its own original: nothing is recorded."""
     cache = OriginalsCache()
-    monkeypatch.setattr("openai_vision_ext._image.prepare.ORIGINALS", cache)
+    monkeypatch.setattr(prepare_module, "ORIGINALS", cache)
     data = small_png((10, 20, 30))
     prepared = prepare_image(data, model="gpt-4o", detail="high")
     assert prepared.data == data
@@ -235,7 +242,7 @@ def test_a_resized_pil_image_is_remembered_without_a_byte_count():
 def test_an_unchanged_pil_image_is_not_remembered(monkeypatch: pytest.MonkeyPatch):
     """A PIL image encoded at its own size (nothing done) records nothing."""
     cache = OriginalsCache()
-    monkeypatch.setattr("openai_vision_ext._image.prepare.ORIGINALS", cache)
+    monkeypatch.setattr(prepare_module, "ORIGINALS", cache)
     prepare_image(Image.new("RGB", (32, 32), "red"))
     assert len(cache) == 0
 

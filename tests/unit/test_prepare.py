@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from _helpers import encode
-from _private import RULES, _estimate
+from _private import RULES, estimate_module
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
@@ -136,11 +136,13 @@ def test_prepared_size_nudges_a_pixel_when_rounding_changes_the_estimate(
 ) -> None:
     """If the target rounds across a token boundary, a size one pixel away that keeps the
     estimate is sent instead."""
-    monkeypatch.setattr(_estimate, "target_size", lambda w, h, **_: (100, 50))
-    monkeypatch.setattr(_estimate, "estimate_image_tokens", lambda w, h, **_: 1 if w > 100 else 2)
+    monkeypatch.setattr(estimate_module, "target_size", lambda w, h, **_: (100, 50))
+    monkeypatch.setattr(
+        estimate_module, "estimate_image_tokens", lambda w, h, **_: 1 if w > 100 else 2
+    )
     w, h = prepared_size(1000, 500, model="m", detail="high")
     assert (w, h) != (1000, 500)
-    assert _estimate.estimate_image_tokens(w, h, model="m") == 1
+    assert estimate_module.estimate_image_tokens(w, h, model="m") == 1
     assert abs(w - 100) + abs(h - 50) == 1
 
 
@@ -148,9 +150,11 @@ def test_prepared_size_sends_the_original_size_when_no_smaller_size_keeps_the_es
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """When every smaller size would change the estimate, the image is not resized at all."""
-    monkeypatch.setattr(_estimate, "target_size", lambda w, h, **_: (w // 10, h // 10))
+    monkeypatch.setattr(estimate_module, "target_size", lambda w, h, **_: (w // 10, h // 10))
     monkeypatch.setattr(
-        _estimate, "estimate_image_tokens", lambda w, h, **_: 1 if (w, h) == (1000, 500) else 2
+        estimate_module,
+        "estimate_image_tokens",
+        lambda w, h, **_: 1 if (w, h) == (1000, 500) else 2,
     )
     assert prepared_size(1000, 500, model="m", detail="high") == (1000, 500)
 

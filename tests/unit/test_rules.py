@@ -14,15 +14,15 @@ from fractions import Fraction
 import pytest
 from _private import (
     RULE_PERIODS,
-    _rules,
     builtin_rules,
     estimate_with_infos,
+    exceptions_module,
     image_tokens,
     patch_count,
     resize_for_rule,
+    rules_module,
     sized_detail,
 )
-from _private import exceptions_module as _exceptions
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from openai.types.shared.chat_model import ChatModel
@@ -447,7 +447,7 @@ def test_target_size_never_upscales(model: str, w: int, h: int, detail: str) -> 
 def test_tokens_positive_and_patches_within_budget(model: str, w: int, h: int, detail: str) -> None:
     """Tokens are positive; a patch model never bills more than its budget allows."""
     rule = get_model_rule(model)
-    sizing = _rules.sizing_for_rule(rule, w, h, detail)
+    sizing = rules_module.sizing_for_rule(rule, w, h, detail)
     if sizing.tokens is None:  # rejected: only over the rule's patch limit or detail
         assert sizing.rejected
         return
@@ -468,7 +468,10 @@ def test_round_div_matches_fraction_rounding_exhaustively() -> None:
     for denominator in range(1, 130):
         for numerator in range(132 * denominator + 7):
             expected = round(Fraction(numerator, denominator))
-            assert _rules._round_div(numerator, denominator) == expected, (numerator, denominator)
+            assert rules_module._round_div(numerator, denominator) == expected, (
+                numerator,
+                denominator,
+            )
 
 
 @settings(max_examples=500, deadline=None)
@@ -477,7 +480,9 @@ def test_round_div_matches_fraction_rounding_on_large_numbers(
     numerator: int, denominator: int
 ) -> None:
     """Exact for any size (no floats): agrees with round(Fraction(n, d))."""
-    assert _rules._round_div(numerator, denominator) == round(Fraction(numerator, denominator))
+    assert rules_module._round_div(numerator, denominator) == round(
+        Fraction(numerator, denominator)
+    )
 
 
 @settings(max_examples=500, deadline=None)
@@ -485,7 +490,7 @@ def test_round_div_matches_fraction_rounding_on_large_numbers(
 def test_round_div_rounds_exact_halves_to_even(half: int, denominator: int) -> None:
     """Exact halves (2n + 1) / 2 scaled by any d round to the even neighbour, as Fraction does."""
     numerator, twice_denominator = (2 * half + 1) * denominator, 2 * denominator
-    result = _rules._round_div(numerator, twice_denominator)
+    result = rules_module._round_div(numerator, twice_denominator)
     assert result == round(Fraction(numerator, twice_denominator))
     assert result % 2 == 0
 
@@ -560,7 +565,7 @@ def test_integer_math_matches_the_fraction_reference(
     """Tokens and resized sizes equal the guide's steps computed at full precision, every rule."""
     rule = get_model_rule(model)
     tokens, rw, rh = _fraction_tokens(rule, w, h, detail)
-    assert _rules.sizing_for_rule(rule, w, h, detail).tokens == tokens
+    assert rules_module.sizing_for_rule(rule, w, h, detail).tokens == tokens
     assert resize_for_rule(rule, w, h, detail) == (rw, rh)
 
 
@@ -574,7 +579,7 @@ def test_integer_math_matches_the_fraction_reference_at_the_edges(model: str, de
     for w in edges:
         for h in edges:
             tokens, rw, rh = _fraction_tokens(rule, w, h, detail)
-            assert _rules.sizing_for_rule(rule, w, h, detail).tokens == tokens, (w, h)
+            assert rules_module.sizing_for_rule(rule, w, h, detail).tokens == tokens, (w, h)
             assert resize_for_rule(rule, w, h, detail) == (rw, rh), (w, h)
 
 
@@ -611,10 +616,10 @@ def test_lookup_cache_does_not_cache_unknown_models(registry: list[str]) -> None
 
 def test_lookup_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     """Many distinct model ids (e.g. from user input) do not grow the cache without bound."""
-    monkeypatch.setattr(_rules, "_RESOLVED_MAX", 8)
+    monkeypatch.setattr(rules_module, "_RESOLVED_MAX", 8)
     for i in range(50):
         assert get_model_rule(f"gpt-4o-variant{i}").name == "gpt-4o"
-        assert len(_rules._resolved) <= 8
+        assert len(rules_module._resolved) <= 8
 
 
 def test_unhashable_model_fails_as_before() -> None:
@@ -626,8 +631,8 @@ def test_unhashable_model_fails_as_before() -> None:
 def test_invalid_model_rule_error_lives_with_the_other_errors() -> None:
     """Defined in _exceptions (one exception root), the same class from _rules and the package,
     a ValueError under the package root."""
-    assert InvalidModelRuleError is _exceptions.InvalidModelRuleError
-    assert openai_vision_ext.InvalidModelRuleError is _exceptions.InvalidModelRuleError
+    assert InvalidModelRuleError is exceptions_module.InvalidModelRuleError
+    assert openai_vision_ext.InvalidModelRuleError is exceptions_module.InvalidModelRuleError
     assert InvalidModelRuleError.__module__ == "openai_vision_ext"
     assert InvalidModelRuleError.__bases__ == (OpenAIVisionExtError, ValueError)
-    assert "InvalidModelRuleError" in _exceptions.__all__
+    assert "InvalidModelRuleError" in exceptions_module.__all__

