@@ -46,8 +46,10 @@ from ._walk import (
     FileRef,
     ImageRef,
     RequestParts,
+    item_field_path,
     iter_file_refs,
     iter_image_refs,
+    list_of,
     request_root,
     walk_request,
 )
@@ -340,10 +342,10 @@ class _Tally:
     """Tokens counted by a rule with no measured band: the bill can be this much lower."""
     unbounded: bool = False
     """Some part can add input without a known limit (hosted tool results): no upper bound."""
-    files_alone: set[int] = field(default_factory=set)
-    """``id()`` of each file part whose content list holds no text part (the walk and this
-    tally read the same request objects): such a file does not pay its row's
-    ``beside_text``."""
+    files_alone: set[str] = field(default_factory=set)
+    """Paths (as the walk gives them, e.g. ``input[1].content``) of the content lists holding
+    a file part and no text part: a file there does not pay its row's ``beside_text``. Keyed
+    by position, not by the part object: one part object can sit in two contents."""
 
     def note(self, message: str, *, exact: bool = False) -> None:
         if message not in self.notes:
@@ -540,11 +542,11 @@ def _file_estimates(
     file_infos: Sequence[FileInfo | None] | None,
     as_of: str | None,
     refs: Sequence[FileRef] | None = None,
-    alone: frozenset[int] | set[int] = frozenset(),
+    alone: frozenset[str] | set[str] = frozenset(),
 ) -> tuple[FileEstimate, ...]:
     """Estimate every file part; ``file_infos`` by index, else data URLs are inspected here.
     ``as_of`` (ISO date) picks the file rule rows of that date (default: the newest);
-    ``alone``: ``id()`` of the file parts whose content holds no text."""
+    ``alone``: paths of the content lists that hold no text (``_Tally.files_alone``)."""
     refs = list(refs) if refs is not None else list(iter_file_refs(api, request))
     if not refs:
         return ()
@@ -556,7 +558,12 @@ def _file_estimates(
     known += [None] * (len(refs) - len(known))
     return tuple(
         estimate_file(
-            api, model, ref, known[ref.index], as_of=as_of, beside_text=id(ref.part) not in alone
+            api,
+            model,
+            ref,
+            known[ref.index],
+            as_of=as_of,
+            beside_text=list_of(ref.location) not in alone if alone else True,
         )
         for ref in refs
     )
@@ -655,9 +662,9 @@ def _tally_chat(
     _, messages = request_root("chat.completions", request)
     tally.framing += framing.per_request
     turns = _Turns(framing, TOOL_DIALECTS[rule.tool_dialect])
-    for message in messages if isinstance(messages, list | tuple) else ():
+    for n, message in enumerate(messages) if isinstance(messages, list | tuple) else ():
         if isinstance(message, Mapping):
-            _tally_chat_message(message, tally, turns)
+            _tally_chat_message(message, tally, turns, ("messages", n))
     tools = request.get("tools")
     functions = request.get("functions")  # deprecated predecessor of ``tools``
     if tools or isinstance(functions, list | tuple):  # else no tool context is needed
@@ -689,7 +696,7 @@ class _Turns:
         return self.framing.per_message + channel
 
 
-def _tally_chat_message(message: Mapping[str, Any], tally: _Tally, turns: _Turns) -> None:
+def _tally_chat_message(message: Mapping[str, Any], tally: _Tally, turns: _Turns, at: _At) -> None:
     """One message (a ``tool`` message is the result of a call seen earlier)."""
     calls = [c for c in message.get("tool_calls") or () if isinstance(c, Mapping)]
     content = message.get("content")
@@ -698,12 +705,12 @@ def _tally_chat_message(message: Mapping[str, Any], tally: _Tally, turns: _Turns
     if role in ("tool", "function"):
         call_id = message.get("tool_call_id")
         name = turns.names.get(call_id) if isinstance(call_id, str) else message.get("name")
-        _tally_tool_output(name, content, tally, turns)
+        _tally_tool_output(name, content, tally, turns, (*at, "content"))
         return
     if content or not calls:
         tally.framing += turns.message(role)
         tally.texts.append(role)
-        _tally_content(content, tally)
+        _tally_content(content, tally, (*at, "content"))
         name = message.get("name")
         if isinstance(name, str):
             tally.texts.append(name)
@@ -730,7 +737,9 @@ def _tally_tool_call(name: object, arguments: object, tally: _Tally, turns: _Tur
     )
 
 
-def _tally_tool_output(name: object, content: object, tally: _Tally, turns: _Turns) -> None:
+def _tally_tool_output(
+    name: object, content: object, tally: _Tally, turns: _Turns, at: _Field
+) -> None:
     """A call's result: a message from the function (``functions.f to=assistant``), on the
     commentary channel where the dialect has channels."""
     tally.framing += turns.framing.per_message + turns.dialect.channel_header
@@ -742,7 +751,7 @@ def _tally_tool_output(name: object, content: object, tally: _Tally, turns: _Tur
         tally.approximate(
             "a tool result whose call is not in the request: its function name is unknown", None
         )
-    _tally_content(content, tally)
+    _tally_content(content, tally, at)
     tally.approximate(
         "tool results: rendered as messages from the function (fitted on few bills)",
         "tool_output",
@@ -764,14 +773,18 @@ def _tally_responses(
     _, items = request_root("responses", request)
     if isinstance(items, str):
         _tally_message("user", items, tally, framing)
-    listed = [i for i in items if isinstance(i, Mapping)] if isinstance(items, list | tuple) else []
+    listed = (
+        [(n, i) for n, i in enumerate(items) if isinstance(i, Mapping)]
+        if isinstance(items, list | tuple)
+        else []
+    )
     turns = _Turns(framing, TOOL_DIALECTS[rule.tool_dialect])
-    last_user = max((n for n, i in enumerate(listed) if _is_user_message(i)), default=-1)
-    for n, item in enumerate(listed):
+    last_user = max((n for n, i in listed if _is_user_message(i)), default=-1)
+    for n, item in listed:
         if item.get("type") == "reasoning":
             _tally_reasoning(item, tally, current_turn=n > last_user)
         else:
-            _tally_item(item, tally, turns)
+            _tally_item(item, tally, turns, ("input", n))
     billed_instructions = isinstance(instructions, str) and bool(
         instructions or framing.empty_instructions
     )
@@ -789,19 +802,21 @@ def _tally_responses(
         tally.note("previous_response_id: the earlier turns are server-side and not counted")
 
 
-def _tally_message(role: str, content: object, tally: _Tally, framing: Framing) -> None:
+def _tally_message(
+    role: str, content: object, tally: _Tally, framing: Framing, at: _Field | None = None
+) -> None:
     tally.framing += framing.per_message
     tally.texts.append(role)
-    _tally_content(content, tally)
+    _tally_content(content, tally, at)
 
 
-def _tally_item(item: Mapping[str, Any], tally: _Tally, turns: _Turns) -> None:
+def _tally_item(item: Mapping[str, Any], tally: _Tally, turns: _Turns, at: _At) -> None:
     kind = item.get("type", "message")
     names = turns.names
     if kind == "message" or "role" in item:
         role = str(item.get("role", "user"))
         tally.framing += turns.message(role) - turns.framing.per_message
-        _tally_message(role, item.get("content"), tally, turns.framing)
+        _tally_message(role, item.get("content"), tally, turns.framing, (*at, "content"))
     elif kind == "function_call":
         name = item.get("name")
         if isinstance(item.get("call_id"), str) and isinstance(name, str):
@@ -810,9 +825,8 @@ def _tally_item(item: Mapping[str, Any], tally: _Tally, turns: _Turns) -> None:
     elif kind == "function_call_output":
         call_id = item.get("call_id")
         output = item.get("output")
-        _tally_tool_output(
-            names.get(call_id) if isinstance(call_id, str) else None, output, tally, turns
-        )
+        name = names.get(call_id) if isinstance(call_id, str) else None
+        _tally_tool_output(name, output, tally, turns, (*at, "output"))
         if isinstance(output, list | tuple) and any(
             isinstance(p, Mapping) and p.get("type") in _IMAGE_PART_TYPES for p in output
         ):
@@ -821,7 +835,8 @@ def _tally_item(item: Mapping[str, Any], tally: _Tally, turns: _Turns) -> None:
                 "image_in_tool_output",
             )
     else:
-        _tally_content(item.get("output") or item.get("content"), tally)
+        key = "output" if item.get("output") else "content"
+        _tally_content(item.get(key), tally, (*at, key))
         tally.approximate(f"input item type {kind!r} is estimated from its text only", None)
 
 
@@ -896,16 +911,24 @@ def _is_text_part(part: object) -> bool:
     )
 
 
-def _tally_content(content: object, tally: _Tally) -> None:
+_At = tuple[str, int]
+"""Where an item sits: the request's root key and its index there (``("input", 2)``)."""
+_Field = tuple[str, int, str]
+"""Where a content list sits: its item's ``_At`` and the item's key (``"content"``)."""
+
+
+def _tally_content(content: object, tally: _Tally, at: _Field | None = None) -> None:
     if isinstance(content, str):
         tally.texts.append(content)
         return
     if not isinstance(content, list | tuple):
         return
-    if not any(_is_text_part(part) for part in content):
-        tally.files_alone.update(
-            id(p) for p in content if isinstance(p, Mapping) and p.get("type") in _FILE_PART_TYPES
-        )
+    if (
+        at is not None
+        and not any(_is_text_part(part) for part in content)
+        and any(isinstance(p, Mapping) and p.get("type") in _FILE_PART_TYPES for p in content)
+    ):
+        tally.files_alone.add(item_field_path(*at))
     for part in content:
         if isinstance(part, str):
             tally.texts.append(part)

@@ -11,6 +11,7 @@ they cannot be read). Preflight, the estimate and the clients all consume that l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, NamedTuple, TypeAlias, TypeVar, cast
@@ -27,7 +28,9 @@ __all__ = [
     "RequestParts",
     "iter_file_refs",
     "is_light",
+    "item_field_path",
     "iter_image_refs",
+    "list_of",
     "request_root",
     "walk_request",
 ]
@@ -294,6 +297,30 @@ def _walk(
         stack.append((_LEAVE, key))
         children.reverse()
         stack.extend(children)
+
+
+def item_field_path(root_key: str, index: int, key: str) -> str:
+    """The walk's path of field ``key`` of the item at ``index`` of the root list, e.g.
+    ``input[2].content`` (the form ``_walk`` gives locations in).
+
+    >>> item_field_path("messages", 2, "content")
+    'messages[2].content'
+    """
+    return f"{root_key}[{index}].{key}"
+
+
+_LIST_ITEM: Final = re.compile(r"\[\d+\]\Z")
+
+
+def list_of(location: str) -> str | None:
+    """The path of the list holding the part at ``location``, or ``None`` when the part is
+    not a list item (it is a mapping's value).
+
+    >>> list_of("input[0].content[1]"), list_of("input[0].content[1].file")
+    ('input[0].content', None)
+    """
+    found = _LIST_ITEM.search(location)
+    return location[: found.start()] if found else None
 
 
 _LEAVES: Final = frozenset({str, int, float, bool, type(None)})

@@ -284,3 +284,19 @@ def test_a_file_rule_is_the_row_of_its_api_and_date(
     date's row while one of the request's own is in force."""
     row = file_rule_for(api, "pdf", detail, as_of=as_of)
     assert (row.api, row.detail, row.since) == expected
+
+
+@pytest.mark.parametrize("api", ["chat.completions", "responses"])
+def test_one_file_part_object_in_two_contents_is_classed_per_content(api: Any) -> None:
+    """The same part object alone in one message and beside text in the next: each use is
+    classed by the content holding it (the first pays no beside_text, the second pays it)."""
+    alone, beside = _alone_and_beside(api, "gpt-4o", "message")
+    pdf = make_pdf()
+    if api == "chat.completions":
+        part: Any = chat_file_part(pdf)
+        text: Any = {"type": "text", "text": QUESTION}
+    else:
+        part, text = file_part(pdf), {"type": "input_text", "text": QUESTION}
+    messages = [{"role": "user", "content": [part]}, {"role": "user", "content": [text, part]}]
+    both = estimate_request(api=api, model="gpt-4o", **{_ROOT[api]: messages})
+    assert [f.tokens for f in both.files] == [alone.files[0].tokens, beside.files[0].tokens]
