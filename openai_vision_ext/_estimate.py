@@ -200,6 +200,9 @@ class Framing:
     """The same when the request has a system/developer message (or instructions): the
     namespace joins that message instead of opening one (the blank line between the message's
     text and the namespace is counted apart: it merges into final punctuation)."""
+    tools_by_role: bool
+    """Whether the model row's ``tools_joining`` (the cost by role of the message the
+    namespace joins) applies; if not, ``tools_in_system`` holds whichever message it joins."""
     empty_instructions: bool
     """Whether ``instructions=""`` is billed as an empty system message (Responses): yes on
     gpt-4o (pydantic-ai bills, 2025-03-27: +4), no on reasoning models (issue 13's held-out
@@ -220,6 +223,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         per_tool_output=-3,
         tools=3,
         tools_in_system=1,
+        tools_by_role=True,
         empty_instructions=True,
         response_format=7,
     ),
@@ -232,6 +236,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         per_tool_output=0,
         tools=3,
         tools_in_system=1,
+        tools_by_role=True,
         empty_instructions=False,
         response_format=7,
     ),
@@ -240,10 +245,11 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         per_message=3,
         instructions=0,
         per_name=1,
-        per_tool_call=-4,
+        per_tool_call=0,
         per_tool_output=-3,
-        tools=3,
-        tools_in_system=1,
+        tools=-3,
+        tools_in_system=-3,
+        tools_by_role=False,
         empty_instructions=True,
         response_format=1,
     ),
@@ -256,6 +262,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         per_tool_output=0,
         tools=3,
         tools_in_system=1,
+        tools_by_role=True,
         empty_instructions=False,
         response_format=1,
     ),
@@ -265,12 +272,19 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
 ``tools``/``tools_in_system`` rest on 60+ single-turn bills with function tools (2024-2026, 7
 projects): the rendered namespace plus 3 tokens, 2 fewer when a system/developer message
 exists; the gpt-5 family adds its rule row's ``chat_tool_preamble`` on Chat Completions.
+Non-reasoning models on Responses bill the namespace 3 tokens below its rendering whichever
+message it joins (``tools_by_role`` off): gpt-4.1 alone (dd-trace-py, 2025-05, 2 bills),
+gpt-4o-mini joining a system message (openinference, 2026-04; the same request on Chat is
+exact at -1), and, with the Chat round-trip framing below, pydantic-ai's round trips on
+gpt-4.1-mini alone (4 bills) and gpt-4o joining a system message (2026-01, file_inputs.jsonl)
+and mirascope's gpt-4o-mini one joining a developer message (Azure, 2025-11).
 A tool call is rendered as a message to the function (``assistant to=functions.NAME`` +
 its arguments) and its result as a message from it (``functions.NAME to=assistant`` + the
 output; openai/harmony's format), so a round trip bills the function name twice;
 ``per_tool_call``/``per_tool_output`` adjust that per API: Chat (non-reasoning) -3, from issue
 13's held-out bills (about 11 + 2 x the name's tokens above the earlier framing, i.e. 13 + 2 x
-name per round trip); Responses gpt-4o/4.1 -7, from the same bills (about 4 + 2 x name);
+name per round trip), and Responses non-reasoning alike (was -7 there, from the held-out
+bills' "about 4 + 2 x name" under a namespace framing 4 to 6 tokens too high);
 reasoning models 0 (an o4-mini Responses bill, 2025-07, exact); the gpt-5 family's dialect
 adds harmony's channel headers on top (``ToolDialect.channel_header``/``call_constraint``).
 Estimates with calls stay marked not exact."""
@@ -994,6 +1008,8 @@ def _tools_framing(context: _ToolContext) -> int:
     """Tokens the tool definitions add besides their rendering, by the message they join."""
     if context.joins is None:
         return context.framing.tools
+    if not context.framing.tools_by_role:
+        return context.framing.tools_in_system
     role = context.joins[0]
     return dict(context.rule.tools_joining).get(role, context.framing.tools_in_system)
 

@@ -357,6 +357,53 @@ def test_tools_joining_a_message_on_the_gpt_5_family(role: str, text: str, saved
     assert alone - _tools_cost("gpt-5-mini", (role, text)) == saved
 
 
+_F = {"name": "f", "description": "Does f."}
+
+
+def _namespace_cost(model: str, api: str, first: tuple[str, str] | None) -> int:
+    """What one function adds besides its rendering, with (or without) a ``(role, text)``
+    message before the user's (text ending in punctuation: the blank line before the namespace
+    is free)."""
+    items = [*([{"role": first[0], "content": first[1]}] if first else []), {"role": "user"}]
+    items[-1]["content"] = "Hi"
+    chat = api == "chat.completions"
+    tools = [{"type": "function", "function": _F}] if chat else [{"type": "function", **_F}]
+    key = "messages" if chat else "input"
+    with_tools = estimate_request(model=model, tools=tools, **{key: items}).input_tokens
+    rendered = count_tokens(render_functions([_F]))
+    return with_tools - estimate_request(model=model, **{key: items}).input_tokens - rendered
+
+
+@pytest.mark.parametrize("model", ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini"])
+def test_responses_bills_the_namespace_3_below_its_rendering_on_non_reasoning_models(
+    model: str,
+) -> None:
+    """Non-reasoning models on Responses: the namespace costs 3 below its rendering whichever
+    message it joins (gpt-4.1 alone and gpt-4o-mini joining a system message, 2 requests; round
+    trips on gpt-4.1-mini alone and gpt-4o joining a system message); on Chat it costs 3 above
+    alone, and its rule row's ``tools_joining`` says what joining a message changes."""
+    firsts = [None, ("system", "Be brief."), ("developer", "Be brief.")]
+    assert {_namespace_cost(model, "responses", first) for first in firsts} == {-3}
+    assert _namespace_cost(model, "chat.completions", None) == 3
+    assert _namespace_cost("gpt-5-mini", "responses", None) == 3
+
+
+def test_a_responses_round_trip_is_framed_as_on_chat() -> None:
+    """Besides the messages themselves, a round trip costs the same on both APIs (pydantic-ai's
+    Responses round trips, gpt-4.1-mini and gpt-4o, are exact with it)."""
+    alone = {api: _round_trip("f", api) for api in ("chat.completions", "responses")}
+    user = {
+        "chat.completions": estimate_request(
+            model="gpt-4o", messages=[{"role": "user", "content": "Weather?"}]
+        ).input_tokens,
+        "responses": estimate_request(
+            model="gpt-4o", input=[{"role": "user", "content": "Weather?"}]
+        ).input_tokens,
+    }
+    added = {api: alone[api] - user[api] for api in alone}
+    assert added["responses"] == added["chat.completions"]
+
+
 @pytest.mark.parametrize("model", ["gpt-4", "gpt-4o", "gpt-5-nano"])
 def test_the_blank_line_before_the_namespace_merges_into_final_punctuation(model: str) -> None:
     """The namespace is tokenized with the message it joins: a system message "Hello" (one
