@@ -262,7 +262,8 @@ def test_real_round_trips_bill_a_file_alone_like_one_beside_text() -> None:
         key = (row["api"], row["model"])
         residuals.setdefault(key, set()).add(billed - est.input_tokens)
     assert residuals[("chat.completions", "gpt-4.1-mini")] == {2}  # 2 alone, 2 beside text
-    assert residuals[("responses", "gpt-4.1-mini")] == {-2}  # 2 in the output, 2 in a message
+    assert residuals[("responses", "gpt-4.1-mini")] == {0}  # 2 in the output, 2 in a message
+    assert residuals[("responses", "gpt-4o")] == {0}  # in the output, with a system message
     assert residuals[("chat.completions", "gpt-5-mini")] == {0, -1}  # 0: 2026-01-07 (2 alone)
 
 
