@@ -195,9 +195,10 @@ class Framing:
     its ``functions.NAME to=assistant`` header and its output."""
     tools: int
     """Added once when function tools are defined (besides their rendered namespace), when they
-    open a system message of their own (the request has no system/developer message)."""
+    open a system message of their own (the request does not start with a system/developer
+    message, see ``ModelRule.tools_join_any_system``)."""
     tools_in_system: int
-    """The same when the request has a system/developer message (or instructions): the
+    """The same when the request starts with a system/developer message (or instructions): the
     namespace joins that message instead of opening one (the blank line between the message's
     text and the namespace is counted apart: it merges into final punctuation)."""
     tools_by_role: bool
@@ -682,7 +683,7 @@ def _tally_chat(
     tools = request.get("tools")
     functions = request.get("functions")  # deprecated predecessor of ``tools``
     if tools or isinstance(functions, list | tuple):  # else no tool context is needed
-        context = _ToolContext(framing, rule, _system_message(messages), chat=True)
+        context = _ToolContext(framing, rule, _system_message(messages, rule), chat=True)
         if _tally_tools(tools, request.get("tool_choice"), tally, context):
             tally.framing += rule.chat_tool_preamble
         if isinstance(functions, list | tuple):
@@ -804,7 +805,9 @@ def _tally_responses(
     )
     tools = request.get("tools")
     if tools:  # which message the tools join is looked up only when there are tools
-        joins = ("system", str(instructions)) if billed_instructions else _system_message(items)
+        joins = (
+            ("system", str(instructions)) if billed_instructions else _system_message(items, rule)
+        )
         context = _ToolContext(framing, rule, joins, chat=False)
         _tally_tools(tools, request.get("tool_choice"), tally, context)
     text = request.get("text")
@@ -868,11 +871,13 @@ def _tally_image_shape(
         )
 
 
-def _system_message(items: object) -> tuple[str, str] | None:
-    """Role and text of the first system or developer message (tools join it), else ``None``."""
+def _system_message(items: object, rule: ModelRule | TextRule) -> tuple[str, str] | None:
+    """Role and text of the system or developer message the tools join: the first one, if it
+    leads the request or the model's ``tools_join_any_system`` says so; else ``None``."""
     if not isinstance(items, list | tuple):
         return None
-    found = (i for i in items if isinstance(i, Mapping) and i.get("role") in _JOINABLE)
+    looked = items if rule.tools_join_any_system else items[:1]
+    found = (i for i in looked if isinstance(i, Mapping) and i.get("role") in _JOINABLE)
     message = next(found, None)
     if message is None:
         return None

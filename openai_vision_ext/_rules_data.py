@@ -87,6 +87,12 @@ class ModelRule:
     """Per role of the message function tools join (``system``, ``developer``): the tokens
     they add on this model (besides the blank line before them) instead of the API's
     ``Framing.tools_in_system``."""
+    tools_join_any_system: bool = False
+    """Function tools join the first system/developer message even when a user message comes
+    before it. Else (the default) they join only a leading one and otherwise open a message
+    of their own: gpt-4 (0613, 2024-04) and gpt-4o (2024-06) bill crewAI's TaskEvaluation
+    request, whose system message follows the user's, at ``Framing.tools`` (+2 and +4 above
+    joining it)."""
     notes: tuple[str, ...] = field(default=())
     """Open questions about this row (unverified details, assumptions)."""
     since: str = ""
@@ -543,6 +549,8 @@ class TextRule:
     """As ``ModelRule.tool_dialect``."""
     tools_joining: tuple[tuple[str, int], ...] = ()
     """As ``ModelRule.tools_joining``."""
+    tools_join_any_system: bool = False
+    """As ``ModelRule.tools_join_any_system``."""
 
     @property
     def verified(self) -> bool:
@@ -555,8 +563,19 @@ _GPT4_PREVIEW = (
     f"{_TIKTOKEN}; tool bills in real-usage/tools_and_formats.jsonl render schema titles "
     "(the 2024 tool dialect), unlike gpt-4 (0613)"
 )
+_LATER_SYSTEM = (
+    "function tools join a system message that follows the user's (crewAI, 2024-02: 4 "
+    "gpt-3.5-turbo-0125 and 5 gpt-4-0125-preview bills exact only so)"
+)
 _TEXT_ROWS: tuple[TextRule, ...] = (
-    TextRule("gpt-3.5", "cl100k_base", False, f"{_TIKTOKEN}; billed usage in real-usage", _D2025),
+    TextRule(
+        "gpt-3.5",
+        "cl100k_base",
+        False,
+        f"{_TIKTOKEN}; billed usage in real-usage; {_LATER_SYSTEM}",
+        _D2025,
+        tools_join_any_system=True,
+    ),
     TextRule(
         "gpt-4",
         "cl100k_base",
@@ -565,7 +584,14 @@ _TEXT_ROWS: tuple[TextRule, ...] = (
         _D2025,
         tool_dialect="2023",
     ),
-    TextRule("gpt-4-0125", "cl100k_base", False, _GPT4_PREVIEW, date(2026, 1, 22)),
+    TextRule(
+        "gpt-4-0125",
+        "cl100k_base",
+        False,
+        f"{_GPT4_PREVIEW}; {_LATER_SYSTEM}",
+        date(2026, 1, 22),
+        tools_join_any_system=True,
+    ),
     TextRule("gpt-4-1106", "cl100k_base", False, _GPT4_PREVIEW, date(2024, 11, 16)),
     TextRule("o1-mini", "o200k_base", True, _TIKTOKEN, _D2025),
     TextRule("o1-preview", "o200k_base", True, _TIKTOKEN, _D2025),

@@ -404,6 +404,33 @@ def test_a_responses_round_trip_is_framed_as_on_chat() -> None:
     assert added["responses"] == added["chat.completions"]
 
 
+def _chat_tools_cost(model: str, messages: list[dict[str, Any]]) -> int:
+    tools = [{"type": "function", "function": _F}]
+    with_tools = estimate_request(model=model, messages=messages, tools=tools).input_tokens
+    return with_tools - estimate_request(model=model, messages=messages).input_tokens
+
+
+@pytest.mark.parametrize(
+    ("model", "joins"),
+    [
+        ("gpt-4o", False),
+        ("gpt-4", False),
+        ("gpt-3.5-turbo-0125", True),
+        ("gpt-4-0125-preview", True),
+    ],
+)
+def test_tools_join_a_system_message_after_the_users_only_on_0125_models(
+    model: str, joins: bool
+) -> None:
+    """crewAI's requests with the system message after the user's: gpt-4 (0613) and gpt-4o
+    bill the tools as opening their own message (TaskEvaluation, 2024-04/06), the 0125 models
+    as joining that system message (InstructorToolCalling, 9 bills, 2024-02)."""
+    user, system = {"role": "user", "content": "Hi"}, {"role": "system", "content": "Be brief."}
+    later = _chat_tools_cost(model, [user, system])
+    assert (later == _chat_tools_cost(model, [system, user])) is joins
+    assert (later == _chat_tools_cost(model, [user])) is not joins
+
+
 @pytest.mark.parametrize("model", ["gpt-4", "gpt-4o", "gpt-5-nano"])
 def test_the_blank_line_before_the_namespace_merges_into_final_punctuation(model: str) -> None:
     """The namespace is tokenized with the message it joins: a system message "Hello" (one
