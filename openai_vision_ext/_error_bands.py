@@ -53,12 +53,12 @@ _MEASURED = date(2026, 12, 1)
 
 ERROR_BANDS: Mapping[BandKey, ErrorBand] = {
     "tools": ErrorBand(
-        -16,
+        -17,
         215,
         109,
         f"{_SHARED}: requests with function tools, 2024-02 to 2026-08, with the dialect "
         "rendering of 2026-12-01; +215 is gpt-4o Responses in its launch week (dd-trace-py, "
-        "2025-03-20), -16 a round trip whose result holds an image (ruby_llm); used alone: "
+        "2025-03-20), -17 a round trip whose result holds an image (ruby_llm); used alone: "
         "-3..+215",
         _MEASURED,
     ),
@@ -71,28 +71,31 @@ ERROR_BANDS: Mapping[BandKey, ErrorBand] = {
         _MEASURED,
     ),
     "tool_call": ErrorBand(
-        -16,
+        -17,
         0,
         22,
-        f"{_SHARED}: assistant tool calls and function_call items (ruby_llm, pydantic-ai), "
-        "2025-07 to 2026-08, harmony channels on the gpt-5 family; -16/-15 are Chat tool "
-        "messages holding an image (gpt-5-nano, gpt-4.1-nano); an image inside a "
-        "function_call_output beside a replayed reasoning item (gpt-5-nano Responses) is -3",
+        f"{_SHARED}: assistant tool calls and function_call items (ruby_llm), 2025-07 to "
+        "2026-08, harmony channels on the gpt-5 family; -17/-15 are Chat tool messages holding "
+        "an image (gpt-4.1-nano, gpt-5-nano); an image inside a function_call_output beside a "
+        "replayed reasoning item (gpt-5-nano Responses) is -3; the text round trips are exact",
         _MEASURED,
     ),
     "tool_output": ErrorBand(
-        -16,
+        -17,
         0,
         22,
         f"{_SHARED}: tool messages and function_call_output items, as for tool_call",
         _MEASURED,
     ),
     "image_in_tool_output": ErrorBand(
-        -3,
+        -17,
         0,
-        1,
-        f"{_SHARED}: one gpt-5-nano Responses bill with an image inside a "
-        "function_call_output (ruby_llm), beside a replayed reasoning item",
+        18,
+        f"{_SHARED}: tool results holding an image (ruby_llm's content_returning, a 128x128 "
+        "PNG beside a text part): Chat gpt-4.1-nano -17 (9 bills, 2025-08 to 2026-01) and "
+        "gpt-5-nano -15 (8 bills, 2026-01 to 2026-06), one gpt-5-nano Responses bill -3 "
+        "(beside a replayed reasoning item); the framing is unverified (Chat documents "
+        "text-only tool messages; no rendering found explains both Chat models)",
         _MEASURED,
     ),
     "reasoning_replay": ErrorBand(

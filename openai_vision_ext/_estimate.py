@@ -221,7 +221,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         instructions=0,
         per_name=1,
         per_tool_call=0,
-        per_tool_output=-3,
+        per_tool_output=-1,
         tools=3,
         tools_in_system=1,
         tools_by_role=True,
@@ -234,7 +234,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         instructions=0,
         per_name=1,
         per_tool_call=0,
-        per_tool_output=0,
+        per_tool_output=-1,
         tools=3,
         tools_in_system=1,
         tools_by_role=True,
@@ -282,12 +282,17 @@ and mirascope's gpt-4o-mini one joining a developer message (Azure, 2025-11).
 A tool call is rendered as a message to the function (``assistant to=functions.NAME`` +
 its arguments) and its result as a message from it (``functions.NAME to=assistant`` + the
 output; openai/harmony's format), so a round trip bills the function name twice;
-``per_tool_call``/``per_tool_output`` adjust that per API: Chat (non-reasoning) -3, from issue
-13's held-out bills (about 11 + 2 x the name's tokens above the earlier framing, i.e. 13 + 2 x
-name per round trip), and Responses non-reasoning alike (was -7 there, from the held-out
-bills' "about 4 + 2 x name" under a namespace framing 4 to 6 tokens too high);
-reasoning models 0 (an o4-mini Responses bill, 2025-07, exact); the gpt-5 family's dialect
-adds harmony's channel headers on top (``ToolDialect.channel_header``/``call_constraint``).
+``per_tool_call``/``per_tool_output`` adjust that per API: Chat -1 on every model (a round
+trip is two full messages with both name headers less one token: 13 + 2 x the name's tokens
+besides arguments and output on gpt-4.1-nano, 19 + 2 x name with harmony's channels on
+gpt-5-nano; ruby_llm's public cassettes of 2025-08/09 and 2026-01, functions ``weather`` (1
+token) and ``best_language_to_learn`` (5), four round trips whose first turns the rule also
+bills exactly; pydantic-ai's Chat round trips with a PDF in real-usage/file_inputs.jsonl:
+gpt-4.1-mini 4 of 4 exact, gpt-5-mini 4 of 8, the others +1/+3, gpt-4o -1); Responses
+non-reasoning -3 (pydantic-ai's and mirascope's round trips exact; was -7, from the held-out
+bills' "about 4 + 2 x name" under a namespace framing 4 to 6 tokens too high); reasoning
+models on Responses 0 (an o4-mini bill, 2025-07, exact); the gpt-5 family's dialect adds
+harmony's channel headers on top (``ToolDialect.channel_header``/``call_constraint``).
 Estimates with calls stay marked not exact."""
 
 
@@ -752,6 +757,14 @@ def _tally_tool_call(name: object, arguments: object, tally: _Tally, turns: _Tur
     )
 
 
+_IMAGE_IN_TOOL_RESULT = (
+    "image inside a tool result: its framing is unverified (Chat documents text-only tool "
+    "messages; real Chat bills of one such request, ruby_llm on gpt-4.1-nano and gpt-5-nano, "
+    "are 15-17 tokens below the text rendering plus the image's own rule; one Responses bill, "
+    "3 below)"
+)
+
+
 def _tally_tool_output(
     name: object, content: object, tally: _Tally, turns: _Turns, at: _Field
 ) -> None:
@@ -771,6 +784,10 @@ def _tally_tool_output(
         "tool results: rendered as messages from the function (fitted on few bills)",
         "tool_output",
     )
+    if isinstance(content, list | tuple) and any(
+        isinstance(p, Mapping) and p.get("type") in _IMAGE_PART_TYPES for p in content
+    ):
+        tally.approximate(_IMAGE_IN_TOOL_RESULT, "image_in_tool_output")
 
 
 # --------------------------------------------------------------------------------------------
@@ -844,13 +861,6 @@ def _tally_item(item: Mapping[str, Any], tally: _Tally, turns: _Turns, at: _At) 
         output = item.get("output")
         name = names.get(call_id) if isinstance(call_id, str) else None
         _tally_tool_output(name, output, tally, turns, (*at, "output"))
-        if isinstance(output, list | tuple) and any(
-            isinstance(p, Mapping) and p.get("type") in _IMAGE_PART_TYPES for p in output
-        ):
-            tally.approximate(
-                "image inside a function_call_output: framing fitted on one real bill",
-                "image_in_tool_output",
-            )
     else:
         key = "output" if item.get("output") else "content"
         _tally_content(item.get(key), tally, (*at, key))

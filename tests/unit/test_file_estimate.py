@@ -214,7 +214,7 @@ def _estimate_row(row: dict[str, Any], file_infos: list[Any] | None = None) -> t
 def test_the_2026_03_chat_row_keeps_212_a_page_and_bounds_the_bill_that_moved() -> None:
     """gpt-5-mini Chat round trips by file_id (2026-03-04; the model read back the one-page
     "Dummy PDF file") bill what their inline twins of 2026-01-30 billed, at the same residual
-    (-1, the round trip's); the one request that moved (gpt-4.1-nano, a PDF beside an image,
+    (0); the one request that moved (gpt-4.1-nano, a PDF beside an image,
     +780 from 2026-03-03) lies within the row's bounds, estimated at its 2025 bill, not exact."""
     rows = _real_rows()
     for march, january in (
@@ -225,7 +225,7 @@ def test_the_2026_03_chat_row_keeps_212_a_page_and_bounds_the_bill_that_moved() 
         same_pdf = [recorded_file_info(f) for f in rows[january]["files"]]
         billed, est = _estimate_row(rows[march], same_pdf)
         assert billed == twin_billed
-        assert billed - est.input_tokens == twin_billed - twin.input_tokens == -1
+        assert billed - est.input_tokens == twin_billed - twin.input_tokens == 0
         assert est.files[0].rule == "chat.completions/pdf/low@2026-03-03"
         _, by_id = _estimate_row(rows[march])  # the id alone: no bytes, a lower bound only
         assert by_id.lower <= billed
@@ -261,10 +261,10 @@ def test_real_round_trips_bill_a_file_alone_like_one_beside_text() -> None:
         billed, est = _estimate_row(row)
         key = (row["api"], row["model"])
         residuals.setdefault(key, set()).add(billed - est.input_tokens)
-    assert residuals[("chat.completions", "gpt-4.1-mini")] == {2}  # 2 alone, 2 beside text
+    assert residuals[("chat.completions", "gpt-4.1-mini")] == {0}  # 2 alone, 2 beside text
     assert residuals[("responses", "gpt-4.1-mini")] == {0}  # 2 in the output, 2 in a message
     assert residuals[("responses", "gpt-4o")] == {0}  # in the output, with a system message
-    assert residuals[("chat.completions", "gpt-5-mini")] == {0, -1}  # 0: 2026-01-07 (2 alone)
+    assert residuals[("chat.completions", "gpt-5-mini")] == {1, 0}  # 1: 2026-01-07 (2 alone)
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from _helpers import data_url, png
 from _private import CUSTOM_TOOL, TOOL_DIALECTS, forced_function, render_functions
 
 from openai_vision_ext import count_tokens, estimate_request
@@ -258,6 +259,127 @@ def test_a_round_trip_bills_the_function_name_twice(api: str) -> None:
     assert _round_trip(long, api) - _round_trip(short, api) == 2 * extra
 
 
+_WEATHER = {
+    "name": "weather",
+    "description": "Gets current weather for a location",
+    "parameters": {
+        "type": "object",
+        "properties": {
+            "latitude": {"type": "string", "description": "Latitude (e.g., 52.5200)"},
+            "longitude": {"type": "string", "description": "Longitude (e.g., 13.4050)"},
+        },
+        "required": ["latitude", "longitude"],
+    },
+}
+_BEST_LANGUAGE = {
+    "name": "best_language_to_learn",
+    "description": "Gets the best language to learn",
+    "parameters": {"type": "object", "properties": {}, "required": []},
+}
+_CONTENT_RETURNING = {
+    "name": "content_returning",
+    "description": "Returns a Content object with text and attachments",
+    "parameters": {
+        "type": "object",
+        "properties": {"query": {"type": "string", "description": "Query to process"}},
+        "required": ["query"],
+    },
+}
+_STRICT = {"additionalProperties": False, "strict": True}  # ruby_llm's gpt-5 schemas add these
+_ASKED = {
+    "weather": (
+        "What's the weather in Berlin? (52.5200, 13.4050)",
+        '{"latitude":"52.5200","longitude":"13.4050"}',
+        "Current weather at 52.5200, 13.4050: 15°C, Wind: 10 km/h",
+    ),
+    "best_language_to_learn": ("What's the best language to learn?", "{}", "Ruby"),
+    "content_returning": (
+        "Process this query: test data",
+        '{"query":"test data"}',
+        "Processed: test data",
+    ),
+}
+
+
+def _ruby_llm_round_trip(spec: dict[str, Any], strict: bool) -> tuple[dict[str, Any], ...]:
+    """ruby_llm's Chat request before and after one call of ``spec`` (its public cassettes)."""
+    parameters = {**spec["parameters"], **(_STRICT if strict else {})}
+    tools = [{"type": "function", "function": {**spec, "parameters": parameters}}]
+    question, arguments, result = _ASKED[spec["name"]]
+    call = {
+        "id": "c1",
+        "type": "function",
+        "function": {"name": spec["name"], "arguments": arguments},
+    }
+    first = [{"role": "user", "content": question}]
+    turns = [
+        *first,
+        {"role": "assistant", "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "c1", "content": result},
+    ]
+    return {"messages": first, "tools": tools}, {"messages": turns, "tools": tools}
+
+
+def _ruby_llm_responses_round_trip(spec: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    """The same on Responses (gpt-4.1-nano, 2025-08-25, in the same cassettes)."""
+    tools = [{"type": "function", **spec}]
+    question, arguments, result = _ASKED[spec["name"]]
+    first = [{"type": "message", "role": "user", "content": question}]
+    call = {"type": "function_call", "call_id": "c1", "name": spec["name"], "arguments": arguments}
+    output = {"type": "function_call_output", "call_id": "c1", "output": result}
+    return {"input": first, "tools": tools}, {"input": [*first, call, output], "tools": tools}
+
+
+@pytest.mark.parametrize(
+    ("api", "model", "spec", "billed"),
+    [
+        # crmne/ruby_llm spec/fixtures/vcr_cassettes/chat_function_calling_openai_<model>_...
+        ("chat.completions", "gpt-4.1-nano", _WEATHER, (88, 143)),  # can_use_tools, 2025-08/09
+        ("chat.completions", "gpt-4.1-nano", _BEST_LANGUAGE, (48, 73)),  # ..._without_parameters
+        ("chat.completions", "gpt-5-nano", _WEATHER, (169, 230)),  # can_use_tools, 2026-01-16
+        ("chat.completions", "gpt-5-nano", _BEST_LANGUAGE, (129, 160)),  # 2026-01-12
+        ("responses", "gpt-4.1-nano", _WEATHER, (82, 135)),  # can_use_tools, 2025-08-25
+        ("responses", "gpt-4.1-nano", _BEST_LANGUAGE, (42, 65)),  # ..._without_parameters
+    ],
+)
+def test_real_round_trips_are_estimated_to_the_bill(
+    api: str, model: str, spec: dict[str, Any], billed: tuple[int, int]
+) -> None:
+    """Public bills of a text round trip and of the turn before it (1- and 5-token function
+    names): a call is a message to ``functions.NAME``, its result a message from it; on Chat
+    the two are one token under two full messages on both model generations, on Responses
+    (non-reasoning) three; both turns equal their bills."""
+    if api == "responses":
+        requests = _ruby_llm_responses_round_trip(spec)
+    else:
+        requests = _ruby_llm_round_trip(spec, strict=model.startswith("gpt-5"))
+    estimates = [estimate_request(api=api, model=model, **r).input_tokens for r in requests]
+    assert tuple(estimates) == billed
+
+
+def test_an_image_in_a_chat_tool_message_is_estimated_with_its_own_band() -> None:
+    """A tool message holding an image (which Chat documents as text-only) widens the bounds by
+    the image_in_tool_output band; ruby_llm's real request (gpt-4.1-nano, billed 111, a
+    128x128 PNG) lies within them; the same result as text alone does not use the band."""
+    _, request = _ruby_llm_round_trip(_CONTENT_RETURNING, strict=False)
+    text = {"type": "text", "text": "Processed: test data"}
+    image = {"type": "image_url", "image_url": {"url": data_url(png((128, 128)))}}
+    *turns, result = request["messages"]
+
+    def estimate(*parts: dict[str, Any]) -> Any:
+        messages = [*turns, {**result, "content": list(parts)}]
+        return estimate_request(model="gpt-4.1-nano", messages=messages, tools=request["tools"])
+
+    est, plain = estimate(text, image), estimate(text)
+    assert "image_in_tool_output" in est.error_bands
+    assert "image_in_tool_output" not in plain.error_bands
+    assert est.input_tokens == plain.input_tokens + 41  # the image at its own rule
+    assert not est.exact
+    assert any("image inside a tool result" in note for note in est.notes)
+    assert est.upper is not None
+    assert est.lower <= 111 <= est.upper
+
+
 def test_a_round_trip_is_never_called_exact() -> None:
     est = estimate_request(
         model="gpt-4o",
@@ -388,9 +510,11 @@ def test_responses_bills_the_namespace_3_below_its_rendering_on_non_reasoning_mo
     assert _namespace_cost("gpt-5-mini", "responses", None) == 3
 
 
-def test_a_responses_round_trip_is_framed_as_on_chat() -> None:
-    """Besides the messages themselves, a round trip costs the same on both APIs (pydantic-ai's
-    Responses round trips, gpt-4.1-mini and gpt-4o, are exact with it)."""
+def test_a_responses_round_trip_costs_two_less_than_on_chat() -> None:
+    """Besides the messages themselves, a round trip costs 2 less on Responses than on Chat
+    (non-reasoning models): pydantic-ai's Responses round trips (gpt-4.1-mini, gpt-4o) and
+    ruby_llm's (gpt-4.1-nano) are exact with it, as are ruby_llm's Chat round trips on the same
+    model and pydantic-ai's on gpt-4.1-mini with Chat's framing."""
     alone = {api: _round_trip("f", api) for api in ("chat.completions", "responses")}
     user = {
         "chat.completions": estimate_request(
@@ -401,7 +525,7 @@ def test_a_responses_round_trip_is_framed_as_on_chat() -> None:
         ).input_tokens,
     }
     added = {api: alone[api] - user[api] for api in alone}
-    assert added["responses"] == added["chat.completions"]
+    assert added["responses"] == added["chat.completions"] - 2
 
 
 def _chat_tools_cost(model: str, messages: list[dict[str, Any]]) -> int:
