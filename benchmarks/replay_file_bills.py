@@ -8,7 +8,7 @@ see ``cassettes/README.md``) is replayed offline (vcrpy, ``record_mode="none"``)
 client, which estimates with today's file rules. Columns: bills replayed; billed numbers the
 report carries verbatim; bills counted (not excluded by the dated calibration: tools or a
 response format); counted bills within today's bounds; those in the era of today's rule row
-(its ``since`` on or before the bill's date, the source commit's date as the rows use), within
+(its ``since`` on or before the bill's date, the UTC day of its response as the rows use), within
 bounds and equal to the estimate. Older
 bills are the dated calibration's job (``benchmarks/calibrate_files.py``), so only a miss in
 its era, or a billed number not carried verbatim, exits 1.

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeAlias, cast
 
 from ._dataurl import is_data_url
+from ._dated import bill_day
 from ._error_bands import ERROR_BANDS, BandKey
 from ._estimate import RequestEstimate, estimate_with_infos
 from ._exceptions import UnknownModelError
@@ -124,7 +125,7 @@ class Observation:
     response_model: str | None
     """Model the response named (``gpt-4o-2024-08-06``), used when ``model`` has no rule."""
     date: str | None
-    """Date the cassette was recorded (``YYYY-MM-DD``), if known."""
+    """UTC day the bill was made (``YYYY-MM-DD``, see ``bill_day``), if known."""
     simple: bool
     """Single turn, no tools, every image's size known."""
     flags: tuple[str, ...]
@@ -241,13 +242,12 @@ def observation_from_record(record: Mapping[str, Any]) -> Observation:
     """
     usage = record["usage"]
     billed = usage.get("input_tokens", usage.get("prompt_tokens"))
-    date = record.get("source_commit_date")
     return Observation(
         id=str(record["id"]),
         api=cast(Api, record["api"]),
         model=str(record["model"]),
         response_model=record.get("response_model"),
-        date=date[:10] if isinstance(date, str) else None,
+        date=bill_day(record.get("response_created"), record.get("source_commit_date")),
         simple=bool(record.get("simple", False)),
         flags=tuple(record.get("sanity_flags") or ()),
         billed=int(billed),

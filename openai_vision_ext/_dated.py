@@ -13,7 +13,7 @@ from typing import Protocol, TypeVar
 
 from ._exceptions import InvalidOptionError
 
-__all__ = ["Dated", "in_force", "iso_day"]
+__all__ = ["Dated", "bill_day", "in_force", "iso_day"]
 
 
 class Dated(Protocol):
@@ -53,6 +53,19 @@ def iso_day(as_of: str | date | None) -> str | None:
     raise InvalidOptionError(
         f"as_of must be an ISO date string or a datetime.date, not {type(as_of).__name__}"
     )
+
+
+def bill_day(created: object, commit_date: object) -> str | None:
+    """The UTC day a recorded bill was made, which picks the rows it is estimated with: its
+    response's ``created`` (unix seconds) when recorded, else the recording's commit date-time
+    read in UTC (a local date can be a day off); ``None`` when neither is known.
+
+    >>> bill_day(1781208611, "2026-06-12T11:38:35+02:00"), bill_day(None, "2025-08-04T22:40-07:00")
+    ('2026-06-11', '2025-08-05')
+    """
+    if isinstance(created, int | float) and not isinstance(created, bool):
+        return datetime.fromtimestamp(created, UTC).date().isoformat()
+    return iso_day(commit_date) if isinstance(commit_date, str) and commit_date else None
 
 
 def in_force(rows: Iterable[_Row], as_of: str | date | None = None) -> _Row | None:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ._dated import bill_day
 from ._estimate import estimate_with_infos
 from ._files import FILE_MIME_TYPES, FileInfo, FileKind, PdfFacts
 from ._types import Api
@@ -117,7 +118,7 @@ def file_bill(record: Mapping[str, Any]) -> FileBill:
     """
     usage = record.get("usage") or {}
     billed = int(usage.get("input_tokens", usage.get("prompt_tokens", 0)))
-    date = str(record.get("source_commit_date", ""))[:10]
+    date = bill_day(record.get("response_created"), record.get("source_commit_date")) or ""
     api: Api = record["api"]
     base = FileBill(
         str(record.get("id")),
@@ -138,7 +139,9 @@ def file_bill(record: Mapping[str, Any]) -> FileBill:
     skeleton.pop("model", None)
     infos = [_file_info(f) for f in record.get("files") or ()]
     try:
-        est = estimate_with_infos(api, base.model, skeleton, [], file_infos=infos, as_of=date)
+        est = estimate_with_infos(
+            api, base.model, skeleton, [], file_infos=infos, as_of=date or None
+        )
     except Exception as exc:  # an unknown model or a request shape the estimate refuses
         return replace(base, excluded=f"not estimable: {type(exc).__name__}")
     lower = est.input_tokens - est.file_tokens + sum(f.lower for f in est.files)

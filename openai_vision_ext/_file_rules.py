@@ -147,7 +147,7 @@ FILE_PAGE_RULES: Final[tuple[FilePageRule, ...]] = (
         api="responses",
         kind="pdf",
         detail="low",
-        since="2025-08-04",
+        since="2025-08-05",
         per_file=0,
         per_file_range=(-1, 2),
         per_page=0,
@@ -157,7 +157,7 @@ FILE_PAGE_RULES: Final[tuple[FilePageRule, ...]] = (
         bills=21,
         pages_verified=1,
         models=("gpt-4o", "gpt-4.1-nano"),
-        source="file_inputs.jsonl: one-page Responses bills 2025-08-04..2026-02-07 (file_data "
+        source="file_inputs.jsonl: one-page Responses bills 2025-08-05..2026-02-12 (file_data "
         "and file_url alike, text or no text): +4 on gpt-4o, gpt-4o-mini, gpt-4.1-nano; o4-mini "
         "+3; gpt-5-nano +4 and +6",
     ),
@@ -165,7 +165,7 @@ FILE_PAGE_RULES: Final[tuple[FilePageRule, ...]] = (
         api="responses",
         kind="pdf",
         detail="low",
-        since="2026-06-12",
+        since="2026-06-11",
         per_file=13,
         per_file_range=(0, 15),
         per_page=0,
@@ -176,7 +176,7 @@ FILE_PAGE_RULES: Final[tuple[FilePageRule, ...]] = (
         pages_verified=1,
         models=("gpt-5-nano",),
         source="file_inputs.jsonl rubyllm-033/041 (exact, +17) and 034/042 (+19, multi-turn), "
-        "gpt-5-nano only, 2026-06-12..2026-08-19",
+        "gpt-5-nano only, 2026-06-11..2026-08-19 (UTC days of the responses)",
     ),
     FilePageRule(
         api="responses",

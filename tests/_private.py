@@ -15,6 +15,7 @@ from openai_vision_ext import (
     _calibrate,
     _client,
     _core,
+    _dated,
     _drift,
     _error_bands,
     _estimate,
@@ -47,6 +48,7 @@ from openai_vision_ext._image import sources as _sources
 from openai_vision_ext._image import strip as _strip
 
 __all__ = [
+    "bill_day",
     "INLINE_MAX_CHARS",
     "INLINE_MAX_NODES",
     "maker",
@@ -184,6 +186,7 @@ BatchTally = _batch.BatchTally
 error_reason = _batch.error_reason
 parse_batch_line = _batch.parse_batch_line
 summarize_batch = _batch.summarize_batch
+bill_day = _dated.bill_day
 EXACT_TARGET = _calibrate.EXACT_TARGET
 EXCLUSION_RULES = _calibrate.EXCLUSION_RULES
 ERROR_BANDS = _error_bands.ERROR_BANDS

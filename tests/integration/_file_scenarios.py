@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from _private import bill_day
 from _vcr_setup import CASSETTES
 
 __all__ = [
@@ -96,9 +97,9 @@ class FileScenario:
 
     @property
     def date(self) -> str:
-        """The bill's date as the file rule rows date bills: its source commit's date (the
-        dated calibration, ``_file_calibrate.file_bill``, uses the same)."""
-        return str(self.row["source_commit_date"])[:10]
+        """The bill's UTC day as the file rule rows date bills (the dated calibration,
+        ``_file_calibrate.file_bill``, uses the same)."""
+        return bill_day(self.row.get("response_created"), self.row["source_commit_date"]) or ""
 
     @property
     def billed_input(self) -> int:

@@ -339,6 +339,25 @@ def test_unknown_size_wins_over_a_sanity_flag() -> None:
     assert exclusion_rule(evaluate(observation_from_record(record))) == "image size unknown"
 
 
+def test_a_bill_is_dated_by_the_utc_day_of_its_response() -> None:
+    """A bill's rules are those of the UTC day it was made: its response's ``created`` when
+    recorded, else its commit's local date-time read in UTC (00:30 at +02:00 is the day
+    before). gpt-4.1-mini's image rule changed on 2026-09-01: a bill of 2026-08-31 22:30 UTC
+    keeps the older, smaller budget."""
+    size = [{"width": 2048, "height": 2048}]
+    record = {
+        **_record("a", 0, model="gpt-4.1-mini", images=size, request=IMAGE_REQUEST),
+        "source_commit_date": "2026-09-01T00:30:00+02:00",
+    }
+    local = observation_from_record(record)
+    created = observation_from_record({**record, "response_created": 1788220800 - 90_000})
+    assert (local.date, created.date) == ("2026-08-31", "2026-08-30")
+    sept = observation_from_record({**record, "response_created": 1788220800})
+    assert sept.date == "2026-09-01"
+    estimates = [evaluate(o).estimate for o in (local, sept)]
+    assert [e.image_tokens if e else None for e in estimates] == [2466, 6637]
+
+
 def test_drift_tie_goes_to_the_most_recent_bill() -> None:
     """With as many bills of each count, the most recently billed count is the usual one."""
     records = [

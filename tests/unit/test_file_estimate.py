@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from _pdfs import DATA, make_ooxml, make_pdf
 from _private import (
+    bill_day,
     estimate_with_infos,
     file_bill,
     file_calibration_table,
@@ -132,7 +133,7 @@ def test_calibration_table_has_a_row_per_api_and_rule() -> None:
         "| chat.completions | chat.completions/pdf/low@2025-04-19 | 24 | 24 | 20 | 20 (yes) |"
         in table
     )
-    assert "| responses | responses/pdf/low@2025-08-04 | 21 | 21 | 21 | 16 (yes) |" in table
+    assert "| responses | responses/pdf/low@2025-08-05 | 21 | 21 | 21 | 16 (yes) |" in table
 
 
 def test_request_bounds_include_the_files_bounds() -> None:
@@ -206,7 +207,7 @@ def _estimate_row(row: dict[str, Any], file_infos: list[Any] | None = None) -> t
         request,
         images,
         file_infos=file_infos or [recorded_file_info(f) for f in row["files"]],
-        as_of=row["source_commit_date"][:10],
+        as_of=bill_day(row["response_created"], row["source_commit_date"]),
     )
     return row["usage"].get("input_tokens", row["usage"].get("prompt_tokens")), est
 
@@ -273,9 +274,9 @@ def test_real_round_trips_bill_a_file_alone_like_one_beside_text() -> None:
         # a bill dated before the table: the first row of its own API (not another API's)
         ("chat.completions", "low", "2025-01-01", ("chat.completions", "low", "2025-04-19")),
         # before files had a detail (until 2026-05) a high request was billed as the low row
-        ("responses", "high", "2025-09-01", ("responses", "low", "2025-08-04")),
+        ("responses", "high", "2025-09-01", ("responses", "low", "2025-08-05")),
         ("responses", "high", "2026-07-15", ("responses", "high", "2026-07-15")),
-        ("responses", "low", "2025-09-01", ("responses", "low", "2025-08-04")),
+        ("responses", "low", "2025-09-01", ("responses", "low", "2025-08-05")),
     ],
 )
 def test_a_file_rule_is_the_row_of_its_api_and_date(
