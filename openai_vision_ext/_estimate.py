@@ -722,12 +722,16 @@ def _tally_chat_message(message: Mapping[str, Any], tally: _Tally, turns: _Turns
     content = message.get("content")
     role = str(message.get("role", ""))
     framing = turns.framing
-    if role in ("tool", "function"):
+    legacy_call = message.get("function_call")  # deprecated predecessor of ``tool_calls``
+    if role == "tool":
         call_id = message.get("tool_call_id")
         name = turns.names.get(call_id) if isinstance(call_id, str) else message.get("name")
         _tally_tool_output(name, content, tally, turns, (*at, "content"))
         return
-    if content or not calls:
+    if role == "function":
+        _tally_function_message(message.get("name"), content, tally, turns, (*at, "content"))
+        return
+    if content or not (calls or isinstance(legacy_call, Mapping)):
         tally.framing += turns.message(role)
         tally.texts.append(role)
         _tally_content(content, tally, (*at, "content"))
@@ -735,7 +739,6 @@ def _tally_chat_message(message: Mapping[str, Any], tally: _Tally, turns: _Turns
         if isinstance(name, str):
             tally.texts.append(name)
             tally.framing += framing.per_name
-    legacy_call = message.get("function_call")  # deprecated predecessor of ``tool_calls``
     for call, function in [(c, c.get("function")) for c in calls] + [({}, legacy_call)]:
         if isinstance(function, Mapping):
             name = function.get("name")
@@ -788,6 +791,21 @@ def _tally_tool_output(
         isinstance(p, Mapping) and p.get("type") in _IMAGE_PART_TYPES for p in content
     ):
         tally.approximate(_IMAGE_IN_TOOL_RESULT, "image_in_tool_output")
+
+
+def _tally_function_message(
+    name: object, content: object, tally: _Tally, turns: _Turns, at: _Field
+) -> None:
+    """A deprecated ``function`` message (the result of a ``function_call``): a message whose
+    author is the function's name, with no role and no recipient (hmarr/openai-chat-tokens'
+    gpt-3.5-turbo bills of 2023: 3 + the name's tokens + the content's, 3 bills)."""
+    tally.framing += turns.framing.per_message
+    tally.texts.extend(_strings(name))
+    _tally_content(content, tally, at)
+    tally.approximate(
+        "a deprecated function message: rendered as in 2023 (three gpt-3.5-turbo bills)",
+        "tool_output",
+    )
 
 
 # --------------------------------------------------------------------------------------------

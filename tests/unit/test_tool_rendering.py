@@ -357,6 +357,61 @@ def test_real_round_trips_are_estimated_to_the_bill(
     assert tuple(estimates) == billed
 
 
+_STUFF = '{"foo": "bar", "baz": 1.5}'
+_HELLO = {"role": "user", "content": "hello world"}
+
+
+@pytest.mark.parametrize(
+    ("messages", "billed"),
+    [
+        ([_HELLO, {"role": "function", "name": "do_stuff", "content": "{}"}], 15),
+        ([_HELLO, {"role": "function", "name": "do_stuff", "content": _STUFF}], 28),
+        (
+            [
+                {
+                    "role": "function",
+                    "name": "dance_the_tango",
+                    "content": '{"a": { "b" : { "c": false}}}',
+                }
+            ],
+            24,
+        ),
+        (
+            [
+                {
+                    "role": "assistant",
+                    "content": "",
+                    "function_call": {"name": "do_stuff", "arguments": _STUFF},
+                }
+            ],
+            26,
+        ),
+        (
+            [
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "function_call": {
+                        "name": "do_stuff",
+                        "arguments": '{"foo":"bar", "baz":\n\n 1.5}',
+                    },
+                }
+            ],
+            25,
+        ),
+    ],
+)
+def test_deprecated_function_messages_match_hmarrs_bills(
+    messages: list[dict[str, Any]], billed: int
+) -> None:
+    """hmarr/openai-chat-tokens' gpt-3.5-turbo bills (2023): a ``function`` message is authored
+    by the function's name (3 + name + content); an assistant ``function_call`` is a call like
+    a tool call, with no empty assistant message beside it (it was 4 above)."""
+    est = estimate_request(model="gpt-3.5-turbo", messages=messages)
+    assert est.input_tokens == billed
+    assert not est.exact
+
+
 def test_an_image_in_a_chat_tool_message_is_estimated_with_its_own_band() -> None:
     """A tool message holding an image (which Chat documents as text-only) widens the bounds by
     the image_in_tool_output band; ruby_llm's real request (gpt-4.1-nano, billed 111, a
