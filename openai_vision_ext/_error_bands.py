@@ -29,7 +29,7 @@ BandKey: TypeAlias = Literal[
     "tool_output",
     "image_in_tool_output",
     "reasoning_replay",
-    "instructions_with_image",
+    "reasoning_image_on_responses",
 ]
 
 
@@ -108,13 +108,15 @@ ERROR_BANDS: Mapping[BandKey, ErrorBand] = {
         "(ruby_llm, 2026-07) is -3; unverified on other models",
         date(2026, 2, 9),
     ),
-    "instructions_with_image": ErrorBand(
-        0,
+    "reasoning_image_on_responses": ErrorBand(
+        -1,
         1,
         6,
-        f"{_SHARED}: the only bills of a reasoning model on Responses with instructions beside "
-        "an image (o4-mini, crewAI, 2026-01/02) bill 1 more than the framing fitted on "
-        "requests with one or the other",
+        "the only bills of a reasoning model on Responses with an image (o4-mini beside "
+        "instructions, crewAI, 2026-01/02, real-usage/observations.jsonl) bill as on Chat, 1 "
+        "above the framing of its text and PDF requests; the row's responses_image_framing adds "
+        "that 1 (0..0 on all 6), widened by the 1 no bill settles: o4-mini without "
+        "instructions may not bill it (-1), other reasoning models beside instructions may (+1)",
         _MEASURED,
     ),
 }

@@ -477,6 +477,8 @@ def estimate_with_infos(
         _tally_responses(request, tally, framing, rule)
     else:
         _tally_chat(request, tally, framing, rule)
+    if images and isinstance(rule, ModelRule):
+        _tally_image_shape(api, rule, request, tally)
     text_tokens = tally.framing + _count_texts(tally.texts, rule.encoding)
     # Sums only over what the walk found: a request without images or files skips them.
     unknown = [im for im in images if im.tokens is None] if images else []
@@ -494,13 +496,11 @@ def estimate_with_infos(
         for note in f.notes:
             tally.note(note, exact=f.exact)
     input_tokens = image_total + text_tokens + file_total
-    if images:
-        _tally_image_shape(api, rule.reasoning, request, tally)
-        if not rule.verified:
-            tally.note(
-                f"image rule {rule.name!r} is not verified by bills (the guide's numbers): "
-                "not exact; its bounds assume the guide is right"
-            )
+    if images and not rule.verified:
+        tally.note(
+            f"image rule {rule.name!r} is not verified by bills (the guide's numbers): "
+            "not exact; its bounds assume the guide is right"
+        )
     lower = input_tokens - tally.below
     upper: int | None = input_tokens
     if tally.bands:
@@ -886,16 +886,21 @@ def _tally_item(item: Mapping[str, Any], tally: _Tally, turns: _Turns, at: _At) 
 
 
 def _tally_image_shape(
-    api: Api, reasoning: bool, request: Mapping[str, Any], tally: _Tally
+    api: Api, rule: ModelRule, request: Mapping[str, Any], tally: _Tally
 ) -> None:
-    """Images beside ``instructions`` on a reasoning model's Responses request: the framing was
-    fitted on requests with one or the other, and the only bills with both differ."""
+    """A Responses request holding an image: the model row's ``responses_image_framing``,
+    measured only beside ``instructions`` (o4-mini), and images beside instructions on other
+    reasoning models, which no bill shows: both approximate."""
+    if api != "responses":
+        return
     instructions = request.get("instructions")
-    if api == "responses" and reasoning and isinstance(instructions, str) and instructions:
+    beside = rule.reasoning and isinstance(instructions, str) and bool(instructions)
+    tally.framing += rule.responses_image_framing
+    if rule.responses_image_framing or beside:
         tally.approximate(
-            "instructions beside an image on a reasoning model (Responses): framing fitted on "
-            "requests with one or the other",
-            "instructions_with_image",
+            "an image on a reasoning model's Responses request: framing measured only on "
+            "requests with instructions beside the image (o4-mini, 6 bills)",
+            "reasoning_image_on_responses",
         )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _helpers import data_url, png
 from _private import (
     BUILTIN_TOOLS,
     REASONING_REPLAY,
@@ -241,3 +242,57 @@ def test_builtin_tools_are_data_rows_and_never_exact() -> None:
     assert any("unverified" in note for note in drawn.notes)
     assert not searched.exact
     assert searched.upper is None
+
+
+_CREWAI_ROLE = (
+    "You are File Analyst. Expert at analyzing various file types.\n"
+    "Your personal goal is: Analyze and describe files accurately"
+)
+_CREWAI_TASK = "\nCurrent Task: Describe this image briefly.\n\nProvide your complete response:"
+
+
+def _o4_mini_twins(image: bool) -> tuple[Any, Any]:
+    """crewAI's o4-mini request (2026-02-12) on Responses and on Chat Completions."""
+    url = data_url(png((640, 480)))
+    responses_parts: list[dict[str, Any]] = [{"type": "input_text", "text": _CREWAI_TASK}]
+    chat_parts: list[dict[str, Any]] = [{"type": "text", "text": _CREWAI_TASK}]
+    if image:
+        responses_parts.append({"type": "input_image", "image_url": url})
+        chat_parts.append({"type": "image_url", "image_url": {"url": url}})
+    responses = estimate_request(
+        model="o4-mini",
+        instructions=_CREWAI_ROLE,
+        input=[{"role": "user", "content": responses_parts}],
+    )
+    chat = estimate_request(
+        api="chat.completions",
+        model="o4-mini",
+        messages=[
+            {"role": "system", "content": _CREWAI_ROLE},
+            {"role": "user", "content": chat_parts},
+        ],
+    )
+    return responses, chat
+
+
+def test_o4_mini_bills_an_image_request_on_responses_as_on_chat() -> None:
+    """crewAI's request billed 563 on both APIs (6 Responses, 12 Chat bills, 2026-02-12); its
+    text alone frames 1 lower on Responses, as o4-mini's text and PDF bills do."""
+    responses, chat = _o4_mini_twins(image=True)
+    assert responses.input_tokens == chat.input_tokens == 563
+    assert "reasoning_image_on_responses" in responses.error_bands
+    assert not responses.exact
+    assert responses.lower < 563 < (responses.upper or 0)
+    text_responses, text_chat = _o4_mini_twins(image=False)
+    assert text_responses.input_tokens == text_chat.input_tokens - 1
+
+
+def test_gpt5_images_on_responses_keep_the_reasoning_framing() -> None:
+    """The gpt-5 family's Responses image bills fit the reasoning framing as is (gpt-5-nano,
+    ruby_llm 2026-06/08; gpt-5-mini, mirascope 2025-12): no extra token, still exact."""
+    url = data_url(png((128, 128)))
+    image = {"type": "input_image", "image_url": url}
+    est = estimate_request(model="gpt-5-nano", input=[{"role": "user", "content": [image]}])
+    alone = estimate_request(model="gpt-5-nano", input=[_user("")])
+    assert est.input_tokens - alone.input_tokens == est.image_tokens
+    assert est.exact
