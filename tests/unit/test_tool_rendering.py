@@ -541,8 +541,8 @@ def _namespace_cost(model: str, api: str, first: tuple[str, str] | None) -> int:
     """What one function adds besides its rendering, with (or without) a ``(role, text)``
     message before the user's (text ending in punctuation: the blank line before the namespace
     is free)."""
-    items = [*([{"role": first[0], "content": first[1]}] if first else []), {"role": "user"}]
-    items[-1]["content"] = "Hi"
+    leading = [{"role": first[0], "content": first[1]}] if first else []
+    items = [*leading, {"role": "user", "content": "Hi"}]
     chat = api == "chat.completions"
     tools = [{"type": "function", "function": _F}] if chat else [{"type": "function", **_F}]
     key = "messages" if chat else "input"
