@@ -357,6 +357,61 @@ def test_real_round_trips_are_estimated_to_the_bill(
     assert tuple(estimates) == billed
 
 
+def _weather_turn(key: str, lat: str, lon: str) -> list[dict[str, Any]]:
+    args = f'{{"latitude":"{lat}","longitude":"{lon}"}}'
+    call = {"id": key, "type": "function", "function": {"name": "weather", "arguments": args}}
+    result = f"Current weather at {lat}, {lon}: 15°C, Wind: 10 km/h"
+    return [
+        {"role": "assistant", "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": key, "content": result},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("model", "answer", "billed"),
+    [
+        # ruby_llm's can_use_tools_in_multi-turn_conversations cassettes (public)
+        (
+            "gpt-4.1-nano",  # 2025-08-20
+            "The current weather in Berlin is 15°C with a wind speed of 10 km/h.",
+            (88, 143, 188, 243),
+        ),
+        (
+            "gpt-5-nano",  # 2026-01-16
+            "Berlin (52.5200, 13.4050): 15°C, wind 10 km/h.\n\nWould you like a short forecast or "
+            "more details (humidity, precipitation chance)?",
+            (169, 230, 296, 357),
+        ),
+    ],
+)
+def test_real_multi_turn_tool_conversations_are_estimated_to_the_bill(
+    model: str, answer: str, billed: tuple[int, ...]
+) -> None:
+    """Four requests of one conversation (a call and its result, the assistant's answer, a
+    second question, a second call and result): each estimate equals its bill, with harmony's
+    channels on gpt-5-nano."""
+    first = [{"role": "user", "content": "What's the weather in Berlin? (52.5200, 13.4050)"}]
+    second = [{"role": "user", "content": "What's the weather in Paris? (48.8575, 2.3514)"}]
+    turns = [
+        first,
+        [*first, *_weather_turn("a", "52.5200", "13.4050")],
+        [
+            *first,
+            *_weather_turn("a", "52.5200", "13.4050"),
+            {"role": "assistant", "content": answer},
+            *second,
+        ],
+    ]
+    turns.append([*turns[2], *_weather_turn("b", "48.8575", "2.3514")])
+    spec = {
+        **_WEATHER,
+        "parameters": {**_WEATHER["parameters"], **(_STRICT if model == "gpt-5-nano" else {})},
+    }
+    tools = [{"type": "function", "function": spec}]
+    estimates = [estimate_request(model=model, messages=m, tools=tools).input_tokens for m in turns]
+    assert tuple(estimates) == billed
+
+
 _STUFF = '{"foo": "bar", "baz": 1.5}'
 _HELLO = {"role": "user", "content": "hello world"}
 
