@@ -10,6 +10,7 @@ images itself and calls it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -681,7 +682,7 @@ def _tally_chat(
 ) -> None:
     _, messages = request_root("chat.completions", request)
     tally.framing += framing.per_request
-    turns = _Turns(framing, TOOL_DIALECTS[rule.tool_dialect])
+    turns = _Turns(framing, TOOL_DIALECTS[rule.tool_dialect], rule.encoding)
     for n, message in enumerate(messages) if isinstance(messages, list | tuple) else ():
         if isinstance(message, Mapping):
             _tally_chat_message(message, tally, turns, ("messages", n))
@@ -708,7 +709,10 @@ class _Turns:
 
     framing: Framing
     dialect: ToolDialect
+    encoding: EncodingName
     names: dict[str, str] = field(default_factory=dict)
+    custom: set[str] = field(default_factory=set)
+    """Ids of the custom tool calls seen so far (their results are unverified too)."""
 
     def message(self, role: str) -> int:
         """Framing tokens of one message: an assistant message also carries a channel."""
@@ -726,7 +730,7 @@ def _tally_chat_message(message: Mapping[str, Any], tally: _Tally, turns: _Turns
     if role == "tool":
         call_id = message.get("tool_call_id")
         name = turns.names.get(call_id) if isinstance(call_id, str) else message.get("name")
-        _tally_tool_output(name, content, tally, turns, (*at, "content"))
+        _tally_result(name, content, tally, turns, (*at, "content"), call_id)
         return
     if role == "function":
         _tally_function_message(message.get("name"), content, tally, turns, (*at, "content"))
@@ -740,7 +744,12 @@ def _tally_chat_message(message: Mapping[str, Any], tally: _Tally, turns: _Turns
             tally.texts.append(name)
             tally.framing += framing.per_name
     for call, function in [(c, c.get("function")) for c in calls] + [({}, legacy_call)]:
-        if isinstance(function, Mapping):
+        custom = call.get("custom") if call.get("type") == "custom" else None
+        if isinstance(custom, Mapping):
+            _tally_custom_call(
+                call.get("id"), custom.get("name"), custom.get("input"), tally, turns
+            )
+        elif isinstance(function, Mapping):
             name = function.get("name")
             if isinstance(call.get("id"), str) and isinstance(name, str):
                 turns.names[call["id"]] = name
@@ -750,11 +759,8 @@ def _tally_chat_message(message: Mapping[str, Any], tally: _Tally, turns: _Turns
 def _tally_tool_call(name: object, arguments: object, tally: _Tally, turns: _Turns) -> None:
     """An assistant call: a message addressed to the function (``assistant to=functions.f``)
     holding the arguments; harmony adds a channel and ``<|constrain|>json``."""
-    dialect = turns.dialect
-    tally.framing += turns.message("assistant") + turns.framing.per_tool_call
-    tally.framing += dialect.call_constraint
-    tally.texts.append(f"assistant to=functions.{name if isinstance(name, str) else ''}")
-    tally.texts.extend(_strings(arguments))
+    _tally_call_message(name, arguments, tally, turns)
+    tally.framing += turns.dialect.call_constraint
     tally.approximate(
         "tool calls: rendered as messages to the function (fitted on few bills)", "tool_call"
     )
@@ -766,6 +772,55 @@ _IMAGE_IN_TOOL_RESULT = (
     "are 15-17 tokens below the text rendering plus the image's own rule; one Responses bill, "
     "3 below)"
 )
+
+
+def _tally_call_message(name: object, body: object, tally: _Tally, turns: _Turns) -> None:
+    """The message to the function that a call is: its header and body, no content type."""
+    tally.framing += turns.message("assistant") + turns.framing.per_tool_call
+    tally.texts.append(f"assistant to=functions.{name if isinstance(name, str) else ''}")
+    tally.texts.extend(_strings(body))
+
+
+_CUSTOM_CALL_NOTE = (
+    "replayed custom tool call: its input counted as a function call's arguments without "
+    "<|constrain|>json (openai/harmony renders a content type only when there is one); "
+    "unverified (no bill): the lower bound leaves the call and its result out, no upper bound"
+)
+
+
+def _tally_custom_call(
+    call_id: object, name: object, custom_input: object, tally: _Tally, turns: _Turns
+) -> None:
+    """A replayed custom tool call (Responses ``custom_tool_call``, Chat ``custom`` tool call):
+    the message to the function a function call is, holding the free-form input."""
+    if isinstance(call_id, str):
+        turns.custom.add(call_id)
+        if isinstance(name, str):
+            turns.names[call_id] = name
+    with _unverified(tally, turns.encoding, _CUSTOM_CALL_NOTE):
+        _tally_call_message(name, custom_input, tally, turns)
+
+
+def _tally_result(
+    name: object, content: object, tally: _Tally, turns: _Turns, at: _Field, call_id: object
+) -> None:
+    """A call's result; the result of a custom tool call is unverified like the call."""
+    if not isinstance(call_id, str) or call_id not in turns.custom:
+        _tally_tool_output(name, content, tally, turns, at)
+        return
+    with _unverified(tally, turns.encoding, _CUSTOM_CALL_NOTE):
+        _tally_tool_output(name, content, tally, turns, at)
+
+
+@contextmanager
+def _unverified(tally: _Tally, encoding: EncodingName, note: str) -> Iterator[None]:
+    """Count a part no bill backs: what the block adds stays in the estimate, but leaves the
+    lower bound (the bill may render it otherwise, or not at all) and removes the upper one."""
+    framing, n_texts = tally.framing, len(tally.texts)
+    yield
+    added = tally.texts[n_texts:]
+    tally.below += tally.framing - framing + (_count_texts(added, encoding) if added else 0)
+    tally.approximate(note, None)
 
 
 def _tally_tool_output(
@@ -828,7 +883,7 @@ def _tally_responses(
         if isinstance(items, list | tuple)
         else []
     )
-    turns = _Turns(framing, TOOL_DIALECTS[rule.tool_dialect])
+    turns = _Turns(framing, TOOL_DIALECTS[rule.tool_dialect], rule.encoding)
     last_user = max((n for n, i in listed if _is_user_message(i)), default=-1)
     for n, item in listed:
         if item.get("type") == "reasoning":
@@ -874,11 +929,13 @@ def _tally_item(item: Mapping[str, Any], tally: _Tally, turns: _Turns, at: _At) 
         if isinstance(item.get("call_id"), str) and isinstance(name, str):
             names[item["call_id"]] = name
         _tally_tool_call(name, item.get("arguments"), tally, turns)
-    elif kind == "function_call_output":
+    elif kind == "custom_tool_call":
+        _tally_custom_call(item.get("call_id"), item.get("name"), item.get("input"), tally, turns)
+    elif kind in ("function_call_output", "custom_tool_call_output"):
         call_id = item.get("call_id")
         output = item.get("output")
         name = names.get(call_id) if isinstance(call_id, str) else None
-        _tally_tool_output(name, output, tally, turns, (*at, "output"))
+        _tally_result(name, output, tally, turns, (*at, "output"), call_id)
     else:
         key = "output" if item.get("output") else "content"
         _tally_content(item.get(key), tally, (*at, key))

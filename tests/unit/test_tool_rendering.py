@@ -761,3 +761,62 @@ def test_an_unverified_custom_tool_has_no_upper_bound(tool: dict[str, Any]) -> N
     assert est.upper is None
     assert est.lower <= est.input_tokens - CUSTOM_TOOL.per_tool
     assert any("unverified" in note for note in est.notes)
+
+
+_CALL_INPUT = "4 + 4 * 12 + 7 * 3"
+
+
+def _replayed(api: str, model: str, kind: str, call_input: str) -> Any:
+    """A round trip replayed: a ``function`` call (``call_input`` as its arguments) or a
+    ``custom`` call (``call_input`` as its input), then the call's result."""
+    if api == "chat.completions":
+        spec = (
+            {"function": {"name": "math_exp", "arguments": call_input}}
+            if kind == "function"
+            else {"custom": {"name": "math_exp", "input": call_input}}
+        )
+        messages: list[dict[str, Any]] = [
+            {"role": "user", "content": "Add 4 and 4."},
+            {"role": "assistant", "tool_calls": [{"id": "c1", "type": kind, **spec}]},
+            {"role": "tool", "tool_call_id": "c1", "content": "8"},
+        ]
+        return estimate_request(model=model, messages=messages)
+    key, item = (
+        ("arguments", "function_call") if kind == "function" else ("input", "custom_tool_call")
+    )
+    items: list[dict[str, Any]] = [
+        {"role": "user", "content": "Add 4 and 4."},
+        {"type": item, "call_id": "c1", "name": "math_exp", key: call_input},
+        {"type": f"{item}_output", "call_id": "c1", "output": "8"},
+    ]
+    return estimate_request(model=model, input=items)
+
+
+@pytest.mark.parametrize("api", ["chat.completions", "responses"])
+@pytest.mark.parametrize(("model", "dialect"), [("gpt-4o", "2024"), ("gpt-5", "2025")])
+def test_a_replayed_custom_call_counts_its_input_like_a_function_calls_arguments(
+    api: str, model: str, dialect: str
+) -> None:
+    """A custom call is a message to ``functions.NAME`` holding its free-form input, as a
+    function call holds its arguments, without harmony's ``<|constrain|>json`` (the input has
+    no content type); its result is a message from the function, as a function's is."""
+    custom = _replayed(api, model, "custom", _CALL_INPUT)
+    function = _replayed(api, model, "function", _CALL_INPUT)
+    constraint = TOOL_DIALECTS[dialect].call_constraint
+    assert custom.input_tokens == function.input_tokens - constraint
+    empty = _replayed(api, model, "custom", "")
+    assert custom.input_tokens - empty.input_tokens == count_tokens(_CALL_INPUT)
+
+
+@pytest.mark.parametrize("api", ["chat.completions", "responses"])
+def test_a_replayed_custom_call_is_bounded_as_unverified(api: str) -> None:
+    """No bill backs a replayed custom call: never exact, no upper bound, and the lower bound
+    leaves the call and its result out (at least the input's tokens and the function name's
+    in both messages below the estimate)."""
+    est = _replayed(api, "gpt-5", "custom", _CALL_INPUT)
+    assert not est.exact
+    assert est.upper is None
+    assert est.lower <= est.input_tokens - count_tokens(_CALL_INPUT) - 2 * count_tokens("math_exp")
+    assert any("custom tool call" in note and "unverified" in note for note in est.notes)
+    function = _replayed(api, "gpt-5", "function", _CALL_INPUT)
+    assert function.upper is not None  # the function round trip keeps its measured band
