@@ -143,7 +143,8 @@ class RequestEstimate:
     lower: int = 0
     """Least the input can be billed: the estimate plus, per image of unknown size, the fewest
     tokens its detail can cost on this model, plus the low end of each approximated rule's
-    error band (``error_bands``). Equals ``input_tokens`` when the estimate is exact."""
+    error band (``error_bands``), never below 0. Equals ``input_tokens`` when the estimate is
+    exact."""
     upper: int | None = None
     """Most the input can be billed: the estimate plus, per image of unknown size, the most its
     detail can cost on this model, plus the high end of each approximated rule's error band;
@@ -518,6 +519,7 @@ def estimate_with_infos(
             upper = (upper or 0) + sum((f.upper or 0) - f.tokens for f in files)
         else:
             upper = None
+    lower = max(lower, 0)  # a token count: bands fitted on larger requests reach below zero
     if _server_side_state(request) or tally.unbounded:
         upper = None
     cost, cost_upper = _estimate_cost(api, model, request, input_tokens, upper, prices, tally)

@@ -259,6 +259,22 @@ def test_each_tool_call_adds_its_band_once_per_use():
     )
 
 
+def test_the_lower_bound_is_never_below_zero_tokens():
+    """Bounds are token counts: a tiny gpt-5 Chat round trip whose error bands reach below its
+    own estimate has a lower bound of 0, not a negative count."""
+    call = {"id": "c", "type": "function", "function": {"name": "f", "arguments": ""}}
+    messages = [
+        {"role": "assistant", "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "c", "content": ""},
+    ]
+    est = estimate_request(model="gpt-5-nano", messages=messages)
+    bands = sum(ERROR_BANDS[k].low for k in est.error_bands)
+    assert est.input_tokens + bands < 0  # the bands alone would give a negative count
+    assert est.lower == 0
+    assert est.upper is not None
+    assert est.upper >= est.input_tokens
+
+
 def test_a_part_counted_by_no_measured_rule_has_no_upper_bound():
     """A content part type the estimator does not know: not counted, so no upper bound."""
     part = {"type": "input_audio", "input_audio": {"data": "", "format": "wav"}}
