@@ -334,8 +334,9 @@ def is_light(request: Mapping[str, Any], *, max_chars: int, max_nodes: int) -> b
     """Whether ``request`` has no image or file part anywhere and holds at most ``max_chars``
     characters of strings (keys and values) in at most ``max_nodes`` values: then preparing it
     reads no image or file and tokenizes at most ``max_chars`` characters. Stops as soon as a
-    limit is passed, so it costs at most ``max_nodes`` steps (a request that contains itself
-    simply passes the limit: the full walk reports it).
+    limit is passed, or is sure to be (a container whose items would pass it is refused by its
+    length, never copied), so it costs at most ``max_nodes`` steps whatever the request's size
+    (a request that contains itself simply passes the limit: the full walk reports it).
 
     >>> is_light({"input": [{"type": "input_text", "text": "Hi"}]}, max_chars=99, max_nodes=9)
     True
@@ -357,9 +358,13 @@ def is_light(request: Mapping[str, Any], *, max_chars: int, max_nodes: int) -> b
             kind = node.get("type")
             if isinstance(kind, str) and kind in parts:
                 return False
+            if nodes + len(stack) + 2 * len(node) > max_nodes:
+                return False  # every key and value waiting would be a node: never copied
             stack.extend(node.keys())
             stack.extend(node.values())
         elif isinstance(node, list | tuple):
+            if nodes + len(stack) + len(node) > max_nodes:
+                return False  # a long list is refused by its length, not copied
             stack.extend(node)
         elif isinstance(node, str):
             chars += len(node)

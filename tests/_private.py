@@ -48,6 +48,7 @@ from openai_vision_ext._image import sources as _sources
 from openai_vision_ext._image import strip as _strip
 
 __all__ = [
+    "is_light",
     "bill_day",
     "INLINE_MAX_CHARS",
     "INLINE_MAX_NODES",
@@ -268,6 +269,7 @@ ENCODINGS = _text.ENCODINGS
 EncodingName = _text.EncodingName
 get_encoding = _text.get_encoding
 iter_image_refs = _walk.iter_image_refs
+is_light = _walk.is_light
 MAX_TEXT_CHARS = _ooxml.MAX_TEXT_CHARS
 MAX_XML_BYTES = _ooxml.MAX_XML_BYTES
 MAX_ZIP_ENTRIES = _ooxml.MAX_ZIP_ENTRIES

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 import pytest
-from _private import iter_image_refs
+from _private import is_light, iter_image_refs
 
 from openai_vision_ext import InvalidRequestError
 
@@ -127,3 +127,34 @@ def test_computer_screenshots_in_tool_outputs_are_images() -> None:
     }
     (ref,) = iter_image_refs("responses", request)
     assert (ref.location, ref.url, ref.detail) == ("input[0].output", PNG_URL, None)
+
+
+class _CountedList(list[Any]):
+    """A list that counts the items read from it (what ``list.extend`` copies)."""
+
+    read = 0
+
+    def __iter__(self) -> Any:
+        for item in super().__iter__():
+            _CountedList.read += 1
+            yield item
+
+
+@pytest.mark.parametrize("wrap", [lambda x: x, lambda x: {"k": x}, lambda x: [[x]]])
+def test_is_light_refuses_a_huge_list_without_reading_it(wrap: Any) -> None:
+    """A list longer than the node limit is refused by its length: none of its million items is
+    read (the work is bounded by the limit, not the request's size)."""
+    _CountedList.read = 0
+    huge = _CountedList(["x"] * 1_000_000)
+    assert not is_light({"input": wrap(huge)}, max_chars=4096, max_nodes=512)
+    assert _CountedList.read == 0
+
+
+def test_is_light_counts_waiting_items_against_the_limit() -> None:
+    """Lists that each fit but together pass the limit are refused before the last is copied,
+    and a request within both limits still passes."""
+    _CountedList.read = 0
+    parts = [_CountedList(["x"] * 200) for _ in range(3)]
+    assert not is_light({"input": parts}, max_chars=10_000, max_nodes=512)
+    assert _CountedList.read <= 512
+    assert is_light({"input": parts[:2]}, max_chars=10_000, max_nodes=512)
