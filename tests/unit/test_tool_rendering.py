@@ -467,6 +467,16 @@ def test_deprecated_function_messages_match_hmarrs_bills(
     assert not est.exact
 
 
+def test_the_image_requests_function_bills_its_rule_in_a_text_round_trip() -> None:
+    """The content_returning round trip whose Chat image requests miss, with a text output on
+    Responses (ruby_llm's gpt-4.1-nano cassette, 2025-08-25: a Ruby object's inspect string),
+    bills its rule exactly: the function's name and arguments are not what the image rows miss."""
+    first, after = _ruby_llm_responses_round_trip(_CONTENT_RETURNING)
+    after["input"][-1]["output"] = "#<RubyLLM::Content:0x0000000112cfc2c8>"
+    estimates = [estimate_request(model="gpt-4.1-nano", **r).input_tokens for r in (first, after)]
+    assert estimates == [52, 95]
+
+
 def test_an_image_in_a_chat_tool_message_is_estimated_with_its_own_band() -> None:
     """A tool message holding an image (which Chat documents as text-only) widens the bounds by
     the image_in_tool_output band; ruby_llm's real request (gpt-4.1-nano, billed 111, a
