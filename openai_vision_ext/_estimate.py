@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ._error_bands import ERROR_BANDS, BandKey
 from ._exceptions import UnknownModelError
@@ -898,7 +898,9 @@ def _tally_responses(
     tools = request.get("tools")
     if tools:  # which message the tools join is looked up only when there are tools
         joins = (
-            ("system", str(instructions)) if billed_instructions else _system_message(items, rule)
+            _Joined("system", str(instructions), leading=True)
+            if billed_instructions
+            else _system_message(items, rule)
         )
         context = _ToolContext(framing, rule, joins, chat=False)
         _tally_tools(tools, request.get("tool_choice"), tally, context)
@@ -963,9 +965,18 @@ def _tally_image_shape(
         )
 
 
-def _system_message(items: object, rule: ModelRule | TextRule) -> tuple[str, str] | None:
-    """Role and text of the system or developer message the tools join: the first one, if it
-    leads the request or the model's ``tools_join_any_system`` says so; else ``None``."""
+class _Joined(NamedTuple):
+    """The system or developer message function tools join."""
+
+    role: str
+    text: str
+    leading: bool
+    """It starts the request (else a user message comes first: ``tools_join_any_system``)."""
+
+
+def _system_message(items: object, rule: ModelRule | TextRule) -> _Joined | None:
+    """The system or developer message the tools join: the first one, if it leads the request
+    or the model's ``tools_join_any_system`` says so; else ``None``."""
     if not isinstance(items, list | tuple):
         return None
     looked = items if rule.tools_join_any_system else items[:1]
@@ -977,7 +988,8 @@ def _system_message(items: object, rule: ModelRule | TextRule) -> tuple[str, str
     if isinstance(content, list | tuple):
         texts = [p.get("text") if isinstance(p, Mapping) else p for p in content]
         content = "".join(t for t in texts if isinstance(t, str))
-    return str(message["role"]), content if isinstance(content, str) else ""
+    text = content if isinstance(content, str) else ""
+    return _Joined(str(message["role"]), text, leading=message is items[0])
 
 
 _JOINABLE = ("system", "developer")
@@ -1057,9 +1069,9 @@ class _ToolContext:
 
     framing: Framing
     rule: ModelRule | TextRule
-    joins: tuple[str, str] | None
-    """Role and text of the message the tools join (``system``/``developer``; Responses
-    instructions are a system message); ``None``: they open a message of their own."""
+    joins: _Joined | None
+    """The message the tools join (Responses instructions are a system message); ``None``:
+    they open a message of their own."""
     chat: bool
     """Chat Completions tools nest their spec under ``function``."""
 
@@ -1105,9 +1117,9 @@ def _tools_framing(context: _ToolContext) -> int:
     """Tokens the tool definitions add besides their rendering, by the message they join."""
     if context.joins is None:
         return context.framing.tools
-    if not context.framing.tools_by_role:
+    if not context.framing.tools_by_role or not context.joins.leading:
         return context.framing.tools_in_system
-    role = context.joins[0]
+    role = context.joins.role
     return dict(context.rule.tools_joining).get(role, context.framing.tools_in_system)
 
 
@@ -1129,7 +1141,7 @@ def _separator_tokens(context: _ToolContext, rendered: str) -> int:
     """
     if context.joins is None:
         return 0
-    left, right = context.joins[1][-_BOUNDARY:], rendered[:_BOUNDARY]
+    left, right = context.joins.text[-_BOUNDARY:], rendered[:_BOUNDARY]
     encoding = context.rule.encoding
     joined = _count_texts([left + _SEPARATOR + right], encoding)
     return joined - _count_texts([left, right], encoding)

@@ -570,9 +570,12 @@ def _with_role(model: str, role: str, tools: bool) -> int:
     return estimate_request(model=model, messages=messages, **(extra if tools else {})).input_tokens
 
 
-@pytest.mark.parametrize(("model", "saved"), [("gpt-4o", 2), ("gpt-4o-mini", 2), ("gpt-4.1", 0)])
-def test_tools_joining_a_system_message_on_gpt_4o(model: str, saved: int) -> None:
-    """On gpt-4o/-mini tools cost 2 fewer joining a system message than a developer one."""
+@pytest.mark.parametrize(
+    ("model", "saved"), [("gpt-4o", 2), ("gpt-4o-mini", 2), ("gpt-3.5-turbo", 2), ("gpt-4.1", 0)]
+)
+def test_tools_joining_a_system_message_by_model(model: str, saved: int) -> None:
+    """On gpt-4o/-mini and gpt-3.5-turbo tools cost 2 fewer joining a system message than a
+    developer one (no developer bill on gpt-3.5: it keeps the API's ``tools_in_system``)."""
     system = _with_role(model, "system", True) - _with_role(model, "system", False)
     developer = _with_role(model, "developer", True) - _with_role(model, "developer", False)
     assert developer - system == saved
@@ -668,11 +671,28 @@ def test_tools_join_a_system_message_after_the_users_only_on_0125_models(
 ) -> None:
     """crewAI's requests with the system message after the user's: gpt-4 (0613) and gpt-4o
     bill the tools as opening their own message (TaskEvaluation, 2024-04/06), the 0125 models
-    as joining that system message (InstructorToolCalling, 9 bills, 2024-02)."""
+    as joining that system message at the API's ``tools_in_system``, 2 below their own message
+    (InstructorToolCalling, 9 bills, 2024-02)."""
     user, system = {"role": "user", "content": "Hi"}, {"role": "system", "content": "Be brief."}
-    later = _chat_tools_cost(model, [user, system])
-    assert (later == _chat_tools_cost(model, [system, user])) is joins
-    assert (later == _chat_tools_cost(model, [user])) is not joins
+    alone = _chat_tools_cost(model, [user])
+    assert _chat_tools_cost(model, [user, system]) == (alone - 2 if joins else alone)
+
+
+@pytest.mark.parametrize(
+    ("system", "billed"), [(["Hello"], 35), (["Hello:"], 35), (["Hello:", "Hello"], 40)]
+)
+def test_tools_joining_a_leading_system_message_on_gpt_3_5_match_hmarrs_bills(
+    system: list[str], billed: int
+) -> None:
+    """hmarr/openai-chat-tokens' test bills (gpt-3.5-turbo 0613, 2023): system messages, a user
+    "Hi there" and one function without parameters; the namespace joins the first system
+    message 2 below the API's ``tools_in_system``, as openinference's gpt-3.5-turbo bills of
+    2026-02 show too."""
+    messages = [{"role": "system", "content": t} for t in system]
+    messages.append({"role": "user", "content": "Hi there"})
+    functions = [{"name": "do_stuff", "parameters": {"type": "object", "properties": {}}}]
+    est = estimate_request(model="gpt-3.5-turbo", messages=messages, functions=functions)
+    assert est.input_tokens == billed
 
 
 @pytest.mark.parametrize("model", ["gpt-4", "gpt-4o", "gpt-5-nano"])
