@@ -14,7 +14,8 @@
    (printed, not a target: see the README); and the first request through a client just
    constructed, to a loopback server (``bench_client.fake_server``), in fresh processes: the
    time until the request leaves (an httpx request hook) and until the call returns, with the
-   tokenizer still being built (cold: called at once) vs built (warm: after the warm-up ended);
+   tokenizer still being built (cold: called at once) vs built (warm: after the warm-up ended),
+   for the sync and the async client (``asyncio.run`` of one call, timed from before it);
    the cases alternate, best of ``FIRST_RUNS`` each.
 
 Each target prints "ok" or "MISSED"; the script exits 1 when one is missed. The client's
@@ -227,50 +228,65 @@ def bench_first_request() -> None:
 FIRST_RUNS = 5
 
 FIRST_REQUEST = """
-import sys, time
+import asyncio, sys, time
 import openai
 marks = {}
 def sent(request):
     marks.setdefault("sent", time.perf_counter())
     marks.setdefault("building", warming())
-http = openai.DefaultHttpxClient(event_hooks={"request": [sent]})
-args = dict(api_key="sk-bench", base_url=sys.argv[1], max_retries=0, http_client=http)
-from openai_vision_ext import VisionOpenAI, _text
-client, warming = VisionOpenAI(**args), _text.warming
-if sys.argv[2] == "warm":
+async def sent_async(request):
+    sent(request)
+url, case, side = sys.argv[1:4]
+args = dict(api_key="sk-bench", base_url=url, max_retries=0)
+from openai_vision_ext import AsyncVisionOpenAI, VisionOpenAI, _text
+if side == "sync":
+    http = openai.DefaultHttpxClient(event_hooks={"request": [sent]})
+    client = VisionOpenAI(**args, http_client=http)
+else:
+    http = openai.DefaultAsyncHttpxClient(event_hooks={"request": [sent_async]})
+    client = AsyncVisionOpenAI(**args, http_client=http)
+warming = _text.warming
+if case == "warm":
     _text._warming.join()
 gif = "R0lGODdhAQABAIAAAAAAAAAAACwAAAAAAQABAAAIBAABBAQAOw=="
 part = {"type": "input_image", "image_url": "data:image/gif;base64," + gif}
+request = dict(model="gpt-4o", input=[{"role": "user", "content": [part]}])
 start = time.perf_counter()
-client.responses.create(model="gpt-4o", input=[{"role": "user", "content": [part]}])
+if side == "sync":
+    client.responses.create(**request)
+else:
+    asyncio.run(client.responses.create(**request))
 print(marks["sent"] - start, time.perf_counter() - start, marks["building"])
 """
+SIDES = ("sync", "async")
 
 
 def bench_first_client_request() -> None:
     from bench_client import fake_server  # a loopback Responses server in its own process
 
-    cases: dict[str, list[tuple[float, float, bool]]] = {"cold": [], "warm": []}
+    cases = {(side, case): [] for side in SIDES for case in ("cold", "warm")}
+    runs: list[tuple[float, float, bool]]
     with fake_server() as url:
         for _ in range(FIRST_RUNS):
-            for case, runs in cases.items():
+            for (side, case), runs in cases.items():
                 out = subprocess.run(
-                    [sys.executable, "-c", FIRST_REQUEST, url, case], cwd=ROOT, env=ENV,
+                    [sys.executable, "-c", FIRST_REQUEST, url, case, side], cwd=ROOT, env=ENV,
                     check=True, capture_output=True, text=True,
                 ).stdout.split()  # fmt: skip
                 runs.append((float(out[0]), float(out[1]), out[2] == "True"))
-    (cold_sent, cold_done), (warm_sent, warm_done) = (
-        (min(r[0] for r in runs), min(r[1] for r in runs)) for runs in cases.values()
-    )
-    building = sum(r[2] for r in cases["cold"])
-    print(
-        f"  first request through a new client, best of {FIRST_RUNS} fresh processes: "
-        f"sent after {cold_sent * 1e3:.1f} ms with the tokenizer still building "
-        f"({building}/{FIRST_RUNS} runs sent while it was) vs {warm_sent * 1e3:.1f} ms built "
-        f"({cold_sent / warm_sent:.2f}x); call returned after {cold_done * 1e3:.1f} ms vs "
-        f"{warm_done * 1e3:.1f} ms ({cold_done / warm_done:.2f}x: the report's estimate waits "
-        "for the rest of the build)"
-    )
+    print(f"  first request through a new client, best of {FIRST_RUNS} fresh processes each:")
+    for side in SIDES:
+        cold, warm = cases[side, "cold"], cases[side, "warm"]
+        cold_sent, cold_done = min(r[0] for r in cold), min(r[1] for r in cold)
+        warm_sent, warm_done = min(r[0] for r in warm), min(r[1] for r in warm)
+        building = sum(r[2] for r in cold)
+        print(
+            f"  {side:>5}: sent after {cold_sent * 1e3:.1f} ms with the tokenizer still building "
+            f"({building}/{FIRST_RUNS} runs sent while it was) vs {warm_sent * 1e3:.1f} ms built "
+            f"({cold_sent / warm_sent:.2f}x); call returned after {cold_done * 1e3:.1f} ms vs "
+            f"{warm_done * 1e3:.1f} ms ({cold_done / warm_done:.2f}x: the report's estimate "
+            "waits for the rest of the build)"
+        )
 
 
 def main() -> int:

@@ -8,7 +8,8 @@ the billed usage). Each wrapped call:
 ``prepare()`` (preflight, estimate) before any byte is sent, the SDK call unchanged, then
 ``finish()`` and the report is kept beside the response (see ``vision_report``). While the
 tokenizer is still being built (a client's background warm-up), a request that no budget
-holds back is sent first and its estimate made when the response arrives. The sync and
+holds back is sent first and its estimate made when the response arrives (async clients:
+under asyncio). The sync and
 async shells differ only where they touch the transport; the logic is in ``_core``.
 
 Our bookkeeping never fails the user's call: an internal error logs a warning and leaves the
@@ -18,6 +19,7 @@ report ``None``. SDK errors pass through untouched.
 from __future__ import annotations
 
 import atexit
+import concurrent.futures
 import contextvars
 import functools
 import inspect
@@ -676,13 +678,14 @@ async def _call_async(
 ) -> Any:
     options = _options_of(resource)
     # Preparing inspects images and files and may load the tokenizer: off the event loop,
-    # unless it is short, bounded work that waits for nothing (see prepares_inline). The
-    # estimate is never deferred here: awaiting it after the response would let a cancelled
-    # call lose the record of a request already billed.
+    # unless it is short, bounded work that waits for nothing (see prepares_inline). While
+    # the tokenizer is being built, under asyncio, the estimate is made when the response
+    # arrives, before the call returns (see _estimate_off_loop).
     if _inline(api, kwargs, options):
         plan = _safe_prepare(api, kwargs, options)
     else:
-        plan = await anyio.to_thread.run_sync(_safe_prepare, api, kwargs, options)
+        defer = _defers_async()
+        plan = await anyio.to_thread.run_sync(_safe_prepare, api, kwargs, options, defer)
     try:
         result = await method(*args, **kwargs)
     except APIError as exc:
@@ -706,8 +709,101 @@ def _inline(api: Api, kwargs: Mapping[str, Any], options: VisionOptions) -> bool
         return False
 
 
+def _defers_async() -> bool:
+    """Whether an async call sends its request before its estimate is made: while the tokenizer
+    is being built, and only under asyncio, where a call cancelled while its estimate is being
+    made still completes its record (``_estimate_off_loop``). Elsewhere (trio) the call waits
+    for the build, off the event loop, before sending."""
+    if not _tokenizer_warming():
+        return False
+    import sniffio  # the SDK's own dependency, as anyio is
+
+    try:
+        return sniffio.current_async_library() == "asyncio"
+    except sniffio.AsyncLibraryNotFoundError:
+        return False
+
+
+_ESTIMATOR: concurrent.futures.ThreadPoolExecutor | None = None
+_ESTIMATOR_LOCK = threading.Lock()
+
+
+def _estimator() -> concurrent.futures.ThreadPoolExecutor:
+    """The threads that make async clients' deferred estimates (started on first use)."""
+    global _ESTIMATOR
+    with _ESTIMATOR_LOCK:
+        if _ESTIMATOR is None:
+            _ESTIMATOR = concurrent.futures.ThreadPoolExecutor(
+                max_workers=4, thread_name_prefix="openai-vision-ext-estimate"
+            )
+        return _ESTIMATOR
+
+
+async def _estimate_off_loop(options: VisionOptions, plan: Plan, result: object) -> Plan:
+    """``estimated(plan)`` on a worker thread, started as the response arrives, so the estimate
+    counts the request as it was sent and the event loop runs on meanwhile.
+
+    The work is a ``concurrent.futures`` future that no cancellation reaches (``shield``; a
+    native ``Task.cancel()`` abandons even an anyio-shielded ``to_thread`` job that has not
+    started). If the awaiting call is cancelled, the record of the request, already billed,
+    is completed where the estimate ends, without an await (``_report_cancelled``), in the
+    caller's context (``capture_audit()``), and the ``CancelledError`` goes on unchanged."""
+    import asyncio
+
+    try:
+        future = _estimator().submit(estimated, plan)
+    except RuntimeError:  # the interpreter is shutting down: ``finish`` makes it, here
+        return plan
+    try:
+        return await asyncio.shield(asyncio.wrap_future(future))
+    except asyncio.CancelledError:
+        report_later = functools.partial(
+            contextvars.copy_context().run, _report_cancelled, options, plan, result
+        )
+        future.add_done_callback(report_later)
+        raise
+
+
+@_guarded("report")
+def _report_cancelled(
+    options: VisionOptions, plan: Plan, result: object, done: concurrent.futures.Future[Plan]
+) -> None:
+    """The record of a response whose call was cancelled while its estimate was being made:
+    made as the estimate ends (on its worker thread, or at once if it had ended), emitted on
+    the background thread. A response in hand gives a full report (without an
+    ``input_tokens.count``, which would need an await); a stream or a raw response the
+    caller never received gives an incomplete one."""
+    if not done.cancelled() and done.exception() is None:
+        plan = done.result()
+    response: object = None
+    if isinstance(result, AsyncStream):
+        report = _not_returned(plan, "stream", _stream_request_id(result))
+    elif isinstance(result, LegacyAPIResponse | AsyncAPIResponse):
+        what = "stream" if _is_event_stream(result) else "raw response"
+        report = _not_returned(plan, what, result.request_id)
+    else:
+        response = result
+        calls, why_not = _count_args(options, plan)
+        notes = (_NOT_COUNTED_CANCELLED,) if calls is not None else (why_not,) if why_not else ()
+        report = finish(plan, response, request_id=_request_id(response), notes=notes)
+    remember(result, report)
+    _emit_soon(options, report, response)
+
+
+def _not_returned(plan: Plan, what: str, request_id: str | None) -> VisionReport:
+    note = f"the call was cancelled before it returned its {what}: billed numbers unknown"
+    return finish(plan, None, status="incomplete", request_id=request_id, notes=(note,))
+
+
+_NOT_COUNTED_CANCELLED = (
+    "exact_count: not counted, the call was cancelled before it returned; attributed by estimate"
+)
+
+
 async def _track_async(client: Any, options: VisionOptions, plan: Plan, result: object) -> None:
     try:
+        if plan.pending is not None:  # made now, before the call returns (see _call_async)
+            plan = await _estimate_off_loop(options, plan, result)
         if isinstance(result, LegacyAPIResponse | AsyncAPIResponse):
             if _is_event_stream(result):
                 stream = result.parse()  # builds the caller's AsyncStream, reads nothing

@@ -1,36 +1,53 @@
-"""The first request through a sync client is sent while the tokenizer is still being built:
-only a budget needs the estimate before sending (preflight needs no token count), so the
-estimate is made when the response arrives, before the call returns, and it is the same
-estimate. An async client waits for the build (off the event loop) before sending: awaiting
-the estimate after the response would let a cancelled call lose the record of a billed
-request. Ordering is shown with events (the stand-in tokenizer build finishes only once the
-mock transport has the request), never with sleeps; the waits' timeouts only keep an old,
-waiting client from hanging the suite."""
+"""The first request through a client is sent while the tokenizer is still being built: only a
+budget needs the estimate before sending (preflight needs no token count), so the estimate is
+made when the response arrives, before the call returns, and it is the same estimate. An
+async client does so under asyncio, where a call cancelled while its estimate is being made
+still leaves the record of its billed request; elsewhere it waits for the build. Ordering is
+shown with events (the stand-in tokenizer build finishes only once the mock transport has the
+request, or once a request's estimate waits for it), never with sleeps; the waits' timeouts
+only keep a wrongly waiting client from hanging the suite."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import anyio.to_thread
 import httpx2
+import openai
 import pytest
-from _helpers import Side
+import sniffio
+from _helpers import Side, wait_for
 from _mock import Mock, responses_request
-from _private import VisionOptions, estimated, prepare_request, text_module
+from _private import VisionOptions, client_module, estimated, prepare_request, text_module
 
 from openai_vision_ext import Budget, TokenizerError, estimate_request, vision_report
+from openai_vision_ext.testing import capture_audit
 
 _GATE_SECONDS = 10.0
 
 
 class _SlowBuild:
     """Stands in for ``_text._build``: waits until ``release`` is set, then hands out the real
-    encoding (built beforehand), or raises ``failure``. ``done`` is set once it returned."""
+    encoding (built beforehand), or raises ``failure``. ``done`` is set once it returned;
+    ``waited`` once another thread waits for the build (a request's estimate needing it)."""
 
     def __init__(self, build: Callable[[str], Any], failure: Exception | None = None) -> None:
         self.build, self.failure = build, failure
         self.release, self.done = threading.Event(), threading.Event()
+        self.waited = threading.Event()
+        self.lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        """Stands in for ``_text._BUILD_LOCK``, noting when a thread finds it taken."""
+        if not self.lock.acquire(blocking=False):
+            self.waited.set()
+            self.lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
 
     def __call__(self, name: str) -> Any:
         self.release.wait(_GATE_SECONDS)
@@ -52,6 +69,7 @@ def slow_build(
     real("o200k_base")  # the real build, once: the stand-in only delays handing it out
     slow = _SlowBuild(real, getattr(request, "param", None))
     monkeypatch.setattr(text_module, "_build", slow)
+    monkeypatch.setattr(text_module, "_BUILD_LOCK", slow)
     monkeypatch.setattr(text_module, "_BUILT", {})  # nothing built yet: the stand-in builds it
     monkeypatch.setattr(text_module, "_warming", None)
     yield slow
@@ -74,20 +92,27 @@ def _releasing(slow: _SlowBuild, seen: list[str]) -> Mock:
     return Mock(handle)
 
 
+def _release_when_waited(slow: _SlowBuild) -> threading.Thread:
+    """Let the build finish once a request waits for it (a client that must wait)."""
+    thread = threading.Thread(
+        target=lambda: slow.waited.wait(_GATE_SECONDS) and slow.release.set(), daemon=True
+    )
+    thread.start()
+    return thread
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize("stream", [False, True])
-async def test_the_first_sync_request_is_sent_before_the_tokenizer_is_built(
+async def test_the_first_request_is_sent_before_the_tokenizer_is_built(
     side: Side, slow_build: _SlowBuild, stream: bool
 ) -> None:
     seen: list[str] = []
     client = side.client(_releasing(slow_build, seen))
-    if side.is_async:  # it waits for the build before sending: let the build finish
-        slow_build.release.set()
     request = responses_request()
     response = await side.run(client.responses.create(**request, stream=stream))
     if stream:
         await side.drain(response)
-    assert seen == ["sent, tokenizer built" if side.is_async else "sent, tokenizer building"]
+    assert seen == ["sent, tokenizer building"]
     report = vision_report(response)
     expected = estimate_request(**request)
     assert report is not None
@@ -116,10 +141,8 @@ async def test_a_deferred_estimate_that_fails_leaves_the_request_and_a_report(
     """The response is the caller's; the report says why it has no estimate."""
     seen: list[str] = []
     client = side.client(_releasing(slow_build, seen))
-    if side.is_async:  # it waits for the build before sending: let the build finish
-        slow_build.release.set()
     response = await side.run(client.responses.create(**responses_request()))
-    assert seen == ["sent, tokenizer built" if side.is_async else "sent, tokenizer building"]
+    assert seen == ["sent, tokenizer building"]
     assert response.usage.input_tokens == 269
     report = vision_report(response)
     assert report is not None
@@ -145,6 +168,23 @@ def test_a_budget_needs_the_estimate_before_sending() -> None:
 
 
 @pytest.mark.anyio
+async def test_with_a_budget_the_first_request_waits_for_the_tokenizer(
+    side: Side, slow_build: _SlowBuild
+) -> None:
+    seen: list[str] = []
+    budget = Budget(max_input_tokens=100_000)
+    client = side.client(_releasing(slow_build, seen), budget=budget)
+    releaser = _release_when_waited(slow_build)
+    request = responses_request()
+    response = await side.run(client.responses.create(**request))
+    releaser.join(_GATE_SECONDS)
+    assert seen == ["sent, tokenizer built"]
+    report = vision_report(response)
+    assert report is not None
+    assert report.estimated_input_tokens == estimate_request(**request).input_tokens
+
+
+@pytest.mark.anyio
 async def test_a_later_edit_of_the_callers_request_does_not_reach_its_report(
     side: Side, slow_build: _SlowBuild
 ) -> None:
@@ -152,14 +192,101 @@ async def test_a_later_edit_of_the_callers_request_does_not_reach_its_report(
     extends right after the call (the usual chat loop) is not counted in the request sent."""
     seen: list[str] = []
     client = side.client(_releasing(slow_build, seen))
-    if side.is_async:
-        slow_build.release.set()
     history: list[dict[str, Any]] = [{"role": "user", "content": "hello"}]
     response = await side.run(client.responses.create(model="gpt-4o", input=history))
     sent = estimate_request(model="gpt-4o", input=[{"role": "user", "content": "hello"}])
     history.append({"role": "assistant", "content": "word " * 2000})
     if text_module._warming is not None:  # the build is done: nothing left to make later
         text_module._warming.join(_GATE_SECONDS)
+    assert seen == ["sent, tokenizer building"]
     report = vision_report(response)
     assert report is not None
     assert report.estimated_input_tokens == sent.input_tokens
+
+
+@pytest.mark.anyio
+async def test_an_api_error_while_the_tokenizer_is_built_is_recorded_with_the_estimate(
+    side: Side, slow_build: _SlowBuild
+) -> None:
+    """The error's record makes the deferred estimate of the request that failed."""
+    seen: list[str] = []
+    refusal = Mock.json({"error": {"message": "try later", "type": "server_error"}}, status=500)
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        seen.append("sent, tokenizer built" if slow_build.done.is_set() else "sent, building")
+        slow_build.release.set()
+        return refusal.handler(request)
+
+    client = side.client(Mock(handle))
+    request = responses_request()
+    with capture_audit() as records, pytest.raises(openai.InternalServerError):
+        await side.run(client.responses.create(**request))
+    assert seen == ["sent, building"]
+    [record] = records
+    assert (record.status, record.billed_input_tokens) == ("error", None)
+    assert record.estimated_input_tokens == estimate_request(**request).input_tokens
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("returns", ["response", "stream", "raw response"])
+async def test_a_call_cancelled_while_its_estimate_is_made_still_leaves_its_record(
+    slow_build: _SlowBuild, returns: str
+) -> None:
+    """The request was sent (and billed): cancelling the task while its deferred estimate
+    waits for the tokenizer ends the call with ``CancelledError``, and the record is made
+    when the estimate is, with the same estimate (a stream or raw response the caller never
+    got: incomplete)."""
+    seen: list[str] = []
+    answer = Mock.ok().handler
+
+    def handle(request: httpx2.Request) -> httpx2.Response:  # answers, build still going
+        seen.append("sent, tokenizer built" if slow_build.done.is_set() else "sent, building")
+        return answer(request)
+
+    client = Side("async").client(Mock(handle))
+    request = responses_request()
+    with capture_audit() as records:
+        create = client.responses.with_raw_response.create
+        if returns != "raw response":
+            create = client.responses.create
+        stream = returns == "stream"
+        call = asyncio.create_task(create(**request, stream=stream))
+        assert await anyio.to_thread.run_sync(slow_build.waited.wait, _GATE_SECONDS)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        assert seen == ["sent, building"]
+        assert records == []  # the estimate is still waiting for the tokenizer
+        slow_build.release.set()
+        assert wait_for(lambda: len(records) == 1)
+    [record] = records
+    expected = estimate_request(**request)
+    assert (record.estimated_input_tokens, record.estimate_exact) == (
+        expected.input_tokens,
+        expected.exact,
+    )
+    assert record.request_id == "req_mock_1"
+    if returns != "response":
+        assert (record.status, record.billed_input_tokens) == ("incomplete", None)
+        assert record.notes[-1] == (
+            f"the call was cancelled before it returned its {returns}: billed numbers unknown"
+        )
+    else:
+        assert (record.status, record.billed_input_tokens) == ("ok", 269)
+
+
+def test_only_an_asyncio_call_defers_its_estimate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Elsewhere (trio; no event loop) an async client waits for the build before sending:
+    a cancelled call could not complete its record there."""
+    monkeypatch.setattr(client_module, "_tokenizer_warming", lambda: True)
+
+    async def under_asyncio(library: str | None) -> bool:
+        if library is not None:
+            sniffio.current_async_library_cvar.set(library)
+        return bool(client_module._defers_async())
+
+    assert asyncio.run(under_asyncio(None)) is True
+    assert asyncio.run(under_asyncio("trio")) is False
+    assert client_module._defers_async() is False  # no event loop
+    monkeypatch.setattr(client_module, "_tokenizer_warming", lambda: False)
+    assert asyncio.run(under_asyncio(None)) is False
