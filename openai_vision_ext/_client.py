@@ -32,7 +32,7 @@ import typing
 import weakref
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
 
 import anyio.to_thread
 from openai import (
@@ -236,6 +236,31 @@ def _later(job: Callable[[], object]) -> None:
     _EMITTER.post(functools.partial(contextvars.copy_context().run, job))
 
 
+class _Once(Generic[_T]):
+    """A job run at most once, by whichever thread calls it first (later calls: ``None``)."""
+
+    __slots__ = ("_claim", "_job")
+
+    def __init__(self, job: Callable[[], _T]) -> None:
+        self._job, self._claim = job, threading.Lock()
+
+    def __call__(self) -> _T | None:
+        return self._job() if self._claim.acquire(blocking=False) else None
+
+
+async def _off_loop(func: Callable[..., _T], *args: Any) -> _T:
+    """``func(*args)``, bookkeeping that must happen (a record), on a worker thread: sinks may
+    block. If the awaiting call is cancelled before a worker started the job (anyio then
+    skips it, shielded or not, on a native ``Task.cancel()``), the job runs on the background
+    thread instead, once, in the caller's context; the cancellation goes on unchanged."""
+    job = _Once(functools.partial(func, *args))
+    try:
+        return cast(_T, await anyio.to_thread.run_sync(job))
+    except BaseException:
+        _later(job)  # a no-op if a worker has run it or is running it
+        raise
+
+
 def _no_emit(options: VisionOptions, report: VisionReport, response: object = None) -> None:
     """The caller emits the report itself (awaiting a worker thread)."""
 
@@ -261,7 +286,7 @@ async def _publish_async(options: VisionOptions, obj: object, report: VisionRepo
     only goes to memory (the report store, ``capture_audit()``), which never blocks."""
     if options.audit is None:
         return _publish(options, obj, report)
-    return await anyio.to_thread.run_sync(_publish, options, obj, report)
+    return await _off_loop(_publish, options, obj, report)
 
 
 def _count_args(
@@ -690,11 +715,11 @@ async def _call_async(
         result = await method(*args, **kwargs)
     except APIError as exc:
         if plan is not None:  # the record's sinks may block: off the event loop
-            await anyio.to_thread.run_sync(_report_error, options, plan, exc)
+            await _off_loop(_report_error, options, plan, exc)
         raise
     except Exception as exc:
         if plan is not None:
-            await anyio.to_thread.run_sync(_report_billed_failure, options, plan, exc)
+            await _off_loop(_report_billed_failure, options, plan, exc)
         raise
     if plan is not None:
         await _track_async(resource._client, options, plan, result)
@@ -920,7 +945,7 @@ async def _conclude_async(client: Any, state: _StreamState) -> None:
         counted = await _count_async(client, state.options, state.plan) if ok else None
         report = state.conclude(counted, emit=_no_emit)
         # Sinks may block (a JSONL file lock held by another process): off the event loop.
-        await anyio.to_thread.run_sync(_emit, state.options, report, state.tracker.last_response)
+        await _off_loop(_emit, state.options, report, state.tracker.last_response)
     except Exception as exc:
         logger.warning(
             "openai_vision_ext: stream report failed (%s: %s)", _name(exc), safe(str(exc))

@@ -1,0 +1,75 @@
+"""An async call cancelled while its record waits for a worker thread (sinks may block, so
+records are written off the event loop) still leaves that record: anyio skips a thread job
+whose task was cancelled before a worker took it, so the job then runs on the package's
+background thread, once. Shown with anyio's thread limiter held to one busy token (the job
+waits for it), never with sleeps; the cancellation reaches the caller unchanged."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio.to_thread
+import pytest
+from _helpers import Side, wait_for
+from _mock import Mock
+from _private import get_encoding
+
+from openai_vision_ext import AuditRecord
+from openai_vision_ext.testing import capture_audit
+
+_SECONDS = 10.0
+
+
+@pytest.fixture
+async def busy_threads() -> AsyncIterator[anyio.CapacityLimiter]:
+    """anyio's worker-thread limiter down to one token, held by a job until the test ends."""
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    total, release = limiter.total_tokens, threading.Event()
+    limiter.total_tokens = 1
+    holder = asyncio.create_task(anyio.to_thread.run_sync(release.wait, _SECONDS))
+    await _until(lambda: limiter.borrowed_tokens == 1)
+    yield limiter
+    release.set()
+    await holder
+    limiter.total_tokens = total
+
+
+async def _until(condition: Any) -> None:
+    """Let the loop run until ``condition()`` (bounded: a failing test must not hang)."""
+    deadline = asyncio.get_running_loop().time() + _SECONDS
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.001)
+
+
+_ANSWERS = {
+    "error": Mock.json({"error": {"message": "try later", "type": "server_error"}}, status=500),
+    "response": Mock.ok(),
+}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("answer", list(_ANSWERS))
+async def test_a_call_cancelled_while_its_record_waits_for_a_thread_still_leaves_it(
+    busy_threads: anyio.CapacityLimiter, answer: str
+) -> None:
+    get_encoding("o200k_base")  # built: this short request is prepared on the loop
+    sent: list[object] = []
+    handler = _ANSWERS[answer].handler
+    mock = Mock(lambda request: sent.append(request) or handler(request))
+    sunk: list[AuditRecord] = []  # an audit sink: the record is written in a thread
+    client = Side("async").client(mock, audit=[sunk.append])
+    with capture_audit() as records:
+        call = asyncio.create_task(client.responses.create(model="gpt-4o", input="Hi"))
+        await _until(lambda: busy_threads.statistics().tasks_waiting == 1)
+        assert len(sent) == 1  # what waits for the thread is the record, not the request
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        assert wait_for(lambda: len(sunk) == 1)
+    assert records == sunk  # in the caller's context
+    expected = {"error": ("error", None), "response": ("ok", 269)}[answer]
+    assert (sunk[0].status, sunk[0].billed_input_tokens) == expected
