@@ -24,11 +24,14 @@ from ._prices import DEFAULT_PRICES, Cost, PriceTable, tier_for_service_tier
 from ._records import maker
 from ._render import (
     CUSTOM_TOOL,
+    PARALLEL_RECIPIENT,
     TOOL_DIALECTS,
     ToolDialect,
     custom_tool_function,
     custom_tool_grammar,
     forced_function,
+    parallel_call_text,
+    parallel_results_text,
     render_functions,
     render_response_format,
 )
@@ -195,6 +198,10 @@ class Framing:
     per_tool_output: int
     """Added per tool message / ``function_call_output`` item besides its message framing,
     its ``functions.NAME to=assistant`` header and its output."""
+    parallel_calls: bool
+    """Whether several function calls in one assistant message are replayed as one
+    ``multi_tool_use.parallel`` call and their results as one message from it (Chat
+    Completions); else each call and result is its own message (Responses items)."""
     tools: int
     """Added once when function tools are defined (besides their rendered namespace), when they
     open a system message of their own (the request does not start with a system/developer
@@ -224,6 +231,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         per_name=1,
         per_tool_call=0,
         per_tool_output=-1,
+        parallel_calls=True,
         tools=3,
         tools_in_system=1,
         tools_by_role=True,
@@ -237,6 +245,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         per_name=1,
         per_tool_call=0,
         per_tool_output=-1,
+        parallel_calls=True,
         tools=3,
         tools_in_system=1,
         tools_by_role=True,
@@ -250,6 +259,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         per_name=1,
         per_tool_call=0,
         per_tool_output=-3,
+        parallel_calls=False,
         tools=-3,
         tools_in_system=-3,
         tools_by_role=False,
@@ -263,6 +273,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         per_name=1,
         per_tool_call=0,
         per_tool_output=0,
+        parallel_calls=False,
         tools=3,
         tools_in_system=1,
         tools_by_role=True,
@@ -295,6 +306,8 @@ non-reasoning -3 (pydantic-ai's and mirascope's round trips exact; was -7, from 
 bills' "about 4 + 2 x name" under a namespace framing 4 to 6 tokens too high); reasoning
 models on Responses 0 (an o4-mini bill, 2025-07, exact); the gpt-5 family's dialect adds
 harmony's channel headers on top (``ToolDialect.channel_header``/``call_constraint``).
+Several calls in one Chat assistant message are one ``multi_tool_use.parallel`` call and their
+results one message (``parallel_calls``; README "What the bills settled", 9 public bills).
 Estimates with calls stay marked not exact."""
 
 
@@ -688,6 +701,7 @@ def _tally_chat(
     for n, message in enumerate(messages) if isinstance(messages, list | tuple) else ():
         if isinstance(message, Mapping):
             _tally_chat_message(message, tally, turns, ("messages", n))
+    _flush_parallel_results(tally, turns)
     tools = request.get("tools")
     functions = request.get("functions")  # deprecated predecessor of ``tools``
     if tools or isinstance(functions, list | tuple):  # else no tool context is needed
@@ -715,6 +729,10 @@ class _Turns:
     names: dict[str, str] = field(default_factory=dict)
     custom: set[str] = field(default_factory=set)
     """Ids of the custom tool calls seen so far (their results are unverified too)."""
+    parallel: set[str] = field(default_factory=set)
+    """Ids of the calls of the last parallel call (several calls in one Chat message)."""
+    outputs: list[str] = field(default_factory=list)
+    """Their results collected so far: one message once the run of results ends."""
 
     def message(self, role: str) -> int:
         """Framing tokens of one message: an assistant message also carries a channel."""
@@ -729,6 +747,9 @@ def _tally_chat_message(message: Mapping[str, Any], tally: _Tally, turns: _Turns
     role = str(message.get("role", ""))
     framing = turns.framing
     legacy_call = message.get("function_call")  # deprecated predecessor of ``tool_calls``
+    if role == "tool" and _collect_parallel_result(message, turns):
+        return
+    _flush_parallel_results(tally, turns)
     if role == "tool":
         call_id = message.get("tool_call_id")
         name = turns.names.get(call_id) if isinstance(call_id, str) else message.get("name")
@@ -745,6 +766,9 @@ def _tally_chat_message(message: Mapping[str, Any], tally: _Tally, turns: _Turns
         if isinstance(name, str):
             tally.texts.append(name)
             tally.framing += framing.per_name
+    if _is_parallel(calls, legacy_call, turns.framing):
+        _tally_parallel_call(calls, tally, turns)
+        return
     for call, function in [(c, c.get("function")) for c in calls] + [({}, legacy_call)]:
         custom = call.get("custom") if call.get("type") == "custom" else None
         if isinstance(custom, Mapping):
@@ -756,6 +780,69 @@ def _tally_chat_message(message: Mapping[str, Any], tally: _Tally, turns: _Turns
             if isinstance(call.get("id"), str) and isinstance(name, str):
                 turns.names[call["id"]] = name
             _tally_tool_call(name, function.get("arguments"), tally, turns)
+
+
+_PARALLEL_NOTE = (
+    "several tool calls in one assistant message: replayed as one multi_tool_use.parallel "
+    "call and one message of their results (9 public Chat bills, 5 models, 2025-08 to 2026-04)"
+)
+
+
+def _is_parallel(calls: Sequence[Mapping[str, Any]], legacy_call: object, framing: Framing) -> bool:
+    """Whether an assistant message's calls are replayed as one ``multi_tool_use.parallel``
+    call: two or more named function calls, on an API that renders them so."""
+    if not framing.parallel_calls or len(calls) < 2 or isinstance(legacy_call, Mapping):
+        return False
+    functions = [c.get("function") for c in calls]
+    return all(
+        c.get("type", "function") == "function"
+        and isinstance(f, Mapping)
+        and isinstance(f.get("name"), str)
+        for c, f in zip(calls, functions, strict=True)
+    )
+
+
+def _tally_parallel_call(calls: Sequence[Mapping[str, Any]], tally: _Tally, turns: _Turns) -> None:
+    """Several function calls of one Chat message: one message to ``multi_tool_use.parallel``
+    holding them all (``parallel_call_text``); their results are collected until they end."""
+    named: list[tuple[str, object]] = []
+    for call in calls:
+        function = call["function"]
+        named.append((function["name"], function.get("arguments")))
+        if isinstance(call.get("id"), str):
+            turns.names[call["id"]] = function["name"]
+            turns.parallel.add(call["id"])
+    tally.framing += turns.message("assistant") + turns.dialect.call_constraint
+    tally.texts.append(f"assistant to={PARALLEL_RECIPIENT}")
+    tally.texts.append(parallel_call_text(named))
+    tally.approximate(_PARALLEL_NOTE, "tool_call")
+
+
+def _collect_parallel_result(message: Mapping[str, Any], turns: _Turns) -> bool:
+    """Keep a text result of the last parallel call for its results message."""
+    call_id, content = message.get("tool_call_id"), message.get("content")
+    if (
+        not isinstance(call_id, str)
+        or call_id not in turns.parallel
+        or not isinstance(content, str)
+    ):
+        return False  # a result with content parts is rendered as its own message
+    turns.outputs.append(content)
+    return True
+
+
+def _flush_parallel_results(tally: _Tally, turns: _Turns) -> None:
+    """The collected results of a parallel call: one message from ``multi_tool_use.parallel``
+    holding them as a JSON list (``parallel_results_text``)."""
+    if turns.outputs:
+        tally.framing += turns.framing.per_message + turns.dialect.channel_header
+        tally.texts.append(f"{PARALLEL_RECIPIENT} to=assistant")
+        tally.texts.append(
+            parallel_results_text(turns.outputs, ascii_only=turns.dialect.ascii_results)
+        )
+        tally.approximate(_PARALLEL_NOTE, "tool_output")
+    turns.outputs.clear()
+    turns.parallel.clear()
 
 
 def _tally_tool_call(name: object, arguments: object, tally: _Tally, turns: _Turns) -> None:

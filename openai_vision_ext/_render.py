@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -24,6 +24,8 @@ __all__ = [
     "custom_tool_function",
     "custom_tool_grammar",
     "forced_function",
+    "parallel_call_text",
+    "parallel_results_text",
     "render_functions",
     "render_response_format",
 ]
@@ -60,6 +62,9 @@ class ToolDialect:
     result (harmony's ``<|channel|>final`` / ``<|channel|>commentary``); 0: no channels."""
     call_constraint: int = 0
     """Tokens a replayed tool call's ``<|constrain|>json`` adds (harmony); 0: none."""
+    ascii_results: bool = True
+    """Whether the JSON list of a parallel call's results escapes non-ASCII text
+    (``\\u00b0``, Python's ``json.dumps`` default; see ``parallel_results_text``)."""
 
 
 TOOL_DIALECTS: Mapping[str, ToolDialect] = {
@@ -125,6 +130,7 @@ TOOL_DIALECTS: Mapping[str, ToolDialect] = {
         as_of=date(2026, 8, 19),
         channel_header=2,
         call_constraint=2,
+        ascii_results=False,
     ),
 }
 """Tool rendering per model generation; ``ModelRule.tool_dialect`` picks the row."""
@@ -250,6 +256,57 @@ def render_functions(functions: Sequence[Mapping[str, Any]], dialect: str = "202
         lines.append("")
     lines.append("} // namespace functions")
     return "\n".join(lines)
+
+
+PARALLEL_RECIPIENT = "multi_tool_use.parallel"
+"""The tool that several function calls in one Chat assistant message are replayed as."""
+
+
+def parallel_call_text(calls: Sequence[tuple[str, object]]) -> str:
+    """The body of the one ``multi_tool_use.parallel`` call that several function calls of one
+    Chat assistant message are replayed as: compact JSON of ``tool_uses``, each call's
+    ``recipient_name`` (``functions.NAME``) and its parsed ``parameters``.
+
+    Public bills (ruby_llm, mirascope; gpt-4.1-nano, gpt-4o, gpt-4o-mini, gpt-5-nano,
+    gpt-5-mini, 2025-08 to 2026-04) bill exactly this; on gpt-4.1-nano and gpt-4o the calls'
+    own completions are this body plus 10 tokens (the model emits it).
+
+    >>> parallel_call_text([("f", '{"a": 1}')])
+    '{"tool_uses":[{"recipient_name":"functions.f","parameters":{"a":1}}]}'
+    """
+    try:
+        return _tool_uses(calls, _parsed)
+    except RecursionError:  # arguments nested too deep to re-serialize: kept as text
+        return _tool_uses(calls, lambda arguments: arguments)
+
+
+def _tool_uses(calls: Sequence[tuple[str, object]], parameters: Callable[[object], object]) -> str:
+    uses = [
+        {"recipient_name": f"functions.{name}", "parameters": parameters(arguments)}
+        for name, arguments in calls
+    ]
+    return _json({"tool_uses": uses}, separators=(",", ":"), ensure_ascii=False)
+
+
+def parallel_results_text(outputs: Sequence[str], *, ascii_only: bool) -> str:
+    """The content of the one message from ``multi_tool_use.parallel`` that the results of a
+    parallel call are replayed as: the outputs as a JSON list (``json.dumps`` spacing;
+    non-ASCII escaped where the dialect's ``ascii_results`` says so).
+
+    >>> parallel_results_text(["15°C", "Ruby"], ascii_only=True)
+    '["15\\\\u00b0C", "Ruby"]'
+    """
+    return _json(list(outputs), ensure_ascii=ascii_only)
+
+
+def _parsed(arguments: object) -> object:
+    """A call's arguments as the API re-serializes them: parsed when they are JSON text."""
+    if not isinstance(arguments, str):
+        return arguments
+    try:
+        return json.loads(arguments)
+    except (ValueError, RecursionError):
+        return arguments
 
 
 def _properties(schema: Mapping[str, Any]) -> Mapping[str, Any]:

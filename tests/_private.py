@@ -156,6 +156,7 @@ __all__ = [
     "BUILTIN_TOOLS",
     "CUSTOM_TOOL",
     "forced_function",
+    "parallel_call_text",
     "render_functions",
     "render_markdown",
     "resize_for_rule",
@@ -227,6 +228,7 @@ estimate_with_infos = _estimate.estimate_with_infos
 BUILTIN_TOOLS = _estimate.BUILTIN_TOOLS
 render_functions = _render.render_functions
 forced_function = _render.forced_function
+parallel_call_text = _render.parallel_call_text
 TOOL_DIALECTS = _render.TOOL_DIALECTS
 REASONING_REPLAY = _estimate.REASONING_REPLAY
 recorded_file_info = _file_calibrate._file_info

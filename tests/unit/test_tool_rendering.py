@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 from _helpers import data_url, png
-from _private import CUSTOM_TOOL, TOOL_DIALECTS, forced_function, render_functions
+from _private import (
+    CUSTOM_TOOL,
+    TOOL_DIALECTS,
+    forced_function,
+    parallel_call_text,
+    render_functions,
+)
 
 from openai_vision_ext import count_tokens, estimate_request
 
@@ -850,3 +856,192 @@ def test_a_replayed_custom_call_is_bounded_as_unverified(api: str) -> None:
     assert any("custom tool call" in note and "unverified" in note for note in est.notes)
     function = _replayed(api, "gpt-5", "function", _CALL_INPUT)
     assert function.upper is not None  # the function round trip keeps its measured band
+
+
+_DICE = {
+    "name": "dice_roll",
+    "description": "Rolls a single six-sided die and returns the result",
+    "parameters": {"type": "object", "properties": {}, "required": []},
+}
+_SECRET = {
+    "name": "secret_retrieval_tool",
+    "description": "A tool that requires a password to retrieve a secret.",
+    "parameters": {
+        "properties": {"password": {"title": "Password", "type": "string"}},
+        "required": ["password"],
+        "additionalProperties": False,
+        "type": "object",
+    },
+}
+_PARALLEL = {
+    # crmne/ruby_llm ..._can_handle_multiple_tool_calls_in_a_single_response.yml
+    "dice": (
+        [_DICE],
+        [
+            {
+                "role": "developer",
+                "content": "You must call the dice_roll tool exactly 3 times "
+                "when asked to roll dice 3 times.",
+            },
+            {"role": "user", "content": "Roll the dice 3 times"},
+        ],
+        [
+            ("dice_roll", "{}", "{roll: 1}"),
+            ("dice_roll", "{}", "{roll: 2}"),
+            ("dice_roll", "{}", "{roll: 3}"),
+        ],
+    ),
+    # crmne/ruby_llm ..._can_use_parallel_tool_calls.yml
+    "two functions": (
+        [_WEATHER, _BEST_LANGUAGE],
+        [
+            {
+                "role": "user",
+                "content": "What's the weather in Berlin (52.5200, 13.4050) and "
+                "what's the best language to learn?",
+            }
+        ],
+        [
+            (
+                "weather",
+                '{"latitude":"52.5200","longitude":"13.4050"}',
+                "Current weather at 52.5200, 13.4050: 15°C, Wind: 10 km/h",
+            ),
+            ("best_language_to_learn", "{}", "Ruby"),
+        ],
+    ),
+    # Mirascope/mirascope python/tests/e2e/output/cassettes/test_call_with_tools/<model>/sync.yaml
+    "secrets": (
+        [_SECRET],
+        [
+            {"role": "system", "content": "Use parallel tool calling."},
+            {
+                "role": "user",
+                "content": "Please retrieve the secrets associated with each of "
+                "these passwords: mellon,radiance",
+            },
+        ],
+        [
+            ("secret_retrieval_tool", '{"password": "mellon"}', "Welcome to Moria!"),
+            ("secret_retrieval_tool", '{"password": "radiance"}', "Life before Death"),
+        ],
+    ),
+}
+
+
+def _parallel_turns(case: str, strict: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A Chat request before and after one assistant message holding several calls."""
+    specs, first, calls = _PARALLEL[case]
+    tools = [
+        {
+            "type": "function",
+            "function": {**s, "parameters": {**s["parameters"], **(_STRICT if strict else {})}},
+        }
+        for s in specs
+    ]
+    message = {
+        "role": "assistant",
+        "tool_calls": [
+            {"id": f"c{n}", "type": "function", "function": {"name": name, "arguments": args}}
+            for n, (name, args, _) in enumerate(calls)
+        ],
+    }
+    results = [
+        {"role": "tool", "tool_call_id": f"c{n}", "content": result}
+        for n, (_, _, result) in enumerate(calls)
+    ]
+    after = {"messages": [*first, message, *results], "tools": tools}
+    return {"messages": first, "tools": tools}, after
+
+
+@pytest.mark.parametrize(
+    ("model", "case", "strict", "billed"),
+    [
+        ("gpt-4.1-nano", "dice", False, (68, 151)),  # 2025-08-20 (a 2025-11-03 fork: the same)
+        ("gpt-5-nano", "dice", True, (152, 241)),  # 2026-01-16
+        ("gpt-4.1-nano", "two functions", True, (113, 211)),  # 2025-11-29: "°" escaped
+        ("gpt-5-nano", "two functions", True, (194, 294)),  # 2026-04-02: "°" as is
+        ("gpt-4o", "secrets", False, (75, 149)),  # 2025-10-17 and (strict) 2026-01-15
+        ("gpt-4o-mini", "secrets", False, (75, 149)),  # Azure, 2025-11-06
+        ("gpt-5-mini", "secrets", False, (159, 239)),  # 2025-12-22
+    ],
+)
+def test_several_calls_in_one_chat_message_bill_as_one_parallel_call(
+    model: str, case: str, strict: bool, billed: tuple[int, int]
+) -> None:
+    """Public bills (ruby_llm, mirascope): the calls are one message to
+    ``multi_tool_use.parallel`` and their results one message from it, a JSON list; the round
+    trip costs what the bills add to the turn before it (whose own estimate is exact except for
+    the dice requests' developer message, +2 on gpt-4.1-nano and +1 on gpt-5-nano)."""
+    before, after = (estimate_request(model=model, **r) for r in _parallel_turns(case, strict))
+    assert after.input_tokens - before.input_tokens == billed[1] - billed[0]
+    if case != "dice":
+        assert (before.input_tokens, after.input_tokens) == billed
+    assert not after.exact
+    assert after.lower <= billed[1] <= after.upper
+
+
+def test_arguments_that_are_not_json_stay_a_string_in_the_parallel_call() -> None:
+    """The parallel call holds each call's parsed arguments; text that is not JSON is kept as
+    a JSON string (escaped), so the estimate moves by exactly the rendered bodies' tokens."""
+    _, request = _parallel_turns("dice", strict=False)
+
+    def with_arguments(arguments: str) -> int:
+        message = request["messages"][2]
+        calls = [
+            {**c, "function": {**c["function"], "arguments": arguments}}
+            for c in message["tool_calls"]
+        ]
+        messages = [
+            *request["messages"][:2],
+            {**message, "tool_calls": calls},
+            *request["messages"][3:],
+        ]
+        return estimate_request(model="gpt-4o", **{**request, "messages": messages}).input_tokens
+
+    def body(arguments: str) -> int:
+        return count_tokens(parallel_call_text([("dice_roll", arguments)] * 3))
+
+    assert with_arguments('not "json"') - with_arguments("{}") == body('not "json"') - body("{}")
+
+
+@pytest.mark.parametrize(
+    ("model", "items", "billed"),
+    [
+        # StrongMind/ruby_llm_community ..._can_handle_multiple_tool_calls_in_a_single_response
+        # .yml (Responses, 2025-08-25): 66 before the three calls
+        ("gpt-4.1-nano", "dice", 135),
+        # Mirascope test_call_with_tools/openai_gpt_4o_responses/sync.yaml (2025-10, 2026-01)
+        ("gpt-4o", "secrets", 136),
+    ],
+)
+def test_several_function_call_items_on_responses_are_each_a_message(
+    model: str, items: str, billed: int
+) -> None:
+    """Responses bills several ``function_call`` items as separate messages (no parallel
+    wrapper): the two public bills equal that rendering."""
+    specs, first, calls = _PARALLEL[items]
+    outputs = ["{:roll=>1}", "{:roll=>2}", "{:roll=>3}"] if items == "dice" else None
+    request = {
+        "input": [
+            *first,
+            *[
+                {"type": "function_call", "call_id": f"c{n}", "name": name, "arguments": args}
+                for n, (name, args, _) in enumerate(calls)
+            ],
+            *[
+                {
+                    "type": "function_call_output",
+                    "call_id": f"c{n}",
+                    "output": outputs[n] if outputs else result,
+                }
+                for n, (_, _, result) in enumerate(calls)
+            ],
+        ],
+        "tools": [{"type": "function", **s} for s in specs],
+    }
+    if items == "secrets":  # mirascope sends developer messages and compact arguments here
+        request["input"][0] = {"role": "developer", "content": first[0]["content"]}
+        for item in request["input"][2:4]:
+            item["arguments"] = item["arguments"].replace(": ", ":")
+    assert estimate_request(api="responses", model=model, **request).input_tokens == billed
