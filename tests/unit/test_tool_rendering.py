@@ -963,7 +963,7 @@ def _parallel_turns(case: str, strict: bool) -> tuple[dict[str, Any], dict[str, 
         ("gpt-5-nano", "two functions", True, (194, 294)),  # 2026-04-02: "°" as is
         ("gpt-4o", "secrets", False, (75, 149)),  # 2025-10-17 and (strict) 2026-01-15
         ("gpt-4o-mini", "secrets", False, (75, 149)),  # Azure, 2025-11-06
-        ("gpt-5-mini", "secrets", False, (159, 239)),  # 2025-12-22
+        ("gpt-5-mini", "secrets", False, (159, 239)),  # 2025-12-22 (Azure 2026-01-27: the same)
     ],
 )
 def test_several_calls_in_one_chat_message_bill_as_one_parallel_call(
@@ -1013,13 +1013,15 @@ def test_arguments_that_are_not_json_stay_a_string_in_the_parallel_call() -> Non
         ("gpt-4.1-nano", "dice", 135),
         # Mirascope test_call_with_tools/openai_gpt_4o_responses/sync.yaml (2025-10, 2026-01)
         ("gpt-4o", "secrets", 136),
+        # StrongMind/ruby_llm_community ..._can_use_parallel_tool_calls.yml (2025-11-04)
+        ("gpt-4.1-nano", "two functions", 183),
     ],
 )
 def test_several_function_call_items_on_responses_are_each_a_message(
     model: str, items: str, billed: int
 ) -> None:
     """Responses bills several ``function_call`` items as separate messages (no parallel
-    wrapper): the two public bills equal that rendering."""
+    wrapper, "°" as is): the three public bills equal that rendering."""
     specs, first, calls = _PARALLEL[items]
     outputs = ["{:roll=>1}", "{:roll=>2}", "{:roll=>3}"] if items == "dice" else None
     request = {
@@ -1040,6 +1042,10 @@ def test_several_function_call_items_on_responses_are_each_a_message(
         ],
         "tools": [{"type": "function", **s} for s in specs],
     }
+    if items == "two functions":  # ruby_llm's schemas carry these
+        request["tools"] = [
+            {**t, "parameters": {**t["parameters"], **_STRICT}} for t in request["tools"]
+        ]
     if items == "secrets":  # mirascope sends developer messages and compact arguments here
         request["input"][0] = {"role": "developer", "content": first[0]["content"]}
         for item in request["input"][2:4]:
