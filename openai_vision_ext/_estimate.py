@@ -307,7 +307,7 @@ bills' "about 4 + 2 x name" under a namespace framing 4 to 6 tokens too high); r
 models on Responses 0 (an o4-mini bill, 2025-07, exact); the gpt-5 family's dialect adds
 harmony's channel headers on top (``ToolDialect.channel_header``/``call_constraint``).
 Several calls in one Chat assistant message are one ``multi_tool_use.parallel`` call and their
-results one message (``parallel_calls``; README "What the bills settled", 9 public bills).
+results one message (``parallel_calls``; README "What the bills settled", 12 public bills).
 Estimates with calls stay marked not exact."""
 
 
@@ -784,7 +784,7 @@ def _tally_chat_message(message: Mapping[str, Any], tally: _Tally, turns: _Turns
 
 _PARALLEL_NOTE = (
     "several tool calls in one assistant message: replayed as one multi_tool_use.parallel "
-    "call and one message of their results (9 public Chat bills, 5 models, 2025-08 to 2026-04)"
+    "call and one message of their results (12 public Chat bills, 5 models, 2025-04 to 2026-04)"
 )
 
 

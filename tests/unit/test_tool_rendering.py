@@ -1051,3 +1051,74 @@ def test_several_function_call_items_on_responses_are_each_a_message(
         for item in request["input"][2:4]:
             item["arguments"] = item["arguments"].replace(": ", ":")
     assert estimate_request(api="responses", model=model, **request).input_tokens == billed
+
+
+def _posts(*titles: tuple[str, int], page: str) -> str:
+    listed = ", ".join(f'{{:title=>"{title}", :score=>{score}}}' for title, score in titles)
+    return (
+        f'{{:posts=>[{listed}], :next_page=>"{page}", '
+        ':message=>"More posts are available using the next_page token."}'
+    )
+
+
+def test_quoted_results_of_parallel_calls_are_escaped_in_their_list() -> None:
+    """crmne/ruby_llm spec/fixtures/vcr_cassettes/chat_function_calling_gpt-4_1-nano_can_use_
+    tools_with_a_tool_completions_limit.yml (gpt-4.1-nano, 2025-04-24): two calls per turn whose
+    results are Ruby hashes full of quotes; the three requests bill 116, 328 and 528, exactly the
+    estimates (each call and result its own message: 27 and 24 under the round trips)."""
+    looping = {
+        "name": "looping_answer",
+        "description": "Fetches posts from the r/RandomNames Reddit community.",
+        "parameters": {"type": "object", "properties": {}, "required": []},
+    }
+    tools = [{"type": "function", "function": f} for f in (looping, _WEATHER)]
+    pages = [
+        (
+            _posts(
+                ("Ayanna Kutch", 828),
+                ("Jaclyn Huel Ret.", 116),
+                ("Vincenzo Stoltenberg Ret.", 452),
+                page="t3_abc123_754",
+            ),
+            _posts(
+                ("Sherrie Dickinson", 310),
+                ("Ezra Gorczany Esq.", 897),
+                ("Kathryne Lockman", 252),
+                page="t3_abc123_507",
+            ),
+        ),
+        (
+            _posts(
+                ("Louis Hansen", 809),
+                ("Sen. Douglas Stiedemann", 640),
+                ("Fr. Isaias Parker", 817),
+                page="t3_abc123_679",
+            ),
+            _posts(
+                ("Emerita Toy", 302),
+                ("Thomas Effertz", 168),
+                ("Shasta Hayes", 720),
+                page="t3_abc123_25",
+            ),
+        ),
+    ]
+    messages: list[dict[str, Any]] = [
+        {
+            "role": "user",
+            "content": "Fetch all of the posts from r/RandomNames. Fetch the "
+            "next_page listed in the response until it responds with an empty array",
+        }
+    ]
+    estimates = []
+    for turn in range(3):
+        request = {"messages": list(messages), "tools": tools, "tool_choice": "auto"}
+        estimates.append(estimate_request(model="gpt-4.1-nano", **request).input_tokens)
+        if turn < len(pages):
+            call = {"type": "function", "function": {"name": "looping_answer", "arguments": "{}"}}
+            ids = [f"t{turn}a", f"t{turn}b"]
+            messages.append({"role": "assistant", "tool_calls": [{"id": i, **call} for i in ids]})
+            messages += [
+                {"role": "tool", "tool_call_id": i, "content": page}
+                for i, page in zip(ids, pages[turn], strict=True)
+            ]
+    assert estimates == [116, 328, 528]
