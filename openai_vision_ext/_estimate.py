@@ -221,6 +221,11 @@ class Framing:
     """Added once for a ``json_schema`` response format besides its rendering (7 on Chat
     Completions: 4 schemas, gpt-4.1-nano/-mini, gpt-4o-mini, 2025-05 to 2026-03; 1 on
     Responses: one gpt-4.1-nano bill, 2025-08)."""
+    response_format_with_tools: int
+    """The same when function tools are rendered too: the format's section joins the message
+    their namespace opened, costing only the blank line before it (1 on Chat Completions:
+    gpt-4o, pydantic-ai 2026-01 and Mirascope 2025-10/2026-01, 7 before; 1 on Responses as
+    without tools: pydantic-ai gpt-4o 2026-01). Reasoning models: no bill, as without tools."""
 
 
 FRAMING: Mapping[tuple[Api, bool], Framing] = {
@@ -237,6 +242,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         tools_by_role=True,
         empty_instructions=True,
         response_format=7,
+        response_format_with_tools=1,
     ),
     ("chat.completions", True): Framing(
         per_request=3,
@@ -251,6 +257,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         tools_by_role=True,
         empty_instructions=False,
         response_format=7,
+        response_format_with_tools=7,
     ),
     ("responses", False): Framing(
         per_request=3,
@@ -265,6 +272,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         tools_by_role=False,
         empty_instructions=True,
         response_format=1,
+        response_format_with_tools=1,
     ),
     ("responses", True): Framing(
         per_request=2,
@@ -279,6 +287,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         tools_by_role=True,
         empty_instructions=False,
         response_format=1,
+        response_format_with_tools=1,
     ),
 }
 """Framing per (API, reasoning model). ``benchmarks/calibrate.py`` shows the fit's residuals.
@@ -704,9 +713,11 @@ def _tally_chat(
     _flush_parallel_results(tally, turns)
     tools = request.get("tools")
     functions = request.get("functions")  # deprecated predecessor of ``tools``
+    rendered = False
     if tools or isinstance(functions, list | tuple):  # else no tool context is needed
         context = _ToolContext(framing, rule, _system_message(messages, rule), chat=True)
-        if _tally_tools(tools, request.get("tool_choice"), tally, context):
+        rendered = _tally_tools(tools, request.get("tool_choice"), tally, context)
+        if rendered:
             tally.framing += rule.chat_tool_preamble
         if isinstance(functions, list | tuple):
             legacy = [
@@ -714,8 +725,8 @@ def _tally_chat(
             ]
             call = request.get("function_call")
             choice = {"type": "function", "function": call} if isinstance(call, Mapping) else call
-            _tally_tools(legacy, choice, tally, context)
-    _tally_response_format(request.get("response_format"), tally, framing)
+            rendered = _tally_tools(legacy, choice, tally, context) or rendered
+    _tally_response_format(request.get("response_format"), tally, framing, with_tools=rendered)
 
 
 @dataclass(slots=True)
@@ -983,6 +994,7 @@ def _tally_responses(
         instructions or framing.empty_instructions
     )
     tools = request.get("tools")
+    rendered = False
     if tools:  # which message the tools join is looked up only when there are tools
         joins = (
             _Joined("system", str(instructions), leading=True)
@@ -990,10 +1002,10 @@ def _tally_responses(
             else _system_message(items, rule)
         )
         context = _ToolContext(framing, rule, joins, chat=False)
-        _tally_tools(tools, request.get("tool_choice"), tally, context)
+        rendered = _tally_tools(tools, request.get("tool_choice"), tally, context)
     text = request.get("text")
     if isinstance(text, Mapping):
-        _tally_response_format(text.get("format"), tally, framing)
+        _tally_response_format(text.get("format"), tally, framing, with_tools=rendered)
     if request.get("prompt") is not None:
         tally.note("stored prompt (prompt=...) is not counted: its text is server-side")
     if request.get("previous_response_id") is not None:
@@ -1347,11 +1359,13 @@ def _tally_builtin_tool(kind: str, tally: _Tally) -> None:
         tally.unbounded = True
 
 
-def _tally_response_format(fmt: object, tally: _Tally, framing: Framing) -> None:
+def _tally_response_format(
+    fmt: object, tally: _Tally, framing: Framing, *, with_tools: bool
+) -> None:
     if not isinstance(fmt, Mapping) or fmt.get("type") in (None, "text", "json_object"):
         return  # json_object adds nothing: 8 bills (chat and Responses, 2025-05 to 2026-08)
     spec = fmt.get("json_schema", fmt) if isinstance(fmt.get("json_schema"), Mapping) else fmt
-    tally.framing += framing.response_format
+    tally.framing += framing.response_format_with_tools if with_tools else framing.response_format
     tally.texts.append(render_response_format(spec))
     tally.approximate(
         "json_schema format: rendered as its schema JSON without required/additionalProperties "

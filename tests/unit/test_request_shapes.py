@@ -296,3 +296,119 @@ def test_gpt5_images_on_responses_keep_the_reasoning_framing() -> None:
     alone = estimate_request(model="gpt-5-nano", input=[_user("")])
     assert est.input_tokens - alone.input_tokens == est.image_tokens
     assert est.exact
+
+
+_BOOK_SUMMARY = {
+    "type": "json_schema",
+    "json_schema": {
+        "name": "BookSummary",
+        "schema": {
+            "properties": {
+                "title": {"title": "Title", "type": "string"},
+                "author": {"title": "Author", "type": "string"},
+                "pages": {"title": "Pages", "type": "integer"},
+                "publication_year": {"title": "Publication Year", "type": "integer"},
+            },
+            "required": ["title", "author", "pages", "publication_year"],
+            "title": "BookSummary",
+            "type": "object",
+            "additionalProperties": False,
+        },
+        "strict": True,
+    },
+}
+_GET_BOOK_INFO = {
+    "type": "function",
+    "function": {
+        "name": "get_book_info",
+        "description": "Look up book information by ISBN.",
+        "parameters": {
+            "properties": {"isbn": {"title": "Isbn", "type": "string"}},
+            "required": ["isbn"],
+            "additionalProperties": False,
+            "type": "object",
+        },
+        "strict": True,
+    },
+}
+_CITY_LOCATION = {
+    "type": "json_schema",
+    "json_schema": {
+        "description": "A city and its country.",
+        "name": "CityLocation",
+        "schema": {
+            "additionalProperties": False,
+            "properties": {"city": {"type": "string"}, "country": {"type": "string"}},
+            "required": ["city", "country"],
+            "type": "object",
+        },
+        "strict": True,
+    },
+}
+_GET_USER_COUNTRY = {
+    "type": "function",
+    "function": {
+        "description": "",
+        "name": "get_user_country",
+        "parameters": {"additionalProperties": False, "properties": {}, "type": "object"},
+    },
+}
+_CITY_QUESTION = _user("What is the largest city in the user country?")
+_CITY_ROUND_TRIP = [
+    _CITY_QUESTION,
+    {
+        "content": None,
+        "role": "assistant",
+        "tool_calls": [
+            {
+                "function": {"arguments": "{}", "name": "get_user_country"},
+                "id": "call_1",
+                "type": "function",
+            }
+        ],
+    },
+    {"content": "Mexico", "role": "tool", "tool_call_id": "call_1"},
+]
+
+
+@pytest.mark.parametrize(
+    ("messages", "tool", "fmt", "billed"),
+    [
+        # Mirascope/mirascope python/tests/e2e/output/cassettes/
+        # test_structured_output_with_tools/strict/openai_gpt_4o_completions/sync.yaml
+        # (commit 7649d24b): gpt-4o-2024-08-06, billed 140 on 2025-10-17 and on 2026-01-15
+        (
+            [
+                _user(
+                    "Please look up the book with ISBN 0-7653-1178-X and provide detailed info "
+                    "and a recommendation score"
+                )
+            ],
+            _GET_BOOK_INFO,
+            _BOOK_SUMMARY,
+            140,
+        ),
+        # pydantic/pydantic-ai tests/models/cassettes/test_openai/test_openai_native_output.yaml
+        # (commit 111dda9b): gpt-4o-2024-08-06, 2026-01-30, the call (79) and its round trip (100)
+        ([_CITY_QUESTION], _GET_USER_COUNTRY, _CITY_LOCATION, 79),
+        (_CITY_ROUND_TRIP, _GET_USER_COUNTRY, _CITY_LOCATION, 100),
+    ],
+)
+def test_a_json_schema_format_joins_the_tools_namespace_on_chat(
+    messages: list[dict[str, Any]], tool: dict[str, Any], fmt: dict[str, Any], billed: int
+) -> None:
+    """With function tools the format's section joins the message their namespace opened: it
+    costs its rendering plus the blank line before it (1), not the 7 of a format alone. Public
+    bills of two projects; before this rule the estimates were 6 above them."""
+    with_format = estimate_request(
+        model="gpt-4o", messages=messages, tools=[tool], response_format=fmt
+    )
+    without = estimate_request(model="gpt-4o", messages=messages, tools=[tool])
+    alone = estimate_request(model="gpt-4o", messages=messages, response_format=fmt)
+    plain = estimate_request(model="gpt-4o", messages=messages)
+    assert with_format.input_tokens == billed
+    assert (with_format.input_tokens - without.input_tokens) + 6 == (
+        alone.input_tokens - plain.input_tokens
+    )
+    assert not with_format.exact
+    assert with_format.lower <= billed <= (with_format.upper or billed)
