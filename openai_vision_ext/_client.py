@@ -842,7 +842,8 @@ async def _track_async(client: Any, options: VisionOptions, plan: Plan, result: 
         elif isinstance(result, AsyncStream):
             _observe_stream_async(client, options, plan, result)
         else:
-            counted = await _count_async(client, options, plan)
+            uncounted = functools.partial(_publish_counted, options, plan, result, None)
+            counted = await _count_or_record(client, options, plan, uncounted)
             report = finish(plan, result, request_id=_request_id(result), counted=counted)
             await _publish_async(options, result, report)
     except Exception as exc:
@@ -881,7 +882,10 @@ def _defer_async(
 async def _settle_async(client: Any, state: _RawState, parsed: object) -> None:
     try:
         state.settled = True
-        counted = await _count_async(client, state.options, state.plan)
+        uncounted = functools.partial(
+            _publish_counted, state.options, state.plan, parsed, state.request_id
+        )
+        counted = await _count_or_record(client, state.options, state.plan, uncounted)
         report = finish(
             state.plan, parsed, request_id=_request_id(parsed) or state.request_id, counted=counted
         )
@@ -907,6 +911,26 @@ async def _count_async(client: Any, options: VisionOptions, plan: Plan) -> Count
         except Exception as exc:  # later counts are useless without this one
             return read_counts(answers, (_count_failed(exc),))
     return read_counts(answers)
+
+
+async def _count_or_record(
+    client: Any, options: VisionOptions, plan: Plan, record: Callable[[Counted], object]
+) -> Counted:
+    """``_count_async``; if the call is cancelled while counting, the billed response still
+    gets its record: ``record`` makes it, uncounted (a note), on the background thread."""
+    try:
+        return await _count_async(client, options, plan)
+    except BaseException:
+        _later(functools.partial(record, Counted(notes=(_NOT_COUNTED_CANCELLED,))))
+        raise
+
+
+@_guarded("report")
+def _publish_counted(
+    options: VisionOptions, plan: Plan, response: object, request_id: str | None, counted: Counted
+) -> None:
+    report = finish(plan, response, request_id=_request_id(response) or request_id, counted=counted)
+    _publish(options, response, report)
 
 
 def _observe_stream_async(

@@ -1,17 +1,21 @@
-"""An async call cancelled while its record waits for a worker thread (sinks may block, so
-records are written off the event loop) still leaves that record: anyio skips a thread job
-whose task was cancelled before a worker took it, so the job then runs on the package's
-background thread, once. Shown with anyio's thread limiter held to one busy token (the job
-waits for it), never with sleeps; the cancellation reaches the caller unchanged."""
+"""An async call cancelled after its request was answered (billed) still leaves its record:
+while the record waits for a worker thread (sinks may block, so records are written off the
+event loop; anyio skips a thread job whose task was cancelled before a worker took it, so the
+job then runs on the package's background thread, once), and while ``exact_count``'s
+``input_tokens.count`` call is made (recorded uncounted). Shown with anyio's thread limiter
+held to one busy token, or a count that never answers, never with sleeps; the cancellation
+reaches the caller unchanged."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio.to_thread
+import httpx2
 import pytest
 from _helpers import Side, wait_for
 from _mock import Mock
@@ -73,3 +77,46 @@ async def test_a_call_cancelled_while_its_record_waits_for_a_thread_still_leaves
     assert records == sunk  # in the caller's context
     expected = {"error": ("error", None), "response": ("ok", 269)}[answer]
     assert (sunk[0].status, sunk[0].billed_input_tokens) == expected
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("raw", [False, True])
+async def test_a_call_cancelled_while_its_input_is_counted_still_leaves_its_record(
+    raw: bool,
+) -> None:
+    """``exact_count``: the ``input_tokens.count`` call after the response is cancelled with
+    the call; the billed response's record says it was not counted."""
+    get_encoding("o200k_base")
+    counting = asyncio.Event()
+    answer = Mock.ok().handler
+
+    async def handle(request: httpx2.Request) -> httpx2.Response:
+        if request.url.path.endswith("/input_tokens"):
+            counting.set()
+            await asyncio.Event().wait()  # the count never answers
+        return answer(request)
+
+    client = Side("async").client(Mock(handle), exact_count=True)
+    with capture_audit() as records:
+        async with contextlib.AsyncExitStack() as stack:
+            if raw:  # counted when the caller parses the body (an async parse())
+                create = client.responses.with_streaming_response.create
+                response = await stack.enter_async_context(create(model="gpt-4o", input="Hi"))
+                call = asyncio.create_task(response.parse())
+            else:
+                call = asyncio.create_task(client.responses.create(model="gpt-4o", input="Hi"))
+            await asyncio.wait_for(counting.wait(), _SECONDS)
+            call.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await call
+        assert wait_for(lambda: len(records) == 1)
+    [record] = records
+    assert (record.status, record.billed_input_tokens, record.counted_text_tokens) == (
+        "ok",
+        269,
+        None,
+    )
+    assert record.notes[-1] == (
+        "exact_count: not counted, the call was cancelled before it returned; "
+        "attributed by estimate"
+    )
