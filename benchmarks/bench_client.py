@@ -54,14 +54,16 @@ WARMUP_ROUNDS = 2
 TARGET_MS = {0: 0.1, 1: 1.0, 20: 1.0}
 
 RESPONSE = json.dumps(
-    {
+    {  # every field a recorded Responses answer carries (cassettes/test_file_replay, 2026-07)
         "id": "resp_bench",
         "object": "response",
         "created_at": 1_761_176_627,
         "status": "completed",
+        "background": False,
         "error": None,
         "incomplete_details": None,
         "instructions": None,
+        "max_output_tokens": None,
         "model": "gpt-4o-2024-08-06",
         "output": [
             {
@@ -73,15 +75,24 @@ RESPONSE = json.dumps(
             }
         ],
         "parallel_tool_calls": True,
+        "previous_response_id": None,
+        "reasoning": {"effort": None, "summary": None},
+        "store": True,
+        "temperature": 1.0,
+        "text": {"format": {"type": "text"}},
         "tool_choice": "auto",
         "tools": [],
+        "top_p": 1.0,
+        "truncation": "disabled",
         "usage": {
             "input_tokens": 1119,
-            "input_tokens_details": {"cached_tokens": 0},
+            "input_tokens_details": {"cache_write_tokens": 0, "cached_tokens": 0},
             "output_tokens": 3,
             "output_tokens_details": {"reasoning_tokens": 0},
             "total_tokens": 1122,
         },
+        "user": None,
+        "metadata": {},
     }
 ).encode()
 

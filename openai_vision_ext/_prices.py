@@ -283,7 +283,12 @@ def _priced(
     cache_write_12h_tokens: int,
 ) -> Cost | None:
     """``PriceTable.cost`` with the row already looked up (callers that found it price once)."""
-    if not _all_counts(
+    if not (
+        type(input_tokens) is type(cached_tokens) is type(output_tokens) is int
+        and type(cache_write_tokens) is type(cache_write_12h_tokens) is int
+        and min(input_tokens, cached_tokens, output_tokens, cache_write_tokens) >= 0
+        and cache_write_12h_tokens >= 0
+    ) and not _all_counts(
         input_tokens, cached_tokens, output_tokens, cache_write_tokens, cache_write_12h_tokens
     ):
         return None
@@ -293,23 +298,21 @@ def _priced(
     cached = min(cached_tokens, input_tokens)
     writes = min(cache_write_tokens, input_tokens - cached)
     writes_12h = min(cache_write_12h_tokens, writes)
-    cached_rate = rates.input if rates.cached_input is None else rates.cached_input
-    write_rate = rates.input if rates.cache_write is None else rates.cache_write
-    write_12h_rate = write_rate if rates.cache_write_12h is None else rates.cache_write_12h
-    input_usd = _usd(input_tokens - cached - writes, rates.input)
-    cached_usd = _usd(cached, cached_rate)
-    write_usd = _sum(_usd(writes - writes_12h, write_rate), _usd(writes_12h, write_12h_rate))
-    output_usd = _usd(output_tokens, rates.output)
-    return _new_cost(
-        input_usd=_float(input_usd),
-        cached_input_usd=_float(cached_usd),
-        output_usd=_float(output_usd),
-        total_usd=_float(_sum(input_usd, cached_usd, write_usd, output_usd)),
+    per_input, per_cached, per_write, per_write_12h, per_output, per_usd = _exact_rates(rates)
+    input_usd = (input_tokens - cached - writes) * per_input
+    cached_usd = cached * per_cached
+    write_usd = (writes - writes_12h) * per_write + writes_12h * per_write_12h
+    output_usd = output_tokens * per_output
+    return _new_cost(  # each an exact ratio over one denominator, rounded once (int / int)
+        input_usd=input_usd / per_usd,
+        cached_input_usd=cached_usd / per_usd,
+        output_usd=output_usd / per_usd,
+        total_usd=(input_usd + cached_usd + write_usd + output_usd) / per_usd,
         model=row.model,
         tier=tier,
         price_as_of=row.as_of,
         price_table_version=version,
-        cache_write_usd=_float(write_usd),
+        cache_write_usd=write_usd / per_usd,
         long_context=row.is_long(input_tokens),
     )
 
@@ -418,48 +421,29 @@ def load_prices(
     return (base or DEFAULT_PRICES).with_prices(raw)
 
 
-_Usd: TypeAlias = tuple[int, int]
-"""An exact USD amount as (numerator, denominator): sums and products of prices stay exact,
-and ``_float`` rounds once (int division is correctly rounded, as ``float(Decimal)`` is)."""
+@functools.lru_cache(maxsize=256)
+def _exact_rates(rates: Rates) -> tuple[int, int, int, int, int, int]:
+    """``rates`` as exact integers over one common denominator: (input, cached input, cache
+    write, 12 h cache write, output, denominator), so that ``tokens * part / denominator`` is
+    the USD of ``tokens`` at that part's rate, exactly; an unpublished cached or write rate is
+    the rate it is billed at. Each rate is the exact ratio of its shortest repr (``2.5`` ->
+    ``5/2``, the value of ``Decimal("2.5")``, not of the binary float). Made once per tier's
+    rates (bounded: 256 rate sets, more than every row and tier of a price table) since every
+    request is priced; ``int / int`` then rounds each figure once, correctly.
 
-_NO_USD: _Usd = (0, 1)
-
-
-def _usd(tokens: int, per_million: float) -> _Usd:
-    """``tokens`` at ``per_million`` USD per 1M tokens, exactly."""
-    if not tokens:
-        return _NO_USD
-    numerator, denominator = _ratio(per_million)
-    return tokens * numerator, denominator * _PER_TOKENS
-
-
-def _sum(*amounts: _Usd) -> _Usd:
-    """The exact sum of USD amounts.
-
-    >>> _float(_sum(_usd(1, 0.1), _usd(2, 0.2), _NO_USD)) == 0.5 / 1e6
-    True
+    >>> _exact_rates(Rates(input=2.5, cached_input=1.25, output=10.0))
+    (10, 5, 10, 10, 40, 4000000)
     """
-    total, common = _NO_USD
-    for numerator, denominator in amounts:  # a loop: this runs twice per request
-        if not numerator:
-            continue
-        if denominator != common:
-            lcm = math.lcm(common, denominator)
-            total, common = total * (lcm // common), lcm
-        total += numerator * (common // denominator)
-    return total, common
-
-
-def _float(amount: _Usd) -> float:
-    return amount[0] / amount[1] if amount[0] else 0.0
-
-
-@functools.lru_cache(maxsize=1024)
-def _ratio(per_million: float) -> tuple[int, int]:
-    """A rate as the exact ratio of its shortest repr (``2.5`` -> ``(5, 2)``, the value of
-    ``Decimal("2.5")``, not of the binary float), made once per rate: price rows are few and
-    are priced on every request."""
-    return Decimal(str(per_million)).as_integer_ratio()
+    cached = rates.input if rates.cached_input is None else rates.cached_input
+    write = rates.input if rates.cache_write is None else rates.cache_write
+    write_12h = write if rates.cache_write_12h is None else rates.cache_write_12h
+    ratios = [
+        Decimal(str(rate)).as_integer_ratio()
+        for rate in (rates.input, cached, write, write_12h, rates.output)
+    ]
+    common = math.lcm(*(denominator for _, denominator in ratios))
+    parts = [numerator * (common // denominator) for numerator, denominator in ratios]
+    return parts[0], parts[1], parts[2], parts[3], parts[4], common * _PER_TOKENS
 
 
 def _is_count(n: object) -> bool:

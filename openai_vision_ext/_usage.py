@@ -6,9 +6,8 @@ attribute paths live in one table per API.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from operator import attrgetter
 from typing import Final
 
 from ._records import maker
@@ -93,8 +92,8 @@ def billed_usage(api: Api, response: object) -> BilledUsage | None:
         return None
     tier = getattr(response, "service_tier", None)
     inputs, cached, outputs, reasoning, writes, writes_12h = [
-        _read_int(usage, read)
-        for read in _READERS[api]  # in COUNTS (field) order
+        _read_int(usage, path)
+        for path in _READ_PATHS[api]  # in COUNTS (field) order
     ]
     return _new_usage(
         inputs,
@@ -118,6 +117,8 @@ def check_usage(usage: BilledUsage) -> tuple[BilledUsage, tuple[str, ...]]:
     >>> checked.input_tokens, notes
     (None, ('server usage input_tokens=-5 is negative: not priced',))
     """
+    if _plain(usage):
+        return usage, ()
     notes: list[str] = []
     changes: dict[str, None] = {}
     for name in COUNTS:
@@ -152,22 +153,58 @@ def check_usage(usage: BilledUsage) -> tuple[BilledUsage, tuple[str, ...]]:
     return checked, tuple(notes)
 
 
-_READERS: Final[Mapping[Api, tuple[Callable[[object], object], ...]]] = {
-    api: tuple(attrgetter(".".join(paths[name])) for name in COUNTS)
-    for api, paths in _PATHS.items()
-}
-"""Per API, one dotted-attribute reader per count, in ``BilledUsage`` field order."""
-
-
-def _read_int(usage: object, read: Callable[[object], object]) -> int | None:
-    """The count ``read`` finds (``None`` where an attribute on the way is missing or
-    ``None``, or the value is not an int)."""
-    try:
-        value = read(usage)
-    except AttributeError:
-        return None
+def _plain(usage: BilledUsage) -> bool:
+    """Whether ``check_usage`` has nothing to say: the four main counts plausible ints, no part
+    above its whole, no 12 h breakdown (the usual response, answered without a loop)."""
+    inputs, cached, outputs = usage.input_tokens, usage.cached_tokens, usage.output_tokens
+    reasoning, writes = usage.reasoning_tokens, usage.cache_write_tokens
+    if not (
+        isinstance(inputs, int)
+        and isinstance(cached, int)
+        and isinstance(outputs, int)
+        and isinstance(reasoning, int)
+    ):
+        return False
     return (
-        value
-        if type(value) is int or (isinstance(value, int) and not isinstance(value, bool))
+        0 <= cached <= inputs <= ABSURD_TOKENS
+        and 0 <= reasoning <= outputs <= ABSURD_TOKENS
+        and (writes is None or (isinstance(writes, int) and 0 <= writes <= inputs - cached))
+        and usage.cache_write_12h_tokens is None
+    )
+
+
+_READ_PATHS: Final[Mapping[Api, tuple[tuple[str, ...], ...]]] = {
+    api: tuple(paths[name] for name in COUNTS) for api, paths in _PATHS.items()
+}
+"""Per API, the attribute path of each count, in ``BilledUsage`` field order."""
+
+_ABSENT: Final = object()
+
+
+def _read_int(usage: object, path: tuple[str, ...]) -> int | None:
+    """The count at ``path`` below ``usage`` (``None`` where an attribute on the way is missing
+    or ``None``, or the value is not an int). Reads each SDK model's own fields (its
+    ``__dict__``) first, so a missing one (an older SDK, a response without the field) costs
+    no ``AttributeError`` raised and caught."""
+    node = usage
+    for name in path:
+        own = getattr(node, "__dict__", None)
+        value = own.get(name, _ABSENT) if type(own) is dict else _ABSENT
+        node = _attribute(node, name) if value is _ABSENT else value
+        if node is None:
+            return None
+    return (
+        node
+        if type(node) is int or (isinstance(node, int) and not isinstance(node, bool))
         else None
     )
+
+
+def _attribute(node: object, name: str) -> object:
+    """``node.name`` when it is not in ``node.__dict__``: for a pydantic model with extras
+    allowed (the SDK's), an extra field or ``None`` (an SDK older than the field); else the
+    attribute lookup (``None`` when missing)."""
+    extra = getattr(node, "__pydantic_extra__", None)
+    if type(extra) is dict and not any(name in vars(c) for c in type(node).__mro__):
+        return extra.get(name)  # the SDK's models keep undeclared fields as extras
+    return getattr(node, name, None)

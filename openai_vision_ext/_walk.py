@@ -12,9 +12,9 @@ they cannot be read). Preflight, the estimate and the clients all consume that l
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, NamedTuple, TypeAlias, TypeVar, cast
+from typing import Any, Final, Literal, NamedTuple, TypeAlias, cast
 
 from ._exceptions import ImageError, InvalidRequestError
 from ._image.images import inspect_data_url, is_data_url
@@ -86,20 +86,19 @@ def iter_file_refs(api: Api, request: Mapping[str, Any]) -> Iterator[FileRef]:
     key, root = request_root(api, request)
     if not isinstance(root, list | tuple):
         return
-    yield from _walk(root, key, iter(range(1 << 62)), _as_file_ref)
+    for index, (node, path) in enumerate(_walk(root, key, _FILE_TYPES)):
+        yield _as_file_ref(node, path, index)
 
 
-def _as_file_ref(node: Mapping[str, Any], path: str, counter: Iterator[int]) -> FileRef | None:
-    kind = node.get("type")
-    if kind == "input_file":  # one of _FILE_TYPES
+def _as_file_ref(node: Mapping[str, Any], path: str, index: int) -> FileRef:
+    """The ``FileRef`` of a part whose ``type`` is one of ``_FILE_TYPES``."""
+    if node.get("type") == "input_file":
         fields: Mapping[str, Any] = node
-    elif kind == "file":
+    else:  # "file"
         inner = node.get("file")
         fields = inner if isinstance(inner, Mapping) else {}
-    else:
-        return None
     return FileRef(
-        index=next(counter),
+        index=index,
         location=path,
         detail=node.get("detail", fields.get("detail")),
         file_data=fields.get("file_data"),
@@ -172,21 +171,13 @@ def walk_request(api: Api, request: Mapping[str, Any]) -> RequestParts:
         raise InvalidRequestError(
             f"{key} must be a string or a list of items, not {type(root).__name__}"
         )
-    images_seen, files_seen = iter(range(1 << 62)), iter(range(1 << 62))
-
-    def match(node: Mapping[str, Any], path: str, _: Iterator[int]) -> ImageRef | FileRef | None:
-        kind = node.get("type")
-        if kind in _IMAGE_TYPES:
-            return _as_image_ref(node, path, images_seen)
-        return _as_file_ref(node, path, files_seen) if kind in _FILE_TYPES else None
-
     images: list[Part] = []
     files: list[FileRef] = []
-    for ref in _walk(root, key, images_seen, match):
-        if isinstance(ref, FileRef):
-            files.append(ref)
+    for node, path in _walk(root, key, _PART_TYPES):
+        if node.get("type") in _FILE_TYPES:
+            files.append(_as_file_ref(node, path, len(files)))
             continue
-        assert isinstance(ref, ImageRef)
+        ref = _as_image_ref(node, path, len(images))
         info, error = None, None
         if ref.url is not None and is_data_url(ref.url):
             try:
@@ -233,8 +224,8 @@ def iter_image_refs(api: Api, request: Mapping[str, Any]) -> Iterator[ImageRef]:
         raise InvalidRequestError(
             f"{key} must be a string or a list of items, not {type(root).__name__}"
         )
-    counter = iter(range(1 << 62))
-    yield from _walk(root, key, counter, _as_image_ref)
+    for index, (node, path) in enumerate(_walk(root, key, _IMAGE_TYPES)):
+        yield _as_image_ref(node, path, index)
 
 
 _URL_OR_FILE_IMAGES = frozenset({"input_image", "computer_screenshot"})
@@ -243,24 +234,29 @@ _IMAGE_TYPES = _URL_OR_FILE_IMAGES | {"image_url"}
 """Every part type ``_as_image_ref`` reads."""
 _FILE_TYPES = frozenset({"input_file", "file"})
 """Every part type ``_as_file_ref`` reads."""
+_PART_TYPES = _IMAGE_TYPES | _FILE_TYPES
+"""Every part type ``walk_request`` finds."""
 
 _LEAVE = object()
 """Stack marker: the walk has finished the node below it (it is no longer an ancestor)."""
 
 
-_R = TypeVar("_R")
+_Where: TypeAlias = "str | tuple[_Where, int] | tuple[_Where, object, None]"
+"""Where a node sits, built lazily: the root's path, ``(parent, index)`` in a list or tuple,
+or ``(parent, key, None)`` in a mapping; ``_path`` spells it out for the parts found only."""
 
 
-def _walk(
-    root: object,
-    path: str,
-    counter: Iterator[int],
-    match: Callable[[Mapping[str, Any], str, Iterator[int]], _R | None],
-) -> Iterator[_R]:
-    """Depth-first, in request order, without recursion: deep input cannot overflow the stack,
-    and a cycle (a list that contains itself) is an ``InvalidRequestError``, not a hang. The same
-    part used twice is fine and yields two images. Only containers are pushed (with their path);
-    strings and numbers are never visited (plain types are told apart without ``isinstance``)."""
+def _walk(root: object, path: str, wanted: frozenset[str]) -> list[tuple[Mapping[str, Any], str]]:
+    """Every mapping whose ``type`` is in ``wanted``, with its path, in request order (the walk
+    does not look inside them). Depth-first without recursion: deep input cannot overflow the
+    stack, and a cycle (a list that contains itself) is an ``InvalidRequestError``, not a hang.
+    The same part used twice is fine and is found twice. Only containers are pushed; strings and
+    numbers are never visited (plain types are told apart without ``isinstance``), and a path
+    is spelled out only for a part found."""
+    shallow = _shallow_parts(root, path, wanted)
+    if shallow is not None:
+        return shallow
+    found: list[tuple[Mapping[str, Any], _Where]] = []
     stack: list[tuple[object, Any]] = [(root, path)]
     ancestors: set[int] = set()
     leaves = _LEAVES
@@ -270,33 +266,89 @@ def _walk(
             ancestors.discard(where)
             continue
         kind = type(node)
+        children: list[tuple[object, _Where]] = []
         if kind is dict or (kind is not list and kind is not tuple and isinstance(node, Mapping)):
             mapping = cast(Mapping[str, Any], node)
-            ref = match(mapping, where, counter)
-            if ref is not None:
-                yield ref
+            part_type = mapping.get("type")
+            if isinstance(part_type, str) and part_type in wanted:
+                found.append((mapping, where))
                 continue
-            children = [
-                (v, f"{where}.{k}")
-                for k, v in mapping.items()
-                if type(v) not in leaves and isinstance(v, _CONTAINERS)
-            ]
+            for k, v in mapping.items():
+                if type(v) not in leaves and isinstance(v, _CONTAINERS):
+                    children.append((v, (where, k, None)))
         else:  # a list or tuple: only containers are ever pushed
-            items = cast(Iterable[object], node)
-            children = [
-                (v, f"{where}[{i}]")
-                for i, v in enumerate(items)
-                if type(v) not in leaves and isinstance(v, _CONTAINERS)
-            ]
+            for i, v in enumerate(cast(Iterable[object], node)):
+                if type(v) not in leaves and isinstance(v, _CONTAINERS):
+                    children.append((v, (where, i)))
         if not children:
             continue  # nothing below: it cannot contain itself
         key = id(node)
         if key in ancestors:
-            raise InvalidRequestError(f"the request contains itself at {where}; pass plain data")
+            raise InvalidRequestError(
+                f"the request contains itself at {_path(where)}; pass plain data"
+            )
         ancestors.add(key)
         stack.append((_LEAVE, key))
         children.reverse()
         stack.extend(children)
+    return [(node, _path(where)) for node, where in found]
+
+
+def _shallow_parts(
+    root: object, path: str, wanted: frozenset[str]
+) -> list[tuple[Mapping[str, Any], str]] | None:
+    """``_walk``'s answer for the usual request, found by a plain loop over its known shape: a
+    list of dicts (items, messages) whose values are plain or lists of plain values and dicts
+    (content parts) whose values are plain; ``None`` for any other shape (the full walk then
+    answers). Nothing in that shape can contain itself."""
+    if type(root) is not list:
+        return None
+    leaves = _LEAVES
+    found: list[tuple[Mapping[str, Any], str]] = []
+    for i, item in enumerate(root):
+        if type(item) is not dict:
+            return None
+        kind = item.get("type")
+        if isinstance(kind, str) and kind in wanted:
+            found.append((item, f"{path}[{i}]"))
+            continue
+        for key, value in item.items():
+            if type(value) in leaves:
+                continue
+            if type(value) is not list:
+                return None
+            for j, part in enumerate(value):
+                if type(part) in leaves:
+                    continue
+                if type(part) is not dict:
+                    return None
+                kind = part.get("type")
+                if isinstance(kind, str) and kind in wanted:
+                    found.append((part, f"{path}[{i}].{key}[{j}]"))
+                    continue
+                for leaf in part.values():
+                    if type(leaf) not in leaves:
+                        return None
+    return found
+
+
+def _path(where: _Where) -> str:
+    """``where`` spelled out, e.g. ``input[0].content[1]``.
+
+    >>> _path(((("input", 0), "content", None), 1))
+    'input[0].content[1]'
+    """
+    steps: list[str] = []
+    while type(where) is tuple:
+        if len(where) == 2:
+            where, index = where
+            steps.append(f"[{index}]")
+        else:
+            where, key, _ = where
+            steps.append(f".{key}")
+    steps.append(cast(str, where))
+    steps.reverse()
+    return "".join(steps)
 
 
 def item_field_path(root_key: str, index: int, key: str) -> str:
@@ -373,30 +425,28 @@ def is_light(request: Mapping[str, Any], *, max_chars: int, max_nodes: int) -> b
     return True
 
 
-def _as_image_ref(node: Mapping[str, Any], path: str, counter: Iterator[int]) -> ImageRef | None:
-    kind = node.get("type")
-    if kind in _URL_OR_FILE_IMAGES:
+def _as_image_ref(node: Mapping[str, Any], path: str, index: int) -> ImageRef:
+    """The ``ImageRef`` of a part whose ``type`` is one of ``_IMAGE_TYPES``."""
+    if node.get("type") in _URL_OR_FILE_IMAGES:
         url = node.get("image_url")
         return ImageRef(
-            index=next(counter),
+            index=index,
             location=path,
             detail=node.get("detail"),
             url=url if isinstance(url, str) else None,
             file_id=node.get("file_id") if isinstance(node.get("file_id"), str) else None,
             part=node,
         )
-    if kind == "image_url":
-        inner = node.get("image_url")
-        if isinstance(inner, Mapping):
-            url, detail = inner.get("url"), inner.get("detail")
-        else:  # legacy shorthand {"type": "image_url", "image_url": "https://..."}
-            url, detail = inner, None
-        return ImageRef(
-            index=next(counter),
-            location=path,
-            detail=detail,
-            url=url if isinstance(url, str) else None,
-            file_id=None,
-            part=node,
-        )
-    return None
+    inner = node.get("image_url")  # "image_url" (Chat Completions)
+    if isinstance(inner, Mapping):
+        url, detail = inner.get("url"), inner.get("detail")
+    else:  # legacy shorthand {"type": "image_url", "image_url": "https://..."}
+        url, detail = inner, None
+    return ImageRef(
+        index=index,
+        location=path,
+        detail=detail,
+        url=url if isinstance(url, str) else None,
+        file_id=None,
+        part=node,
+    )

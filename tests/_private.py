@@ -66,6 +66,7 @@ __all__ = [
     "preflight_module",
     "rules_module",
     "walk_module",
+    "usage_module",
     "ooxml_module",
     "prepare_module",
     "cli_module",
@@ -284,6 +285,7 @@ file_preflight_module = _file_preflight
 preflight_module = _preflight
 rules_module = _rules
 walk_module = _walk
+usage_module = _usage
 ooxml_module = _ooxml
 prepare_module = _prepare
 cli_module = _cli

@@ -6,7 +6,9 @@ import copy
 from typing import Any
 
 import pytest
-from _private import is_light, iter_image_refs
+from _private import is_light, iter_image_refs, walk_module
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openai_vision_ext import InvalidRequestError
 
@@ -158,3 +160,56 @@ def test_is_light_counts_waiting_items_against_the_limit() -> None:
     assert not is_light({"input": parts}, max_chars=10_000, max_nodes=512)
     assert _CountedList.read <= 512
     assert is_light({"input": parts[:2]}, max_chars=10_000, max_nodes=512)
+
+
+_LEAF = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=3))
+_TYPES = st.sampled_from(["input_text", "input_image", "image_url", "input_file", "file", "x"])
+_PART = st.one_of(
+    _LEAF,
+    st.fixed_dictionaries({"type": _TYPES}, optional={"image_url": _LEAF, "detail": _LEAF}),
+    st.dictionaries(st.text(max_size=2), _LEAF, max_size=3),
+)
+_ITEM = st.one_of(
+    st.fixed_dictionaries(
+        {"role": _LEAF, "content": st.one_of(_LEAF, st.lists(_PART, max_size=4))},
+        optional={"type": _TYPES, "output": st.lists(_PART, max_size=2)},
+    ),
+    _PART,
+    st.lists(_PART, max_size=2),  # not the usual shape: the full walk answers
+)
+
+
+def _as_tuples(node: Any) -> Any:
+    """``node`` with every list a tuple: the same request, outside the usual shape."""
+    if isinstance(node, dict):
+        return {k: _as_tuples(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return tuple(_as_tuples(v) for v in node)
+    return node
+
+
+@settings(max_examples=300, deadline=None)
+@given(items=st.lists(_ITEM, max_size=5))
+def test_the_plain_loop_over_the_usual_shape_finds_what_the_full_walk_finds(
+    items: list[Any],
+) -> None:
+    """The walk's plain loop for the usual request shape (lists of dicts of plain values) finds
+    the same parts, in the same order, at the same locations, as the full walk (which answers
+    for the same request with tuples instead of lists)."""
+
+    def seen(request: dict[str, Any]) -> list[tuple[object, ...]]:
+        parts = walk_module.walk_request("responses", request)
+        return [(p.index, p.ref.location, p.detail, p.ref.url) for p in parts.images] + [
+            (f.index, f.location, f.detail) for f in parts.files
+        ]
+
+    assert seen({"input": items}) == seen({"input": _as_tuples(items)})
+
+
+def test_a_content_list_holding_its_own_item_is_still_refused() -> None:
+    """The plain loop leaves anything deeper than the usual shape to the full walk, which finds
+    the cycle."""
+    item: dict[str, Any] = {"role": "user", "content": []}
+    item["content"].append(item)
+    with pytest.raises(InvalidRequestError, match="contains itself"):
+        walk_module.walk_request("responses", {"input": [item]})
