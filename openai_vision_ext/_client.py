@@ -59,6 +59,7 @@ from typing_extensions import override
 from ._audit import AuditPipeline, AuditSink, emit_report
 from ._budget import Budget, OnExceed
 from ._core import (
+    NOT_COUNTED,
     PREFLIGHT_MODES,
     Counted,
     Plan,
@@ -610,7 +611,7 @@ def _unparsed(plan: Plan, request_id: str | None) -> VisionReport:
 def _count_sync(client: Any, options: VisionOptions, plan: Plan) -> Counted:
     calls, why_not = _count_args(options, plan)
     if calls is None:
-        return Counted(notes=(why_not,) if why_not else ())
+        return Counted(notes=(why_not,)) if why_not else NOT_COUNTED
     answers: list[object] = []
     for args in calls:
         try:
@@ -903,7 +904,7 @@ _NO_ASYNC_COUNT = (
 async def _count_async(client: Any, options: VisionOptions, plan: Plan) -> Counted:
     calls, why_not = _count_args(options, plan)
     if calls is None:
-        return Counted(notes=(why_not,) if why_not else ())
+        return Counted(notes=(why_not,)) if why_not else NOT_COUNTED
     answers: list[object] = []
     for args in calls:
         try:

@@ -42,6 +42,7 @@ from ._walk import RequestParts, is_light, walk_request
 __all__ = [
     "COUNT_PARAMS",
     "Counted",
+    "NOT_COUNTED",
     "Plan",
     "PreflightMode",
     "StreamTracker",
@@ -271,9 +272,14 @@ def given(request: Mapping[str, Any]) -> Mapping[str, Any]:
     >>> sorted(given({"model": "gpt-4o", "prompt": Omit(), "input": "Hi"}))
     ['input', 'model']
     """
-    if not any(_is_placeholder(v) for v in request.values()):
-        return request
-    return {k: v for k, v in request.items() if not _is_placeholder(v)}
+    for value in request.values():  # a loop over plain types first: runs on every request
+        if type(value) not in _PLAIN_TYPES and _is_placeholder(value):
+            return {k: v for k, v in request.items() if not _is_placeholder(v)}
+    return request
+
+
+_PLAIN_TYPES: Final = frozenset({str, list, dict, int, float, bool, tuple, type(None)})
+"""Types of the values a request is mostly made of: never the SDK's placeholders."""
 
 
 def _with_parse_schema(
@@ -382,7 +388,7 @@ class Counted:
     notes: tuple[str, ...] = ()
 
 
-_NOT_COUNTED: Final = Counted()
+NOT_COUNTED: Final = Counted()
 """No count call made (immutable: shared by every report without one)."""
 
 
@@ -528,7 +534,7 @@ def finish(
     cost, cost_notes = price_usage(
         billed, (model_served, plan.model_requested, plan.model), plan.prices
     )
-    counts = counted or _NOT_COUNTED
+    counts = counted or NOT_COUNTED
     counted_text_tokens = counts.without_images
     text_basis = counted_text_tokens
     attribution: Literal["estimate", "input_tokens.count", "none"] = "input_tokens.count"

@@ -634,8 +634,11 @@ _MAX_OUTPUT_KEYS: Mapping[Api, tuple[str, ...]] = {
 
 def _server_side_state(request: Mapping[str, Any]) -> bool:
     """Parts billed as input whose text lives on the server (unknown size here)."""
-    return any(
-        request.get(k) is not None for k in ("prompt", "previous_response_id", "conversation")
+    get = request.get
+    return (
+        get("prompt") is not None
+        or get("previous_response_id") is not None
+        or get("conversation") is not None
     )
 
 
@@ -979,12 +982,15 @@ def _tally_responses(
     if isinstance(items, str):
         _tally_message("user", items, tally, framing)
     listed = (
-        [(n, i) for n, i in enumerate(items) if isinstance(i, Mapping)]
+        [(n, i) for n, i in enumerate(items) if type(i) is dict or isinstance(i, Mapping)]
         if isinstance(items, list | tuple)
         else []
     )
     turns = _Turns(framing, TOOL_DIALECTS[rule.tool_dialect], rule.encoding)
-    last_user = max((n for n, i in listed if _is_user_message(i)), default=-1)
+    last_user = -1
+    for n, item in listed:
+        if _is_user_message(item):
+            last_user = n
     for n, item in listed:
         if item.get("type") == "reasoning":
             _tally_reasoning(item, tally, current_turn=n > last_user)
@@ -1004,7 +1010,7 @@ def _tally_responses(
         context = _ToolContext(framing, rule, joins, chat=False)
         rendered = _tally_tools(tools, request.get("tool_choice"), tally, context)
     text = request.get("text")
-    if isinstance(text, Mapping):
+    if text is not None and isinstance(text, Mapping):
         _tally_response_format(text.get("format"), tally, framing, with_tools=rendered)
     if request.get("prompt") is not None:
         tally.note("stored prompt (prompt=...) is not counted: its text is server-side")
@@ -1129,7 +1135,7 @@ _FILE_PART_TYPES = frozenset({"input_file", "file"})
 
 def _is_text_part(part: object) -> bool:
     return isinstance(part, str) or (
-        isinstance(part, Mapping) and part.get("type") in _TEXT_PART_TYPES
+        (type(part) is dict or isinstance(part, Mapping)) and part.get("type") in _TEXT_PART_TYPES
     )
 
 
@@ -1151,13 +1157,18 @@ def _tally_content(content: object, tally: _Tally, at: _Field | None = None) -> 
         and any(isinstance(p, Mapping) and p.get("type") in _FILE_PART_TYPES for p in content)
     ):
         tally.files_alone.add(item_field_path(*at))
+    texts = tally.texts
     for part in content:
         if isinstance(part, str):
-            tally.texts.append(part)
-        elif isinstance(part, Mapping):
+            texts.append(part)
+        elif type(part) is dict or isinstance(part, Mapping):
             kind = part.get("type")
             if kind in _TEXT_PART_TYPES:
-                tally.texts.extend(_strings(part.get("text"), part.get("refusal")))
+                text, refusal = part.get("text"), part.get("refusal")
+                if isinstance(text, str):
+                    texts.append(text)
+                if isinstance(refusal, str):
+                    texts.append(refusal)
             elif kind not in _IMAGE_PART_TYPES and kind not in _FILE_PART_TYPES:
                 tally.approximate(f"content part {kind!r} is not counted", None)
 

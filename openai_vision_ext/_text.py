@@ -218,4 +218,7 @@ def count_texts(texts: Iterable[str], *, encoding: EncodingName = "o200k_base") 
     6
     """
     encode = get_encoding(encoding).encode_ordinary  # special tokens count as plain text
-    return sum(len(encode(text)) for text in texts)
+    total = 0
+    for text in texts:  # a loop, not sum(<generator>): runs on every request
+        total += len(encode(text))
+    return total
