@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Final, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 from ._audit import AuditPipeline
 from ._budget import Budget, over_budget
@@ -38,6 +38,9 @@ from ._rules import text_rule
 from ._types import Api, ImageInfo
 from ._usage import ABSURD_TOKENS, BilledUsage, billed_usage
 from ._walk import RequestParts, is_light, walk_request
+
+if TYPE_CHECKING:
+    from ._text import EncodingName
 
 __all__ = [
     "COUNT_PARAMS",
@@ -348,12 +351,23 @@ def prepares_inline(api: Api, request: Mapping[str, Any], options: VisionOptions
         encoding = text_rule(options.model_map.get(model, model)).encoding
     except UnknownModelError:
         encoding = None  # nothing is counted before the response names a model
-    if encoding is not None:
-        from ._text import is_built  # tiktoken is loaded by then: a client warms it up
-
-        if not is_built(encoding):
-            return False
+    if encoding is not None and not _is_built(encoding):
+        return False
     return is_light(request, max_chars=INLINE_MAX_CHARS, max_nodes=INLINE_MAX_NODES)
+
+
+def _is_built(encoding: EncodingName) -> bool:
+    """``_text.is_built``, imported on first use (tiktoken loads with the first client, not
+    with this module) and then called without an import statement per request."""
+    global _built_check
+    if _built_check is None:
+        from ._text import is_built
+
+        _built_check = is_built
+    return _built_check(encoding)
+
+
+_built_check: Callable[[EncodingName], bool] | None = None
 
 
 def counted_tokens(answer: object) -> tuple[int | None, tuple[str, ...]]:

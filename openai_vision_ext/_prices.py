@@ -64,6 +64,10 @@ priced as ``standard`` with a note (see ``tier_for_service_tier``)."""
 
 _SNAPSHOT = re.compile(r"^(?P<base>.+)-\d{4}-\d{2}-\d{2}$")
 _PER_TOKENS = 1_000_000
+_MAX_FOUND = 1024
+"""Most model names a ``PriceTable`` remembers its ``lookup`` answer for (names come from
+responses: bounded, so a stream of odd names cannot grow memory)."""
+_UNSEEN = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +182,11 @@ class PriceTable:
     models: Mapping[str, ModelPrice]
     prefixes: tuple[tuple[str, str], ...] = field(default=())
     """(prefix, model row) pairs; the longest matching prefix wins."""
+    _found: dict[str, ModelPrice | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """``lookup``'s answers by model name (the table is immutable), at most ``_MAX_FOUND``:
+    a served model's dated name is matched by a regular expression once, not per request."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.models, Mapping) or not all(
@@ -196,6 +205,15 @@ class PriceTable:
 
     def lookup(self, model: str) -> ModelPrice | None:
         """The price row for ``model``: exact, then without snapshot date, then longest prefix."""
+        found = self._found.get(model, _UNSEEN)
+        if found is not _UNSEEN:
+            return found  # type: ignore[return-value]
+        row = self._find(model)
+        if len(self._found) < _MAX_FOUND and type(model) is str:
+            self._found[model] = row
+        return row
+
+    def _find(self, model: str) -> ModelPrice | None:
         if (row := self.models.get(model)) is not None:
             return row
         if (m := _SNAPSHOT.match(model)) and (row := self.models.get(m["base"])) is not None:

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Literal, TypeAlias
+from typing import Final, Literal, TypeAlias
 
 import tiktoken
 from tiktoken_ext import openai_public  # type: ignore[import-untyped]
@@ -218,7 +218,27 @@ def count_texts(texts: Iterable[str], *, encoding: EncodingName = "o200k_base") 
     6
     """
     encode = get_encoding(encoding).encode_ordinary  # special tokens count as plain text
+    short = _SHORT_COUNTS.setdefault(encoding, {})
     total = 0
     for text in texts:  # a loop, not sum(<generator>): runs on every request
-        total += len(encode(text))
+        if len(text) > _SHORT_TEXT_CHARS:
+            total += len(encode(text))
+            continue
+        count = short.get(text)
+        if count is None:
+            count = len(encode(text))
+            if len(short) < _SHORT_TEXTS_KEPT:
+                short[text] = count
+        total += count
     return total
+
+
+_SHORT_TEXT_CHARS: Final = 16
+"""Texts this short (roles, names, enum values: they recur on every request) have their
+token count remembered by ``count_texts``."""
+_SHORT_TEXTS_KEPT: Final = 4096
+"""Most short texts remembered per encoding (bounded memory: 4,096 strings of at most 16
+characters and their counts)."""
+
+_SHORT_COUNTS: dict[str, dict[str, int]] = {}
+"""Encoding name -> short text -> its token count (a count never changes)."""

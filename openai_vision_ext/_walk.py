@@ -12,7 +12,7 @@ they cannot be read). Preflight, the estimate and the clients all consume that l
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, NamedTuple, TypeAlias, cast
 
@@ -257,7 +257,7 @@ def _walk(root: object, path: str, wanted: frozenset[str]) -> list[tuple[Mapping
     if shallow is not None:
         return shallow
     found: list[tuple[Mapping[str, Any], _Where]] = []
-    stack: list[tuple[object, Any]] = [(root, path)]
+    stack: list[tuple[Any, Any]] = [(root, path)]
     ancestors: set[int] = set()
     leaves = _LEAVES
     while stack:
@@ -268,16 +268,15 @@ def _walk(root: object, path: str, wanted: frozenset[str]) -> list[tuple[Mapping
         kind = type(node)
         children: list[tuple[object, _Where]] = []
         if kind is dict or (kind is not list and kind is not tuple and isinstance(node, Mapping)):
-            mapping = cast(Mapping[str, Any], node)
-            part_type = mapping.get("type")
+            part_type = node.get("type")
             if isinstance(part_type, str) and part_type in wanted:
-                found.append((mapping, where))
+                found.append((node, where))
                 continue
-            for k, v in mapping.items():
+            for k, v in node.items():
                 if type(v) not in leaves and isinstance(v, _CONTAINERS):
                     children.append((v, (where, k, None)))
         else:  # a list or tuple: only containers are ever pushed
-            for i, v in enumerate(cast(Iterable[object], node)):
+            for i, v in enumerate(node):
                 if type(v) not in leaves and isinstance(v, _CONTAINERS):
                     children.append((v, (where, i)))
         if not children:
@@ -396,31 +395,43 @@ def is_light(request: Mapping[str, Any], *, max_chars: int, max_nodes: int) -> b
     >>> is_light({"input": [part]}, max_chars=99, max_nodes=9)
     False
     """
-    parts = _IMAGE_TYPES | _FILE_TYPES
-    stack: list[object] = [request]
+    stack: list[Any] = [request]
     chars = nodes = 0
     while stack:
         node = stack.pop()
         nodes += 1
-        if nodes > max_nodes:
-            return False
-        if type(node) is str:
-            chars += len(node)
-        elif isinstance(node, Mapping):
-            kind = node.get("type")
-            if isinstance(kind, str) and kind in parts:
+        kind = type(node)
+        if kind is dict or (
+            kind is not list and kind is not tuple and kind is not str and isinstance(node, Mapping)
+        ):
+            part_type = node.get("type")
+            if isinstance(part_type, str) and part_type in _PART_TYPES:
                 return False
             if nodes + len(stack) + 2 * len(node) > max_nodes:
                 return False  # every key and value waiting would be a node: never copied
-            stack.extend(node.keys())
-            stack.extend(node.values())
-        elif isinstance(node, list | tuple):
+            for key, value in node.items():  # plain strings counted here, not pushed
+                if type(key) is str:
+                    nodes += 1
+                    chars += len(key)
+                else:
+                    stack.append(key)
+                if type(value) is str:
+                    nodes += 1
+                    chars += len(value)
+                else:
+                    stack.append(value)
+        elif kind is list or kind is tuple or isinstance(node, list | tuple):
             if nodes + len(stack) + len(node) > max_nodes:
                 return False  # a long list is refused by its length, not copied
-            stack.extend(node)
+            for item in node:
+                if type(item) is str:
+                    nodes += 1
+                    chars += len(item)
+                else:
+                    stack.append(item)
         elif isinstance(node, str):
             chars += len(node)
-        if chars > max_chars:
+        if nodes > max_nodes or chars > max_chars:
             return False
     return True
 

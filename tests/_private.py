@@ -26,6 +26,7 @@ from openai_vision_ext import (
     _ooxml,
     _otel,
     _preflight,
+    _prices,
     _prices_data,
     _records,
     _render,
@@ -67,6 +68,7 @@ __all__ = [
     "rules_module",
     "walk_module",
     "usage_module",
+    "prices_module",
     "ooxml_module",
     "prepare_module",
     "cli_module",
@@ -286,6 +288,7 @@ preflight_module = _preflight
 rules_module = _rules
 walk_module = _walk
 usage_module = _usage
+prices_module = _prices
 ooxml_module = _ooxml
 prepare_module = _prepare
 cli_module = _cli

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from _private import NO_PUBLISHED_PRICE, PRICE_ROWS, RULES
+from _private import NO_PUBLISHED_PRICE, PRICE_ROWS, RULES, prices_module
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -384,3 +384,26 @@ def test_cost_is_the_exact_decimal_rounded_once(
         rates, input_tokens=input_tokens, cached=cached, writes=writes, output=output
     )
     assert {k: getattr(cost, k) for k in expected} == expected
+
+
+def test_lookup_answers_are_remembered_per_table_and_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A table remembers each name's row (a dated name is matched by its regular expression
+    once), answers as a fresh lookup would, and never remembers more than its bound."""
+    monkeypatch.setattr(prices_module, "_MAX_FOUND", 3)
+    table = DEFAULT_PRICES.with_prices({"models": {"my-ft": {"input": 1, "output": 2}}})
+    names = ["gpt-4o-2024-08-06", "gpt-4o", "my-ft", "nope", "gpt-4o-mini-2024-07-18"]
+    first = [table.lookup(name) for name in names]
+    again = [table.lookup(name) for name in names]
+    assert first == again == [table._find(name) for name in names]
+    assert [row.model if row else None for row in first] == [
+        "gpt-4o",
+        "gpt-4o",
+        "my-ft",
+        None,
+        "gpt-4o-mini",
+    ]
+    assert len(table._found) == 3
+    assert table == DEFAULT_PRICES.with_prices({"models": {"my-ft": {"input": 1, "output": 2}}})
+    assert "_found" not in repr(table)

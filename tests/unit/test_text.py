@@ -123,3 +123,17 @@ def test_the_ranks_file_is_parsed_in_steps_without_seams(monkeypatch: pytest.Mon
 def test_an_empty_or_malformed_ranks_file_is_a_tokenizer_error(raw: bytes) -> None:
     with pytest.raises(TokenizerError, match="empty or malformed"):
         parse_ranks(raw, "o200k_base")
+
+
+def test_short_texts_are_counted_once_and_the_memory_is_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Short texts (roles, names) keep their count, which is the count of the text; long ones
+    are always encoded; no more than the bound is kept."""
+    monkeypatch.setattr(text_module, "_SHORT_TEXTS_KEPT", 2)
+    monkeypatch.setattr(text_module, "_SHORT_COUNTS", {})
+    texts = ["user", "assistant", "user", "developer", "a longer text than sixteen characters"]
+    expected = sum(count_tokens(t, encoding="cl100k_base") for t in texts)
+    assert text_module.count_texts(texts, encoding="cl100k_base") == expected
+    assert text_module.count_texts(texts, encoding="cl100k_base") == expected
+    assert text_module._SHORT_COUNTS == {"cl100k_base": {"user": 1, "assistant": 1}}
