@@ -58,6 +58,7 @@ __all__ = [
     "finish",
     "given",
     "prepare",
+    "as_sent",
     "prepares_inline",
     "read_counts",
     "stream_failure_note",
@@ -186,6 +187,9 @@ def prepare(
     ('gpt-4o', 0, ())
     """
     request, parse_notes = _with_parse_schema(api, given(request))
+    defer = defer_estimate and not estimate_needed_before_sending(options)
+    if defer:  # counted after sending: a copy, so later edits of the caller's lists don't count
+        request = as_sent(request)
     model_requested = str(request.get("model", ""))
     model = options.model_map.get(model_requested, model_requested)
     parts = walk_request(api, request)  # the one walk: preflight and the estimate share it
@@ -208,7 +212,7 @@ def prepare(
         _estimate, api, model, request, infos, prices, parts, file_infos, bool(parse_notes)
     )
     pending = None
-    if defer_estimate and not estimate_needed_before_sending(options):
+    if defer:
         estimate, estimate_error, pending = None, None, functools.cache(make)
     else:
         estimate, estimate_error = _made(make)
@@ -254,6 +258,46 @@ def estimated(plan: Plan) -> Plan:
         return plan
     estimate, error = _made(plan.pending)
     return replace(plan, estimate=estimate, estimate_error=error, pending=None)
+
+
+def as_sent(request: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``request`` as it is when sent: its dicts, lists and tuples copied (strings, bytes and
+    other objects shared; a container met twice copied once), for an estimate made after
+    sending while other code may still edit the caller's conversation. A structure too deep to
+    copy is returned as it is (the walk refuses it anyway).
+
+    >>> history = [{"role": "user", "content": "Hi"}]
+    >>> sent = as_sent({"model": "gpt-4o", "messages": history})
+    >>> history.append({"role": "assistant", "content": "Hello"})
+    >>> len(sent["messages"])
+    1
+    """
+    memo: dict[int, Any] = {}
+
+    def copy(value: Any) -> Any:
+        if not isinstance(value, dict | list | tuple):
+            return value
+        done = memo.get(id(value))
+        if done is not None:
+            return done
+        if isinstance(value, dict):
+            mapping: dict[Any, Any] = {}
+            memo[id(value)] = mapping
+            for key, item in value.items():
+                mapping[key] = copy(item)
+            return mapping
+        if isinstance(value, list):
+            items: list[Any] = []
+            memo[id(value)] = items
+            items.extend([copy(item) for item in value])
+            return items
+        return memo.setdefault(id(value), tuple([copy(item) for item in value]))
+
+    try:
+        copied: Mapping[str, Any] = copy(dict(request))
+    except RecursionError:
+        return request
+    return copied
 
 
 def _made(make: Callable[[], _Estimated]) -> _Estimated:

@@ -205,6 +205,31 @@ async def test_a_later_edit_of_the_callers_request_does_not_reach_its_report(
 
 
 @pytest.mark.anyio
+async def test_an_edit_of_the_callers_request_while_it_is_in_flight_does_not_reach_its_report(
+    side: Side, slow_build: _SlowBuild
+) -> None:
+    """The deferred estimate counts the request as sent: other code (another task on the event
+    loop, another thread) extending the conversation while the response is awaited is not
+    counted (the plan holds a copy of the request's lists and dicts)."""
+    history: list[dict[str, Any]] = [{"role": "user", "content": "hello"}]
+    answer = Mock.ok().handler
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        history.append({"role": "assistant", "content": "word " * 2000})  # while in flight
+        history[0]["content"] = "word " * 2000
+        slow_build.release.set()
+        return answer(request)
+
+    client = side.client(Mock(handle))
+    response = await side.run(client.responses.create(model="gpt-4o", input=history))
+    sent = estimate_request(model="gpt-4o", input=[{"role": "user", "content": "hello"}])
+    report = vision_report(response)
+    assert report is not None
+    assert report.estimated_input_tokens == sent.input_tokens
+    assert report.estimate_exact == sent.exact
+
+
+@pytest.mark.anyio
 async def test_an_api_error_while_the_tokenizer_is_built_is_recorded_with_the_estimate(
     side: Side, slow_build: _SlowBuild
 ) -> None:
