@@ -67,6 +67,9 @@ _PER_TOKENS = 1_000_000
 _MAX_FOUND = 1024
 """Most model names a ``PriceTable`` remembers its ``lookup`` answer for (names come from
 responses: bounded, so a stream of odd names cannot grow memory)."""
+_MAX_FOUND_NAME = 128
+"""Longest model name remembered (real ids are under 64 characters): with ``_MAX_FOUND`` it
+bounds the memo at about 128 KiB of names, whatever a server or a caller sends."""
 _UNSEEN = object()
 
 
@@ -209,7 +212,7 @@ class PriceTable:
         if found is not _UNSEEN:
             return found  # type: ignore[return-value]
         row = self._find(model)
-        if len(self._found) < _MAX_FOUND and type(model) is str:
+        if len(self._found) < _MAX_FOUND and type(model) is str and len(model) <= _MAX_FOUND_NAME:
             self._found[model] = row
         return row
 

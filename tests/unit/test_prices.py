@@ -407,3 +407,14 @@ def test_lookup_answers_are_remembered_per_table_and_bounded(
     assert len(table._found) == 3
     assert table == DEFAULT_PRICES.with_prices({"models": {"my-ft": {"input": 1, "output": 2}}})
     assert "_found" not in repr(table)
+
+
+def test_a_long_model_name_is_looked_up_but_not_remembered() -> None:
+    """The memo's size is bounded in bytes too: a megabyte-long name (from a response or a
+    caller) is answered like any other and not kept."""
+    table = DEFAULT_PRICES.with_prices({})
+    long_name = "gpt-4o-" + "x" * 1_000_000
+    assert table.lookup(long_name) == table._find(long_name)
+    assert long_name not in table._found
+    assert table.lookup("gpt-4o-2024-08-06") is not None
+    assert "gpt-4o-2024-08-06" in table._found
