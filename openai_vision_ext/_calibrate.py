@@ -26,6 +26,7 @@ from ._dated import bill_day
 from ._error_bands import ERROR_BANDS, BandKey
 from ._estimate import RequestEstimate, estimate_with_infos
 from ._exceptions import UnknownModelError
+from ._files import FileInfo
 from ._rules import get_model_rule, text_rule
 from ._rules_data import ModelRule
 from ._types import Api, ImageFormat, ImageInfo
@@ -322,8 +323,11 @@ def _image_info(image: Mapping[str, Any]) -> ImageInfo | None:
     )
 
 
-def evaluate(observation: Observation) -> Outcome:
-    """Estimate one observation and decide whether it counts.
+def evaluate(
+    observation: Observation, file_infos: Sequence[FileInfo | None] | None = None
+) -> Outcome:
+    """Estimate one observation (with its files' recorded facts, if any) and decide whether
+    it counts.
 
     >>> obs = observation_from_record({"id": "x", "api": "responses", "model": "gpt-4o",
     ...     "usage": {"input_tokens": 9}, "request_skeleton": {"input": "Say hello"}})
@@ -339,7 +343,12 @@ def evaluate(observation: Observation) -> Outcome:
         model = observation.response_model
     try:
         estimate = estimate_with_infos(
-            observation.api, model, observation.request, observation.images, as_of=observation.date
+            observation.api,
+            model,
+            observation.request,
+            observation.images,
+            file_infos=file_infos,
+            as_of=observation.date,
         )
     except UnknownModelError:
         return Outcome(observation, None, model, f"{_NO_RULE}: {model!r}")
@@ -578,7 +587,8 @@ class BandSpread:
 
 def measured_bands(outcomes: Iterable[Outcome]) -> list[BandSpread]:
     """The measured spread of every ``ERROR_BANDS`` rule used by a counted request, over all
-    requests using it and over those using it alone (what its row must contain)."""
+    requests using it and over those using it alone (what its row must contain). Pass the
+    file bills' tool round trips (``_file_calibrate.round_trip_outcomes``) beside the others."""
     seen: dict[BandKey, list[tuple[int, bool, bool]]] = defaultdict(list)
     for outcome in _counted(outcomes):
         est = outcome.estimate
@@ -669,12 +679,14 @@ def render_markdown(
     checks: Sequence[ImageCheck],
     *,
     text_only: Sequence[Outcome] = (),
+    band_only: Sequence[Outcome] = (),
 ) -> str:
     """The calibration report: headline, per-group table, image part, every miss, the exclusion
-    rules with their counts, and every excluded request."""
+    rules with their counts, and every excluded request. ``band_only`` outcomes (the file
+    bills' tool round trips) are counted in the error bands' measured spread only."""
     parts = [
         _shape_markdown(shape_table([*outcomes, *text_only])),
-        _bounds_markdown([*outcomes, *text_only]),
+        _bounds_markdown([*outcomes, *text_only], band_only),
         _headline(outcomes, checks),
         _table(summarize(outcomes)),
         _image_table(checks),
@@ -739,7 +751,7 @@ def _shape_markdown(rows: Sequence[ShapeRow]) -> str:
     return "\n".join(lines)
 
 
-def _bounds_markdown(outcomes: Sequence[Outcome]) -> str:
+def _bounds_markdown(outcomes: Sequence[Outcome], band_only: Sequence[Outcome]) -> str:
     cov = bound_coverage(outcomes)
     lines = [
         "### Bounds (every file)\n",
@@ -750,7 +762,7 @@ def _bounds_markdown(outcomes: Sequence[Outcome]) -> str:
         "| error band | bills | measured | used alone | measured alone | table |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for spread in measured_bands(outcomes):
+    for spread in measured_bands([*outcomes, *band_only]):
         row = ERROR_BANDS[spread.key]
         lines.append(
             f"| {spread.key} | {spread.bills} | {spread.low:+d}..{spread.high:+d} | "

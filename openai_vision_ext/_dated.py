@@ -58,13 +58,19 @@ def iso_day(as_of: str | date | None) -> str | None:
 def bill_day(created: object, commit_date: object) -> str | None:
     """The UTC day a recorded bill was made, which picks the rows it is estimated with: its
     response's ``created`` (unix seconds) when recorded, else the recording's commit date-time
-    read in UTC (a local date can be a day off); ``None`` when neither is known.
+    read in UTC (a local date can be a day off); ``None`` when neither is known. A ``created``
+    no date can hold (NaN, out of range) counts as not recorded.
 
     >>> bill_day(1781208611, "2026-06-12T11:38:35+02:00"), bill_day(None, "2025-08-04T22:40-07:00")
     ('2026-06-11', '2025-08-05')
+    >>> bill_day(1e20, "2025-08-04T22:40-07:00"), bill_day(float("nan"), None)
+    ('2025-08-05', None)
     """
     if isinstance(created, int | float) and not isinstance(created, bool):
-        return datetime.fromtimestamp(created, UTC).date().isoformat()
+        try:
+            return datetime.fromtimestamp(created, UTC).date().isoformat()
+        except (OverflowError, ValueError, OSError):
+            pass  # not a time: fall back to the commit date
     return iso_day(commit_date) if isinstance(commit_date, str) and commit_date else None
 
 

@@ -2,13 +2,15 @@
 
 Each rule the estimator applies without knowing it to be exact (tool rendering, ``json_schema``
 rendering, tool-call framing, replayed reasoning, ...) adds its band to the estimate's
-``lower``/``upper`` once per use. A band is the spread of *billed minus estimated* input
-tokens over every request of the shared real bills (``real-usage/observations.jsonl``,
-``tools_and_formats.jsonl``, ``text_only_responses.jsonl``, the rows
-``benchmarks/calibrate.py`` scores) whose estimate used the rule, widened to include 0.
-Measured per request: a request using a rule twice gets its band twice, which only widens
-the bounds. ``benchmarks/calibrate.py`` prints the measured spread beside each row and the
-share of bills inside ``lower..upper``; re-measure when a rule changes.
+``lower``/``upper`` once per request, however often the request uses it. A band is the
+spread of *billed minus estimated* input tokens over every request of the shared real bills
+(``real-usage/observations.jsonl``, ``tools_and_formats.jsonl``, ``text_only_responses.jsonl``,
+the rows ``benchmarks/calibrate.py`` scores, and ``file_inputs.jsonl``'s tool round trips
+with their files' recorded facts) whose estimate used the rule, widened to include 0. It is
+the whole request's residual, so every such bill lies within each band its request uses, and
+the sum of the distinct bands' ends (each low <= 0 <= high) contains it too.
+``benchmarks/calibrate.py`` prints the measured spread beside each row and the share of bills
+inside ``lower..upper``; re-measure when a rule changes.
 
 A rule with no row here has no measured spread: its estimate gets no upper bound.
 """
@@ -35,7 +37,7 @@ BandKey: TypeAlias = Literal[
 
 @dataclass(frozen=True, slots=True)
 class ErrorBand:
-    """Billed minus estimated tokens seen for one approximated rule, per use."""
+    """Billed minus estimated tokens seen on whole requests using one approximated rule."""
 
     low: int
     """Least billed minus estimated (<= 0): the bill can be this many tokens below."""
@@ -49,14 +51,18 @@ class ErrorBand:
 
 
 _SHARED = "real-usage/{observations,tools_and_formats,text_only_responses}.jsonl"
+_ROUND_TRIPS = (
+    "file_inputs.jsonl's tool round trips (pydantic-ai, ruby_llm: 36 requests, 2025-08 to 2026-08)"
+)
 _MEASURED = date(2026, 12, 1)
 
 ERROR_BANDS: Mapping[BandKey, ErrorBand] = {
     "tools": ErrorBand(
         -17,
         215,
-        109,
-        f"{_SHARED}: requests with function tools, 2024-02 to 2026-08, with the dialect "
+        145,
+        f"{_SHARED} and {_ROUND_TRIPS}: requests with function tools, 2024-02 to 2026-08, "
+        "with the dialect "
         "rendering of 2026-12-01; +215 is gpt-4o Responses in its launch week (dd-trace-py, "
         "2025-03-20), -17 a round trip whose result holds an image (ruby_llm); used alone: "
         "-3..+215",
@@ -72,19 +78,22 @@ ERROR_BANDS: Mapping[BandKey, ErrorBand] = {
     ),
     "tool_call": ErrorBand(
         -17,
-        0,
-        22,
-        f"{_SHARED}: assistant tool calls and function_call items (ruby_llm), 2025-07 to "
-        "2026-08, harmony channels on the gpt-5 family; -17/-15 are Chat tool messages holding "
-        "an image (gpt-4.1-nano, gpt-5-nano); an image inside a function_call_output beside a "
-        "replayed reasoning item (gpt-5-nano Responses) is -3; the text round trips are exact",
+        1,
+        57,
+        f"{_SHARED} and {_ROUND_TRIPS}: assistant tool calls and function_call items, "
+        "2025-07 to 2026-08, harmony channels on the gpt-5 family; -17/-15 are Chat tool "
+        "messages holding an image (gpt-4.1-nano, gpt-5-nano); an image inside a "
+        "function_call_output beside a replayed reasoning item (gpt-5-nano Responses) is -3; "
+        "+1 is pydantic-ai on gpt-5-mini (file-pydai-011/012 Chat, 026/033 Responses, "
+        "2026-01); its +3/+15/+17 bills (file-pydai-041..044, 2026-03) have no upper bound",
         _MEASURED,
     ),
     "tool_output": ErrorBand(
         -17,
-        0,
-        22,
-        f"{_SHARED}: tool messages and function_call_output items, as for tool_call",
+        1,
+        57,
+        f"{_SHARED} and {_ROUND_TRIPS}: tool messages and function_call_output items, as "
+        "for tool_call",
         _MEASURED,
     ),
     "image_in_tool_output": ErrorBand(

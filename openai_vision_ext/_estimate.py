@@ -172,8 +172,9 @@ class RequestEstimate:
     request with images is not ``exact`` (``lower``/``upper`` then assume the guide is right,
     since no bill measures how far it is off)."""
     error_bands: tuple[BandKey, ...] = ()
-    """The approximated text rules applied, one entry per use: keys of ``ERROR_BANDS``, whose
-    bands (measured on real bills) are folded into ``lower``/``upper``."""
+    """The approximated text rules applied, each key of ``ERROR_BANDS`` once however often the
+    request uses it: a band is measured as the whole residual of every bill using its rule, so
+    it is folded into ``lower``/``upper`` once per request."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -381,7 +382,8 @@ class _Tally:
     notes: list[str] = field(default_factory=list)
     exact: bool = True
     bands: list[BandKey] = field(default_factory=list)
-    """The approximated rules applied, one per use (their error bands widen the bounds)."""
+    """The approximated rules applied, each once, in order of first use (their error bands
+    widen the bounds)."""
     below: int = 0
     """Tokens counted by a rule with no measured band: the bill can be this much lower."""
     unbounded: bool = False
@@ -402,7 +404,7 @@ class _Tally:
         self.note(message)
         if band is None:
             self.unbounded = True
-        else:
+        elif band not in self.bands:
             self.bands.append(band)
 
 
@@ -960,10 +962,14 @@ def _tally_function_message(
     tally.framing += turns.framing.per_message
     tally.texts.extend(_strings(name))
     _tally_content(content, tally, at)
-    tally.approximate(
-        "a deprecated function message: rendered as in 2023 (three gpt-3.5-turbo bills)",
-        "tool_output",
-    )
+    tally.approximate(_FUNCTION_MESSAGE_NOTE, None)
+
+
+_FUNCTION_MESSAGE_NOTE = (
+    "a deprecated function message: rendered as in hmarr/openai-chat-tokens' three "
+    "gpt-3.5-turbo counts of 2023 (a public port lists each one higher); no shared bill "
+    "measures it, so no upper bound"
+)
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,12 +13,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ._calibrate import Outcome, evaluate, observation_from_record
 from ._dated import bill_day
 from ._estimate import estimate_with_infos
 from ._files import FILE_MIME_TYPES, FileInfo, FileKind, PdfFacts
 from ._types import Api
 
-__all__ = ["FileBill", "file_bill", "file_calibration_table"]
+__all__ = ["FileBill", "file_bill", "file_calibration_table", "round_trip_outcomes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +167,17 @@ def file_bill(record: Mapping[str, Any]) -> FileBill:
         est.exact,
         None,
     )
+
+
+def round_trip_outcomes(records: Iterable[Mapping[str, Any]]) -> list[Outcome]:
+    """The records with tools (which ``file_bill`` does not score), each estimated with its
+    files' recorded facts: pydantic-ai's and ruby_llm's tool round trips, on which the tool
+    rules' error bands are measured too (``_calibrate.measured_bands``)."""
+    return [
+        evaluate(observation_from_record(r), [_file_info(f) for f in r.get("files") or ()] or None)
+        for r in records
+        if r.get("has_tools")
+    ]
 
 
 def file_calibration_table(bills: Sequence[FileBill]) -> str:

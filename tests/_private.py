@@ -128,6 +128,7 @@ __all__ = [
     "error_reason",
     "estimate_with_infos",
     "file_bill",
+    "round_trip_outcomes",
     "file_calibration_table",
     "evaluate",
     "evaluate_all",
@@ -238,6 +239,7 @@ recorded_file_info = _file_calibrate._file_info
 restore_payloads = _calibrate._restore_payloads
 CUSTOM_TOOL = _render.CUSTOM_TOOL
 file_bill = _file_calibrate.file_bill
+round_trip_outcomes = _file_calibrate.round_trip_outcomes
 file_calibration_table = _file_calibrate.file_calibration_table
 fetch_image = _fetch.fetch_image
 http_url = _fetch.http_url

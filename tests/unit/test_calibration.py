@@ -26,6 +26,7 @@ from _private import (
     measured_bands,
     observation_from_record,
     render_markdown,
+    round_trip_outcomes,
     shape_table,
     summarize,
 )
@@ -187,10 +188,28 @@ def test_every_scored_bill_lies_within_its_estimates_bounds() -> None:
     assert coverage.exact_claims == 248
 
 
+def _file_round_trips() -> list[Outcome]:
+    path = REAL_USAGE / "file_inputs.jsonl"
+    if not path.is_file():
+        pytest.skip(f"no real usage at {REAL_USAGE}")
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return round_trip_outcomes(records)
+
+
+def test_file_round_trips_lie_within_their_bounds() -> None:
+    """file_inputs.jsonl's tool round trips (estimated with their files' recorded facts, as
+    the bands are measured on them) lie within their estimates' bounds; pydantic-ai's +1 bills
+    sit on the tool rules' upper edge."""
+    coverage = bound_coverage(_file_round_trips())
+    assert coverage.counted == 36
+    assert coverage.outside == (), _REMEASURE
+
+
 def test_error_band_rows_contain_the_spread_measured_on_the_bills() -> None:
     """Each approximated rule's band holds every residual of the bills that used it alone, and
-    the bill count it names is the number of scored bills using it (measured rows only)."""
-    spreads = {s.key: s for s in measured_bands(_all_shared())}
+    the bill count it names is the number of scored bills using it (measured rows only; the
+    file bills' tool round trips included)."""
+    spreads = {s.key: s for s in measured_bands(_all_shared() + _file_round_trips())}
     assert set(spreads) <= set(ERROR_BANDS)
     for key, spread in spreads.items():
         row = ERROR_BANDS[key]

@@ -657,6 +657,19 @@ class TestCalibrate:
         assert code == ExitCode.PROBLEMS
         assert report["problems"][0]["line_no"] == 1
 
+    @pytest.mark.parametrize("created", ["1e20", "99999999999999999999", "NaN", "-1e15"])
+    def test_a_response_time_no_date_can_hold_is_not_a_crash(
+        self, tmp_path: Path, created: str
+    ) -> None:
+        """A ``response_created`` out of range or NaN dates the bill by its commit date (here
+        none): the residual table is printed, no internal error."""
+        record = json.dumps(self._observation(9, 0))[:-1] + f', "response_created": {created}}}'
+        path = tmp_path / "obs.jsonl"
+        path.write_text(record + "\n")
+        code, report = run_json("calibrate", str(path))
+        assert code in (ExitCode.OK, ExitCode.PROBLEMS)
+        assert [row["n"] for row in report["rows"]] == [1]
+
     def test_real_usage_applies_the_same_rules_as_the_script(self) -> None:
         """On the shared real data the CLI excludes billing drift like benchmarks/calibrate.py."""
         path = Path(__file__).resolve().parents[2].parent / "shared/real-usage/observations.jsonl"

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import random
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from _helpers import png
@@ -243,8 +244,10 @@ def test_approximated_text_widens_the_bounds_by_each_rules_band(request_kwargs, 
     assert est.lower < est.input_tokens < est.upper
 
 
-def test_each_tool_call_adds_its_band_once_per_use():
-    """Two function_call/output round trips widen the bounds twice as much as one."""
+def test_each_band_is_applied_once_per_request():
+    """A band is measured as the whole residual of every bill using its rule, so two
+    function_call/output round trips get the same bounds around their estimate as one: each
+    key is listed and folded in once."""
     call = {"type": "function_call", "call_id": "c", "name": "lookup", "arguments": "{}"}
     output = {"type": "function_call_output", "call_id": "c", "output": "feline"}
     one, two = (
@@ -253,10 +256,27 @@ def test_each_tool_call_adds_its_band_once_per_use():
     )
     assert one.upper is not None
     assert two.upper is not None
-    assert two.error_bands.count("tool_call") == 2
-    assert (two.upper - two.input_tokens) - (one.upper - one.input_tokens) == (
-        ERROR_BANDS["tool_call"].high + ERROR_BANDS["tool_output"].high
-    )
+    assert two.input_tokens > one.input_tokens
+    assert two.error_bands == one.error_bands == ("tool_call", "tool_output", "tools")
+    assert two.upper - two.input_tokens == one.upper - one.input_tokens
+    assert two.upper - two.input_tokens == sum(ERROR_BANDS[k].high for k in two.error_bands)
+    assert two.lower == two.input_tokens + sum(ERROR_BANDS[k].low for k in two.error_bands)
+
+
+def test_eight_round_trips_keep_a_lower_bound_above_zero():
+    """Eight Responses function_call/output pairs (17 band uses when each use was counted):
+    the bands' low ends are counted once, so the lower bound stays a real bound instead of
+    clamping to 0."""
+    items: list[Any] = ["Define cat, eight ways"]
+    for i in range(8):
+        items.append(
+            {"type": "function_call", "call_id": f"c{i}", "name": "lookup", "arguments": "{}"}
+        )
+        items.append({"type": "function_call_output", "call_id": f"c{i}", "output": "feline"})
+    est = estimate_request(model="gpt-4.1", input=items, tools=[_TOOL])
+    lows = sum(ERROR_BANDS[k].low for k in est.error_bands)
+    assert sorted(est.error_bands) == ["tool_call", "tool_output", "tools"]
+    assert est.lower == est.input_tokens + lows > 0
 
 
 def test_the_lower_bound_is_never_below_zero_tokens():

@@ -473,6 +473,18 @@ def test_deprecated_function_messages_match_hmarrs_bills(
     assert not est.exact
 
 
+def test_a_deprecated_function_message_has_no_upper_bound() -> None:
+    """No shared bill measures the ``function`` message rendering (fitted on hmarr's 2023
+    counts, which a public port lists one higher): it borrows no band, so no upper bound; the
+    lower bound keeps the count it was fitted on."""
+    message = {"role": "function", "name": "dance_the_tango", "content": "yes"}
+    est = estimate_request(model="gpt-3.5-turbo", messages=[message])
+    assert est.upper is None
+    assert est.error_bands == ()
+    assert est.lower == est.input_tokens
+    assert any("deprecated function message" in note for note in est.notes)
+
+
 def test_the_image_requests_function_bills_its_rule_in_a_text_round_trip() -> None:
     """The content_returning round trip whose Chat image requests miss, with a text output on
     Responses (ruby_llm's gpt-4.1-nano cassette, 2025-08-25: a Ruby object's inspect string),
