@@ -787,7 +787,31 @@ async def _estimate_off_loop(options: VisionOptions, plan: Plan, result: object)
             contextvars.copy_context().run, _report_cancelled, options, plan, result
         )
         future.add_done_callback(report_later)
+        _close_soon(result)
         raise
+
+
+_CLOSING: set[object] = set()
+"""Close tasks of responses a cancelled call never returned (kept until done)."""
+
+
+def _close_soon(result: object) -> None:
+    """Close, on the event loop, the unread body of a response a cancelled call never returned
+    (a stream, a ``with_streaming_response`` body): nobody else can, and the SDK does not close
+    it when it is collected, so its connection would stay taken."""
+    import asyncio
+
+    if isinstance(result, AsyncStream | AsyncAPIResponse):
+        task = asyncio.get_running_loop().create_task(_closed(result))
+        _CLOSING.add(task)
+        task.add_done_callback(_CLOSING.discard)
+
+
+async def _closed(result: AsyncStream[Any] | AsyncAPIResponse[Any]) -> None:
+    try:
+        await result.close()
+    except Exception as exc:
+        logger.warning("openai_vision_ext: closing a response failed (%s)", _name(exc))
 
 
 @_guarded("report")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import anyio.to_thread
@@ -252,6 +252,19 @@ async def test_an_api_error_while_the_tokenizer_is_built_is_recorded_with_the_es
     assert record.estimated_input_tokens == estimate_request(**request).input_tokens
 
 
+class _Body(httpx2.AsyncByteStream):
+    """A response body read as it streams, like a socket's: notes when it is closed."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.closed = data, False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.data
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize("returns", ["response", "stream", "raw response"])
 async def test_a_call_cancelled_while_its_estimate_is_made_still_leaves_its_record(
@@ -262,11 +275,14 @@ async def test_a_call_cancelled_while_its_estimate_is_made_still_leaves_its_reco
     when the estimate is, with the same estimate (a stream or raw response the caller never
     got: incomplete)."""
     seen: list[str] = []
+    bodies: list[_Body] = []
     answer = Mock.ok().handler
 
     def handle(request: httpx2.Request) -> httpx2.Response:  # answers, build still going
         seen.append("sent, tokenizer built" if slow_build.done.is_set() else "sent, building")
-        return answer(request)
+        full = answer(request)
+        bodies.append(_Body(full.content))
+        return httpx2.Response(full.status_code, headers=full.headers, stream=bodies[-1])
 
     client = Side("async").client(Mock(handle))
     request = responses_request()
@@ -282,6 +298,8 @@ async def test_a_call_cancelled_while_its_estimate_is_made_still_leaves_its_reco
             await call
         assert seen == ["sent, building"]
         assert records == []  # the estimate is still waiting for the tokenizer
+        await asyncio.sleep(0)  # an unread body the caller never got is closed, on the loop
+        assert [b.closed for b in bodies] == [True]
         slow_build.release.set()
         assert wait_for(lambda: len(records) == 1)
     [record] = records
