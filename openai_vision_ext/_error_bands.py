@@ -121,11 +121,11 @@ ERROR_BANDS: Mapping[BandKey, ErrorBand] = {
         -1,
         1,
         6,
-        "the only bills of a reasoning model on Responses with an image (o4-mini beside "
-        "instructions, crewAI, 2026-01/02, real-usage/observations.jsonl) bill as on Chat, 1 "
-        "above the framing of its text and PDF requests; the row's responses_image_framing adds "
-        "that 1 (0..0 on all 6), widened by the 1 no bill settles: o4-mini without "
-        "instructions may not bill it (-1), other reasoning models beside instructions may (+1)",
+        "the only bills of a reasoning model's Responses request with an image beside "
+        "instructions (o4-mini, crewAI, 2026-01/02, real-usage/observations.jsonl: 6 bills, 3 "
+        "requests, 1 project) bill 1 above the framing of its text and PDF requests; "
+        "Framing.image_beside_instructions adds that 1 (0..0 on all 6), widened by the 1 no "
+        "bill settles: other reasoning models may not bill it (-1) or bill more (+1)",
         _MEASURED,
     ),
 }

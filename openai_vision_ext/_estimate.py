@@ -227,6 +227,15 @@ class Framing:
     their namespace opened, costing only the blank line before it (1 on Chat Completions:
     gpt-4o, pydantic-ai 2026-01 and Mirascope 2025-10/2026-01, 7 before; 1 on Responses as
     without tools: pydantic-ai gpt-4o 2026-01). Reasoning models: no bill, as without tools."""
+    image_beside_instructions: int
+    """Added once when a request holding an image has non-empty ``instructions`` (1 on
+    reasoning models on Responses, approximate): 6 Responses bills of 3 crewAI requests on
+    o4-mini (2026-01/02: 563, 649, 712, real-usage/observations.jsonl) bill what their 16 Chat
+    twins do, 1 above the framing o4-mini's text (mirascope, 2 bills) and PDF requests (crewAI,
+    3 bills, the same instructions) fit; gpt-5-nano/-mini Responses image bills without
+    instructions (ruby_llm, mirascope) fit 0. 6 bills, 3 requests, 1 project, 1 model: whether
+    other reasoning models bill the 1 is untested, as is an image without instructions on
+    o4-mini."""
 
 
 FRAMING: Mapping[tuple[Api, bool], Framing] = {
@@ -244,6 +253,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         empty_instructions=True,
         response_format=7,
         response_format_with_tools=1,
+        image_beside_instructions=0,
     ),
     ("chat.completions", True): Framing(
         per_request=3,
@@ -259,6 +269,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         empty_instructions=False,
         response_format=7,
         response_format_with_tools=7,
+        image_beside_instructions=0,
     ),
     ("responses", False): Framing(
         per_request=3,
@@ -274,6 +285,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         empty_instructions=True,
         response_format=1,
         response_format_with_tools=1,
+        image_beside_instructions=0,
     ),
     ("responses", True): Framing(
         per_request=2,
@@ -289,6 +301,7 @@ FRAMING: Mapping[tuple[Api, bool], Framing] = {
         empty_instructions=False,
         response_format=1,
         response_format_with_tools=1,
+        image_beside_instructions=1,
     ),
 }
 """Framing per (API, reasoning model). ``benchmarks/calibrate.py`` shows the fit's residuals.
@@ -503,8 +516,8 @@ def estimate_with_infos(
         _tally_responses(request, tally, framing, rule)
     else:
         _tally_chat(request, tally, framing, rule)
-    if images and isinstance(rule, ModelRule):
-        _tally_image_shape(api, rule, request, tally)
+    if images:
+        _tally_image_shape(framing, request, tally)
     text_tokens = tally.framing + _count_texts(tally.texts, rule.encoding)
     # Sums only over what the walk found: a request without images or files skips them.
     unknown = [im for im in images if im.tokens is None] if images else []
@@ -1057,23 +1070,20 @@ def _tally_item(item: Mapping[str, Any], tally: _Tally, turns: _Turns, at: _At) 
         tally.approximate(f"input item type {kind!r} is estimated from its text only", None)
 
 
-def _tally_image_shape(
-    api: Api, rule: ModelRule, request: Mapping[str, Any], tally: _Tally
-) -> None:
-    """A Responses request holding an image: the model row's ``responses_image_framing``,
-    measured only beside ``instructions`` (o4-mini), and images beside instructions on other
-    reasoning models, which no bill shows: both approximate."""
-    if api != "responses":
-        return
+def _tally_image_shape(framing: Framing, request: Mapping[str, Any], tally: _Tally) -> None:
+    """A request holding an image beside non-empty ``instructions``: the API's
+    ``image_beside_instructions`` (reasoning models on Responses), approximate."""
     instructions = request.get("instructions")
-    beside = rule.reasoning and isinstance(instructions, str) and bool(instructions)
-    tally.framing += rule.responses_image_framing
-    if rule.responses_image_framing or beside:
-        tally.approximate(
-            "an image on a reasoning model's Responses request: framing measured only on "
-            "requests with instructions beside the image (o4-mini, 6 bills)",
-            "reasoning_image_on_responses",
-        )
+    if not framing.image_beside_instructions or not (
+        isinstance(instructions, str) and instructions
+    ):
+        return
+    tally.framing += framing.image_beside_instructions
+    tally.approximate(
+        "an image beside instructions on a reasoning model's Responses request: framing "
+        "measured on one project's requests (o4-mini, crewAI)",
+        "reasoning_image_on_responses",
+    )
 
 
 class _Joined(NamedTuple):

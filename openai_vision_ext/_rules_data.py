@@ -64,10 +64,6 @@ class ModelRule:
     """Patch family: how ``patches x multiplier`` is rounded to whole tokens."""
     image_overhead: int = 0
     """Tokens added per image on top of the tile or patch tokens (negative: fewer)."""
-    responses_image_framing: int = 0
-    """Tokens a Responses request holding an image adds on this model besides its framing (once
-    a request, not per image): o4-mini bills such a request as Chat Completions does, 1 above
-    the reasoning models' Responses framing that its text and file requests bill."""
     patch_limits: tuple[tuple[SizedDetail, PatchLimit], ...] = ()
     """Patch family: the limit per detail; a detail not listed uses ``high``'s."""
     auto: SizedDetail = "high"
@@ -235,7 +231,6 @@ def _patch(
     tools_joining: tuple[tuple[str, int], ...] = (),
     rounding: Literal["ceil", "floor"] = "ceil",
     image_overhead: int = 0,
-    responses_image_framing: int = 0,
     since: str = "",
 ) -> ModelRule:
     return ModelRule(
@@ -247,7 +242,6 @@ def _patch(
         multiplier=Fraction(multiplier),
         rounding=rounding,
         image_overhead=image_overhead,
-        responses_image_framing=responses_image_framing,
         patch_limits=limits,
         auto=auto,
         reject_over_patches=reject_over,
@@ -265,13 +259,6 @@ _GPT41_SMALL = (
     "bills 488 = 300 x 1.62 + 2; 128x128 on gpt-4.1-nano bills 41 = floor(16 x 2.46) + 2)"
 )
 _CL100K = "tiktoken's model table maps gpt-4-* (non-4o) to cl100k_base"
-_O4_MINI_RESPONSES_IMAGE = (
-    "a Responses request with an image bills what its Chat twin does (crewAI, 2026-01/02: 3 "
-    "requests, 6 Responses bills of 563/649/712 against 16 Chat bills of the same), 1 above the "
-    "Responses framing its text (mirascope, 2 bills) and PDF requests (crewAI, 3 bills with the "
-    "same instructions) fit; every such image bill carries instructions, so whether the image "
-    "alone or beside instructions adds the 1 is open"
-)
 
 _GPT4O_SYSTEM_TOOLS = (
     "function tools joining a system message bill 2 fewer than joining a developer message "
@@ -409,14 +396,7 @@ _ROWS: tuple[ModelRule, ...] = (
         rounding="floor",
         image_overhead=2,
     ),
-    _patch(
-        "o4-mini",
-        "1.72",
-        f"{_GUIDE_2025}; {_BILLS}; {_O4_MINI_RESPONSES_IMAGE}",
-        date(2026, 2, 12),
-        _LOW_UNVERIFIED,
-        responses_image_framing=1,
-    ),
+    _patch("o4-mini", "1.72", f"{_GUIDE_2025}; {_BILLS}", date(2026, 2, 12), _LOW_UNVERIFIED),
     _patch("codex-mini", "1.72", f"assumed equal to o4-mini ({_GUIDE_2025})", _D2025, _NOT_BILLED),
     _patch(
         "gpt-5-mini",

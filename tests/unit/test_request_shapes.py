@@ -412,3 +412,31 @@ def test_a_json_schema_format_joins_the_tools_namespace_on_chat(
     )
     assert not with_format.exact
     assert with_format.lower <= billed <= (with_format.upper or billed)
+
+
+@pytest.mark.parametrize("model", ["o4-mini", "gpt-5-nano", "gpt-5-mini"])
+def test_an_image_beside_instructions_adds_one_on_any_reasoning_model(model: str) -> None:
+    """The +1 of o4-mini's image bills is the reasoning models' Responses framing of an image
+    beside non-empty instructions, not a row of one model: the same request without the image
+    differs by the image's tokens plus 1 on every reasoning model, never exact (the band says
+    the other models are untested); without instructions (or with ``""``) the image adds only
+    its tokens."""
+    image = {"type": "input_image", "image_url": data_url(png((128, 128)))}
+    for instructions, extra in (("Be brief.", 1), ("", 0), (None, 0)):
+        kwargs = {} if instructions is None else {"instructions": instructions}
+        est = estimate_request(model=model, input=[{"role": "user", "content": [image]}], **kwargs)
+        alone = estimate_request(model=model, input=[_user("")], **kwargs)
+        assert est.input_tokens - alone.input_tokens == est.image_tokens + extra
+        assert ("reasoning_image_on_responses" in est.error_bands) == bool(extra)
+    chat = estimate_request(
+        api="chat.completions",
+        model=model,
+        messages=[
+            {"role": "system", "content": "Be brief."},
+            {
+                "role": "user",
+                "content": [{"type": "image_url", "image_url": {"url": image["image_url"]}}],
+            },
+        ],
+    )
+    assert "reasoning_image_on_responses" not in chat.error_bands
