@@ -16,6 +16,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from ._dated import in_force
 from ._error_bands import ERROR_BANDS, BandKey
 from ._exceptions import UnknownModelError
 from ._image.images import is_data_url
@@ -205,8 +206,8 @@ class Framing:
     Completions); else each call and result is its own message (Responses items)."""
     tools: int
     """Added once when function tools are defined (besides their rendered namespace), when they
-    open a system message of their own (the request does not start with a system/developer
-    message, see ``ModelRule.tools_join_any_system``)."""
+    open a system message of their own (no system/developer message they join, see
+    ``TOOLS_JOIN``)."""
     tools_in_system: int
     """The same when the request starts with a system/developer message (or instructions): the
     namespace joins that message instead of opening one (the blank line between the message's
@@ -332,6 +333,39 @@ harmony's channel headers on top (``ToolDialect.channel_header``/``call_constrai
 Several calls in one Chat assistant message are one ``multi_tool_use.parallel`` call and their
 results one message (``parallel_calls``; README "What the bills settled", 12 public bills).
 Estimates with calls stay marked not exact."""
+
+
+@dataclass(frozen=True, slots=True)
+class ToolsJoin:
+    """Which system/developer message function tools join (a dated data row of the API)."""
+
+    since: str
+    """ISO day the row starts (``""``: from the start)."""
+    any_position: bool
+    """They join the request's first system/developer message wherever it is; else only one
+    that starts the request (after a user message they open a message of their own)."""
+    source: str
+
+
+TOOLS_JOIN: tuple[ToolsJoin, ...] = (
+    ToolsJoin(
+        "",
+        True,
+        "crewAI's InstructorToolCalling request, its system message after the user's, 2024-02-21 "
+        "and 2024-02-28 (real-usage/tools_and_formats.jsonl: 4 gpt-3.5-turbo-0125 and 5 "
+        "gpt-4-0125-preview bills, 2 below opening a message of their own)",
+    ),
+    ToolsJoin(
+        "2024-04-16",
+        False,
+        "crewAI's TaskEvaluation request, its system message after the user's, bills the tools "
+        "as opening their own message on gpt-4 (0613, 2024-04-16) and gpt-4o (2024-06-26; +2 and "
+        "+4 joined); the change falls between 2024-02-29 and 2024-04-16 (no bill between), "
+        "and model and date change together in these bills (one project)",
+    ),
+)
+"""Where the functions namespace goes, by the request's date (a request without one: the newest
+row). Model-free: every shared bill fits it as it fitted a per-model flag before."""
 
 
 _FERNET_OVERHEAD = 57
@@ -513,9 +547,9 @@ def estimate_with_infos(
     tally = _Tally()
     framing = FRAMING[api, rule.reasoning]
     if api == "responses":
-        _tally_responses(request, tally, framing, rule)
+        _tally_responses(request, tally, framing, rule, as_of)
     else:
-        _tally_chat(request, tally, framing, rule)
+        _tally_chat(request, tally, framing, rule, as_of)
     if images:
         _tally_image_shape(framing, request, tally)
     text_tokens = tally.framing + _count_texts(tally.texts, rule.encoding)
@@ -720,7 +754,11 @@ def _image_estimate(rule: ModelRule, ref: ImageRef, info: ImageInfo | None) -> I
 
 
 def _tally_chat(
-    request: Mapping[str, Any], tally: _Tally, framing: Framing, rule: ModelRule | TextRule
+    request: Mapping[str, Any],
+    tally: _Tally,
+    framing: Framing,
+    rule: ModelRule | TextRule,
+    as_of: str | None = None,
 ) -> None:
     _, messages = request_root("chat.completions", request)
     tally.framing += framing.per_request
@@ -733,7 +771,7 @@ def _tally_chat(
     functions = request.get("functions")  # deprecated predecessor of ``tools``
     rendered = False
     if tools or isinstance(functions, list | tuple):  # else no tool context is needed
-        context = _ToolContext(framing, rule, _system_message(messages, rule), chat=True)
+        context = _ToolContext(framing, rule, _system_message(messages, as_of), chat=True)
         rendered = _tally_tools(tools, request.get("tool_choice"), tally, context)
         if rendered:
             tally.framing += rule.chat_tool_preamble
@@ -990,7 +1028,11 @@ _FUNCTION_MESSAGE_NOTE = (
 
 
 def _tally_responses(
-    request: Mapping[str, Any], tally: _Tally, framing: Framing, rule: ModelRule | TextRule
+    request: Mapping[str, Any],
+    tally: _Tally,
+    framing: Framing,
+    rule: ModelRule | TextRule,
+    as_of: str | None = None,
 ) -> None:
     tally.framing += framing.per_request
     instructions = request.get("instructions")
@@ -1022,9 +1064,9 @@ def _tally_responses(
     rendered = False
     if tools:  # which message the tools join is looked up only when there are tools
         joins = (
-            _Joined("system", str(instructions), leading=True)
+            _Joined("system", str(instructions))
             if billed_instructions
-            else _system_message(items, rule)
+            else _system_message(items, as_of)
         )
         context = _ToolContext(framing, rule, joins, chat=False)
         rendered = _tally_tools(tools, request.get("tool_choice"), tally, context)
@@ -1091,16 +1133,15 @@ class _Joined(NamedTuple):
 
     role: str
     text: str
-    leading: bool
-    """It starts the request (else a user message comes first: ``tools_join_any_system``)."""
 
 
-def _system_message(items: object, rule: ModelRule | TextRule) -> _Joined | None:
-    """The system or developer message the tools join: the first one, if it leads the request
-    or the model's ``tools_join_any_system`` says so; else ``None``."""
+def _system_message(items: object, as_of: str | None) -> _Joined | None:
+    """The system or developer message the tools join on ``as_of``'s API (``TOOLS_JOIN``): the
+    first one, if it starts the request or the row in force joins any; else ``None``."""
     if not isinstance(items, list | tuple):
         return None
-    looked = items if rule.tools_join_any_system else items[:1]
+    row = in_force(TOOLS_JOIN, as_of) or TOOLS_JOIN[0]
+    looked = items if row.any_position else items[:1]
     found = (i for i in looked if isinstance(i, Mapping) and i.get("role") in _JOINABLE)
     message = next(found, None)
     if message is None:
@@ -1110,7 +1151,7 @@ def _system_message(items: object, rule: ModelRule | TextRule) -> _Joined | None
         texts = [p.get("text") if isinstance(p, Mapping) else p for p in content]
         content = "".join(t for t in texts if isinstance(t, str))
     text = content if isinstance(content, str) else ""
-    return _Joined(str(message["role"]), text, leading=message is items[0])
+    return _Joined(str(message["role"]), text)
 
 
 _JOINABLE = ("system", "developer")
@@ -1243,7 +1284,7 @@ def _tools_framing(context: _ToolContext) -> int:
     """Tokens the tool definitions add besides their rendering, by the message they join."""
     if context.joins is None:
         return context.framing.tools
-    if not context.framing.tools_by_role or not context.joins.leading:
+    if not context.framing.tools_by_role:
         return context.framing.tools_in_system
     role = context.joins.role
     return dict(context.rule.tools_joining).get(role, context.framing.tools_in_system)

@@ -84,15 +84,9 @@ class ModelRule:
     tool_dialect: str = "2024"
     """How this model renders function tools (a row of ``_render.TOOL_DIALECTS``)."""
     tools_joining: tuple[tuple[str, int], ...] = ()
-    """Per role of the leading message function tools join (``system``, ``developer``): the
+    """Per role of the message function tools join (``system``, ``developer``): the
     tokens they add on this model (besides the blank line before them) instead of the API's
     ``Framing.tools_in_system``."""
-    tools_join_any_system: bool = False
-    """Function tools join the first system/developer message even when a user message comes
-    before it, at ``Framing.tools_in_system`` whatever its role. Else (the default) they join
-    only a leading one and otherwise open a message of their own: gpt-4 (0613, 2024-04) and
-    gpt-4o (2024-06) bill crewAI's TaskEvaluation request, whose system message follows the
-    user's, at ``Framing.tools`` (+2 and +4 above joining it)."""
     notes: tuple[str, ...] = field(default=())
     """Open questions about this row (unverified details, assumptions)."""
     since: str = ""
@@ -549,8 +543,6 @@ class TextRule:
     """As ``ModelRule.tool_dialect``."""
     tools_joining: tuple[tuple[str, int], ...] = ()
     """As ``ModelRule.tools_joining``."""
-    tools_join_any_system: bool = False
-    """As ``ModelRule.tools_join_any_system``."""
 
     @property
     def verified(self) -> bool:
@@ -563,10 +555,6 @@ _GPT4_PREVIEW = (
     f"{_TIKTOKEN}; tool bills in real-usage/tools_and_formats.jsonl render schema titles "
     "(the 2024 tool dialect), unlike gpt-4 (0613)"
 )
-_LATER_SYSTEM = (
-    "function tools join a system message that follows the user's (crewAI, 2024-02: 4 "
-    "gpt-3.5-turbo-0125 and 5 gpt-4-0125-preview bills exact only so)"
-)
 _GPT35_SYSTEM_TOOLS = (
     "function tools joining a leading system message bill 2 fewer than the API's "
     "tools_in_system, as on gpt-4o: openinference's gpt-3.5-turbo bills of 2026-02 (2 "
@@ -578,10 +566,9 @@ _TEXT_ROWS: tuple[TextRule, ...] = (
         "gpt-3.5",
         "cl100k_base",
         False,
-        f"{_TIKTOKEN}; billed usage in real-usage; {_LATER_SYSTEM}; {_GPT35_SYSTEM_TOOLS}",
+        f"{_TIKTOKEN}; billed usage in real-usage; {_GPT35_SYSTEM_TOOLS}",
         _D2025,
         tools_joining=(("system", -1),),
-        tools_join_any_system=True,
     ),
     TextRule(
         "gpt-4",
@@ -595,9 +582,8 @@ _TEXT_ROWS: tuple[TextRule, ...] = (
         "gpt-4-0125",
         "cl100k_base",
         False,
-        f"{_GPT4_PREVIEW}; {_LATER_SYSTEM}",
+        _GPT4_PREVIEW,
         date(2026, 1, 22),
-        tools_join_any_system=True,
     ),
     TextRule("gpt-4-1106", "cl100k_base", False, _GPT4_PREVIEW, date(2024, 11, 16)),
     TextRule("o1-mini", "o200k_base", True, _TIKTOKEN, _D2025),

@@ -154,6 +154,7 @@ __all__ = [
     "render_drift_html",
     "render_drift_png",
     "TOOL_DIALECTS",
+    "TOOLS_JOIN",
     "REASONING_REPLAY",
     "recorded_file_info",
     "restore_payloads",
@@ -234,6 +235,7 @@ render_functions = _render.render_functions
 forced_function = _render.forced_function
 parallel_call_text = _render.parallel_call_text
 TOOL_DIALECTS = _render.TOOL_DIALECTS
+TOOLS_JOIN = _estimate.TOOLS_JOIN
 REASONING_REPLAY = _estimate.REASONING_REPLAY
 recorded_file_info = _file_calibrate._file_info
 restore_payloads = _calibrate._restore_payloads

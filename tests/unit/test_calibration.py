@@ -58,7 +58,7 @@ KNOWN_MISSES = {
 SHAPE_FIGURES = {
     "simple": (207, 200, 200),
     "multi-message": (35, 26, 8),
-    "tools": (144, 110, 78),
+    "tools": (144, 110, 74),
     "formats": (36, 30, 22),
     "reasoning replays": (4, 4, 3),
     "URL images": (59, 45, 45),

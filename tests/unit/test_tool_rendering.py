@@ -10,6 +10,8 @@ from _helpers import data_url, png
 from _private import (
     CUSTOM_TOOL,
     TOOL_DIALECTS,
+    TOOLS_JOIN,
+    estimate_with_infos,
     forced_function,
     parallel_call_text,
     render_functions,
@@ -669,31 +671,42 @@ def test_a_responses_round_trip_costs_two_less_than_on_chat() -> None:
     assert added["responses"] == added["chat.completions"] - 2
 
 
-def _chat_tools_cost(model: str, messages: list[dict[str, Any]]) -> int:
+def _chat_tools_cost(model: str, messages: list[dict[str, Any]], as_of: str | None) -> int:
     tools = [{"type": "function", "function": _F}]
-    with_tools = estimate_request(model=model, messages=messages, tools=tools).input_tokens
-    return with_tools - estimate_request(model=model, messages=messages).input_tokens
+    request: dict[str, Any] = {"messages": messages}
+    bare = estimate_with_infos("chat.completions", model, request, [], as_of=as_of)
+    full = estimate_with_infos(
+        "chat.completions", model, {**request, "tools": tools}, [], as_of=as_of
+    )
+    return full.input_tokens - bare.input_tokens
 
 
+@pytest.mark.parametrize("model", ["gpt-4", "gpt-4-0125-preview", "gpt-4o", "gpt-5-mini"])
 @pytest.mark.parametrize(
-    ("model", "joins"),
-    [
-        ("gpt-4o", False),
-        ("gpt-4", False),
-        ("gpt-3.5-turbo-0125", True),
-        ("gpt-4-0125-preview", True),
-    ],
+    ("as_of", "joins"), [("2024-02-21", True), ("2024-04-16", False), (None, False)]
 )
-def test_tools_join_a_system_message_after_the_users_only_on_0125_models(
-    model: str, joins: bool
+def test_tools_join_a_system_message_after_the_users_only_before_2024_04(
+    model: str, as_of: str | None, joins: bool
 ) -> None:
-    """crewAI's requests with the system message after the user's: gpt-4 (0613) and gpt-4o
-    bill the tools as opening their own message (TaskEvaluation, 2024-04/06), the 0125 models
-    as joining that system message at the API's ``tools_in_system``, 2 below their own message
-    (InstructorToolCalling, 9 bills, 2024-02)."""
+    """crewAI's requests with the system message after the user's: on 2024-02-21/28 the tools
+    join it as they join a leading one (InstructorToolCalling, 9 gpt-3.5-turbo-0125 and
+    gpt-4-0125-preview bills, 2 below their own message); from 2024-04-16 they open their own
+    message (TaskEvaluation, gpt-4 0613 and gpt-4o): a dated API rule, the same on every model;
+    a request without a date gets today's."""
     user, system = {"role": "user", "content": "Hi"}, {"role": "system", "content": "Be brief."}
-    alone = _chat_tools_cost(model, [user])
-    assert _chat_tools_cost(model, [user, system]) == (alone - 2 if joins else alone)
+    alone = _chat_tools_cost(model, [user], as_of)
+    leading = _chat_tools_cost(model, [system, user], as_of)
+    assert leading != alone
+    assert _chat_tools_cost(model, [user, system], as_of) == (leading if joins else alone)
+
+
+def test_tools_join_dated_rows_are_ordered_and_start_from_the_beginning() -> None:
+    """``TOOLS_JOIN`` is a dated table: its first row starts at the beginning, later rows in
+    date order, and the newest (today's) joins only a system message that starts the request."""
+    days = [row.since for row in TOOLS_JOIN]
+    assert days[0] == ""
+    assert days == sorted(days)
+    assert not TOOLS_JOIN[-1].any_position
 
 
 @pytest.mark.parametrize(
