@@ -419,6 +419,10 @@ def _call_sync(
         if plan is not None:
             _report_billed_failure(options, plan, exc)
         raise
+    except BaseException:  # KeyboardInterrupt...: the request may have been sent (and billed)
+        if plan is not None:
+            _later(functools.partial(_report_interrupted, options, plan))
+        raise
     if plan is not None:
         _track_sync(resource._client, options, estimated(plan), result)
     return result
@@ -436,6 +440,19 @@ def _report_error(options: VisionOptions, plan: Plan, exc: APIError) -> None:
         notes=(f"the API call failed: {_name(exc)}",),
     )
     _emit(options, report)
+
+
+@_guarded("error report")
+def _report_interrupted(options: VisionOptions, plan: Plan) -> None:
+    """The call was cancelled or interrupted before its response arrived: the request may have
+    been sent and billed, so it is recorded (``incomplete``, nothing billed known)."""
+    _emit(options, finish(plan, None, status="incomplete", notes=(_INTERRUPTED,)))
+
+
+_INTERRUPTED = (
+    "the call was cancelled or interrupted before its response arrived: the request may have "
+    "been sent (and billed); billed numbers unknown"
+)
 
 
 @_guarded("error report")
@@ -722,6 +739,10 @@ async def _call_async(
         if plan is not None:
             await _off_loop(_report_billed_failure, options, plan, exc)
         raise
+    except BaseException:  # cancelled while awaiting the answer: nothing can be awaited now
+        if plan is not None:
+            _later(functools.partial(_report_interrupted, options, plan))
+        raise
     if plan is not None:
         await _track_async(resource._client, options, plan, result)
     return result
@@ -942,9 +963,13 @@ async def _count_or_record(
     client: Any, options: VisionOptions, plan: Plan, record: Callable[[Counted], object]
 ) -> Counted:
     """``_count_async``; if the call is cancelled while counting, the billed response still
-    gets its record: ``record`` makes it, uncounted (a note), on the background thread."""
+    gets its record: ``record`` makes it, uncounted (a note), on the background thread. An
+    error of our own while counting leaves the response uncounted, saying so (not "cancelled")."""
     try:
         return await _count_async(client, options, plan)
+    except Exception as exc:
+        logger.warning("openai_vision_ext: exact count failed (%s); using the estimate", _name(exc))
+        return Counted(notes=(f"exact_count: not counted ({_name(exc)}); attributed by estimate",))
     except BaseException:
         _later(functools.partial(record, Counted(notes=(_NOT_COUNTED_CANCELLED,))))
         raise

@@ -19,7 +19,7 @@ import httpx2
 import pytest
 from _helpers import Side, wait_for
 from _mock import Mock
-from _private import get_encoding
+from _private import client_module, get_encoding
 
 from openai_vision_ext import AuditRecord
 from openai_vision_ext.testing import capture_audit
@@ -120,3 +120,80 @@ async def test_a_call_cancelled_while_its_input_is_counted_still_leaves_its_reco
         "exact_count: not counted, the call was cancelled before it returned; "
         "attributed by estimate"
     )
+
+
+@pytest.mark.anyio
+async def test_an_error_of_ours_while_counting_is_not_called_a_cancellation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``exact_count``: when our own reading of the counts fails, the call returns normally and
+    its one record says the count failed, never that the call was cancelled."""
+    get_encoding("o200k_base")
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("a bug in our bookkeeping")
+
+    monkeypatch.setattr(client_module, "read_counts", broken)
+    answer = Mock.ok().handler
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        if request.url.path.endswith("/input_tokens"):
+            return Mock.json({"object": "response.input_tokens", "input_tokens": 5}).handler(
+                request
+            )
+        return answer(request)
+
+    client = Side("async").client(Mock(handle), exact_count=True)
+    with capture_audit() as records:
+        response = await client.responses.create(model="gpt-4o", input="Hi")
+        assert wait_for(lambda: len(records) == 1)
+    assert response.usage.input_tokens == 269
+    [record] = records
+    assert (record.status, record.billed_input_tokens, record.counted_text_tokens) == (
+        "ok",
+        269,
+        None,
+    )
+    assert record.notes[-1] == ("exact_count: not counted (RuntimeError); attributed by estimate")
+
+
+@pytest.mark.anyio
+async def test_a_call_cancelled_while_awaiting_its_response_leaves_an_incomplete_record() -> None:
+    """The server has the request (it may bill it): cancelling the task while the answer is
+    awaited still leaves a record, ``incomplete``, nothing billed known."""
+    get_encoding("o200k_base")
+    arrived = asyncio.Event()
+
+    async def handle(request: httpx2.Request) -> httpx2.Response:
+        arrived.set()
+        await asyncio.Event().wait()  # never answers
+        raise AssertionError("unreachable")
+
+    client = Side("async").client(Mock(handle))
+    with capture_audit() as records:
+        call = asyncio.create_task(client.responses.create(model="gpt-4o", input="Hi"))
+        await asyncio.wait_for(arrived.wait(), _SECONDS)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        assert wait_for(lambda: len(records) == 1)
+    [record] = records
+    assert (record.status, record.billed_input_tokens) == ("incomplete", None)
+    assert record.estimated_input_tokens is not None
+    assert "may have been sent" in record.notes[-1]
+
+
+def test_a_sync_call_interrupted_while_awaiting_its_response_leaves_an_incomplete_record() -> None:
+    """Ctrl-C (KeyboardInterrupt) during the HTTP call: re-raised unchanged, and recorded."""
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        raise KeyboardInterrupt
+
+    client = Side("sync").client(Mock(handle))
+    with capture_audit() as records:
+        with pytest.raises(KeyboardInterrupt):
+            client.responses.create(model="gpt-4o", input="Hi")
+        assert wait_for(lambda: len(records) == 1)
+    [record] = records
+    assert (record.status, record.billed_input_tokens) == ("incomplete", None)
+    assert "may have been sent" in record.notes[-1]
