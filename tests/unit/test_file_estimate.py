@@ -146,15 +146,18 @@ def test_request_bounds_include_the_files_bounds() -> None:
     assert _responses("gpt-4o", file_part(file_id="file-1")).upper is None
 
 
+def _pdf_part_and_text(api: Any) -> tuple[Any, Any]:
+    """A PDF file part and a text part, in ``api``'s own part types."""
+    pdf = make_pdf()
+    if api == "chat.completions":
+        return chat_file_part(pdf), {"type": "text", "text": QUESTION}
+    return file_part(pdf), {"type": "input_text", "text": QUESTION}
+
+
 def _alone_and_beside(api: Any, model: str, place: str) -> tuple[Any, Any]:
     """The same PDF alone in its content and beside a text part: in a user message, or in a
     function_call_output (Responses)."""
-    pdf = make_pdf()
-    if api == "chat.completions":
-        part: Any = chat_file_part(pdf)
-        text: Any = {"type": "text", "text": QUESTION}
-    else:
-        part, text = file_part(pdf), {"type": "input_text", "text": QUESTION}
+    part, text = _pdf_part_and_text(api)
 
     def request(content: list[Any]) -> Any:
         if place == "message":
@@ -293,12 +296,7 @@ def test_one_file_part_object_in_two_contents_is_classed_per_content(api: Any) -
     """The same part object alone in one message and beside text in the next: each use is
     classed by the content holding it (the first pays no beside_text, the second pays it)."""
     alone, beside = _alone_and_beside(api, "gpt-4o", "message")
-    pdf = make_pdf()
-    if api == "chat.completions":
-        part: Any = chat_file_part(pdf)
-        text: Any = {"type": "text", "text": QUESTION}
-    else:
-        part, text = file_part(pdf), {"type": "input_text", "text": QUESTION}
+    part, text = _pdf_part_and_text(api)
     messages = [{"role": "user", "content": [part]}, {"role": "user", "content": [text, part]}]
     both = estimate_request(api=api, model="gpt-4o", **{_ROOT[api]: messages})
     assert [f.tokens for f in both.files] == [alone.files[0].tokens, beside.files[0].tokens]
