@@ -15,6 +15,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, Final, Literal, TypeAlias
 
 from ._estimate import ImageEstimate
@@ -104,14 +105,16 @@ class VisionReport:
 
 _BILLED: Final = tuple((f"billed_{name}", name) for name in COUNTS)
 """(report field, ``BilledUsage`` field): the report names each billed count ``billed_<count>``."""
+_BILLED_FIELDS: Final = (*(field for field, _ in _BILLED), "service_tier")
+_read_billed: Final = attrgetter(*(name for _, name in _BILLED), "service_tier")
+"""The report fields ``billed_fields`` fills, and the ``BilledUsage`` values for them (one C
+call per report)."""
 
 
 def billed_fields(usage: BilledUsage) -> dict[str, Any]:
     """The report fields that hold the billed usage: every ``billed_<count>`` and
     ``service_tier``, so a count added to ``BilledUsage`` reaches the report (or fails loudly)."""
-    out: dict[str, Any] = {field: getattr(usage, name) for field, name in _BILLED}
-    out["service_tier"] = usage.service_tier
-    return out
+    return dict(zip(_BILLED_FIELDS, _read_billed(usage), strict=True))
 
 
 def billed_usage_of(report: VisionReport) -> BilledUsage:
