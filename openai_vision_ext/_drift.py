@@ -24,10 +24,11 @@ import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final, TypeGuard
+from typing import Any, Final
 
 from ._batch import json_object_line
 from ._exceptions import MissingExtraError
+from ._usage import is_count
 
 __all__ = [
     "DEFAULT_THRESHOLD_PCT",
@@ -159,7 +160,7 @@ def drift_point(record: Mapping[str, Any]) -> DriftPoint | None:
     day = _utc_day(_first(record, _TIME_KEYS, (str, int, float)))
     estimated = record.get(_ESTIMATED_KEY)
     billed = record.get(_BILLED_KEY)
-    if model is None or day is None or not _is_count(estimated) or not _is_count(billed):
+    if model is None or day is None or not is_count(estimated) or not is_count(billed):
         return None
     if billed == 0:
         return None
@@ -319,10 +320,6 @@ def _first(record: Mapping[str, Any], keys: Iterable[str], kind: type | tuple[ty
         if isinstance(value, kind) and not isinstance(value, bool) and value != "":
             return value
     return None
-
-
-def _is_count(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _utc_day(value: str | float | None) -> str | None:

@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ._dated import in_force
 from ._error_bands import ERROR_BANDS, BandKey
-from ._exceptions import UnknownModelError
+from ._exceptions import InvalidRequestError, UnknownModelError
 from ._image.images import is_data_url
 from ._preflight import resolve_api
 from ._prices import DEFAULT_PRICES, Cost, PriceTable, tier_for_service_tier
 from ._records import maker
+from ._redact import safe
 from ._render import (
     CUSTOM_TOOL,
     PARALLEL_RECIPIENT,
@@ -47,6 +48,7 @@ from ._rules import (
 )
 from ._rules_data import ModelRule, SizedDetail, TextRule
 from ._types import Api, Detail, ImageInfo
+from ._usage import ABSURD_TOKENS, is_count
 from ._walk import (
     FileRef,
     ImageRef,
@@ -496,6 +498,11 @@ def estimate_request(
     >>> est.input_tokens, est.complete, est.exact, (est.lower, est.upper)
     (9, True, True, (9, 9))
     """
+    if not isinstance(model, str) or not model:
+        raise InvalidRequestError(
+            f"model must be a model name such as 'gpt-4o', not {type(model).__name__} "
+            f"{safe(repr(model)[:40])}"
+        )
     body = {"model": model, **request}
     resolved = resolve_api(api, body)
     parts = walk_request(resolved, body)
@@ -709,7 +716,7 @@ def _estimate_cost(
     tier, _ = tier_for_service_tier(request.get("service_tier"))
     if tier is None:
         return None, None
-    max_out = next((v for k in _MAX_OUTPUT_KEYS[api] if _is_count(v := request.get(k))), None)
+    max_out = next((v for k in _MAX_OUTPUT_KEYS[api] if _is_max_output(v := request.get(k))), None)
     cost = table.cost(model, input_tokens=input_tokens, output_tokens=max_out or 0, tier=tier)
     if cost is None or max_out is None or upper is None:
         return cost, None
@@ -717,8 +724,15 @@ def _estimate_cost(
     return cost, None if most is None else most.total_usd
 
 
-def _is_count(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+def _is_max_output(value: object) -> bool:
+    """An output cap a request can carry (an absurd one, past ``ABSURD_TOKENS``, is unknown)."""
+    return is_count(value) and value <= ABSURD_TOKENS
+
+
+def _kind(part: Mapping[str, Any]) -> str | None:
+    """A content part's ``type`` when it is a string (anything else: no known type)."""
+    kind = part.get("type")
+    return kind if isinstance(kind, str) else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -809,7 +823,15 @@ class _Turns:
 
 def _tally_chat_message(message: Mapping[str, Any], tally: _Tally, turns: _Turns, at: _At) -> None:
     """One message (a ``tool`` message is the result of a call seen earlier)."""
-    calls = [c for c in message.get("tool_calls") or () if isinstance(c, Mapping)]
+    listed = message.get("tool_calls") or ()
+    if not isinstance(listed, list | tuple):
+        where = ".".join(str(a) if isinstance(a, str) else f"[{a}]" for a in at).replace(".[", "[")
+        raise InvalidRequestError(
+            f"{where}.tool_calls is {type(listed).__name__}, not a list of tool calls: the API "
+            "would refuse the request (400); pass a list such as [{'id': ..., 'type': "
+            "'function', 'function': {...}}]"
+        )
+    calls = [c for c in listed if isinstance(c, Mapping)]
     content = message.get("content")
     role = str(message.get("role", ""))
     framing = turns.framing
@@ -999,7 +1021,7 @@ def _tally_tool_output(
         "tool_output",
     )
     if isinstance(content, list | tuple) and any(
-        isinstance(p, Mapping) and p.get("type") in _IMAGE_PART_TYPES for p in content
+        isinstance(p, Mapping) and _kind(p) in _IMAGE_PART_TYPES for p in content
     ):
         tally.approximate(_IMAGE_IN_TOOL_RESULT, "image_in_tool_output")
 
@@ -1192,7 +1214,7 @@ _FILE_PART_TYPES = frozenset({"input_file", "file"})
 
 def _is_text_part(part: object) -> bool:
     return isinstance(part, str) or (
-        (type(part) is dict or isinstance(part, Mapping)) and part.get("type") in _TEXT_PART_TYPES
+        (type(part) is dict or isinstance(part, Mapping)) and _kind(part) in _TEXT_PART_TYPES
     )
 
 
@@ -1211,7 +1233,7 @@ def _tally_content(content: object, tally: _Tally, at: _Field | None = None) -> 
     if (
         at is not None
         and not any(_is_text_part(part) for part in content)
-        and any(isinstance(p, Mapping) and p.get("type") in _FILE_PART_TYPES for p in content)
+        and any(isinstance(p, Mapping) and _kind(p) in _FILE_PART_TYPES for p in content)
     ):
         tally.files_alone.add(item_field_path(*at))
     texts = tally.texts
@@ -1219,7 +1241,7 @@ def _tally_content(content: object, tally: _Tally, at: _Field | None = None) -> 
         if isinstance(part, str):
             texts.append(part)
         elif type(part) is dict or isinstance(part, Mapping):
-            kind = part.get("type")
+            kind = _kind(part)
             if kind in _TEXT_PART_TYPES:
                 text, refusal = part.get("text"), part.get("refusal")
                 if isinstance(text, str):

@@ -22,7 +22,7 @@ from typing import Any, Literal, TypeAlias
 from . import _prices_data as data
 from ._exceptions import PriceTableError
 from ._records import maker
-from ._usage import BilledUsage, check_usage
+from ._usage import BilledUsage, check_usage, is_count
 
 __all__ = [
     "DEFAULT_PRICES",
@@ -467,14 +467,10 @@ def _exact_rates(rates: Rates) -> tuple[int, int, int, int, int, int]:
     return parts[0], parts[1], parts[2], parts[3], parts[4], common * _PER_TOKENS
 
 
-def _is_count(n: object) -> bool:
-    return isinstance(n, int) and not isinstance(n, bool) and n >= 0
-
-
 def _all_counts(*values: object) -> bool:
-    """Whether every value is a count (``_is_count``); plain ints answer without a call."""
+    """Whether every value is a count (``is_count``); plain ints answer without a call."""
     for n in values:  # noqa: SIM110 - a loop, not all(<generator>): runs twice a request
-        if not ((type(n) is int and n >= 0) or _is_count(n)):
+        if not ((type(n) is int and n >= 0) or is_count(n)):
             return False
     return True
 

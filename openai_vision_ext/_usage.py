@@ -8,15 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Final
+from typing import Final, TypeGuard
 
 from ._records import maker
 from ._types import Api
 
-__all__ = ["ABSURD_TOKENS", "BilledUsage", "billed_usage", "check_usage"]
+__all__ = ["ABSURD_TOKENS", "BilledUsage", "billed_usage", "check_usage", "is_count"]
 
 ABSURD_TOKENS: Final = 100_000_000
 """A count above this is not a real bill: no model's context window or output comes near it."""
+
+
+def is_count(value: object) -> TypeGuard[int]:
+    """A token count: a non-negative ``int`` (``bool`` is not one).
+
+    >>> is_count(3), is_count(True), is_count(-1), is_count(2.0)
+    (True, False, False, False)
+    """
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 @dataclass(frozen=True, slots=True)

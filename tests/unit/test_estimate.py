@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from typing import Any
 
 import pytest
 from _private import estimate_with_infos, render_functions
@@ -11,6 +12,7 @@ from PIL import Image
 
 from openai_vision_ext import (
     ImageInfo,
+    InvalidRequestError,
     UnknownModelError,
     count_tokens,
     estimate_image_tokens,
@@ -249,3 +251,36 @@ def test_render_functions_renders_optional_enum_and_arrays() -> None:
     )
     assert 'mode: "a" | "b",' in text
     assert "ids?: number[]," in text
+
+
+@pytest.mark.parametrize("model", [None, {}, 5, ""])
+def test_a_model_that_is_not_a_name_is_a_typed_error(model: Any) -> None:
+    with pytest.raises(InvalidRequestError, match="model must be a model name"):
+        estimate_request(model=model, input="Hi")
+
+
+@pytest.mark.parametrize("calls", [5, {"a": 1}, "call"])
+def test_tool_calls_that_are_not_a_list_are_a_typed_error(calls: Any) -> None:
+    """The API refuses such a message (400): no silent estimate that ignores it."""
+    messages = [{"role": "user", "content": "Hi"}, {"role": "assistant", "tool_calls": calls}]
+    with pytest.raises(InvalidRequestError, match=r"messages\[1\]\.tool_calls is"):
+        estimate_request(model="gpt-4o", messages=messages)
+
+
+@pytest.mark.parametrize("kind", [["text"], {"a": 1}])
+def test_a_part_whose_type_is_not_a_string_is_counted_as_unknown(kind: Any) -> None:
+    for request in (
+        {"messages": [{"role": "user", "content": [{"type": kind, "text": "Hi"}]}]},
+        {"input": [{"role": "user", "content": [{"type": kind, "text": "Hi"}]}]},
+    ):
+        estimate = estimate_request(model="gpt-4o", **request)
+        assert estimate.exact is False
+
+
+def test_an_absurd_output_cap_prices_no_output() -> None:
+    """``max_output_tokens`` past any model's limit (10**400) is no count: priced as if absent,
+    not an OverflowError."""
+    capped = estimate_request(model="gpt-4o", input="Hi", max_output_tokens=10**400)
+    plain = estimate_request(model="gpt-4o", input="Hi")
+    assert capped.cost == plain.cost
+    assert capped.input_tokens == plain.input_tokens
