@@ -946,9 +946,7 @@ def _tally_tool_call(name: object, arguments: object, tally: _Tally, turns: _Tur
 
 _IMAGE_IN_TOOL_RESULT = (
     "image inside a tool result: its framing is unverified (Chat documents text-only tool "
-    "messages; real Chat bills of one such request, ruby_llm on gpt-4.1-nano and gpt-5-nano, "
-    "are 15-17 tokens below the text rendering plus the image's own rule; one Responses bill, "
-    "3 below)"
+    "messages; the bills measured are in the image_in_tool_output error band)"
 )
 
 
