@@ -825,11 +825,10 @@ def _tally_chat_message(message: Mapping[str, Any], tally: _Tally, turns: _Turns
     """One message (a ``tool`` message is the result of a call seen earlier)."""
     listed = message.get("tool_calls") or ()
     if not isinstance(listed, list | tuple):
-        where = ".".join(str(a) if isinstance(a, str) else f"[{a}]" for a in at).replace(".[", "[")
         raise InvalidRequestError(
-            f"{where}.tool_calls is {type(listed).__name__}, not a list of tool calls: the API "
-            "would refuse the request (400); pass a list such as [{'id': ..., 'type': "
-            "'function', 'function': {...}}]"
+            f"{item_field_path(*at, 'tool_calls')} is {type(listed).__name__}, not a list of "
+            "tool calls: the API would refuse the request (400); pass a list such as "
+            "[{'id': ..., 'type': 'function', 'function': {...}}]"
         )
     calls = [c for c in listed if isinstance(c, Mapping)]
     content = message.get("content")

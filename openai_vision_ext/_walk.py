@@ -357,7 +357,7 @@ def item_field_path(root_key: str, index: int, key: str) -> str:
     >>> item_field_path("messages", 2, "content")
     'messages[2].content'
     """
-    return f"{root_key}[{index}].{key}"
+    return _path(((root_key, index), key, None))
 
 
 _LIST_ITEM: Final = re.compile(r"\[\d+\]\Z")
