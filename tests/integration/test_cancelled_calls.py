@@ -49,6 +49,14 @@ async def _until(condition: Any) -> None:
         await asyncio.sleep(0.001)
 
 
+async def _cancel_once(event: asyncio.Event, call: asyncio.Task[Any]) -> None:
+    """Cancel ``call`` once ``event`` is set; the cancellation reaches the caller unchanged."""
+    await asyncio.wait_for(event.wait(), _SECONDS)
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+
+
 _ANSWERS = {
     "error": Mock.json({"error": {"message": "try later", "type": "server_error"}}, status=500),
     "response": Mock.ok(),
@@ -105,10 +113,7 @@ async def test_a_call_cancelled_while_its_input_is_counted_still_leaves_its_reco
                 call = asyncio.create_task(response.parse())
             else:
                 call = asyncio.create_task(client.responses.create(model="gpt-4o", input="Hi"))
-            await asyncio.wait_for(counting.wait(), _SECONDS)
-            call.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await call
+            await _cancel_once(counting, call)
         assert wait_for(lambda: len(records) == 1)
     [record] = records
     assert (record.status, record.billed_input_tokens, record.counted_text_tokens) == (
@@ -172,10 +177,7 @@ async def test_a_call_cancelled_while_awaiting_its_response_leaves_an_incomplete
     client = Side("async").client(Mock(handle))
     with capture_audit() as records:
         call = asyncio.create_task(client.responses.create(model="gpt-4o", input="Hi"))
-        await asyncio.wait_for(arrived.wait(), _SECONDS)
-        call.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await call
+        await _cancel_once(arrived, call)
         assert wait_for(lambda: len(records) == 1)
     [record] = records
     assert (record.status, record.billed_input_tokens) == ("incomplete", None)
